@@ -1,0 +1,82 @@
+//! Allocation-free gradients of DPM (discriminative probabilistic modeling,
+//! the NUCLR algorithm of Wang, Lei, Ying & Yang, ICLR 2025) and of the
+//! contrastive losses around it (SogCLR / GCL, InfoNCE / CLIP), over
+//! caller-provided slices.
+//!
+//! - `#![no_std]`, no `alloc`: every buffer is the caller's, and scratch
+//!   sizes are `const fn`s ([`bimodal_scratch_len`], [`step_scratch_len`]).
+//! - Log-domain state and log-sum-exp-stable kernels: no finite input gives
+//!   NaN or an infinity; inputs so large that one would are refused.
+//! - Every precondition is checked before anything is written: on `Err`,
+//!   outputs and state are bit-identical to before.
+//!
+//! The mathematical contract is SPEC.md (sections quoted in the docs);
+//! scores are higher-is-better, `S[i][j]` = anchor `i` against candidate
+//! `j`, positives on the diagonal.
+//!
+//! # Example
+//!
+//! ```
+//! use dpm_core::{dpm_bimodal, BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
+//!
+//! // Per-sample state of a data set of 1000 image-text pairs.
+//! let mut images = State::<f32, 1000>::new(-0.05);
+//! let mut texts = State::<f32, 1000>::new(-0.05);
+//! let xi = images.view().refresh_xi(0.0); // once per epoch
+//!
+//! // One batch of B = 3: cosine scores, image rows x text columns.
+//! let s = [0.9, 0.2, 0.1, 0.3, 0.8, 0.2, 0.0, 0.4, 0.7_f32];
+//! let p = DpmParams {
+//!     tau: 0.05, gamma: 0.8, offset: Offset::Xi(xi),
+//!     zeta_step: Some(ZetaStep { theta: 0.9, eta: 1e-4 }),
+//!     first_visit: FirstVisit::Batch,
+//! };
+//! let mut ds = [0.0_f32; 9];
+//! let mut scratch = [0.0_f32; dpm_core::bimodal_scratch_len(3)];
+//! let loss = dpm_bimodal(
+//!     &s, &[10, 11, 12], &[10, 11, 12],
+//!     &mut images.view(), &mut texts.view(), [p, p],
+//!     BimodalOut::new(&mut ds), &mut scratch,
+//! )?;
+//! assert!(loss.total.is_finite());
+//! // dS = d loss / d S: chain it back to the embeddings (dX = dS Y).
+//! # Ok::<(), dpm_core::Error>(())
+//! ```
+//!
+//! # Feature flags
+//!
+//! - `std` (off by default): hosted extras; the core never needs it.
+//!
+//! # Minimum supported Rust version
+//!
+//! 1.89 (the `rust-version` of `Cargo.toml`); raising it is a minor release.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(clippy::pedantic)]
+#![allow(
+    clippy::many_single_char_names,
+    clippy::similar_names,
+    clippy::module_name_repetitions
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod lse;
+mod real;
+pub mod schedule;
+mod state;
+mod step;
+mod sum;
+
+pub use error::Error;
+pub use real::Real;
+pub use state::{AnchorState, CandidateState, State, StateView};
+pub use step::{
+    BimodalOut, DpmParams, FirstVisit, Layout, Losses, Offset, SogClrParams, StepOut, ZetaStep,
+    bimodal_scratch_len, dpm_bimodal, dpm_step, infonce_bimodal, infonce_step, sogclr_bimodal,
+    sogclr_step, step_scratch_len,
+};

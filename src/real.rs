@@ -1,0 +1,156 @@
+//! The element types the crate computes in: `f32` and `f64`.
+//!
+//! Every transcendental function goes through [`libm`], never through
+//! `std`'s platform math, so a firmware build and a host build of the same
+//! code round the same way whatever features other crates in the graph
+//! enable.
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point element type: implemented for `f32` and `f64` only.
+///
+/// This trait is sealed: it cannot be implemented outside this crate, so
+/// new methods are not breaking changes.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::Real;
+/// fn softplus<T: Real>(x: T) -> T {
+///     x.max(T::ZERO) + (-x.abs()).exp().ln_1p()
+/// }
+/// assert!((softplus(0.0_f64) - 2.0_f64.ln()).abs() < 1e-15);
+/// ```
+pub trait Real:
+    sealed::Sealed
+    + Copy
+    + Default
+    + PartialOrd
+    + Debug
+    + Display
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+{
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+    /// Positive infinity.
+    const INFINITY: Self;
+    /// Negative infinity: the log of a zero mass.
+    const NEG_INFINITY: Self;
+    /// Machine epsilon: `2^-23` for `f32`, `2^-52` for `f64`.
+    const EPSILON: Self;
+    /// Largest finite value.
+    const MAX: Self;
+    /// Smallest positive normal value.
+    const MIN_POSITIVE: Self;
+
+    /// `e^self` (libm).
+    #[must_use]
+    fn exp(self) -> Self;
+    /// Natural logarithm (libm); `ln(0) = -inf`.
+    #[must_use]
+    fn ln(self) -> Self;
+    /// `ln(1 + self)`, accurate near 0 (libm).
+    #[must_use]
+    fn ln_1p(self) -> Self;
+    /// Absolute value.
+    #[must_use]
+    fn abs(self) -> Self;
+    /// The larger of two values (NaN-ignoring, like `f64::max`).
+    #[must_use]
+    fn max(self, other: Self) -> Self;
+    /// The smaller of two values (NaN-ignoring, like `f64::min`).
+    #[must_use]
+    fn min(self, other: Self) -> Self;
+    /// Neither infinite nor NaN.
+    #[must_use]
+    fn is_finite(self) -> bool;
+    /// Rounds an `f64` to this type (to nearest).
+    #[must_use]
+    fn from_f64(x: f64) -> Self;
+    /// Widens (or keeps) this value as an `f64`, exactly.
+    #[must_use]
+    fn to_f64(self) -> f64;
+    /// Converts a count (rounds to nearest for counts above 2^24 in `f32`).
+    #[must_use]
+    fn from_usize(n: usize) -> Self;
+}
+
+macro_rules! impl_real {
+    ($t:ty, $exp:path, $ln:path, $ln1p:path) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const INFINITY: Self = <$t>::INFINITY;
+            const NEG_INFINITY: Self = <$t>::NEG_INFINITY;
+            const EPSILON: Self = <$t>::EPSILON;
+            const MAX: Self = <$t>::MAX;
+            const MIN_POSITIVE: Self = <$t>::MIN_POSITIVE;
+
+            #[inline]
+            fn exp(self) -> Self {
+                $exp(self)
+            }
+            #[inline]
+            fn ln(self) -> Self {
+                $ln(self)
+            }
+            #[inline]
+            fn ln_1p(self) -> Self {
+                $ln1p(self)
+            }
+            #[inline]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline]
+            fn max(self, other: Self) -> Self {
+                <$t>::max(self, other)
+            }
+            #[inline]
+            fn min(self, other: Self) -> Self {
+                <$t>::min(self, other)
+            }
+            #[inline]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+            #[inline]
+            #[allow(clippy::cast_possible_truncation, trivial_numeric_casts)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline]
+            #[allow(trivial_numeric_casts)]
+            fn to_f64(self) -> f64 {
+                f64::from(self)
+            }
+            #[inline]
+            #[allow(clippy::cast_precision_loss)]
+            fn from_usize(n: usize) -> Self {
+                n as $t
+            }
+        }
+    };
+}
+
+impl_real!(f32, libm::expf, libm::logf, libm::log1pf);
+impl_real!(f64, libm::exp, libm::log, libm::log1p);

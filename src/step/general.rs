@@ -1,0 +1,271 @@
+//! One direction over a general `R x C` layout (SPEC sections 2 and 3b):
+//! one direction of a bimodal batch, or a unimodal (two-view) batch.
+
+use super::{
+    DpmParams, Layout, SogClrParams, StepOut,
+    checks::{self, Algo, Direction},
+    kernel::{self, Batch, Kind, Scores, Sink, Spec},
+    zeta,
+};
+use crate::{AnchorState, CandidateState, Error, FirstVisit, Real};
+
+/// Scratch elements a one-direction step over `rows x cols` scores needs.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(dpm_core::step_scratch_len(8, 8), 16);
+/// ```
+#[must_use]
+pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
+    let _ = rows;
+    2 * cols
+}
+
+/// One direction of the DPM (NUCLR) step over any [`Layout`].
+///
+/// `scores` is `R x C` row-major; row `r` is an anchor with dataset id
+/// `row_ids[r]` in `anchors`, column `c` a candidate with id `col_ids[c]`
+/// in `candidates`. For a unimodal batch both halves come from one
+/// [`StateView::split`](crate::StateView::split); for one direction of a
+/// bimodal batch, the anchors' half of one view and the candidates' half of
+/// the other. `n` of SPEC section 2 is the candidates' population size.
+///
+/// Returns the loss `(1/R) sum_r sum_{c negative} w[r][c] (S[r][c] -
+/// S[r][pos r])`; writes `dS = w / R` off the positive, `-sum_c w / R` on
+/// it; updates `u` of each anchor, then `z`, `zeta` of each candidate.
+///
+/// # Errors
+///
+/// [`Error::BatchTooSmall`] (fewer than 2 rows or columns),
+/// [`Error::InvalidLayout`], and every error of
+/// [`dpm_bimodal`](crate::dpm_bimodal), with the ids named `row_ids`,
+/// `col_ids`. Nothing is written on error.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{dpm_step, DpmParams, FirstVisit, Layout, Offset, State, StepOut};
+/// // SimCLR-style: two views of B = 2 samples, rows = columns = 4.
+/// let s = [
+///     1.0_f64, 0.1, 0.9, 0.2, //
+///     0.1, 1.0, 0.3, 0.8, //
+///     0.9, 0.3, 1.0, 0.1, //
+///     0.2, 0.8, 0.1, 1.0,
+/// ];
+/// let ids = [0, 1, 2, 3]; // one id per view
+/// let mut st = State::<f64, 10>::new(-0.05);
+/// let mut view = st.view();
+/// let (anchors, candidates) = view.split();
+/// let p = DpmParams {
+///     tau: 0.1, gamma: 0.9, offset: Offset::Vanilla, zeta_step: None,
+///     first_visit: FirstVisit::Batch,
+/// };
+/// let (mut ds, mut scratch) = ([0.0; 16], [0.0; dpm_core::step_scratch_len(4, 4)]);
+/// let loss = dpm_step(
+///     Layout::TwoView, &s, &ids, &ids, anchors, candidates, p,
+///     StepOut::new(&mut ds), &mut scratch,
+/// )?;
+/// assert!(loss < 0.0);
+/// assert_eq!(ds[0], 0.0); // a row never weighs itself
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn dpm_step<T: Real>(
+    layout: Layout<'_>,
+    scores: &[T],
+    row_ids: &[usize],
+    col_ids: &[usize],
+    anchors: &mut AnchorState<'_, T>,
+    candidates: &mut CandidateState<'_, T>,
+    params: DpmParams<T>,
+    out: StepOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<T, Error> {
+    let shape = Shape {
+        layout,
+        rows: row_ids.len(),
+        cols: col_ids.len(),
+        row_ids,
+        col_ids,
+    };
+    run(Algo::Dpm(params), shape, scores, Some(anchors), Some(candidates), out, scratch)
+}
+
+/// One direction of the SogCLR (GCL) step over any [`Layout`] (`cols`
+/// candidates; zeta = 0, no offset, so no candidate state).
+///
+/// # Errors
+///
+/// As [`dpm_step`].
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{sogclr_step, FirstVisit, Layout, SogClrParams, State, StepOut};
+/// let mut st = State::<f32, 4>::new(0.0);
+/// let mut view = st.view();
+/// let p = SogClrParams { tau: 0.5, gamma: 1.0, first_visit: FirstVisit::Batch };
+/// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0; dpm_core::step_scratch_len(2, 2)]);
+/// let loss = sogclr_step(
+///     Layout::Diagonal, &[1.0, 0.0, 0.0, 1.0], &[0, 1], 2, view.split().0, p,
+///     StepOut::new(&mut ds), &mut scratch,
+/// )?;
+/// assert_eq!(loss, -1.0); // one negative per row: weight 1, margin -1
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn sogclr_step<T: Real>(
+    layout: Layout<'_>,
+    scores: &[T],
+    row_ids: &[usize],
+    cols: usize,
+    anchors: &mut AnchorState<'_, T>,
+    params: SogClrParams<T>,
+    out: StepOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<T, Error> {
+    let shape = Shape {
+        layout,
+        rows: row_ids.len(),
+        cols,
+        row_ids,
+        col_ids: &[],
+    };
+    run(Algo::SogClr(params), shape, scores, Some(anchors), None, out, scratch)
+}
+
+/// One direction of InfoNCE over any [`Layout`]: `mean_r (logsumexp over
+/// the row's positive and negatives of S/tau - S[r][pos]/tau)`, its exact
+/// gradient, and the softmax weights (positive included).
+///
+/// # Errors
+///
+/// As [`dpm_step`] without the state errors.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{infonce_step, Layout, StepOut};
+/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::step_scratch_len(2, 2)]);
+/// let loss = infonce_step(Layout::Diagonal, &[2.0, 0.0, 0.0, 2.0], 2, 2, 1.0, StepOut::new(&mut ds), &mut scratch)?;
+/// assert!((loss - ((-2.0_f64).exp().ln_1p())).abs() < 1e-15);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+pub fn infonce_step<T: Real>(
+    layout: Layout<'_>,
+    scores: &[T],
+    rows: usize,
+    cols: usize,
+    tau: T,
+    out: StepOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<T, Error> {
+    let shape = Shape {
+        layout,
+        rows,
+        cols,
+        row_ids: &[],
+        col_ids: &[],
+    };
+    run(Algo::InfoNce { tau }, shape, scores, None, None, out, scratch)
+}
+
+struct Shape<'a> {
+    layout: Layout<'a>,
+    rows: usize,
+    cols: usize,
+    row_ids: &'a [usize],
+    col_ids: &'a [usize],
+}
+
+fn run<T: Real>(
+    algo: Algo<T>,
+    shape: Shape<'_>,
+    scores: &[T],
+    mut anchors: Option<&mut AnchorState<'_, T>>,
+    mut candidates: Option<&mut CandidateState<'_, T>>,
+    out: StepOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<T, Error> {
+    // ---- checks ----
+    let Shape {
+        layout,
+        rows,
+        cols,
+        row_ids,
+        col_ids,
+    } = shape;
+    if rows < 2 || cols < 2 {
+        return Err(Error::BatchTooSmall { len: rows.min(cols) });
+    }
+    layout.check(rows, cols)?;
+    let cells = checks::cells("scores", rows, cols)?;
+    checks::len("scores", scores.len(), cells)?;
+    checks::len("ds", out.ds.len(), cells)?;
+    if let Some(w) = &out.weights {
+        checks::len("weights", w.len(), cells)?;
+    }
+    if let Some(h) = &out.h {
+        checks::len("h", h.len(), cols)?;
+    }
+    checks::at_least("scratch", scratch.len(), step_scratch_len(rows, cols))?;
+    let max_abs_score = checks::max_abs_scores(scores)?;
+    Direction {
+        algo,
+        cols,
+        max_abs_score,
+        anchor_ids: ("row_ids", row_ids),
+        cand_ids: ("col_ids", col_ids),
+        anchors: anchors.as_deref_mut(),
+        candidates: candidates.as_deref_mut(),
+    }
+    .check()?;
+
+    // ---- writes ----
+    let (kind, gamma, first_visit, zeta_step) = match algo {
+        Algo::Dpm(p) => {
+            let h = p.zeta_step.is_some() || out.h.is_some();
+            (Kind::Dpm { offset: p.offset, h }, p.gamma, p.first_visit, p.zeta_step)
+        }
+        Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
+        Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
+    };
+    let n = candidates.as_ref().map_or(0, |c| c.population());
+    let spec = Spec {
+        kind,
+        tau: algo.tau(),
+        gamma,
+        first_visit,
+        n,
+        weight: T::ONE,
+    };
+    let batch = Batch {
+        layout,
+        rows,
+        cols,
+        anchor_ids: row_ids,
+        cand_ids: col_ids,
+    };
+    let want_h = matches!(kind, Kind::Dpm { h: true, .. });
+    let acc = &mut scratch[..2 * cols];
+    let StepOut { ds, weights, h } = out;
+    let sink = Sink {
+        ds,
+        add: false,
+        weights,
+        h_acc: want_h.then_some(&mut *acc),
+    };
+    let zeta_arr = candidates.as_deref().map(|c| &*c.zeta);
+    let loss = kernel::run(&spec, &batch, Scores::rows(scores, cols), anchors, zeta_arr, sink);
+    if want_h {
+        kernel::finish_h(n, rows, acc);
+        if let Some(out) = h {
+            out.copy_from_slice(&acc[..cols]);
+        }
+        if let (Some(step), Some(c)) = (zeta_step, candidates) {
+            zeta::commit(c, col_ids, &acc[..cols], step);
+        }
+    }
+    Ok(loss)
+}

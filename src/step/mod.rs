@@ -1,0 +1,43 @@
+//! The DPM step and the losses that share its kernel.
+//!
+//! | function | SPEC | what |
+//! |---|---|---|
+//! | [`dpm_bimodal`] | 2, 3 | NUCLR on an image-text batch, both directions from one `S` |
+//! | [`dpm_step`] | 2, 3b | one direction over any [`Layout`] (unimodal two-view, custom) |
+//! | [`sogclr_bimodal`], [`sogclr_step`] | 4 | SogCLR / GCL: zeta = 0, no offset |
+//! | [`infonce_bimodal`], [`infonce_step`] | 4 | InfoNCE / CLIP: softmax over all columns |
+//!
+//! All six run the same scalar kernel (one direction, SPEC section 2 line
+//! by line); they differ in the offset, the state they touch and the
+//! weight of a direction.
+//!
+//! # Accuracy
+//!
+//! A weight is `exp(t)` with `t = a - log_den`; its relative error is at
+//! most `8 eps (1 + |a| + |log_den|)` (SPEC section 7), and the same form
+//! holds for `u`, the loss and `h` with their own arguments. The golden
+//! tests in `tests/golden.rs` check this bound on every recorded step.
+//!
+//! # Special cases
+//!
+//! - `gamma = 1` drops the history (`ln(1 - gamma) = -inf` is handled).
+//! - A row's weights sum to at most `1 / gamma`, not 1: when an anchor's
+//!   history is lighter than this batch, `exp(u) >= gamma exp(L)` is all
+//!   that bounds the denominator (the golden cases reach `1 / 0.8 = 1.25`).
+//!   On a first visit with [`FirstVisit::Batch`](crate::FirstVisit) the sum
+//!   is below 1.
+
+mod bimodal;
+mod checks;
+mod general;
+mod kernel;
+mod layout;
+mod out;
+mod params;
+mod zeta;
+
+pub use bimodal::{bimodal_scratch_len, dpm_bimodal, infonce_bimodal, sogclr_bimodal};
+pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
+pub use layout::Layout;
+pub use out::{BimodalOut, Losses, StepOut};
+pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};

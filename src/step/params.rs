@@ -1,0 +1,142 @@
+//! Parameters of one direction of a step.
+
+use crate::{Error, Real};
+
+/// Which log-mass stands for the part of the population a batch does not
+/// see, in the weight denominator (SPEC section 2; `m` = negatives of the
+/// row, `n` = population size).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Offset<T> {
+    /// `log_off = ln(m / (n-1)) - xi / tau`, with `xi` the candidates'
+    /// bound from [`StateView::refresh_xi`](crate::StateView::refresh_xi)
+    /// (the authors' default).
+    Xi(T),
+    /// `log_off = ln(m / (n-1)) - zeta[pos] / tau`, with the zeta of the
+    /// anchor's own positive (the authors' `vanilla` mode).
+    Vanilla,
+}
+
+/// What an anchor's moving average starts from on its first visit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FirstVisit {
+    /// `u = L`: the first batch estimate is taken whole (SPEC section 2;
+    /// the NUCLR reference).
+    #[default]
+    Batch,
+    /// The history counts as zero mass: `u = ln(gamma) + L` (the SogCLR
+    /// reference after its first epoch).
+    ZeroHistory,
+}
+
+/// The zeta update that ends a DPM step (SPEC section 2):
+/// `z = (1 - theta) z + theta h` (`z = h` on a first visit), then
+/// `zeta -= eta z`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ZetaStep<T> {
+    /// Momentum of the gradient average, in `(0, 1]`.
+    pub theta: T,
+    /// Step size, `>= 0` (the authors use `eta_I = 0.1 eta_T`).
+    pub eta: T,
+}
+
+/// Parameters of one direction of a DPM (NUCLR) step.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{DpmParams, FirstVisit, Offset, ZetaStep};
+/// let image_to_text = DpmParams {
+///     tau: 0.01_f32,
+///     gamma: 0.8,
+///     offset: Offset::Xi(0.0),
+///     zeta_step: Some(ZetaStep { theta: 0.9, eta: 5e-6 }),
+///     first_visit: FirstVisit::Batch,
+/// };
+/// // The other direction differs only in its candidates' xi and eta.
+/// let text_to_image = DpmParams {
+///     offset: Offset::Xi(0.0),
+///     zeta_step: Some(ZetaStep { theta: 0.9, eta: 5e-7 }),
+///     ..image_to_text
+/// };
+/// assert_eq!(text_to_image.tau, 0.01);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DpmParams<T> {
+    /// Temperature, `> 0`.
+    pub tau: T,
+    /// Moving-average rate, in `(0, 1]` and not subnormal; `1` keeps no
+    /// history.
+    pub gamma: T,
+    /// The offset mode.
+    pub offset: Offset<T>,
+    /// The zeta update, or `None` to leave `z` and `zeta` untouched (the
+    /// authors' warm-up epochs).
+    pub zeta_step: Option<ZetaStep<T>>,
+    /// First-visit rule of the moving average.
+    pub first_visit: FirstVisit,
+}
+
+/// Parameters of one direction of a SogCLR (GCL) step: `zeta = 0`, no
+/// offset, no zeta update (SPEC section 4).
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{FirstVisit, SogClrParams};
+/// let p = SogClrParams { tau: 0.1_f64, gamma: 0.9, first_visit: FirstVisit::Batch };
+/// assert_eq!(p.gamma, 0.9);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SogClrParams<T> {
+    /// Temperature, `> 0`.
+    pub tau: T,
+    /// Moving-average rate, in `(0, 1]` and not subnormal.
+    pub gamma: T,
+    /// First-visit rule (the SogCLR reference uses `gamma = 1` in its first
+    /// epoch, then [`FirstVisit::ZeroHistory`]).
+    pub first_visit: FirstVisit,
+}
+
+pub(crate) fn check_tau<T: Real>(tau: T) -> Result<(), Error> {
+    if tau.is_finite() && tau > T::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { what: "tau" })
+    }
+}
+
+/// `(0, 1]`; with `normal`, also not subnormal (so that `1 / x` is finite).
+pub(crate) fn check_rate<T: Real>(what: &'static str, x: T, normal: bool) -> Result<(), Error> {
+    let low = if normal { x >= T::MIN_POSITIVE } else { x > T::ZERO };
+    if low && x <= T::ONE {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { what })
+    }
+}
+
+impl<T: Real> DpmParams<T> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        check_tau(self.tau)?;
+        check_rate("gamma", self.gamma, true)?;
+        if let Offset::Xi(xi) = self.offset
+            && !xi.is_finite()
+        {
+            return Err(Error::InvalidParameter { what: "xi" });
+        }
+        if let Some(z) = self.zeta_step {
+            check_rate("theta", z.theta, false)?;
+            if !(z.eta.is_finite() && z.eta >= T::ZERO) {
+                return Err(Error::InvalidParameter { what: "eta" });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: Real> SogClrParams<T> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        check_tau(self.tau)?;
+        check_rate("gamma", self.gamma, true)
+    }
+}
