@@ -97,7 +97,7 @@ impl Worst {
         self.checked += 1;
         let err = (got - want).abs();
         let ratio = if err == 0.0 { 0.0 } else { err / bound };
-        if !got.is_finite() || !(ratio <= 1.0) {
+        if !got.is_finite() || ratio.is_nan() || ratio > 1.0 {
             self.failures.push(format!(
                 "{what} {at}: got {got:e}, want {want:e}, |err| {err:e} > bound {bound:e}"
             ));
@@ -227,91 +227,82 @@ fn check_case(name: &str, case: &Case, runs: &[StepRun], eps: f64, tiny: f64, wo
         let ours_after = run.after.as_ref().unwrap();
         let ours_before = run.before.as_ref().unwrap();
         let g_after = dense(g_out.state_after.as_ref().expect("golden state_after"));
-        type Field = fn(&DenseState) -> &Vec<Option<f64>>;
-        let sides: [(&'static str, Field, &[usize], &[f64], &[f64]); 2] = [
-            (
-                "log_s_I",
-                |d| &d.log_s_I,
-                &st.image_ids,
-                &ev.u_image,
-                &ev.u_image_err,
-            ),
-            (
-                "log_s_T",
-                |d| &d.log_s_T,
-                &st.text_ids,
-                &ev.u_text,
-                &ev.u_text_err,
-            ),
-        ];
-        for (what, field, ids, _, err) in sides {
-            compare_state(
-                worst,
-                what,
-                &at,
-                field(ours_after),
-                field(ours_before),
-                field(&g_after),
-                ids,
-                err,
-            );
-        }
+        let cmp = |worst: &mut Worst,
+                   what,
+                   ours: &[Option<f64>],
+                   before: &[Option<f64>],
+                   gold: &[Option<f64>],
+                   ids: &[usize],
+                   err: &[f64]| {
+            compare_state(worst, what, &at, ours, before, gold, ids, err);
+        };
+        let (oa, ob, ga) = (ours_after, ours_before, &g_after);
+        cmp(
+            worst,
+            "log_s_I",
+            &oa.log_s_I,
+            &ob.log_s_I,
+            &ga.log_s_I,
+            &st.image_ids,
+            &ev.u_image_err,
+        );
+        cmp(
+            worst,
+            "log_s_T",
+            &oa.log_s_T,
+            &ob.log_s_T,
+            &ga.log_s_T,
+            &st.text_ids,
+            &ev.u_text_err,
+        );
         if case.kind != "dgcl" {
             continue;
         }
-        let zs: [(&'static str, Field, &[usize], &[f64]); 2] = [
-            ("z_I", |d| &d.z_I, &st.image_ids, &ev.z_image_err),
-            ("z_T", |d| &d.z_T, &st.text_ids, &ev.z_text_err),
-        ];
-        for (what, field, ids, err) in zs {
-            // The reference marks "never set" by z == 0, so where it holds
-            // "unset" and we hold a value, that value must be 0.
-            let ours = field(ours_after);
-            let gold: Vec<Option<f64>> = field(&g_after)
-                .iter()
-                .zip(ours)
+        // The reference marks "never set" by z == 0, so where it holds
+        // "unset" and we hold a value, that value must be 0.
+        let unset_is_zero = |g: &[Option<f64>], o: &[Option<f64>]| {
+            g.iter()
+                .zip(o)
                 .map(|(g, o)| g.or(o.map(|_| 0.0)))
-                .collect();
-            compare_state(worst, what, &at, ours, field(ours_before), &gold, ids, err);
-        }
-        let zetas: [(
-            &'static str,
-            &Vec<f64>,
-            &Vec<f64>,
-            &Vec<f64>,
-            &[usize],
-            &[f64],
-        ); 2] = [
-            (
-                "zeta_I",
-                &ours_after.zeta_I,
-                &ours_before.zeta_I,
-                &g_after.zeta_I,
-                &st.image_ids,
-                &ev.zeta_image_err,
-            ),
-            (
-                "zeta_T",
-                &ours_after.zeta_T,
-                &ours_before.zeta_T,
-                &g_after.zeta_T,
-                &st.text_ids,
-                &ev.zeta_text_err,
-            ),
-        ];
-        for (what, ours, before, gold, ids, err) in zetas {
-            let wrap = |v: &Vec<f64>| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
-            compare_state(
-                worst,
-                what,
-                &at,
-                &wrap(ours),
-                &wrap(before),
-                &wrap(gold),
-                ids,
-                err,
-            );
-        }
+                .collect::<Vec<_>>()
+        };
+        cmp(
+            worst,
+            "z_I",
+            &oa.z_I,
+            &ob.z_I,
+            &unset_is_zero(&ga.z_I, &oa.z_I),
+            &st.image_ids,
+            &ev.z_image_err,
+        );
+        cmp(
+            worst,
+            "z_T",
+            &oa.z_T,
+            &ob.z_T,
+            &unset_is_zero(&ga.z_T, &oa.z_T),
+            &st.text_ids,
+            &ev.z_text_err,
+        );
+        let some = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+        cmp(
+            worst,
+            "zeta_I",
+            &some(&oa.zeta_I),
+            &some(&ob.zeta_I),
+            &some(&ga.zeta_I),
+            &st.image_ids,
+            &ev.zeta_image_err,
+        );
+        cmp(
+            worst,
+            "zeta_T",
+            &some(&oa.zeta_T),
+            &some(&ob.zeta_T),
+            &some(&ga.zeta_T),
+            &st.text_ids,
+            &ev.zeta_text_err,
+        );
     }
 }
 
