@@ -72,6 +72,11 @@ mod state;
 mod step;
 mod sum;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use error::Error;
 pub use real::Real;
 pub use state::{AnchorState, CandidateState, State, StateView};
