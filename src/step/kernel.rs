@@ -122,7 +122,7 @@ pub(crate) fn run<T: Real>(
     sink: Sink<'_, T>,
 ) -> T {
     let (rows, cols) = (batch.rows, batch.cols);
-    let Spec { tau, gamma, .. } = *spec;
+    let tau = spec.tau;
     let r_count = T::from_usize(rows);
     let ds_scale = match spec.kind {
         Kind::InfoNce => spec.weight / (r_count * tau),
@@ -150,38 +150,20 @@ pub(crate) fn run<T: Real>(
         let negatives = (0..cols).filter(|&c| layout.is_negative(r, c, cols));
         let m = T::from_usize(layout.negatives(r, cols));
 
-        // L = log sum_{negatives} exp(a); the moving average in log domain.
-        let l = lse_of(negatives.clone().map(a));
-        let u = match anchors.as_deref_mut() {
-            None => l,
-            Some(st) => {
-                let id = batch.anchor_ids[r];
-                let u = if st.flags[id] & crate::state::SEEN_FLAG != 0 {
-                    log_add_exp((T::ONE - gamma).ln() + st.log_s[id], gamma.ln() + l)
-                } else {
-                    match spec.first_visit {
-                        FirstVisit::Batch => l,
-                        FirstVisit::ZeroHistory => gamma.ln() + l,
-                    }
-                };
-                st.log_s[id] = u;
-                st.flags[id] |= crate::state::SEEN_FLAG;
-                u
-            }
+        // L = log sum_{negatives} exp(a) = mx + ls; the moving average in
+        // log domain. Every log quantity of the row is also kept relative
+        // to mx (`rel_*`), so that ln(m), ln(gamma) and ln(sum) survive in
+        // t = a - log_den = (a - mx) - rel_den even when |a| is so large
+        // that mx + ln(m) rounds to mx.
+        let mx = negatives.clone().map(a).fold(T::NEG_INFINITY, T::max);
+        let ls = lse_of(negatives.clone().map(|c| a(c) - mx));
+        let rel_u = match anchors.as_deref_mut() {
+            None => ls,
+            Some(st) => moving_average(spec, st, batch.anchor_ids[r], mx, ls),
         };
-
-        let log_off = match spec.kind {
-            Kind::Dpm { offset, .. } => {
-                let base = (m / n_minus_1).ln();
-                match offset {
-                    Offset::Xi(xi) => base - xi / tau,
-                    Offset::Vanilla => base - zeta_of(p) / tau,
-                }
-            }
-            Kind::SogClr => T::NEG_INFINITY,
-            Kind::InfoNce => T::ZERO,
-        };
-        let log_den = log_add_exp(log_off, u);
+        let log_off = log_offset(spec, m, n_minus_1, zeta_of(p));
+        let rel_off = log_off - mx;
+        let rel_den = log_add_exp(rel_off, rel_u);
 
         // Weights, dS and the loss of this row.
         let mut w_sum = Sum::ZERO;
@@ -189,12 +171,13 @@ pub(crate) fn run<T: Real>(
         for c in 0..cols {
             let k = scores.idx(r, c);
             let w = if layout.is_negative(r, c, cols) {
-                let w = (a(c) - log_den).exp();
+                let w = ((a(c) - mx) - rel_den).exp();
                 w_sum.add(w);
                 row_loss.add(w * (scores.at(r, c) - s_pos));
                 w
             } else if c == p && matches!(spec.kind, Kind::InfoNce) {
-                (-log_den).exp()
+                // a[pos] = 0 is the offset itself.
+                (rel_off - rel_den).exp()
             } else {
                 T::ZERO
             };
@@ -210,7 +193,7 @@ pub(crate) fn run<T: Real>(
         let kp = scores.idx(r, p);
         ds[kp] = if add { ds[kp] + g_pos } else { g_pos };
         loss.add(match spec.kind {
-            Kind::InfoNce => log_den,
+            Kind::InfoNce => mx + rel_den,
             _ => row_loss.value(),
         });
 
@@ -218,19 +201,58 @@ pub(crate) fn run<T: Real>(
         // column the row sees, its positive included (a = -zeta[pos]/tau).
         if let (Kind::Dpm { h: true, .. }, Some(acc)) = (spec.kind, h_acc.as_deref_mut()) {
             let zeta_pos = zeta_of(p) / tau;
-            let log_dt = log_add_exp(-n_minus_1.ln() - zeta_pos, u - m.ln());
+            let rel_dt = log_add_exp((-n_minus_1.ln() - zeta_pos) - mx, rel_u - m.ln());
             let mut push = |c: usize, t: T| {
                 let mut s = Sum::from_parts(acc[2 * c], acc[2 * c + 1]);
                 s.add(t.exp());
                 (acc[2 * c], acc[2 * c + 1]) = s.parts();
             };
             for c in negatives {
-                push(c, a(c) - log_dt);
+                push(c, (a(c) - mx) - rel_dt);
             }
-            push(p, -zeta_pos - log_dt);
+            push(p, (-zeta_pos - mx) - rel_dt);
         }
     }
     loss.value() * spec.weight / r_count
+}
+
+/// Updates the anchor's `u` (SPEC section 2) and returns it relative to the
+/// row max: `u - mx`, given the batch's `L = mx + ls`.
+fn moving_average<T: Real>(
+    spec: &Spec<T>,
+    st: &mut AnchorState<'_, T>,
+    id: usize,
+    mx: T,
+    ls: T,
+) -> T {
+    let gamma = spec.gamma;
+    let rel_u = if st.flags[id] & crate::state::SEEN_FLAG != 0 {
+        // logaddexp(ln(1-gamma) + u, ln(gamma) + L), minus mx
+        log_add_exp((T::ONE - gamma).ln() + (st.log_s[id] - mx), gamma.ln() + ls)
+    } else {
+        match spec.first_visit {
+            FirstVisit::Batch => ls,
+            FirstVisit::ZeroHistory => gamma.ln() + ls,
+        }
+    };
+    st.log_s[id] = mx + rel_u;
+    st.flags[id] |= crate::state::SEEN_FLAG;
+    rel_u
+}
+
+/// `log_off` of a row with `m` negatives whose positive has `zeta_pos`.
+fn log_offset<T: Real>(spec: &Spec<T>, m: T, n_minus_1: T, zeta_pos: T) -> T {
+    match spec.kind {
+        Kind::Dpm { offset, .. } => {
+            let base = (m / n_minus_1).ln();
+            match offset {
+                Offset::Xi(xi) => base - xi / spec.tau,
+                Offset::Vanilla => base - zeta_pos / spec.tau,
+            }
+        }
+        Kind::SogClr => T::NEG_INFINITY,
+        Kind::InfoNce => T::ZERO,
+    }
 }
 
 /// Turns the column sums of [`run`] into
