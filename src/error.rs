@@ -110,7 +110,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Error::BatchTooSmall { len } => {
-                write!(f, "batch of {len}: at least 2 anchors and candidates are needed")
+                write!(
+                    f,
+                    "batch of {len}: at least 2 anchors and candidates are needed"
+                )
             }
             Error::PopulationTooSmall { len } => {
                 write!(f, "population of {len}: at least 2 samples are needed")
@@ -121,10 +124,15 @@ impl fmt::Display for Error {
                 found,
             } => write!(f, "`{what}` has length {found}, expected {expected}"),
             Error::IdOutOfRange { what, id, len } => {
-                write!(f, "`{what}` holds id {id}, not below the population size {len}")
+                write!(
+                    f,
+                    "`{what}` holds id {id}, not below the population size {len}"
+                )
             }
             Error::DuplicateId { what, id } => write!(f, "`{what}` holds id {id} twice"),
-            Error::InvalidParameter { what } => write!(f, "parameter `{what}` is outside its domain"),
+            Error::InvalidParameter { what } => {
+                write!(f, "parameter `{what}` is outside its domain")
+            }
             Error::NonFinite { what, index } => {
                 write!(f, "`{what}[{index}]` is NaN or infinite")
             }
@@ -133,12 +141,18 @@ impl fmt::Display for Error {
                 "layout row {row}: positive out of range or excluded, or no negative left"
             ),
             Error::OutOfRange { what } => {
-                write!(f, "`{what}` is so large that an intermediate would overflow")
+                write!(
+                    f,
+                    "`{what}` is so large that an intermediate would overflow"
+                )
             }
             Error::CorruptState { id } => write!(f, "state flag of id {id} is not a valid flag"),
             Error::Empty { what } => write!(f, "`{what}` is empty: at least one element is needed"),
             Error::ZeroNorm { what, row } => {
-                write!(f, "row {row} of `{what}` is zero and cannot be L2-normalised")
+                write!(
+                    f,
+                    "row {row} of `{what}` is zero and cannot be L2-normalised"
+                )
             }
         }
     }

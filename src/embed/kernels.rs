@@ -21,8 +21,6 @@ mod sealed {
     }
 }
 
-pub(crate) use sealed::Kernels;
-
 /// An element type with SIMD kernels: `f32` (8 lanes) and `f64` (4 lanes).
 ///
 /// Sealed, like [`Real`]: every function of [`embed`](crate::embed) takes

@@ -92,13 +92,19 @@ pub struct PairOut<T> {
 /// assert_eq!(pair_loss(PairLoss::Simple { margin: 1.0 }, 0.0, 2.0)?.d_positive, 0.0);
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn pair_loss<T: Real>(loss: PairLoss<T>, positive: T, negative: T) -> Result<PairOut<T>, Error> {
+pub fn pair_loss<T: Real>(
+    loss: PairLoss<T>,
+    positive: T,
+    negative: T,
+) -> Result<PairOut<T>, Error> {
     check::finite("positive", positive)?;
     check::finite("negative", negative)?;
     check::guard("positive", positive.abs())?;
     check::guard("negative", negative.abs())?;
     let margin = match loss {
-        PairLoss::Simple { margin } | PairLoss::Hinge { margin } | PairLoss::SquareSquare { margin } => {
+        PairLoss::Simple { margin }
+        | PairLoss::Hinge { margin }
+        | PairLoss::SquareSquare { margin } => {
             if !(margin.is_finite() && margin > T::ZERO) {
                 return Err(Error::InvalidParameter { what: "margin" });
             }

@@ -94,7 +94,10 @@ pub fn softmax_cross_entropy_linear<T: Real>(
     grad: LinearGrad<'_, T>,
 ) -> Result<T, Error> {
     check::len("x", x.len(), layer.inputs)?;
-    let LinearGrad { weight: dw, bias: db } = grad;
+    let LinearGrad {
+        weight: dw,
+        bias: db,
+    } = grad;
     check::len("grad.weight", dw.len(), layer.weight.len())?;
     check::len("grad.bias", db.len(), layer.classes)?;
     check::index("class", class, layer.classes)?;
@@ -124,7 +127,11 @@ pub(crate) fn softmax_in_place<T: Real>(z: &mut [T], c: usize) -> T {
         .map(move |(_, &zk)| zk - zc);
     let (l, r) = shifted_nll(rest);
     for (k, zk) in z.iter_mut().enumerate() {
-        *zk = if k == c { -(r - l).exp() } else { (*zk - zc - l).exp() };
+        *zk = if k == c {
+            -(r - l).exp()
+        } else {
+            (*zk - zc - l).exp()
+        };
     }
     l
 }

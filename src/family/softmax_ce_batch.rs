@@ -75,7 +75,10 @@ pub fn softmax_cross_entropy_linear_batch<T: Real>(
     }
     let d = layer.inputs;
     check::len("x", x.len(), check::cells("x", n, d)?)?;
-    let LinearGrad { weight: dw, bias: db } = grad;
+    let LinearGrad {
+        weight: dw,
+        bias: db,
+    } = grad;
     check::len("grad.weight", dw.len(), layer.weight.len())?;
     check::len("grad.bias", db.len(), layer.classes)?;
     let k = layer.classes;
