@@ -24,5 +24,5 @@
 
 mod scalar;
 
-pub use scalar::{log_add_exp, log_sum_exp, log_sum_exp_strided};
 pub(crate) use scalar::lse_of;
+pub use scalar::{log_add_exp, log_sum_exp, log_sum_exp_strided};

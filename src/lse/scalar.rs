@@ -125,6 +125,7 @@ pub fn log_add_exp<T: Real>(a: T, b: T) -> T {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // special values are exact: -inf, the identity
 mod tests {
     use super::*;
 
@@ -165,11 +166,17 @@ mod tests {
     fn refuses_nan_and_pos_inf() {
         assert_eq!(
             log_sum_exp(&[0.0, f64::INFINITY]),
-            Err(Error::NonFinite { what: "x", index: 1 })
+            Err(Error::NonFinite {
+                what: "x",
+                index: 1
+            })
         );
         assert_eq!(
             log_sum_exp_strided(&[0.0_f32, 0.0, f32::NAN, 0.0], 0, 2, 2),
-            Err(Error::NonFinite { what: "x", index: 1 })
+            Err(Error::NonFinite {
+                what: "x",
+                index: 1
+            })
         );
     }
 
@@ -198,12 +205,20 @@ mod tests {
 
     #[test]
     fn log_add_exp_symmetric_and_accurate() {
-        for &(a, b) in &[(0.0, 0.0), (-700.0, 3.0), (1e300, 1e300), (-2.5, -2.5000001)] {
+        for &(a, b) in &[
+            (0.0, 0.0),
+            (-700.0, 3.0),
+            (1e300, 1e300),
+            (-2.5, -2.500_000_1),
+        ] {
             let r = log_add_exp(a, b);
             assert_eq!(r, log_add_exp(b, a));
             let m = f64::max(a, b);
             let exact = m + ((a - m).exp() + (b - m).exp()).ln();
-            assert!((r - exact).abs() <= 8.0 * f64::EPSILON * (1.0 + m.abs()), "{a} {b}");
+            assert!(
+                (r - exact).abs() <= 8.0 * f64::EPSILON * (1.0 + m.abs()),
+                "{a} {b}"
+            );
         }
     }
 }

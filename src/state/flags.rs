@@ -52,7 +52,11 @@ mod tests {
         assert_eq!(flags, before);
         assert_eq!(
             check_ids("ids", &[3, 5], &mut flags),
-            Err(Error::IdOutOfRange { what: "ids", id: 5, len: 5 })
+            Err(Error::IdOutOfRange {
+                what: "ids",
+                id: 5,
+                len: 5
+            })
         );
         assert_eq!(flags, before);
     }

@@ -18,8 +18,8 @@ mod owned;
 
 pub use owned::State;
 
-pub(crate) use flags::{SEEN as SEEN_FLAG, check_ids};
 use flags::SEEN;
+pub(crate) use flags::{SEEN as SEEN_FLAG, check_ids};
 
 use crate::{Error, Real};
 
@@ -92,7 +92,11 @@ fn id_check(id: usize, n: usize) -> Result<(), Error> {
     if id < n {
         Ok(())
     } else {
-        Err(Error::IdOutOfRange { what: "id", id, len: n })
+        Err(Error::IdOutOfRange {
+            what: "id",
+            id,
+            len: n,
+        })
     }
 }
 
@@ -100,7 +104,10 @@ fn finite<T: Real>(v: T, index: usize) -> Result<(), Error> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(Error::NonFinite { what: "value", index })
+        Err(Error::NonFinite {
+            what: "value",
+            index,
+        })
     }
 }
 
@@ -154,7 +161,10 @@ impl<'a, T: Real> StateView<'a, T> {
             }
         }
         Ok(StateView {
-            anchors: AnchorState { log_s, flags: s_flags },
+            anchors: AnchorState {
+                log_s,
+                flags: s_flags,
+            },
             candidates: CandidateState {
                 zeta,
                 z,

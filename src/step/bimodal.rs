@@ -89,7 +89,15 @@ pub fn dpm_bimodal<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
-    run(algos, scores, image_ids.len(), Some((image_ids, text_ids)), Some((image, text)), out, scratch)
+    run(
+        algos,
+        scores,
+        image_ids.len(),
+        Some((image_ids, text_ids)),
+        Some((image, text)),
+        out,
+        scratch,
+    )
 }
 
 /// The SogCLR (GCL) step on a bimodal batch: DPM with `zeta = 0`, no
@@ -129,7 +137,15 @@ pub fn sogclr_bimodal<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::SogClr(params), Algo::SogClr(params)];
-    run(algos, scores, image_ids.len(), Some((image_ids, text_ids)), Some((image, text)), out, scratch)
+    run(
+        algos,
+        scores,
+        image_ids.len(),
+        Some((image_ids, text_ids)),
+        Some((image, text)),
+        out,
+        scratch,
+    )
 }
 
 /// InfoNCE / CLIP on a bimodal batch of `b` pairs: the softmax over all
@@ -189,7 +205,10 @@ fn run<T: Real>(
     let bb = checks::cells("scores", b, b)?;
     checks::len("scores", scores.len(), bb)?;
     checks::len("ds", out.ds.len(), bb)?;
-    for (what, w) in [("weights_image", &out.weights_image), ("weights_text", &out.weights_text)] {
+    for (what, w) in [
+        ("weights_image", &out.weights_image),
+        ("weights_text", &out.weights_text),
+    ] {
         if let Some(w) = w {
             checks::len(what, w.len(), bb)?;
         }
@@ -325,7 +344,15 @@ impl<T: Real> Dir<'_, T> {
         let (kind, gamma, first_visit, zeta_step) = match self.algo {
             Algo::Dpm(p) => {
                 let h = p.zeta_step.is_some() || h_out.is_some();
-                (Kind::Dpm { offset: p.offset, h }, p.gamma, p.first_visit, p.zeta_step)
+                (
+                    Kind::Dpm {
+                        offset: p.offset,
+                        h,
+                    },
+                    p.gamma,
+                    p.first_visit,
+                    p.zeta_step,
+                )
             }
             Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
             Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
@@ -378,4 +405,3 @@ impl<T: Real> Dir<'_, T> {
         loss
     }
 }
-

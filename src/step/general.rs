@@ -89,7 +89,15 @@ pub fn dpm_step<T: Real>(
         row_ids,
         col_ids,
     };
-    run(Algo::Dpm(params), shape, scores, Some(anchors), Some(candidates), out, scratch)
+    run(
+        Algo::Dpm(params),
+        shape,
+        scores,
+        Some(anchors),
+        Some(candidates),
+        out,
+        scratch,
+    )
 }
 
 /// One direction of the SogCLR (GCL) step over any [`Layout`] (`cols`
@@ -132,7 +140,15 @@ pub fn sogclr_step<T: Real>(
         row_ids,
         col_ids: &[],
     };
-    run(Algo::SogClr(params), shape, scores, Some(anchors), None, out, scratch)
+    run(
+        Algo::SogClr(params),
+        shape,
+        scores,
+        Some(anchors),
+        None,
+        out,
+        scratch,
+    )
 }
 
 /// One direction of InfoNCE over any [`Layout`]: `mean_r (logsumexp over
@@ -168,9 +184,18 @@ pub fn infonce_step<T: Real>(
         row_ids: &[],
         col_ids: &[],
     };
-    run(Algo::InfoNce { tau }, shape, scores, None, None, out, scratch)
+    run(
+        Algo::InfoNce { tau },
+        shape,
+        scores,
+        None,
+        None,
+        out,
+        scratch,
+    )
 }
 
+#[derive(Clone, Copy)]
 struct Shape<'a> {
     layout: Layout<'a>,
     rows: usize,
@@ -197,7 +222,9 @@ fn run<T: Real>(
         col_ids,
     } = shape;
     if rows < 2 || cols < 2 {
-        return Err(Error::BatchTooSmall { len: rows.min(cols) });
+        return Err(Error::BatchTooSmall {
+            len: rows.min(cols),
+        });
     }
     layout.check(rows, cols)?;
     let cells = checks::cells("scores", rows, cols)?;
@@ -226,7 +253,15 @@ fn run<T: Real>(
     let (kind, gamma, first_visit, zeta_step) = match algo {
         Algo::Dpm(p) => {
             let h = p.zeta_step.is_some() || out.h.is_some();
-            (Kind::Dpm { offset: p.offset, h }, p.gamma, p.first_visit, p.zeta_step)
+            (
+                Kind::Dpm {
+                    offset: p.offset,
+                    h,
+                },
+                p.gamma,
+                p.first_visit,
+                p.zeta_step,
+            )
         }
         Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
         Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
@@ -257,7 +292,14 @@ fn run<T: Real>(
         h_acc: want_h.then_some(&mut *acc),
     };
     let zeta_arr = candidates.as_deref().map(|c| &*c.zeta);
-    let loss = kernel::run(&spec, &batch, Scores::rows(scores, cols), anchors, zeta_arr, sink);
+    let loss = kernel::run(
+        &spec,
+        &batch,
+        Scores::rows(scores, cols),
+        anchors,
+        zeta_arr,
+        sink,
+    );
     if want_h {
         kernel::finish_h(n, rows, acc);
         if let Some(out) = h {

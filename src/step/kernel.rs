@@ -9,7 +9,7 @@
 use super::{Layout, Offset};
 use crate::{
     FirstVisit, Real,
-    lse::{lse_of, log_add_exp},
+    lse::{log_add_exp, lse_of},
     state::AnchorState,
     sum::Sum,
 };

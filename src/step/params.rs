@@ -107,7 +107,11 @@ pub(crate) fn check_tau<T: Real>(tau: T) -> Result<(), Error> {
 
 /// `(0, 1]`; with `normal`, also not subnormal (so that `1 / x` is finite).
 pub(crate) fn check_rate<T: Real>(what: &'static str, x: T, normal: bool) -> Result<(), Error> {
-    let low = if normal { x >= T::MIN_POSITIVE } else { x > T::ZERO };
+    let low = if normal {
+        x >= T::MIN_POSITIVE
+    } else {
+        x > T::ZERO
+    };
     if low && x <= T::ONE {
         Ok(())
     } else {

@@ -9,7 +9,12 @@ use crate::{
 
 /// `z = (1 - theta) z + theta h` (`z = h` on a first visit), then
 /// `zeta -= eta z`, for each candidate of the batch.
-pub(crate) fn commit<T: Real>(st: &mut CandidateState<'_, T>, ids: &[usize], h: &[T], step: ZetaStep<T>) {
+pub(crate) fn commit<T: Real>(
+    st: &mut CandidateState<'_, T>,
+    ids: &[usize],
+    h: &[T],
+    step: ZetaStep<T>,
+) {
     let ZetaStep { theta, eta } = step;
     for (&id, &h) in ids.iter().zip(h) {
         let z = if st.flags[id] & SEEN_FLAG != 0 {

@@ -1,0 +1,369 @@
+//! Runs the inputs of a golden case through the crate, in `f32` or `f64`,
+//! and writes outputs in the case schema. Shared by `tests/golden.rs` and
+//! `examples/replay.rs`.
+#![allow(dead_code, non_snake_case)]
+
+use super::case::{Case, Outputs, Sparse, SparseState, Step};
+use dpm_core::{
+    BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, StateView, ZetaStep,
+    dpm_bimodal, infonce_bimodal, schedule::nuclr_eta, sogclr_bimodal,
+};
+
+/// One population's state in caller-owned vectors.
+pub struct Population<T> {
+    log_s: Vec<T>,
+    s_flags: Vec<u8>,
+    zeta: Vec<T>,
+    z: Vec<T>,
+    z_flags: Vec<u8>,
+}
+
+impl<T: Real> Population<T> {
+    /// From the case's sparse fields: `log_s_true` null = never visited,
+    /// `z == 0` = never set (the reference's test).
+    fn from_sparse(
+        n: usize,
+        log_s: Option<&Sparse>,
+        zeta: Option<&Sparse>,
+        z: Option<&Sparse>,
+    ) -> Result<Self, String> {
+        let mut p = Population {
+            log_s: vec![T::ZERO; n],
+            s_flags: vec![0; n],
+            zeta: vec![T::ZERO; n],
+            z: vec![T::ZERO; n],
+            z_flags: vec![0; n],
+        };
+        let mut view = p.view()?;
+        if let Some(sp) = log_s {
+            for (id, v) in dense_of(sp, n)?.into_iter().enumerate() {
+                view.set_log_s(id, v.map(T::from_f64))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(sp) = zeta {
+            for (id, v) in dense_of(sp, n)?.into_iter().enumerate() {
+                view.set_zeta(id, T::from_f64(v.ok_or("zeta: null value")?))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(sp) = z {
+            for (id, v) in dense_of(sp, n)?.into_iter().enumerate() {
+                let v = v.filter(|&v| v != 0.0).map(T::from_f64);
+                view.set_z(id, v).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn view(&mut self) -> Result<StateView<'_, T>, String> {
+        StateView::new(
+            &mut self.log_s,
+            &mut self.s_flags,
+            &mut self.zeta,
+            &mut self.z,
+            &mut self.z_flags,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    pub fn log_s(&self) -> Vec<Option<f64>> {
+        self.log_s
+            .iter()
+            .zip(&self.s_flags)
+            .map(|(v, &f)| (f == 1).then(|| v.to_f64()))
+            .collect()
+    }
+
+    pub fn z(&self) -> Vec<Option<f64>> {
+        self.z
+            .iter()
+            .zip(&self.z_flags)
+            .map(|(v, &f)| (f == 1).then(|| v.to_f64()))
+            .collect()
+    }
+
+    pub fn zeta(&self) -> Vec<f64> {
+        self.zeta.iter().map(|v| v.to_f64()).collect()
+    }
+}
+
+fn dense_of(sp: &Sparse, n: usize) -> Result<Vec<Option<f64>>, String> {
+    if sp.len != n {
+        return Err(format!(
+            "state vector of length {}, expected N = {n}",
+            sp.len
+        ));
+    }
+    sp.dense()
+}
+
+/// Our state before a step, widened to f64 (for error bounds).
+#[derive(Clone, Debug)]
+pub struct DenseState {
+    pub log_s_I: Vec<Option<f64>>,
+    pub log_s_T: Vec<Option<f64>>,
+    pub z_I: Vec<Option<f64>>,
+    pub z_T: Vec<Option<f64>>,
+    pub zeta_I: Vec<f64>,
+    pub zeta_T: Vec<f64>,
+    pub xi_I: f64,
+    pub xi_T: f64,
+}
+
+/// The parameters a step ran with (f64; xi is ours, after any refresh).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StepParams {
+    pub tau: f64,
+    /// The gamma used (GCL epoch 0: 1).
+    pub gamma: f64,
+    /// New ids start from zero history (GCL after epoch 0).
+    pub zero_history: bool,
+    pub vanilla: bool,
+    /// Some((theta, eta_I, eta_T)) when the zeta update runs.
+    pub zeta_step: Option<(f64, f64, f64)>,
+}
+
+/// The result of one replayed step.
+pub struct StepRun {
+    pub params: StepParams,
+    /// The scores the crate was given, widened back to f64.
+    pub scores: Vec<f64>,
+    pub outputs: Outputs,
+    /// Our state before the step (after any xi refresh).
+    pub before: Option<DenseState>,
+    /// Our state after the step.
+    pub after: Option<DenseState>,
+}
+
+struct Replayer<'c, T> {
+    case: &'c Case,
+    image: Population<T>,
+    text: Population<T>,
+    xi_I: T,
+    xi_T: T,
+}
+
+impl<T: Real> Replayer<'_, T> {
+    fn dense(&self) -> DenseState {
+        DenseState {
+            log_s_I: self.image.log_s(),
+            log_s_T: self.text.log_s(),
+            z_I: self.image.z(),
+            z_T: self.text.z(),
+            zeta_I: self.image.zeta(),
+            zeta_T: self.text.zeta(),
+            xi_I: self.xi_I.to_f64(),
+            xi_T: self.xi_T.to_f64(),
+        }
+    }
+
+    fn sparse(&self, d: &DenseState) -> SparseState {
+        let case = self.case;
+        let n = case.n.unwrap_or(0);
+        let touched = |f: fn(&Step) -> &Vec<usize>| -> Vec<usize> {
+            if n <= 4096 {
+                return (0..n).collect();
+            }
+            let mut ids: Vec<usize> = case
+                .steps
+                .iter()
+                .flat_map(|s| f(s).iter().copied())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let (ii, ti) = (touched(|s| &s.image_ids), touched(|s| &s.text_ids));
+        let zero_fill =
+            |z: &[Option<f64>]| z.iter().map(|v| Some(v.unwrap_or(0.0))).collect::<Vec<_>>();
+        let some = |z: &[f64]| z.iter().map(|&v| Some(v)).collect::<Vec<_>>();
+        let zeta_fill = case.hyper.neg_zeta_init.map(|v| -v);
+        let mut st = SparseState {
+            log_s_I_true: Some(Sparse::from_dense(&d.log_s_I, None, ii.clone())),
+            log_s_T_true: Some(Sparse::from_dense(&d.log_s_T, None, ti.clone())),
+            ..SparseState::default()
+        };
+        if case.kind == "dgcl" {
+            st.z_I = Some(Sparse::from_dense(
+                &zero_fill(&d.z_I),
+                Some(0.0),
+                ii.clone(),
+            ));
+            st.z_T = Some(Sparse::from_dense(
+                &zero_fill(&d.z_T),
+                Some(0.0),
+                ti.clone(),
+            ));
+            st.zeta_I = Some(Sparse::from_dense(&some(&d.zeta_I), zeta_fill, ii));
+            st.zeta_T = Some(Sparse::from_dense(&some(&d.zeta_T), zeta_fill, ti));
+            st.xi_I = Some(d.xi_I);
+            st.xi_T = Some(d.xi_T);
+        }
+        st
+    }
+
+    fn step(&mut self, st: &Step) -> Result<StepRun, String> {
+        let case = self.case;
+        let h = &case.hyper;
+        let b = case.b;
+        let bb = b * b;
+        let s: Vec<T> = st.sim.iter().flatten().map(|&v| T::from_f64(v)).collect();
+        let (mut ds, mut wi, mut wt) = (vec![T::ZERO; bb], vec![T::ZERO; bb], vec![T::ZERO; bb]);
+        let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+        let out = BimodalOut {
+            weights_image: Some(&mut wi),
+            weights_text: Some(&mut wt),
+            ..BimodalOut::new(&mut ds)
+        };
+        let tau = T::from_f64(h.temperature);
+        let need = |v: Option<f64>, what: &str| v.ok_or(format!("hyper.{what} is missing"));
+        let mut etas = None;
+        let mut before = None;
+        let mut params = StepParams {
+            tau: h.temperature,
+            gamma: 1.0,
+            ..StepParams::default()
+        };
+        let loss = match case.kind.as_str() {
+            "infonce" => infonce_bimodal(&s, b, tau, out, &mut scratch),
+            kind => {
+                if st.xi_refresh_before && kind == "dgcl" {
+                    let xi_init = T::from_f64(need(h.xi_init, "xi_init")?);
+                    self.xi_I = self.image.view()?.refresh_xi(xi_init);
+                    self.xi_T = self.text.view()?.refresh_xi(xi_init);
+                }
+                before = Some(self.dense());
+                let gamma = T::from_f64(need(h.gamma, "gamma")?);
+                let (mut iv, mut tv) = (self.image.view()?, self.text.view()?);
+                if kind == "gcl" {
+                    // The reference: s = g for every id in epoch 0, then
+                    // s = (1 - gamma) s + gamma g with s = 0 for new ids.
+                    let (gamma, first_visit) = if st.epoch == 0 {
+                        (T::ONE, FirstVisit::Batch)
+                    } else {
+                        (gamma, FirstVisit::ZeroHistory)
+                    };
+                    params.gamma = gamma.to_f64();
+                    params.zero_history = first_visit == FirstVisit::ZeroHistory;
+                    let p = SogClrParams {
+                        tau,
+                        gamma,
+                        first_visit,
+                    };
+                    sogclr_bimodal(
+                        &s,
+                        &st.image_ids,
+                        &st.text_ids,
+                        &mut iv,
+                        &mut tv,
+                        p,
+                        out,
+                        &mut scratch,
+                    )
+                } else {
+                    let start = need(h.start_epochs.map(|v| v as f64), "start_epochs")? as usize;
+                    let (eta_i, eta_t) = nuclr_eta(
+                        st.epoch,
+                        st.max_epoch,
+                        start,
+                        need(h.eta_init, "eta_init")?,
+                        need(h.eta_I_ratio, "eta_I_ratio")?,
+                    );
+                    etas = Some((eta_i, eta_t));
+                    let theta = T::from_f64(need(h.theta, "theta")?);
+                    let on = st.epoch >= start;
+                    let vanilla = h.vanilla.unwrap_or(false);
+                    let dir = |xi: T, eta: f64| DpmParams {
+                        tau,
+                        gamma,
+                        offset: if vanilla {
+                            Offset::Vanilla
+                        } else {
+                            Offset::Xi(xi)
+                        },
+                        zeta_step: on.then(|| ZetaStep {
+                            theta,
+                            eta: T::from_f64(eta),
+                        }),
+                        first_visit: FirstVisit::Batch,
+                    };
+                    params.gamma = gamma.to_f64();
+                    params.vanilla = vanilla;
+                    params.zeta_step = on.then(|| (theta.to_f64(), eta_i, eta_t));
+                    let p = [dir(self.xi_T, eta_t), dir(self.xi_I, eta_i)];
+                    dpm_bimodal(
+                        &s,
+                        &st.image_ids,
+                        &st.text_ids,
+                        &mut iv,
+                        &mut tv,
+                        p,
+                        out,
+                        &mut scratch,
+                    )
+                }
+            }
+        }
+        .map_err(|e| format!("the crate refused the step: {e}"))?;
+        let rows = |m: &[T]| -> Vec<Vec<f64>> {
+            m.chunks(b)
+                .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                .collect()
+        };
+        let after = (case.kind != "infonce").then(|| self.dense());
+        let outputs = Outputs {
+            total_loss: loss.total.to_f64(),
+            weights_image: Some(rows(&wi)),
+            weights_text: Some(rows(&wt)),
+            grad_sim: rows(&ds),
+            grad_image_features: None,
+            grad_text_features: None,
+            eta_I: etas.map(|e| e.0),
+            eta_T: etas.map(|e| e.1),
+            state_after: after.as_ref().map(|d| self.sparse(d)),
+        };
+        Ok(StepRun {
+            params,
+            scores: s.iter().map(|v| v.to_f64()).collect(),
+            outputs,
+            before,
+            after,
+        })
+    }
+}
+
+/// Replays every step of `case` in `T`, through the state.
+pub fn replay<T: Real>(case: &Case) -> Result<Vec<StepRun>, String> {
+    let n = case.n.unwrap_or(2);
+    let first = case.first_state().cloned().unwrap_or_default();
+    let (image, text) = if case.kind == "infonce" {
+        (
+            Population::from_sparse(2, None, None, None)?,
+            Population::from_sparse(2, None, None, None)?,
+        )
+    } else {
+        (
+            Population::from_sparse(
+                n,
+                first.log_s_I_true.as_ref(),
+                first.zeta_I.as_ref(),
+                first.z_I.as_ref(),
+            )?,
+            Population::from_sparse(
+                n,
+                first.log_s_T_true.as_ref(),
+                first.zeta_T.as_ref(),
+                first.z_T.as_ref(),
+            )?,
+        )
+    };
+    let mut r = Replayer {
+        case,
+        image,
+        text,
+        xi_I: T::from_f64(first.xi_I.unwrap_or(0.0)),
+        xi_T: T::from_f64(first.xi_T.unwrap_or(0.0)),
+    };
+    case.steps.iter().map(|st| r.step(st)).collect()
+}
