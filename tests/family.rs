@@ -2,6 +2,14 @@
 //! every gradient against central finite differences in f64, the three
 //! seed slips SPEC corrects, stability, and untouched outputs on error.
 
+// Index loops mirror the formulas (i, j, k as in SPEC); tuples of cases
+// read better inline than behind type aliases.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::type_complexity,
+    clippy::useless_vec
+)]
+
 use dpm_core::Error;
 use dpm_core::family::{
     Linear, LinearGrad, PairLoss, expectation_gradient, gibbs_nll, pair_loss, sampled_softmax,
