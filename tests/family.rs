@@ -711,3 +711,14 @@ fn errors_leave_outputs_bit_identical() {
     );
     assert_eq!((bits(&rows), bits(&dzs)), (bits(&[s; 12]), bits(&[s; 3])));
 }
+
+#[test]
+fn new_error_variants_say_what_is_wrong() {
+    let empty = Error::Empty { what: "negatives" }.to_string();
+    assert_eq!(
+        empty,
+        "`negatives` is empty: at least one element is needed"
+    );
+    let zero = Error::ZeroNorm { what: "x", row: 3 }.to_string();
+    assert_eq!(zero, "row 3 of `x` is zero and cannot be L2-normalised");
+}

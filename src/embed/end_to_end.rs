@@ -9,6 +9,14 @@ use crate::{
 };
 
 /// What the feature rows given to [`dpm_bimodal_from_features`] are.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::Features;
+/// let kind = Features::Raw; // normalise, and chain the normalisation backward
+/// assert_ne!(kind, Features::Normalized);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Features {
     /// Raw embeddings `v`: each row is L2-normalised first (`x = v / |v|`),
@@ -21,6 +29,16 @@ pub enum Features {
 }
 
 /// Where [`dpm_bimodal_from_features`] writes.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::FeatureOut;
+/// let (b, d) = (2, 3);
+/// let (mut s, mut ds, mut dx, mut dy) = ([0.0_f32; 4], [0.0_f32; 4], [0.0_f32; 6], [0.0_f32; 6]);
+/// let out = FeatureOut { scores: &mut s, ds: &mut ds, dx: &mut dx, dy: &mut dy };
+/// assert_eq!((out.scores.len(), out.dx.len()), (b * b, b * d));
+/// ```
 #[derive(Debug)]
 pub struct FeatureOut<'o, T> {
     /// `S = X Y^T` of the (normalised) features, `B x B` row-major.

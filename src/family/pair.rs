@@ -47,6 +47,15 @@ pub enum PairLoss<T> {
 }
 
 /// A pair loss's value and its two partial derivatives.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::family::{pair_loss, PairLoss, PairOut};
+/// let out = pair_loss(PairLoss::Simple { margin: 1.0_f64 }, 0.5, 2.0)?;
+/// assert_eq!(out, PairOut { loss: 0.5, d_positive: 1.0, d_negative: 0.0 });
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PairOut<T> {
     /// The loss.

@@ -5,6 +5,17 @@ use crate::{Error, Real};
 
 /// The value of a sampled softmax and its derivative with respect to the
 /// positive logit.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::family::sampled_softmax;
+/// // One negative equal to the positive, drawn with q = 1: D = 2 exp(z_c).
+/// let out = sampled_softmax(0.5_f64, &[0.5], &[1.0], &mut [0.0])?;
+/// assert!((out.loss - 2.0_f64.ln()).abs() < 1e-15);
+/// assert!((out.d_positive + 0.5).abs() < 1e-15);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SampledSoftmax<T> {
     /// `l = -ln(exp(z_c) / D)`.
