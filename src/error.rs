@@ -90,6 +90,20 @@ pub enum Error {
         /// The id whose flag is invalid.
         id: usize,
     },
+    /// An argument that needs at least one element has none (for example
+    /// the sampled negatives of a sampled softmax, where `1 / K` is
+    /// undefined for `K = 0`).
+    Empty {
+        /// The argument.
+        what: &'static str,
+    },
+    /// A vector to be L2-normalised is zero: `v / |v|` has no value.
+    ZeroNorm {
+        /// The argument holding the vectors.
+        what: &'static str,
+        /// The zero row.
+        row: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -133,6 +147,13 @@ impl fmt::Display for Error {
                 )
             }
             Error::CorruptState { id } => write!(f, "state flag of id {id} is not a valid flag"),
+            Error::Empty { what } => write!(f, "`{what}` is empty: at least one element is needed"),
+            Error::ZeroNorm { what, row } => {
+                write!(
+                    f,
+                    "row {row} of `{what}` is zero and cannot be L2-normalised"
+                )
+            }
         }
     }
 }

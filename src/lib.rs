@@ -64,7 +64,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod embed;
 mod error;
+pub mod family;
 pub mod lse;
 mod real;
 pub mod schedule;

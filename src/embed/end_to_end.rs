@@ -1,0 +1,219 @@
+//! One bimodal DPM step from features: `S = X Y^T` (after L2
+//! normalisation if asked), the step of SPEC sections 2-3, and the
+//! gradients back to the features (SPEC section 6).
+
+use super::{Lanes, bilinear, normalize};
+use crate::{
+    BimodalOut, DpmParams, Error, Losses, StateView, bimodal_scratch_len, dpm_bimodal,
+    family::check,
+};
+
+/// What the feature rows given to [`dpm_bimodal_from_features`] are.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::Features;
+/// let kind = Features::Raw; // normalise, and chain the normalisation backward
+/// assert_ne!(kind, Features::Normalized);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Features {
+    /// Raw embeddings `v`: each row is L2-normalised first (`x = v / |v|`),
+    /// and `dx`, `dy` are gradients with respect to `v`, through the
+    /// normalisation.
+    Raw,
+    /// Rows used as given (normally already of unit norm); `dx`, `dy` are
+    /// gradients with respect to them.
+    Normalized,
+}
+
+/// Where [`dpm_bimodal_from_features`] writes.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::FeatureOut;
+/// let (b, d) = (2, 3);
+/// let (mut s, mut ds, mut dx, mut dy) = ([0.0_f32; 4], [0.0_f32; 4], [0.0_f32; 6], [0.0_f32; 6]);
+/// let out = FeatureOut { scores: &mut s, ds: &mut ds, dx: &mut dx, dy: &mut dy };
+/// assert_eq!((out.scores.len(), out.dx.len()), (b * b, b * d));
+/// ```
+#[derive(Debug)]
+pub struct FeatureOut<'o, T> {
+    /// `S = X Y^T` of the (normalised) features, `B x B` row-major.
+    pub scores: &'o mut [T],
+    /// `dS = dL/dS`, `B x B`, as [`dpm_bimodal`] writes it.
+    pub ds: &'o mut [T],
+    /// `dL/dX` (or `dL/dV` for [`Features::Raw`]), `B x d`.
+    pub dx: &'o mut [T],
+    /// `dL/dY` (or its raw form), `B x d`.
+    pub dy: &'o mut [T],
+}
+
+/// Scratch elements [`dpm_bimodal_from_features`] needs for `b` pairs of
+/// dimension `d`: `b^2 + 2 b d + `[`bimodal_scratch_len`]`(b)`
+/// (saturating: a size that overflows is one no slice has).
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::features_scratch_len;
+/// assert_eq!(features_scratch_len(4, 8), 16 + 64 + 16);
+/// const N: usize = features_scratch_len(8, 32);
+/// let scratch = [0.0_f32; N];
+/// # let _ = scratch;
+/// ```
+#[must_use]
+pub const fn features_scratch_len(b: usize, d: usize) -> usize {
+    b.saturating_mul(b)
+        .saturating_add(b.saturating_mul(d).saturating_mul(2))
+        .saturating_add(bimodal_scratch_len(b))
+}
+
+/// The DPM (NUCLR) step on a bimodal batch of features: `S = X Y^T`, then
+/// [`dpm_bimodal`], then `dX = dS Y`, `dY = dS^T X` (chained through the
+/// L2 normalisation for [`Features::Raw`]).
+///
+/// `x` (images) and `y` (texts) are `b x d` row-major; ids, states and
+/// params are those of [`dpm_bimodal`], which this calls on the computed
+/// `S` (state updated as it documents). Writes `out.scores` (`S`), `out.ds`
+/// (`dS`), `out.dx`, `out.dy`, and returns the [`Losses`].
+///
+/// The loss is the "half-loss" of SPEC section 2 (weights held constant),
+/// so `dx`, `dy` are the gradients of the step's surrogate, exactly
+/// `dS Y` and `dS^T X` (then `dL/dv = (dL/dx - (x . dL/dx) x) / |v|`
+/// row-wise for raw features).
+///
+/// # Errors
+///
+/// Everything is checked before anything is written or any state moves:
+/// [`Error::BatchTooSmall`] (`b < 2`), [`Error::LengthMismatch`] (`x`, `y`,
+/// `dx`, `dy` not `b x d`, `scores`, `ds` not `b x b`, `scratch` shorter
+/// than [`features_scratch_len`]), [`Error::InvalidParameter`] (params),
+/// [`Error::NonFinite`] (`x`, `y`), [`Error::ZeroNorm`] (a zero row of
+/// raw features, or `d = 0`), [`Error::OutOfRange`] (features so large or,
+/// raw, so small that `S` or a gradient could overflow), and every error
+/// of [`dpm_bimodal`] (ids, state). On `Err`, all of `out` and both states
+/// are untouched.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{dpm_bimodal_from_features, features_scratch_len, FeatureOut, Features};
+/// use dpm_core::{DpmParams, FirstVisit, Offset, State};
+/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05), State::<f32, 10>::new(-0.05));
+/// let x = [1.0_f32, 0.2, 0.1, 1.0]; // 2 images, d = 2, raw
+/// let y = [0.9_f32, 0.0, 0.3, 1.1];
+/// let p = DpmParams {
+///     tau: 0.1, gamma: 0.9, offset: Offset::Xi(0.0), zeta_step: None,
+///     first_visit: FirstVisit::Batch,
+/// };
+/// let (mut s, mut ds, mut dx, mut dy) = ([0.0; 4], [0.0; 4], [0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; features_scratch_len(2, 2)];
+/// let out = FeatureOut { scores: &mut s, ds: &mut ds, dx: &mut dx, dy: &mut dy };
+/// let loss = dpm_bimodal_from_features(
+///     &x, &y, 2, 2, Features::Raw, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), [p, p], out, &mut scratch,
+/// )?;
+/// assert!(loss.total.is_finite() && s[0] > s[1]); // cosines
+/// // The raw gradient is orthogonal to its row.
+/// assert!((dx[0] * x[0] + dx[1] * x[1]).abs() < 1e-6);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn dpm_bimodal_from_features<T: Lanes>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: [DpmParams<T>; 2],
+    out: FeatureOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    // ---- checks: nothing is written above the line "writes" ----
+    if b < 2 {
+        return Err(Error::BatchTooSmall { len: b });
+    }
+    let cells = check::cells("x", b, d)?;
+    let bb = check::cells("scores", b, b)?;
+    check::len("x", x.len(), cells)?;
+    check::len("y", y.len(), cells)?;
+    check::len("scores", out.scores.len(), bb)?;
+    check::len("ds", out.ds.len(), bb)?;
+    check::len("dx", out.dx.len(), cells)?;
+    check::len("dy", out.dy.len(), cells)?;
+    let need = features_scratch_len(b, d);
+    if scratch.len() < need {
+        return Err(Error::LengthMismatch {
+            what: "scratch",
+            expected: need,
+            found: scratch.len(),
+        });
+    }
+    params[0].check()?;
+    params[1].check()?;
+    // Each direction's dS has row and column absolute sums <= 2 / gamma
+    // (a row's weights sum to at most 1 / gamma), so |dX| <= g_max max|Y|.
+    let two = T::from_f64(2.0);
+    let g_max = two / params[0].gamma + two / params[1].gamma;
+    let (mx, my) = (check::max_abs("x", x)?, check::max_abs("y", y)?);
+    match features {
+        Features::Raw => {
+            if d == 0 {
+                return Err(Error::ZeroNorm { what: "x", row: 0 });
+            }
+            normalize::check_rows("x", x, d, Some(g_max))?;
+            normalize::check_rows("y", y, d, Some(g_max))?;
+        }
+        Features::Normalized => {
+            let d_t = T::from_usize(d);
+            check::guard("scores", d_t * mx * my)?;
+            check::guard("dx", g_max * my)?;
+            check::guard("dy", g_max * mx)?;
+        }
+    }
+
+    // ---- writes: scratch, then the step (which checks ids and state) ----
+    let (s_buf, rest) = scratch[..need].split_at_mut(bb);
+    let (step_scratch, rest) = rest.split_at_mut(bimodal_scratch_len(b));
+    let (xn, yn) = rest.split_at_mut(cells);
+    let (xs, ys): (&[T], &[T]) = match features {
+        Features::Raw => {
+            for i in 0..b {
+                let span = i * d..(i + 1) * d;
+                normalize::row_forward(&x[span.clone()], &mut xn[span.clone()]);
+                normalize::row_forward(&y[span.clone()], &mut yn[span]);
+            }
+            (xn, yn)
+        }
+        Features::Normalized => (x, y),
+    };
+    bilinear::forward_raw(xs, ys, b, d, s_buf);
+    let FeatureOut { scores, ds, dx, dy } = out;
+    let losses = dpm_bimodal(
+        s_buf,
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
+        BimodalOut::new(&mut *ds),
+        step_scratch,
+    )?;
+    scores.copy_from_slice(s_buf);
+    bilinear::backward_raw(ds, xs, ys, b, b, d, dx, dy);
+    if features == Features::Raw {
+        for i in 0..b {
+            let span = i * d..(i + 1) * d;
+            normalize::row_backward(&x[span.clone()], &mut dx[span.clone()]);
+            normalize::row_backward(&y[span.clone()], &mut dy[span]);
+        }
+    }
+    Ok(losses)
+}

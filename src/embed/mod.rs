@@ -1,0 +1,33 @@
+//! Back to embeddings (SPEC section 6): the bilinear score `S = X Y^T`
+//! and its gradients, L2 normalisation, SIMD kernels, and a bimodal DPM
+//! step from features.
+//!
+//! | function | computes |
+//! |---|---|
+//! | [`scores_forward`] | `S = X Y^T` |
+//! | [`scores_backward`] | `dX = G Y`, `dY = G^T X` for `G = dL/dS` |
+//! | [`shared_backward`] | `dphi_k = sum_j c_kj phi_j + sum_i c_ik phi_i` (one set of vectors, both roles) |
+//! | [`l2_normalize`] | `x = v / |v|` row-wise |
+//! | [`l2_normalize_backward`] | `dL/dv = (dL/dx - (x . dL/dx) x) / |v|` |
+//! | [`dot`], [`dot_wide`] | `a . b`, scalar and SIMD |
+//! | [`axpy`], [`axpy_wide`] | `y += alpha x`, scalar and SIMD |
+//! | [`dpm_bimodal_from_features`] | `S`, [`dpm_bimodal`](crate::dpm_bimodal), `dS`, `dX`, `dY` |
+//!
+//! Matrices are row-major flat slices with explicit dimensions; element
+//! types are those with SIMD kernels, [`Lanes`] (`f32` in `f32x8` lanes,
+//! `f64` in `f64x4`, from the `wide` crate, which is `no_std` here).
+//!
+//! # Errors
+//!
+//! Every precondition is checked before anything is written: on `Err`,
+//! every output slice is bit-identical to what it was.
+
+mod bilinear;
+mod end_to_end;
+mod kernels;
+mod normalize;
+
+pub use bilinear::{scores_backward, scores_forward, shared_backward};
+pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
+pub use kernels::{Lanes, axpy, axpy_wide, dot, dot_wide};
+pub use normalize::{l2_normalize, l2_normalize_backward};

@@ -1,0 +1,71 @@
+//! Precondition checks shared by `family` and `embed`, run before a
+//! function writes anything.
+
+use crate::{Error, Real};
+
+/// Intermediates stay below this, so that sums of a few of them and their
+/// differences stay finite (the same bound as the DPM step's).
+pub(crate) fn limit<T: Real>() -> T {
+    T::MAX / T::from_f64(64.0)
+}
+
+/// `Ok` if `value` is finite and at most [`limit`].
+pub(crate) fn guard<T: Real>(what: &'static str, value: T) -> Result<(), Error> {
+    if value.is_finite() && value <= limit() {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange { what })
+    }
+}
+
+/// `Ok` if `found == expected`.
+pub(crate) fn len(what: &'static str, found: usize, expected: usize) -> Result<(), Error> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+/// `rows * cols`, or a length error naming `what` if it overflows.
+pub(crate) fn cells(what: &'static str, rows: usize, cols: usize) -> Result<usize, Error> {
+    rows.checked_mul(cols).ok_or(Error::LengthMismatch {
+        what,
+        expected: usize::MAX,
+        found: 0,
+    })
+}
+
+/// `Ok` if `index < len`.
+pub(crate) fn index(what: &'static str, id: usize, len: usize) -> Result<(), Error> {
+    if id < len {
+        Ok(())
+    } else {
+        Err(Error::IdOutOfRange { what, id, len })
+    }
+}
+
+/// The largest `|x|` (0 for an empty slice), or the first non-finite value.
+pub(crate) fn max_abs<T: Real>(what: &'static str, x: &[T]) -> Result<T, Error> {
+    let mut m = T::ZERO;
+    for (index, &v) in x.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(Error::NonFinite { what, index });
+        }
+        m = m.max(v.abs());
+    }
+    Ok(m)
+}
+
+/// `Ok` if a scalar input is finite.
+pub(crate) fn finite<T: Real>(what: &'static str, x: T) -> Result<(), Error> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFinite { what, index: 0 })
+    }
+}
