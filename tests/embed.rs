@@ -352,12 +352,7 @@ fn from_features(x: &[f64], y: &[f64], kind: Features, states: &mut [State<f64, 
     );
     let mut scratch = vec![0.0; features_scratch_len(B, D)];
     let [si, st] = states;
-    let out = FeatureOut {
-        scores: &mut s,
-        ds: &mut ds,
-        dx: &mut dx,
-        dy: &mut dy,
-    };
+    let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
     let ids = [3, 9, 1, 12];
     let loss = dpm_bimodal_from_features(
         x,
@@ -554,12 +549,7 @@ fn end_to_end_errors_leave_outputs_and_state_untouched() {
             ([7.0; B * B], [7.0; B * B], [7.0; B * D], [7.0; B * D]);
         let mut scratch = vec![0.0; features_scratch_len(B, D) - short];
         let [si, st] = &mut states;
-        let out = FeatureOut {
-            scores: &mut s,
-            ds: &mut ds,
-            dx: &mut dx,
-            dy: &mut dy,
-        };
+        let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
         let got = dpm_bimodal_from_features(
             x,
             y,
@@ -587,12 +577,7 @@ fn end_to_end_errors_leave_outputs_and_state_untouched() {
     let (mut s, mut ds, mut dx, mut dy) = ([7.0; B * B], [7.0; B * B], [7.0; B * D], [7.0; B * D]);
     let mut scratch = vec![0.0; features_scratch_len(B, D)];
     let [si, st] = &mut states;
-    let out = FeatureOut {
-        scores: &mut s,
-        ds: &mut ds,
-        dx: &mut dx,
-        dy: &mut dy,
-    };
+    let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
     let ids = [3, 9, 1, 12];
     let got = dpm_bimodal_from_features(
         &tiny,
@@ -647,12 +632,7 @@ fn end_to_end_f32_raw_is_finite_and_close_to_f64() {
         first_visit: FirstVisit::Batch,
     };
     let p = [p, DpmParams { tau: 0.2, ..p }];
-    let out = FeatureOut {
-        scores: &mut s,
-        ds: &mut ds,
-        dx: &mut dx,
-        dy: &mut dy,
-    };
+    let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
     let ids = [3, 9, 1, 12];
     let loss = dpm_bimodal_from_features(
         &x32,

@@ -118,7 +118,7 @@ impl Worst {
             self.checked
         );
         for (what, (r, at)) in &self.ratio {
-            println!("  {what:<14} {r:>8.4}  ({at})");
+            println!("  {what:<20} {r:>7.4}  ({at})");
         }
         if !self.failures.is_empty() {
             panic!(
@@ -135,7 +135,15 @@ impl Worst {
     }
 }
 
-fn check_case(name: &str, case: &Case, runs: &[StepRun], eps: f64, tiny: f64, worst: &mut Worst) {
+fn check_case(
+    name: &str,
+    case: &Case,
+    runs: &[StepRun],
+    eps: f64,
+    tiny: f64,
+    round: &dyn Fn(f64) -> f64,
+    worst: &mut Worst,
+) {
     let b = case.b;
     for (k, (st, run)) in case.steps.iter().zip(runs).enumerate() {
         let (g_before, g_out) = case.math(st);
@@ -217,6 +225,51 @@ fn check_case(name: &str, case: &Case, runs: &[StepRun], eps: f64, tiny: f64, wo
                     g[i][j],
                     ev.grad_err[i * b + j],
                 );
+            }
+        }
+        // dX = G Y and dY = G^T X: the propagated error of G, the rounding
+        // of the features themselves, and a dot product's B eps.
+        let d = case.d;
+        let grads = [
+            (
+                "grad_image_features",
+                &o.grad_image_features,
+                &g_out.grad_image_features,
+                &st.text_features,
+                false,
+            ),
+            (
+                "grad_text_features",
+                &o.grad_text_features,
+                &g_out.grad_text_features,
+                &st.image_features,
+                true,
+            ),
+        ];
+        for (what, ours, gold, other, transposed) in grads {
+            let (Some(ours), Some(gold)) = (ours, gold) else {
+                worst.fail(at(format!("{what} missing")));
+                continue;
+            };
+            for r in 0..b {
+                for k in 0..d {
+                    let mut bound = 0.0;
+                    for j in 0..b {
+                        let (gi, gj) = if transposed { (j, r) } else { (r, j) };
+                        let g = g_out.grad_sim[gi][gj].abs();
+                        let v = other[j][k];
+                        bound += ev.grad_err[gi * b + gj] * v.abs()
+                            + g * (round(v) - v).abs()
+                            + (b as f64 + 8.0) * eps * g * v.abs();
+                    }
+                    worst.check(
+                        what,
+                        &at(format!("[{r}][{k}]")),
+                        ours[r][k],
+                        gold[r][k],
+                        bound + tiny,
+                    );
+                }
             }
         }
         if case.kind == "infonce" {
@@ -334,12 +387,13 @@ fn compare_state(
     }
 }
 
-fn replay_all<T: dpm_core::Real>(dtype: &str, eps: f64, tiny: f64) {
+fn replay_all<T: dpm_core::embed::Lanes>(dtype: &str, eps: f64, tiny: f64) {
     let Some(cases) = cases() else { return };
     let mut worst = Worst::default();
     for (name, case) in &cases {
         let runs = run::replay::<T>(case).unwrap_or_else(|e| panic!("{name}: {e}"));
-        check_case(name, case, &runs, eps, tiny, &mut worst);
+        let round = |v: f64| T::from_f64(v).to_f64();
+        check_case(name, case, &runs, eps, tiny, &round, &mut worst);
     }
     worst.report(dtype);
 }

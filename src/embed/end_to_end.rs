@@ -36,7 +36,8 @@ pub enum Features {
 /// use dpm_core::embed::FeatureOut;
 /// let (b, d) = (2, 3);
 /// let (mut s, mut ds, mut dx, mut dy) = ([0.0_f32; 4], [0.0_f32; 4], [0.0_f32; 6], [0.0_f32; 6]);
-/// let out = FeatureOut { scores: &mut s, ds: &mut ds, dx: &mut dx, dy: &mut dy };
+/// let mut w = [0.0_f32; 4];
+/// let out = FeatureOut { weights_image: Some(&mut w), ..FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy) };
 /// assert_eq!((out.scores.len(), out.dx.len()), (b * b, b * d));
 /// ```
 #[derive(Debug)]
@@ -49,6 +50,31 @@ pub struct FeatureOut<'o, T> {
     pub dx: &'o mut [T],
     /// `dL/dY` (or its raw form), `B x d`.
     pub dy: &'o mut [T],
+    /// Image-to-text weights, as [`BimodalOut::weights_image`].
+    pub weights_image: Option<&'o mut [T]>,
+    /// Text-to-image weights, as [`BimodalOut::weights_text`].
+    pub weights_text: Option<&'o mut [T]>,
+    /// Zeta gradient of the images, as [`BimodalOut::h_image`].
+    pub h_image: Option<&'o mut [T]>,
+    /// Zeta gradient of the texts, as [`BimodalOut::h_text`].
+    pub h_text: Option<&'o mut [T]>,
+}
+
+impl<'o, T> FeatureOut<'o, T> {
+    /// `S`, `dS`, `dX` and `dY` only.
+    #[must_use]
+    pub fn new(scores: &'o mut [T], ds: &'o mut [T], dx: &'o mut [T], dy: &'o mut [T]) -> Self {
+        FeatureOut {
+            scores,
+            ds,
+            dx,
+            dy,
+            weights_image: None,
+            weights_text: None,
+            h_image: None,
+            h_text: None,
+        }
+    }
 }
 
 /// Scratch elements [`dpm_bimodal_from_features`] needs for `b` pairs of
@@ -78,7 +104,8 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// `x` (images) and `y` (texts) are `b x d` row-major; ids, states and
 /// params are those of [`dpm_bimodal`], which this calls on the computed
 /// `S` (state updated as it documents). Writes `out.scores` (`S`), `out.ds`
-/// (`dS`), `out.dx`, `out.dy`, and returns the [`Losses`].
+/// (`dS`), `out.dx`, `out.dy` (and the weights and `h` asked for, as
+/// [`dpm_bimodal`] does), and returns the [`Losses`].
 ///
 /// The loss is the "half-loss" of SPEC section 2 (weights held constant),
 /// so `dx`, `dy` are the gradients of the step's surrogate, exactly
@@ -111,7 +138,7 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// };
 /// let (mut s, mut ds, mut dx, mut dy) = ([0.0; 4], [0.0; 4], [0.0; 4], [0.0; 4]);
 /// let mut scratch = [0.0; features_scratch_len(2, 2)];
-/// let out = FeatureOut { scores: &mut s, ds: &mut ds, dx: &mut dx, dy: &mut dy };
+/// let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
 /// let loss = dpm_bimodal_from_features(
 ///     &x, &y, 2, 2, Features::Raw, &[0, 1], &[0, 1],
 ///     &mut images.view(), &mut texts.view(), [p, p], out, &mut scratch,
@@ -195,7 +222,23 @@ pub fn dpm_bimodal_from_features<T: Lanes>(
         Features::Normalized => (x, y),
     };
     bilinear::forward_raw(xs, ys, b, d, s_buf);
-    let FeatureOut { scores, ds, dx, dy } = out;
+    let FeatureOut {
+        scores,
+        ds,
+        dx,
+        dy,
+        weights_image,
+        weights_text,
+        h_image,
+        h_text,
+    } = out;
+    let step_out = BimodalOut {
+        ds: &mut *ds,
+        weights_image,
+        weights_text,
+        h_image,
+        h_text,
+    };
     let losses = dpm_bimodal(
         s_buf,
         image_ids,
@@ -203,7 +246,7 @@ pub fn dpm_bimodal_from_features<T: Lanes>(
         image,
         text,
         params,
-        BimodalOut::new(&mut *ds),
+        step_out,
         step_scratch,
     )?;
     scores.copy_from_slice(s_buf);

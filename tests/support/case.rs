@@ -159,6 +159,15 @@ impl Case {
             if !square {
                 return Err(format!("step {k}: sim is not {b} x {b}"));
             }
+            let d = self.d;
+            for (what, m) in [
+                ("image_features", &st.image_features),
+                ("text_features", &st.text_features),
+            ] {
+                if m.len() != b || m.iter().any(|r| r.len() != d) {
+                    return Err(format!("step {k}: {what} is not {b} x {d}"));
+                }
+            }
             if st.image_ids.len() != b || st.text_ids.len() != b {
                 return Err(format!("step {k}: image_ids and text_ids need {b} ids"));
             }

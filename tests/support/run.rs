@@ -6,7 +6,13 @@
 use super::case::{Case, Outputs, Sparse, SparseState, Step};
 use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, StateView, ZetaStep,
-    dpm_bimodal, infonce_bimodal, schedule::nuclr_eta, sogclr_bimodal,
+    embed::{
+        FeatureOut, Features, Lanes, dpm_bimodal_from_features, features_scratch_len,
+        scores_backward, scores_forward,
+    },
+    infonce_bimodal,
+    schedule::nuclr_eta,
+    sogclr_bimodal,
 };
 
 /// One population's state in caller-owned vectors.
@@ -144,7 +150,7 @@ struct Replayer<'c, T> {
     xi_T: T,
 }
 
-impl<T: Real> Replayer<'_, T> {
+impl<T: Lanes> Replayer<'_, T> {
     fn dense(&self) -> DenseState {
         DenseState {
             log_s_I: self.image.log_s(),
@@ -206,11 +212,25 @@ impl<T: Real> Replayer<'_, T> {
     fn step(&mut self, st: &Step) -> Result<StepRun, String> {
         let case = self.case;
         let h = &case.hyper;
-        let b = case.b;
+        let (b, d) = (case.b, case.d);
         let bb = b * b;
-        let s: Vec<T> = st.sim.iter().flatten().map(|&v| T::from_f64(v)).collect();
+        // S is computed from the features, as a user's training step would:
+        // in f32 the rounding of S from the features is part of the run.
+        let flat = |m: &[Vec<f64>]| {
+            m.iter()
+                .flatten()
+                .map(|&v| T::from_f64(v))
+                .collect::<Vec<T>>()
+        };
+        let (x, y) = (flat(&st.image_features), flat(&st.text_features));
+        let mut s = vec![T::ZERO; bb];
         let (mut ds, mut wi, mut wt) = (vec![T::ZERO; bb], vec![T::ZERO; bb], vec![T::ZERO; bb]);
-        let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+        let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+        let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
+        let refused = |e: dpm_core::Error| format!("the crate refused the step: {e}");
+        if case.kind != "dgcl" {
+            scores_forward(&x, &y, b, b, d, &mut s).map_err(refused)?;
+        }
         let out = BimodalOut {
             weights_image: Some(&mut wi),
             weights_text: Some(&mut wt),
@@ -292,20 +312,34 @@ impl<T: Real> Replayer<'_, T> {
                     params.vanilla = vanilla;
                     params.zeta_step = on.then(|| (theta.to_f64(), eta_i, eta_t));
                     let p = [dir(self.xi_T, eta_t), dir(self.xi_I, eta_i)];
-                    dpm_bimodal(
-                        &s,
-                        &st.image_ids,
-                        &st.text_ids,
+                    let fout = FeatureOut {
+                        weights_image: out.weights_image,
+                        weights_text: out.weights_text,
+                        ..FeatureOut::new(&mut s, out.ds, &mut dx, &mut dy)
+                    };
+                    let (ii, ti) = (&st.image_ids, &st.text_ids);
+                    let normalized = Features::Normalized;
+                    dpm_bimodal_from_features(
+                        &x,
+                        &y,
+                        b,
+                        d,
+                        normalized,
+                        ii,
+                        ti,
                         &mut iv,
                         &mut tv,
                         p,
-                        out,
+                        fout,
                         &mut scratch,
                     )
                 }
             }
         }
-        .map_err(|e| format!("the crate refused the step: {e}"))?;
+        .map_err(refused)?;
+        if case.kind != "dgcl" {
+            scores_backward(&ds, &x, &y, b, b, d, &mut dx, &mut dy).map_err(refused)?;
+        }
         let rows = |m: &[T]| -> Vec<Vec<f64>> {
             m.chunks(b)
                 .map(|r| r.iter().map(|v| v.to_f64()).collect())
@@ -317,8 +351,16 @@ impl<T: Real> Replayer<'_, T> {
             weights_image: Some(rows(&wi)),
             weights_text: Some(rows(&wt)),
             grad_sim: rows(&ds),
-            grad_image_features: None,
-            grad_text_features: None,
+            grad_image_features: Some(
+                dx.chunks(d)
+                    .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                    .collect(),
+            ),
+            grad_text_features: Some(
+                dy.chunks(d)
+                    .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                    .collect(),
+            ),
             eta_I: etas.map(|e| e.0),
             eta_T: etas.map(|e| e.1),
             state_after: after.as_ref().map(|d| self.sparse(d)),
@@ -334,7 +376,7 @@ impl<T: Real> Replayer<'_, T> {
 }
 
 /// Replays every step of `case` in `T`, through the state.
-pub fn replay<T: Real>(case: &Case) -> Result<Vec<StepRun>, String> {
+pub fn replay<T: Lanes>(case: &Case) -> Result<Vec<StepRun>, String> {
     let n = case.n.unwrap_or(2);
     let first = case.first_state().cloned().unwrap_or_default();
     let (image, text) = if case.kind == "infonce" {
