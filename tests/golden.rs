@@ -254,10 +254,10 @@ fn check_case(
             for r in 0..b {
                 for k in 0..d {
                     let mut bound = 0.0;
-                    for j in 0..b {
+                    for (j, row) in other.iter().enumerate() {
                         let (gi, gj) = if transposed { (j, r) } else { (r, j) };
                         let g = g_out.grad_sim[gi][gj].abs();
-                        let v = other[j][k];
+                        let v = row[k];
                         bound += ev.grad_err[gi * b + gj] * v.abs()
                             + g * (round(v) - v).abs()
                             + (b as f64 + 8.0) * eps * g * v.abs();
