@@ -64,6 +64,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod check;
 pub mod embed;
 mod error;
 pub mod family;

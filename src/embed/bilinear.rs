@@ -3,7 +3,7 @@
 //! form where one set of vectors plays both roles.
 
 use super::Lanes;
-use crate::{Error, Real, family::check};
+use crate::{Error, Real, check};
 
 /// `n a b`, or 0 when a factor is 0 (so `0 * inf` never reaches a guard).
 fn bound<T: Real>(n: usize, a: T, b: T) -> T {

@@ -4,8 +4,7 @@
 
 use super::{Lanes, bilinear, normalize};
 use crate::{
-    BimodalOut, DpmParams, Error, Losses, StateView, bimodal_scratch_len, dpm_bimodal,
-    family::check,
+    BimodalOut, DpmParams, Error, Losses, StateView, bimodal_scratch_len, check, dpm_bimodal,
 };
 
 /// What the feature rows given to [`dpm_bimodal_from_features`] are.

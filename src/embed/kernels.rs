@@ -6,7 +6,7 @@
 //! only. Both are within `n eps sum_i |a_i b_i|` of the exact dot product
 //! (`n` the length), which the tests check against an `f64` evaluation.
 
-use crate::{Error, Real, family::check};
+use crate::{Error, Real, check};
 
 mod sealed {
     /// The element-specific kernels behind [`Lanes`](super::Lanes); not

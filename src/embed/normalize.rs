@@ -2,7 +2,7 @@
 //! section 6): `x = v / |v|`, `dL/dv = (dL/dx - (x . dL/dx) x) / |v|`.
 
 use super::Lanes;
-use crate::{Error, family::check, sum::Sum};
+use crate::{Error, check, sum::Sum};
 
 /// `(m, r)` with `m = max_k |v_k|` and `r = sqrt(sum_k (v_k / m)^2)`, so
 /// `|v| = m r` and `r` in `[1, sqrt(d)]`: no square overflows or

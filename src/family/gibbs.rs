@@ -1,7 +1,8 @@
 //! Gibbs (Boltzmann) negative log-likelihood over a finite candidate set,
 //! and the expectation form of a log-likelihood gradient (SPEC section 5).
 
-use super::{check, softmax_ce::shifted_nll};
+use super::softmax_ce::shifted_nll;
+use crate::check;
 use crate::{Error, Real, sum::Sum};
 
 /// Negative log-likelihood of target `y` under the Gibbs distribution of

@@ -1,6 +1,6 @@
 //! A linear layer `z = W x + b` whose logits feed a softmax loss.
 
-use super::check;
+use crate::check;
 use crate::{Error, Real, sum::Sum};
 
 /// A linear layer `z = W x + b`: `weight` is `W`, `classes x inputs`

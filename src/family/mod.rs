@@ -29,8 +29,7 @@
 //! anything is written, and on `Err` every output slice is bit-identical
 //! to what it was.
 
-pub(crate) mod check;
-mod gibbs;
+pub(crate) mod gibbs;
 mod linear;
 mod pair;
 mod sampled_softmax;

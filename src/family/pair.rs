@@ -1,7 +1,7 @@
 //! Pair losses on the energy of a positive and of a negative candidate
 //! (SPEC section 5).
 
-use super::check;
+use crate::check;
 use crate::{Error, Real, lse::log_add_exp};
 
 /// A pair loss on `F+ = F(x, y)` (the positive's energy) and

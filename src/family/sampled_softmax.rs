@@ -1,6 +1,7 @@
 //! Sampled softmax with importance correction (SPEC section 5).
 
-use super::{Linear, check, softmax_ce::shifted_nll};
+use super::{Linear, softmax_ce::shifted_nll};
+use crate::check;
 use crate::{Error, Real};
 
 /// The value of a sampled softmax and its derivative with respect to the

@@ -1,7 +1,8 @@
 //! Softmax cross-entropy over logits, and through a linear layer (SPEC
 //! section 5).
 
-use super::{Linear, LinearGrad, check};
+use super::{Linear, LinearGrad};
+use crate::check;
 use crate::{
     Error, Real,
     lse::{log_add_exp, lse_of},

@@ -1,6 +1,7 @@
 //! Softmax cross-entropy through a linear layer, averaged over a batch.
 
-use super::{Linear, LinearGrad, check, softmax_ce::softmax_in_place};
+use super::{Linear, LinearGrad, softmax_ce::softmax_in_place};
+use crate::check;
 use crate::{Error, Real, sum::Sum};
 
 /// Scratch elements [`softmax_cross_entropy_linear_batch`] needs for a

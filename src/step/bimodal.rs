@@ -4,10 +4,10 @@
 use super::{
     BimodalOut, DpmParams, Layout, Losses, SogClrParams,
     checks::{self, Algo, Direction},
-    kernel::{self, Batch, Kind, Scores, Sink, Spec},
+    kernel::{self, Batch, Kind, Scores, Sink},
     zeta,
 };
-use crate::{AnchorState, CandidateState, Error, FirstVisit, Real, StateView};
+use crate::{AnchorState, CandidateState, Error, Real, StateView};
 
 /// Scratch elements a bimodal step over `b` pairs needs.
 ///
@@ -219,7 +219,7 @@ fn run<T: Real>(
         }
     }
     checks::at_least("scratch", scratch.len(), bimodal_scratch_len(b))?;
-    let max_abs_score = checks::max_abs_scores(scores)?;
+    let max_abs_score = crate::check::max_abs("scores", scores)?;
 
     let (mut image, mut text) = match states {
         Some((i, t)) => (Some(i.split()), Some(t.split())),
@@ -341,37 +341,16 @@ impl<T: Real> Dir<'_, T> {
         h_out: Option<&mut [T]>,
     ) -> T {
         let candidates = candidates.filter(|_| self.is_dpm());
-        let (kind, gamma, first_visit, zeta_step) = match self.algo {
-            Algo::Dpm(p) => {
-                let h = p.zeta_step.is_some() || h_out.is_some();
-                (
-                    Kind::Dpm {
-                        offset: p.offset,
-                        h,
-                    },
-                    p.gamma,
-                    p.first_visit,
-                    p.zeta_step,
-                )
-            }
-            Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
-            Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
-        };
-        let want_h = matches!(kind, Kind::Dpm { h: true, .. });
-        let acc = sink.h_acc.take().filter(|_| want_h);
         let n = candidates.as_ref().map_or(0, |c| c.population());
-        let spec = Spec {
-            kind,
-            tau: self.algo.tau(),
-            gamma,
-            first_visit,
-            n,
-            weight: if matches!(self.algo, Algo::InfoNce { .. }) {
-                T::from_f64(0.5)
-            } else {
-                T::ONE
-            },
+        // Bimodal InfoNCE is the mean of its directions (CLIP's convention).
+        let weight = if matches!(self.algo, Algo::InfoNce { .. }) {
+            T::from_f64(0.5)
+        } else {
+            T::ONE
         };
+        let (spec, zeta_step) = self.algo.spec(n, weight, h_out.is_some());
+        let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
+        let acc = sink.h_acc.take().filter(|_| want_h);
         let batch = Batch {
             layout: Layout::Diagonal,
             rows: b,

@@ -1,9 +1,14 @@
 //! Precondition checks of SPEC section 7, run before a step writes
 //! anything.
 
-use super::{DpmParams, Offset, SogClrParams};
+use super::{
+    DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep,
+    kernel::{Kind, Spec},
+};
+pub(crate) use crate::check::{at_least, cells, len};
 use crate::{
     Error, Real,
+    check::guard,
     state::{AnchorState, CandidateState, SEEN_FLAG, check_ids},
 };
 
@@ -32,6 +37,37 @@ impl<T: Real> Algo<T> {
         }
     }
 
+    /// The kernel's view of these parameters for a direction whose
+    /// candidates number `n`, weighted `weight` in the total; `h_out`: the
+    /// caller asked for `h`. Also returns the zeta step to commit.
+    pub(crate) fn spec(&self, n: usize, weight: T, h_out: bool) -> (Spec<T>, Option<ZetaStep<T>>) {
+        let (kind, gamma, first_visit, zeta_step) = match *self {
+            Algo::Dpm(p) => {
+                let h = p.zeta_step.is_some() || h_out;
+                (
+                    Kind::Dpm {
+                        offset: p.offset,
+                        h,
+                    },
+                    p.gamma,
+                    p.first_visit,
+                    p.zeta_step,
+                )
+            }
+            Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
+            Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
+        };
+        let spec = Spec {
+            kind,
+            tau: self.tau(),
+            gamma,
+            first_visit,
+            n,
+            weight,
+        };
+        (spec, zeta_step)
+    }
+
     fn check(&self) -> Result<(), Error> {
         match self {
             Algo::Dpm(p) => p.check(),
@@ -39,68 +75,6 @@ impl<T: Real> Algo<T> {
             Algo::InfoNce { tau } => super::params::check_tau(*tau),
         }
     }
-}
-
-/// Intermediates stay below this, so that sums of a few of them and their
-/// differences stay finite.
-fn limit<T: Real>() -> T {
-    T::MAX / T::from_f64(64.0)
-}
-
-fn guard<T: Real>(what: &'static str, value: T) -> Result<(), Error> {
-    if value.is_finite() && value <= limit() {
-        Ok(())
-    } else {
-        Err(Error::OutOfRange { what })
-    }
-}
-
-pub(crate) fn len(what: &'static str, found: usize, expected: usize) -> Result<(), Error> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            what,
-            expected,
-            found,
-        })
-    }
-}
-
-pub(crate) fn at_least(what: &'static str, found: usize, expected: usize) -> Result<(), Error> {
-    if found >= expected {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            what,
-            expected,
-            found,
-        })
-    }
-}
-
-/// `rows * cols`, or an error naming `what` if it overflows.
-pub(crate) fn cells(what: &'static str, rows: usize, cols: usize) -> Result<usize, Error> {
-    rows.checked_mul(cols).ok_or(Error::LengthMismatch {
-        what,
-        expected: usize::MAX,
-        found: 0,
-    })
-}
-
-/// The largest `|S|`, or the first non-finite score.
-pub(crate) fn max_abs_scores<T: Real>(s: &[T]) -> Result<T, Error> {
-    let mut m = T::ZERO;
-    for (index, &v) in s.iter().enumerate() {
-        if !v.is_finite() {
-            return Err(Error::NonFinite {
-                what: "scores",
-                index,
-            });
-        }
-        m = m.max(v.abs());
-    }
-    Ok(m)
 }
 
 /// The inputs of one direction, as far as checks need them.

@@ -4,10 +4,10 @@
 use super::{
     DpmParams, Layout, SogClrParams, StepOut,
     checks::{self, Algo, Direction},
-    kernel::{self, Batch, Kind, Scores, Sink, Spec},
+    kernel::{self, Batch, Kind, Scores, Sink},
     zeta,
 };
-use crate::{AnchorState, CandidateState, Error, FirstVisit, Real};
+use crate::{AnchorState, CandidateState, Error, Real};
 
 /// Scratch elements a one-direction step over `rows x cols` scores needs.
 ///
@@ -237,7 +237,7 @@ fn run<T: Real>(
         checks::len("h", h.len(), cols)?;
     }
     checks::at_least("scratch", scratch.len(), step_scratch_len(rows, cols))?;
-    let max_abs_score = checks::max_abs_scores(scores)?;
+    let max_abs_score = crate::check::max_abs("scores", scores)?;
     Direction {
         algo,
         cols,
@@ -250,31 +250,8 @@ fn run<T: Real>(
     .check()?;
 
     // ---- writes ----
-    let (kind, gamma, first_visit, zeta_step) = match algo {
-        Algo::Dpm(p) => {
-            let h = p.zeta_step.is_some() || out.h.is_some();
-            (
-                Kind::Dpm {
-                    offset: p.offset,
-                    h,
-                },
-                p.gamma,
-                p.first_visit,
-                p.zeta_step,
-            )
-        }
-        Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
-        Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
-    };
     let n = candidates.as_ref().map_or(0, |c| c.population());
-    let spec = Spec {
-        kind,
-        tau: algo.tau(),
-        gamma,
-        first_visit,
-        n,
-        weight: T::ONE,
-    };
+    let (spec, zeta_step) = algo.spec(n, T::ONE, out.h.is_some());
     let batch = Batch {
         layout,
         rows,
@@ -282,7 +259,7 @@ fn run<T: Real>(
         anchor_ids: row_ids,
         cand_ids: col_ids,
     };
-    let want_h = matches!(kind, Kind::Dpm { h: true, .. });
+    let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
     let acc = &mut scratch[..2 * cols];
     let StepOut { ds, weights, h } = out;
     let sink = Sink {

@@ -1,10 +1,10 @@
-//! Precondition checks shared by `family` and `embed`, run before a
-//! function writes anything.
+//! Precondition checks shared by every public function, run before it
+//! writes anything.
 
 use crate::{Error, Real};
 
 /// Intermediates stay below this, so that sums of a few of them and their
-/// differences stay finite (the same bound as the DPM step's).
+/// differences stay finite.
 pub(crate) fn limit<T: Real>() -> T {
     T::MAX / T::from_f64(64.0)
 }
@@ -21,6 +21,19 @@ pub(crate) fn guard<T: Real>(what: &'static str, value: T) -> Result<(), Error> 
 /// `Ok` if `found == expected`.
 pub(crate) fn len(what: &'static str, found: usize, expected: usize) -> Result<(), Error> {
     if found == expected {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+/// `Ok` if `found >= expected` (scratch buffers may be longer).
+pub(crate) fn at_least(what: &'static str, found: usize, expected: usize) -> Result<(), Error> {
+    if found >= expected {
         Ok(())
     } else {
         Err(Error::LengthMismatch {
