@@ -2,43 +2,18 @@
 //! every error all outputs and all state are bit-identical to before.
 #![allow(clippy::float_cmp)]
 
+#[path = "support/pop.rs"]
+mod pop;
+#[path = "support/rng.rs"]
+mod rng;
+
+use pop::Pop;
+
 use dpm_core::{
     BimodalOut, DpmParams, Error, FirstVisit, Layout, Losses, Offset, Real, SogClrParams,
     StateView, StepOut, ZetaStep, dpm_bimodal, dpm_step, infonce_bimodal, infonce_step,
     sogclr_bimodal,
 };
-
-/// One population's state in plain vectors.
-#[derive(Clone)]
-struct Pop<T> {
-    log_s: Vec<T>,
-    s_flags: Vec<u8>,
-    zeta: Vec<T>,
-    z: Vec<T>,
-    z_flags: Vec<u8>,
-}
-
-impl<T: Real> Pop<T> {
-    fn new(n: usize) -> Self {
-        Pop {
-            log_s: vec![T::ZERO; n],
-            s_flags: vec![0; n],
-            zeta: vec![T::from_f64(-0.05); n],
-            z: vec![T::ZERO; n],
-            z_flags: vec![0; n],
-        }
-    }
-    fn view(&mut self) -> StateView<'_, T> {
-        StateView::new(
-            &mut self.log_s,
-            &mut self.s_flags,
-            &mut self.zeta,
-            &mut self.z,
-            &mut self.z_flags,
-        )
-        .unwrap()
-    }
-}
 
 /// A valid bimodal call with visited state and sentinel-filled outputs.
 struct Fixture<T> {
@@ -84,8 +59,8 @@ impl<T: Real> Fixture<T> {
             s,
             image_ids: vec![1, 3, 5, 7],
             text_ids: vec![2, 3, 9, 0],
-            image: Pop::new(N),
-            text: Pop::new(N),
+            image: Pop::new(N, -0.05),
+            text: Pop::new(N, -0.05),
             params: [p, p],
             ds: vec![],
             wi: vec![],
@@ -134,18 +109,12 @@ impl<T: Real> Fixture<T> {
     /// Every bit of every output and state array.
     fn snapshot(&self) -> Vec<u64> {
         let f = |v: &[T]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
-        let u = |v: &[u8]| v.iter().map(|&x| u64::from(x)).collect::<Vec<_>>();
         let mut all = Vec::new();
         for v in [&self.ds, &self.wi, &self.wt, &self.hi, &self.ht] {
             all.extend(f(v));
         }
-        for p in [&self.image, &self.text] {
-            all.extend(f(&p.log_s));
-            all.extend(u(&p.s_flags));
-            all.extend(f(&p.zeta));
-            all.extend(f(&p.z));
-            all.extend(u(&p.z_flags));
-        }
+        all.extend(self.image.bits());
+        all.extend(self.text.bits());
         all
     }
 }
@@ -417,7 +386,7 @@ fn state_view_construction_errors() {
         StateView::new(&mut u, &mut f, &mut zt, &mut z, &mut g).err(),
         Some(Error::CorruptState { id: 1 })
     );
-    let mut pop = Pop::<f64>::new(4);
+    let mut pop = Pop::<f64>::new(4, -0.05);
     let mut view = pop.view();
     assert_eq!(
         view.set_log_s(4, Some(0.0)),
@@ -450,7 +419,7 @@ fn general_layout_and_other_losses_refuse_without_writing() {
         0.9_f64, 0.1, 0.2, 0.3, 0.1, 0.8, 0.4, 0.0, 0.2, 0.3, 0.7, 0.1, 0.0, 0.1, 0.2, 0.9,
     ];
     let ids = [0, 1, 2, 3];
-    let mut pop = Pop::<f64>::new(6);
+    let mut pop = Pop::<f64>::new(6, -0.05);
     let p = DpmParams {
         tau: 0.1,
         gamma: 0.9,
@@ -493,13 +462,7 @@ fn general_layout_and_other_losses_refuse_without_writing() {
         ),
     ];
     for (layout, want) in cases {
-        let before = (
-            pop.log_s.clone(),
-            pop.s_flags.clone(),
-            pop.zeta.clone(),
-            pop.z.clone(),
-            pop.z_flags.clone(),
-        );
+        let before = pop.clone();
         let mut view = pop.view();
         let (a, c) = view.split();
         let got = dpm_step(
@@ -515,16 +478,7 @@ fn general_layout_and_other_losses_refuse_without_writing() {
         );
         assert_eq!(got.err(), Some(want));
         assert_eq!(ds, [7.0; 16]);
-        assert_eq!(
-            before,
-            (
-                pop.log_s.clone(),
-                pop.s_flags.clone(),
-                pop.zeta.clone(),
-                pop.z.clone(),
-                pop.z_flags.clone()
-            )
-        );
+        assert_eq!(before, pop);
     }
     // Two-view needs an even square batch of at least 4.
     let mut view = pop.view();
@@ -562,7 +516,7 @@ fn general_layout_and_other_losses_refuse_without_writing() {
             found: 15
         })
     );
-    let (mut i, mut t) = (Pop::<f64>::new(6), Pop::<f64>::new(6));
+    let (mut i, mut t) = (Pop::<f64>::new(6, -0.05), Pop::<f64>::new(6, -0.05));
     let sp = SogClrParams {
         tau: 0.1,
         gamma: 0.0,

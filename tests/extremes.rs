@@ -2,30 +2,25 @@
 //! weights keep their structure (row sums at most 1/gamma) even where
 //! |a| is so large that `max + ln(m)` rounds to `max`.
 
-use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, StateView, ZetaStep, dpm_bimodal};
+#[path = "support/pop.rs"]
+mod pop;
+#[path = "support/rng.rs"]
+mod rng;
 
-/// One population: log_s, s_flags, zeta, z, z_flags.
-type Buffers = (Vec<f32>, Vec<u8>, Vec<f32>, Vec<f32>, Vec<u8>);
+use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, ZetaStep, dpm_bimodal};
+use pop::Pop;
 
-struct Pops {
-    bufs: [Buffers; 2],
-}
-
-impl Pops {
-    fn new(n: usize, log_s: Option<f32>, zeta: f32) -> Pops {
-        let one = || {
-            (
-                vec![log_s.unwrap_or(0.0); n],
-                vec![u8::from(log_s.is_some()); n],
-                vec![zeta; n],
-                vec![0.0; n],
-                vec![0; n],
-            )
-        };
-        Pops {
-            bufs: [one(), one()],
+/// Both populations, every id visited with `u = log_s` (or none).
+fn pops(n: usize, log_s: Option<f32>, zeta: f32) -> [Pop<f32>; 2] {
+    let one = || {
+        let mut p = Pop::new(n, f64::from(zeta));
+        if let Some(u) = log_s {
+            p.log_s.fill(u);
+            p.s_flags.fill(1);
         }
-    }
+        p
+    };
+    [one(), one()]
 }
 
 /// `weights_text` is `[i][j]` with the anchor in column `j`: its transpose
@@ -38,14 +33,12 @@ fn transpose(w: &[f32], b: usize) -> Vec<f32> {
 fn step(
     s: &[f32],
     b: usize,
-    pops: &mut Pops,
+    pops: &mut [Pop<f32>; 2],
     p: DpmParams<f32>,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
     let ids: Vec<usize> = (0..b).collect();
-    let (first, second) = pops.bufs.split_at_mut(1);
-    let (x, y) = (&mut first[0], &mut second[0]);
-    let mut image = StateView::new(&mut x.0, &mut x.1, &mut x.2, &mut x.3, &mut x.4).unwrap();
-    let mut text = StateView::new(&mut y.0, &mut y.1, &mut y.2, &mut y.3, &mut y.4).unwrap();
+    let [x, y] = pops;
+    let (mut image, mut text) = (x.view(), y.view());
     let (mut ds, mut wi, mut wt) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b * b]);
     let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
     let out = BimodalOut {
@@ -102,7 +95,7 @@ fn huge_score_gaps_keep_the_small_log_terms() {
         first_visit: FirstVisit::Batch,
     };
     // Visited with a history (mass e^0) negligible next to the batch's.
-    let mut pops = Pops::new(b, Some(0.0), 0.0);
+    let mut pops = pops(b, Some(0.0), 0.0);
     let (wi, wt, ds, loss) = step(&s, b, &mut pops, p);
     check_rows(&wi, b, gamma, "image");
     check_rows(&transpose(&wt, b), b, gamma, "text");
@@ -151,7 +144,7 @@ fn spec_range_extremes_stay_finite_and_bounded() {
                     }),
                     first_visit: FirstVisit::Batch,
                 };
-                let mut pops = Pops::new(2 * b, history, zeta);
+                let mut pops = pops(2 * b, history, zeta);
                 for _ in 0..3 {
                     let (wi, wt, ds, loss) = step(&s, b, &mut pops, p);
                     let ctx = format!(
@@ -163,12 +156,12 @@ fn spec_range_extremes_stay_finite_and_bounded() {
                         loss.is_finite() && ds.iter().all(|v| v.is_finite()),
                         "tau {tau} gamma {gamma}"
                     );
-                    for buf in &pops.bufs {
+                    for pop in &pops {
                         assert!(
-                            buf.0
+                            pop.log_s
                                 .iter()
-                                .chain(&buf.2)
-                                .chain(&buf.3)
+                                .chain(&pop.zeta)
+                                .chain(&pop.z)
                                 .all(|v| v.is_finite())
                         );
                     }

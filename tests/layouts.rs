@@ -3,56 +3,18 @@
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the formulas
 
+#[path = "support/pop.rs"]
+mod pop;
 #[path = "support/rng.rs"]
 mod rng;
 
+use pop::Pop;
+
 use dpm_core::{
-    BimodalOut, DpmParams, FirstVisit, Layout, Offset, StateView, StepOut, ZetaStep, dpm_bimodal,
-    dpm_step, infonce_step,
+    BimodalOut, DpmParams, FirstVisit, Layout, Offset, StepOut, ZetaStep, dpm_bimodal, dpm_step,
+    infonce_step,
 };
 use rng::Rng;
-
-struct Pop {
-    log_s: Vec<f64>,
-    s_flags: Vec<u8>,
-    zeta: Vec<f64>,
-    z: Vec<f64>,
-    z_flags: Vec<u8>,
-}
-
-impl Pop {
-    /// Random state: about half the ids visited, zeta spread around -0.05.
-    fn random(rng: &mut Rng, n: usize) -> Pop {
-        let mut p = Pop {
-            log_s: (0..n).map(|_| rng.range(-3.0, 3.0)).collect(),
-            s_flags: (0..n).map(|_| u8::from(rng.unit() < 0.5)).collect(),
-            zeta: (0..n).map(|_| -0.05 + rng.range(-0.2, 0.2)).collect(),
-            z: (0..n).map(|_| rng.range(-1.0, 1.0)).collect(),
-            z_flags: (0..n).map(|_| u8::from(rng.unit() < 0.5)).collect(),
-        };
-        p.z_flags[0] = 1;
-        p
-    }
-    fn view(&mut self) -> StateView<'_, f64> {
-        StateView::new(
-            &mut self.log_s,
-            &mut self.s_flags,
-            &mut self.zeta,
-            &mut self.z,
-            &mut self.z_flags,
-        )
-        .unwrap()
-    }
-    fn clone_state(&self) -> Pop {
-        Pop {
-            log_s: self.log_s.clone(),
-            s_flags: self.s_flags.clone(),
-            zeta: self.zeta.clone(),
-            z: self.z.clone(),
-            z_flags: self.z_flags.clone(),
-        }
-    }
-}
 
 fn lae(a: f64, b: f64) -> f64 {
     let m = a.max(b);
@@ -85,7 +47,7 @@ fn naive(
     neg: &dyn Fn(usize, usize) -> bool,
     row_ids: &[usize],
     col_ids: &[usize],
-    st: &mut Pop,
+    st: &mut Pop<f64>,
     p: &DpmParams<f64>,
 ) -> Naive {
     let n = st.zeta.len() as f64;
@@ -174,7 +136,7 @@ fn two_view_matches_spec_3b() {
         let n = 3 * rows;
         let ids = rng.distinct(rows, n);
         let mut pop = Pop::random(&mut rng, n);
-        let mut reference = pop.clone_state();
+        let mut reference = pop.clone();
         let p = params(tau, offset);
         let want = naive(
             &s,
@@ -236,7 +198,7 @@ fn custom_layout_reproduces_two_view_and_handles_rectangles() {
             excluded: &excluded,
         },
     ] {
-        let mut pop = Pop::random(&mut Rng::new(3), 40);
+        let mut pop = Pop::<f64>::random(&mut Rng::new(3), 40);
         let (mut ds, mut scratch) = (vec![0.0; 36], vec![0.0; dpm_core::step_scratch_len(6, 6)]);
         let mut view = pop.view();
         let (a, c) = view.split();
@@ -269,7 +231,7 @@ fn custom_layout_reproduces_two_view_and_handles_rectangles() {
     let row_ids = [1, 2, 3];
     let col_ids = [5, 6, 7, 8, 9];
     let mut pop = Pop::random(&mut rng, 12);
-    let mut reference = pop.clone_state();
+    let mut reference = pop.clone();
     let want = naive(
         &s,
         rows,
@@ -318,7 +280,7 @@ fn one_direction_is_the_first_half_of_bimodal() {
     let (img_ids, txt_ids) = (rng.distinct(b, 50), rng.distinct(b, 50));
     let p = params(0.07, Offset::Xi(0.05));
     let (mut image, mut text) = (Pop::random(&mut rng, 50), Pop::random(&mut rng, 50));
-    let (mut image2, mut text2) = (image.clone_state(), text.clone_state());
+    let (mut image2, mut text2) = (image.clone(), text.clone());
 
     let (mut ds, mut wi, mut ht) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b]);
     let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];

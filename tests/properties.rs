@@ -2,12 +2,15 @@
 //! sections 2, 4 and 7).
 #![allow(clippy::float_cmp)] // bit-identity is the point of several checks
 
+#[path = "support/pop.rs"]
+mod pop;
 #[path = "support/rng.rs"]
 mod rng;
 
+use pop::Pop;
+
 use dpm_core::{
-    BimodalOut, DpmParams, FirstVisit, Losses, Offset, SogClrParams, StateView, ZetaStep,
-    dpm_bimodal,
+    BimodalOut, DpmParams, FirstVisit, Losses, Offset, SogClrParams, ZetaStep, dpm_bimodal,
     lse::{log_add_exp, log_sum_exp},
     sogclr_bimodal,
 };
@@ -46,33 +49,6 @@ fn lse_shift_invariance_and_lower_bound() {
     }
 }
 
-struct Pop {
-    bufs: (Vec<f64>, Vec<u8>, Vec<f64>, Vec<f64>, Vec<u8>),
-}
-
-impl Pop {
-    fn random(rng: &mut Rng, n: usize) -> Pop {
-        Pop {
-            bufs: (
-                (0..n).map(|_| rng.range(-2.0, 4.0)).collect(),
-                (0..n).map(|_| u8::from(rng.unit() < 0.6)).collect(),
-                (0..n).map(|_| -0.05 + rng.range(-0.3, 0.3)).collect(),
-                (0..n).map(|_| rng.range(-1.0, 1.0)).collect(),
-                (0..n).map(|_| u8::from(rng.unit() < 0.6)).collect(),
-            ),
-        }
-    }
-    fn view(&mut self) -> StateView<'_, f64> {
-        let b = &mut self.bufs;
-        StateView::new(&mut b.0, &mut b.1, &mut b.2, &mut b.3, &mut b.4).unwrap()
-    }
-    fn clone(&self) -> Pop {
-        Pop {
-            bufs: self.bufs.clone(),
-        }
-    }
-}
-
 struct Run {
     losses: Losses<f64>,
     ds: Vec<f64>,
@@ -83,7 +59,7 @@ fn run_dpm(
     s: &[f64],
     b: usize,
     ids: (&[usize], &[usize]),
-    pops: (&mut Pop, &mut Pop),
+    pops: (&mut Pop<f64>, &mut Pop<f64>),
     p: [DpmParams<f64>; 2],
 ) -> Run {
     let (mut ds, mut wi) = (vec![0.0; b * b], vec![0.0; b * b]);
@@ -142,7 +118,10 @@ fn step_is_invariant_under_permuting_the_batch() {
         let s = rng.scores(b, b, |r| r);
         let (ii, ti) = (rng.distinct(b, n), rng.distinct(b, n));
         let p = params(&mut rng);
-        let (mut img, mut txt) = (Pop::random(&mut rng, n), Pop::random(&mut rng, n));
+        let (mut img, mut txt) = (
+            Pop::<f64>::random(&mut rng, n),
+            Pop::<f64>::random(&mut rng, n),
+        );
         let (mut img2, mut txt2) = (img.clone(), txt.clone());
         let a = run_dpm(&s, b, (&ii, &ti), (&mut img, &mut txt), [p, p]);
 
@@ -165,12 +144,12 @@ fn step_is_invariant_under_permuting_the_batch() {
             close(c.wi[k], a.wi[orig], tol, "weights");
         }
         for (x, y) in [(&img, &img2), (&txt, &txt2)] {
-            assert_eq!(x.bufs.1, y.bufs.1, "trial {trial}: visited flags");
-            assert_eq!(x.bufs.4, y.bufs.4, "trial {trial}: z flags");
+            assert_eq!(x.s_flags, y.s_flags, "trial {trial}: visited flags");
+            assert_eq!(x.z_flags, y.z_flags, "trial {trial}: z flags");
             for id in 0..n {
-                close(y.bufs.0[id], x.bufs.0[id], tol, "log_s");
-                close(y.bufs.2[id], x.bufs.2[id], tol, "zeta");
-                close(y.bufs.3[id], x.bufs.3[id], tol, "z");
+                close(y.log_s[id], x.log_s[id], tol, "log_s");
+                close(y.zeta[id], x.zeta[id], tol, "zeta");
+                close(y.z[id], x.z[id], tol, "z");
             }
         }
     }
@@ -191,18 +170,21 @@ fn gamma_one_drops_history() {
             zeta_step: None,
             ..params(&mut rng)
         };
-        let (mut seen, mut txt) = (Pop::random(&mut rng, n), Pop::random(&mut rng, n));
+        let (mut seen, mut txt) = (
+            Pop::<f64>::random(&mut rng, n),
+            Pop::<f64>::random(&mut rng, n),
+        );
         let mut fresh = seen.clone();
         for &id in &ids {
-            seen.bufs.1[id] = 1;
-            seen.bufs.0[id] = rng.range(-50.0, 50.0);
-            fresh.bufs.1[id] = 0;
+            seen.s_flags[id] = 1;
+            seen.log_s[id] = rng.range(-50.0, 50.0);
+            fresh.s_flags[id] = 0;
         }
         let mut txt2 = txt.clone();
         let a = run_dpm(&s, b, (&ids, &ids), (&mut seen, &mut txt), [p, p]);
         let c = run_dpm(&s, b, (&ids, &ids), (&mut fresh, &mut txt2), [p, p]);
         for &id in &ids {
-            assert_eq!(seen.bufs.0[id].to_bits(), fresh.bufs.0[id].to_bits());
+            assert_eq!(seen.log_s[id].to_bits(), fresh.log_s[id].to_bits());
         }
         assert_eq!(
             a.losses.image_to_text.to_bits(),
@@ -223,9 +205,12 @@ fn sogclr_is_dpm_without_zeta_and_offset() {
         let ids = rng.distinct(b, n);
         let tau = [0.05, 0.1, 1.0][rng.below(3)];
         let gamma = rng.range(0.2, 1.0);
-        let (mut i1, mut t1) = (Pop::random(&mut rng, n), Pop::random(&mut rng, n));
+        let (mut i1, mut t1) = (
+            Pop::<f64>::random(&mut rng, n),
+            Pop::<f64>::random(&mut rng, n),
+        );
         for pop in [&mut i1, &mut t1] {
-            pop.bufs.2.fill(0.0); // zeta = 0
+            pop.zeta.fill(0.0); // zeta = 0
         }
         let (mut i2, mut t2) = (i1.clone(), t1.clone());
         // exp(-xi/tau) is below e^-700: nothing next to a batch's mass.
@@ -265,6 +250,6 @@ fn sogclr_is_dpm_without_zeta_and_offset() {
             close(ds[k], a.ds[k], tol, "dS");
             close(wi[k], a.wi[k], tol, "weights");
         }
-        assert_eq!(i1.bufs.0, i2.bufs.0, "u: the same computation");
+        assert_eq!(i1.log_s, i2.log_s, "u: the same computation");
     }
 }
