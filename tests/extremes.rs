@@ -170,3 +170,73 @@ fn spec_range_extremes_stay_finite_and_bounded() {
         }
     }
 }
+
+/// Found by the fuzzer (unimodal): zeta / tau near 1.3e9 made the
+/// positive's term of h `(-zeta/tau - mx) - log_dt` a difference of two
+/// numbers whose f32 spacing is 128, so it overflowed exp and h became
+/// NaN. It is now formed without that cancellation.
+#[test]
+fn h_stays_finite_when_zeta_dwarfs_the_scores() {
+    use dpm_core::{Layout, StepOut, dpm_step};
+    // The fuzzer's scores: six values repeated along the row-major matrix.
+    let cycle = [
+        -2.997_653e-6_f32,
+        612_362.94,
+        824_478.94,
+        824_468.56,
+        1.328_253_1e13,
+        8.8e-44,
+    ];
+    let s: Vec<f32> = (0..16).map(|k| cycle[k % 6]).collect();
+    let mut pop = Pop::<f32>::new(202, 0.0);
+    pop.zeta[..4].copy_from_slice(&[612_362.94, 1.328_253_1e13, 612_362.94, 1.328_253_1e13]);
+    let p = DpmParams {
+        tau: 1e4,
+        gamma: 2.353_873e-8,
+        offset: Offset::Xi(0.0),
+        zeta_step: Some(ZetaStep {
+            theta: 6.1e-10,
+            eta: 8.5e-42,
+        }),
+        first_visit: FirstVisit::Batch,
+    };
+    let (mut ds, mut h) = (vec![0.0; 16], vec![0.0; 4]);
+    let mut scratch = vec![0.0; dpm_core::step_scratch_len(4, 4)];
+    let mut view = pop.view();
+    let (a, c) = view.split();
+    let ids = [0, 1, 2, 3];
+    let out = StepOut {
+        h: Some(&mut h),
+        ..StepOut::new(&mut ds)
+    };
+    let loss = dpm_step(Layout::TwoView, &s, &ids, &ids, a, c, p, out, &mut scratch).unwrap();
+    assert!(
+        loss.is_finite() && ds.iter().chain(&h).all(|v| v.is_finite()),
+        "h {h:?}"
+    );
+}
+
+/// Found by the fuzzer (family): with the target 4e6 below the best
+/// class, `p_k = exp(d_k - loss)` subtracted two numbers whose f32 spacing
+/// is 0.5 and lost ln 2: p = 0.472 instead of 0.5. Now p is formed
+/// relative to the max.
+#[test]
+fn softmax_probabilities_survive_a_target_far_below_the_best() {
+    use dpm_core::family::{gibbs_nll, softmax_cross_entropy};
+    let mut grad = [0.0_f32; 3];
+    gibbs_nll(
+        &[8.560_196e9, 2.25e-38, 2.68e-39],
+        4.853_391e-4,
+        0,
+        &mut grad,
+    )
+    .unwrap();
+    for (g, want) in grad.iter().zip([1.0, -0.5, -0.5]) {
+        assert!((g - want).abs() <= 1e-6, "{grad:?}");
+    }
+    let mut dz = [0.0_f32; 3];
+    softmax_cross_entropy(&[-4.15e6, 0.0, 0.0], 0, &mut dz).unwrap();
+    for (g, want) in dz.iter().zip([-1.0, 0.5, 0.5]) {
+        assert!((g - want).abs() <= 1e-6, "{dz:?}");
+    }
+}

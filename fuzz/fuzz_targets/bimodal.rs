@@ -1,16 +1,18 @@
 //! The DPM bimodal step on arbitrary inputs: finite in means finite out,
-//! weights within `[0, 1/gamma]`, and on error nothing is written.
+//! weights within [0, 1/gamma] per anchor, nothing written on error, and
+//! the f32 step within SPEC section 7's bound of the f64 step on the same
+//! inputs.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, StateView, ZetaStep, dpm_bimodal};
+use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, ZetaStep, dpm_bimodal};
+use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
     b: u8,
     n: u8,
-    /// tau = 10^(log_tau / 64): about [1e-4, 1e4] for |log_tau| <= 255.
     log_tau: i16,
     gamma: f32,
     theta: f32,
@@ -18,41 +20,90 @@ struct Input {
     xi: f32,
     vanilla: bool,
     zeta_step: bool,
-    /// Scores, state values and ids; reused cyclically.
+    zero_history: bool,
+    /// Scores and state values, reused cyclically.
     values: Vec<f32>,
     ids: Vec<u8>,
     visited: Vec<bool>,
 }
 
-fn pick(v: &[f32], k: usize, scale: f32) -> f32 {
-    if v.is_empty() {
-        0.0
-    } else {
-        v[k % v.len()] * scale
+struct Out<T> {
+    ds: Vec<T>,
+    wi: Vec<T>,
+    wt: Vec<T>,
+}
+
+fn run<T: Real>(
+    inp: &Input,
+    s: &[T],
+    ids: (&[usize], &[usize]),
+    pops: &mut [Pop<T>; 2],
+    p: DpmParams<T>,
+) -> (Result<T, dpm_core::Error>, Out<T>) {
+    let b = ids.0.len();
+    let fill = T::from_f64(-7.0);
+    let mut o = Out {
+        ds: vec![fill; b * b],
+        wi: vec![fill; b * b],
+        wt: vec![fill; b * b],
+    };
+    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+    let before: Vec<u64> = pops.iter().flat_map(Pop::bits).collect();
+    let [x, y] = pops;
+    let (Some(mut image), Some(mut text)) = (x.view(), y.view()) else {
+        assert!(inp.n < 2, "a valid population was refused");
+        return (Err(dpm_core::Error::PopulationTooSmall { len: 0 }), o);
+    };
+    let out = BimodalOut {
+        weights_image: Some(&mut o.wi),
+        weights_text: Some(&mut o.wt),
+        ..BimodalOut::new(&mut o.ds)
+    };
+    let r = dpm_bimodal(
+        s,
+        ids.0,
+        ids.1,
+        &mut image,
+        &mut text,
+        [p, p],
+        out,
+        &mut scratch,
+    )
+    .map(|l| l.total);
+    if r.is_err() {
+        assert!(
+            o.ds.iter().chain(&o.wi).chain(&o.wt).all(|&v| v == fill),
+            "an error wrote an output"
+        );
+        assert_eq!(
+            pops.iter().flat_map(Pop::bits).collect::<Vec<_>>(),
+            before,
+            "an error wrote state"
+        );
     }
+    (r, o)
 }
 
 fuzz_target!(|inp: Input| {
     let b = usize::from(inp.b % 17);
-    let n = usize::from(inp.n).max(1);
-    let tau = 10f32.powf(f32::from(inp.log_tau.clamp(-256, 256)) / 64.0);
-    let s: Vec<f32> = (0..b * b).map(|k| pick(&inp.values, k, 1.0)).collect();
+    let n = usize::from(inp.n);
+    let pick = |k: usize| {
+        if inp.values.is_empty() {
+            0.0
+        } else {
+            inp.values[k % inp.values.len()]
+        }
+    };
+    let s32: Vec<f32> = (0..b * b).map(pick).collect();
     let id = |k: usize| inp.ids.get(k).map_or(k, |&v| usize::from(v));
     let image_ids: Vec<usize> = (0..b).map(id).collect();
     let text_ids: Vec<usize> = (0..b).map(|k| id(k + b)).collect();
-    let mut pops: Vec<(Vec<f32>, Vec<u8>, Vec<f32>, Vec<f32>, Vec<u8>)> = (0..2)
-        .map(|p| {
-            let seen = |k: usize| u8::from(inp.visited.get(k + p * n).copied().unwrap_or(false));
-            (
-                (0..n).map(|k| pick(&inp.values, 3 * k + 1, 1.0)).collect(),
-                (0..n).map(seen).collect(),
-                (0..n).map(|k| pick(&inp.values, 3 * k + 2, 1.0)).collect(),
-                (0..n).map(|k| pick(&inp.values, 3 * k, 1.0)).collect(),
-                (0..n).map(|k| seen(k + 1)).collect(),
-            )
-        })
-        .collect();
-    let p = DpmParams {
+    let mut p32 = [
+        Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 1),
+        Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 2),
+    ];
+    let mut p64 = [p32[0].cast::<f64>(), p32[1].cast::<f64>()];
+    let params = |tau: f32| DpmParams {
         tau,
         gamma: inp.gamma,
         offset: if inp.vanilla {
@@ -64,82 +115,84 @@ fuzz_target!(|inp: Input| {
             theta: inp.theta,
             eta: inp.eta,
         }),
-        first_visit: FirstVisit::Batch,
+        first_visit: if inp.zero_history {
+            FirstVisit::ZeroHistory
+        } else {
+            FirstVisit::Batch
+        },
     };
-    let (mut ds, mut wi, mut wt) = (
-        vec![-7.0_f32; b * b],
-        vec![-7.0_f32; b * b],
-        vec![-7.0_f32; b * b],
-    );
-    let mut scratch = vec![0.0_f32; dpm_core::bimodal_scratch_len(b)];
-    let snapshot = |pops: &[(Vec<f32>, Vec<u8>, Vec<f32>, Vec<f32>, Vec<u8>)],
-                    outs: [&Vec<f32>; 3]| {
-        let mut bits: Vec<u32> = outs
-            .iter()
-            .flat_map(|v| v.iter().map(|x| x.to_bits()))
-            .collect();
-        for p in pops {
-            bits.extend(p.0.iter().chain(&p.2).chain(&p.3).map(|x| x.to_bits()));
-            bits.extend(p.1.iter().chain(&p.4).map(|&f| u32::from(f)));
-        }
-        bits
+    let p = params(tau_from(inp.log_tau));
+    let wide = DpmParams {
+        tau: f64::from(p.tau),
+        gamma: f64::from(p.gamma),
+        offset: match p.offset {
+            Offset::Xi(x) => Offset::Xi(f64::from(x)),
+            Offset::Vanilla => Offset::Vanilla,
+        },
+        zeta_step: p.zeta_step.map(|z| ZetaStep {
+            theta: f64::from(z.theta),
+            eta: f64::from(z.eta),
+        }),
+        first_visit: p.first_visit,
     };
-    let before = snapshot(&pops, [&ds, &wi, &wt]);
-    let (first, second) = pops.split_at_mut(1);
-    let (a, c) = (&mut first[0], &mut second[0]);
-    let (Ok(mut image), Ok(mut text)) = (
-        StateView::new(&mut a.0, &mut a.1, &mut a.2, &mut a.3, &mut a.4),
-        StateView::new(&mut c.0, &mut c.1, &mut c.2, &mut c.3, &mut c.4),
-    ) else {
-        assert!(n < 2, "a valid population was refused");
-        return;
+    let ids = (&image_ids[..], &text_ids[..]);
+    let (r32, o32) = run(&inp, &s32, ids, &mut p32, p);
+    let Ok(loss) = r32 else { return };
+    assert!(loss.is_finite(), "loss {loss}");
+    assert!(o32.ds.iter().all(|v| v.is_finite()), "dS not finite");
+    assert_weights(&o32.wi, b, p.gamma, false);
+    assert_weights(&o32.wt, b, p.gamma, true);
+    p32[0].assert_finite_at(&image_ids);
+    p32[1].assert_finite_at(&text_ids);
+
+    // The same inputs in f64 (widening is exact): accepted too, and close.
+    let before64 = [p64[0].clone(), p64[1].clone()];
+    let s64: Vec<f64> = s32.iter().map(|&v| f64::from(v)).collect();
+    let (r64, o64) = run(&inp, &s64, ids, &mut p64, wide);
+    assert!(r64.is_ok(), "f64 refused what f32 accepted: {r64:?}");
+    let tau = wide.tau;
+    let a_max = |anchor: usize, transposed: bool| -> f64 {
+        (0..b)
+            .map(|c| {
+                let (i, j) = if transposed { (c, anchor) } else { (anchor, c) };
+                let zeta = if transposed {
+                    before64[0].zeta[image_ids[c]]
+                } else {
+                    before64[1].zeta[text_ids[c]]
+                };
+                ((s64[i * b + j] - s64[anchor * b + anchor] - zeta) / tau).abs()
+            })
+            .fold(0.0, f64::max)
     };
-    let out = BimodalOut {
-        weights_image: Some(&mut wi),
-        weights_text: Some(&mut wt),
-        ..BimodalOut::new(&mut ds)
+    // Only what the step reads: the batch's zeta, and xi in Xi mode.
+    let batch_zeta = image_ids
+        .iter()
+        .map(|&k| before64[0].zeta[k])
+        .chain(text_ids.iter().map(|&k| before64[1].zeta[k]));
+    let zmax = batch_zeta.fold(0.0_f64, |m, v| m.max(v.abs()));
+    let xi = if inp.vanilla {
+        0.0
+    } else {
+        f64::from(inp.xi).abs()
     };
-    let result = dpm_bimodal(
-        &s,
-        &image_ids,
-        &text_ids,
-        &mut image,
-        &mut text,
-        [p, p],
-        out,
-        &mut scratch,
-    );
-    match result {
-        Err(_) => assert_eq!(
-            snapshot(&pops, [&ds, &wi, &wt]),
-            before,
-            "an error wrote something"
-        ),
-        Ok(loss) => {
-            assert!(loss.total.is_finite(), "loss {loss:?}");
-            assert!(ds.iter().all(|v| v.is_finite()), "dS not finite");
-            let cap = 1.0 / p.gamma * (1.0 + 1e-4);
-            for w in [&wi, &wt] {
-                assert!(
-                    w.iter().all(|&v| (0.0..=cap).contains(&v)),
-                    "weight outside [0, 1/gamma]"
-                );
-            }
-            for row in wi.chunks(b) {
-                let sum = row.iter().sum::<f32>();
-                assert!(sum <= cap * (1.0 + 1e-5), "row sum above 1/gamma");
-            }
-            // The ids a side's batch touched hold finite state (others may
-            // hold anything: they are neither read nor written).
-            for (p, ids) in pops.iter().zip([&image_ids, &text_ids]) {
-                for &k in ids {
-                    let finite = |v: f32, f: u8| f == 0 || v.is_finite();
-                    assert!(
-                        finite(p.0[k], p.1[k]) && finite(p.3[k], p.4[k]) && p.2[k].is_finite(),
-                        "state not finite"
-                    );
-                }
-            }
-        }
-    }
+    let common = (n as f64).ln() + wide.gamma.ln().abs() + (b as f64).ln() + (xi + zmax) / tau;
+    let cond = |anchor: usize, transposed: bool| {
+        let (pop, id) = if transposed {
+            (&before64[1], text_ids[anchor])
+        } else {
+            (&before64[0], image_ids[anchor])
+        };
+        let u = if pop.s_flags[id] == 1 {
+            pop.log_s[id].abs()
+        } else {
+            0.0
+        };
+        2.0 + 2.0 * a_max(anchor, transposed) + u + common
+    };
+    let ci: Vec<f64> = (0..b * b).map(|k| cond(k / b, false)).collect();
+    let ct: Vec<f64> = (0..b * b).map(|k| cond(k % b, true)).collect();
+    assert_close_f32(&o32.wi, &o64.wi, &ci, "weights_image");
+    assert_close_f32(&o32.wt, &o64.wt, &ct, "weights_text");
+    let worst = ci.iter().chain(&ct).fold(0.0_f64, |m, &c| m.max(c));
+    assert_close_f32(&o32.ds, &o64.ds, &vec![worst; b * b], "dS");
 });

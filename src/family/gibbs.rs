@@ -68,15 +68,15 @@ pub fn gibbs_nll<T: Real>(
         .enumerate()
         .filter(|&(j, _)| j != target)
         .map(|(_, &f)| shifted(f));
-    let (big_l, r) = shifted_nll(rest);
+    let sh = shifted_nll(rest);
     for (j, (g, &f)) in grad.iter_mut().zip(energies).enumerate() {
         *g = if j == target {
-            (r - big_l).exp()
+            sh.others_mass()
         } else {
-            -(shifted(f) - big_l).exp()
+            -sh.p(shifted(f))
         };
     }
-    Ok(big_l / beta)
+    Ok(sh.loss / beta)
 }
 
 /// The expectation form of a log-likelihood gradient over a finite

@@ -174,12 +174,12 @@ fn sampled_in_place<T: Real>(zc: T, z: &mut [T], q: &[T]) -> SampledSoftmax<T> {
     let ln_k = T::from_usize(z.len()).ln();
     let shift = move |zj: T, qj: T| zj - zc - ln_k - qj.ln();
     let rest = z.iter().zip(q).map(|(&zj, &qj)| shift(zj, qj));
-    let (loss, r) = shifted_nll(rest);
+    let sh = shifted_nll(rest);
     for (zj, &qj) in z.iter_mut().zip(q) {
-        *zj = (shift(*zj, qj) - loss).exp();
+        *zj = sh.p(shift(*zj, qj));
     }
     SampledSoftmax {
-        loss,
-        d_positive: -(r - loss).exp(),
+        loss: sh.loss,
+        d_positive: -sh.others_mass(),
     }
 }

@@ -8,17 +8,57 @@ use crate::{
     lse::{log_add_exp, lse_of},
 };
 
-/// The kernel every softmax loss of this module runs: with the target's
-/// logit subtracted from the others (`a_k = z_k - z_target`, `k != target`),
-/// returns `(l, r)` with `r = ln sum_k exp(a_k)` and
-/// `l = ln(1 + exp(r)) = -ln p_target`.
+/// The softmax negative log-likelihood of a target against the other
+/// classes, from their shifted logits `d_k = z_k - z_c`:
+/// `loss = ln(1 + sum_k exp(d_k))`, with the probabilities it implies.
 ///
-/// Then `p_k = exp(a_k - l)` and `1 - p_target = exp(r - l)`: neither the
-/// loss nor the target's gradient loses digits to cancellation when
-/// `p_target` is near 1.
-pub(crate) fn shifted_nll<T: Real, I: Iterator<Item = T> + Clone>(rest: I) -> (T, T) {
-    let r = lse_of(rest);
-    (log_add_exp(T::ZERO, r), r)
+/// Everything is also held relative to `max_k d_k`, so that `p_k` keeps its
+/// digits when `d_k` and the loss are both huge (a target far below the
+/// best class): `p_k = exp((d_k - max) - (loss - max))`, and `loss - max`
+/// is formed as `logaddexp(-max, ln sum exp(d - max))`, never as a
+/// difference of two huge numbers.
+pub(crate) struct Shifted<T> {
+    /// `ln(1 + sum_k exp(d_k))`.
+    pub loss: T,
+    max: T,
+    /// `loss - max`.
+    rel: T,
+    /// `ln sum_k exp(d_k)`.
+    r: T,
+}
+
+impl<T: Real> Shifted<T> {
+    /// `p_k = exp(d_k - loss)` of another class with shifted logit `d`.
+    pub(crate) fn p(&self, d: T) -> T {
+        ((d - self.max) - self.rel).exp()
+    }
+
+    /// `1 - p_c = exp(r - loss) = exp(-ln(1 + exp(-r)))`.
+    pub(crate) fn others_mass(&self) -> T {
+        (-log_add_exp(T::ZERO, -self.r)).exp()
+    }
+}
+
+/// See [`Shifted`]; `rest` yields the `d_k` of the other classes.
+pub(crate) fn shifted_nll<T: Real, I: Iterator<Item = T> + Clone>(rest: I) -> Shifted<T> {
+    let max = rest.clone().fold(T::NEG_INFINITY, T::max);
+    if max == T::NEG_INFINITY {
+        // No other class: p_c = 1.
+        return Shifted {
+            loss: T::ZERO,
+            max,
+            rel: T::ZERO,
+            r: max,
+        };
+    }
+    let ls = lse_of(rest.map(|d| d - max));
+    let r = max + ls;
+    Shifted {
+        loss: log_add_exp(T::ZERO, r),
+        max,
+        rel: log_add_exp(-max, ls),
+        r,
+    }
 }
 
 /// Softmax cross-entropy of logits `z` with target class `c`.
@@ -126,13 +166,13 @@ pub(crate) fn softmax_in_place<T: Real>(z: &mut [T], c: usize) -> T {
         .enumerate()
         .filter(move |&(k, _)| k != c)
         .map(move |(_, &zk)| zk - zc);
-    let (l, r) = shifted_nll(rest);
+    let sh = shifted_nll(rest);
     for (k, zk) in z.iter_mut().enumerate() {
         *zk = if k == c {
-            -(r - l).exp()
+            -sh.others_mass()
         } else {
-            (*zk - zc - l).exp()
+            sh.p(*zk - zc)
         };
     }
-    l
+    sh.loss
 }

@@ -176,8 +176,9 @@ pub(crate) fn run<T: Real>(
                 row_loss.add(w * (scores.at(r, c) - s_pos));
                 w
             } else if c == p && matches!(spec.kind, Kind::InfoNce) {
-                // a[pos] = 0 is the offset itself.
-                (rel_off - rel_den).exp()
+                // a[pos] = 0 is the offset itself: exp(rel_off - rel_den),
+                // written without subtracting two possibly huge numbers.
+                (-log_add_exp(T::ZERO, rel_u - rel_off)).exp()
             } else {
                 T::ZERO
             };
@@ -210,7 +211,13 @@ pub(crate) fn run<T: Real>(
             for c in negatives {
                 push(c, (a(c) - mx) - rel_dt);
             }
-            push(p, (-zeta_pos - mx) - rel_dt);
+            // a[pos] = -zeta[pos]/tau: a[pos] - log_dt, written as
+            // -logaddexp(-ln(n-1), u - ln(m) - a[pos]) so that no two huge
+            // numbers are subtracted (that cancellation overflows exp).
+            push(
+                p,
+                -log_add_exp(-n_minus_1.ln(), (rel_u - m.ln()) - (-zeta_pos - mx)),
+            );
         }
     }
     loss.value() * spec.weight / r_count

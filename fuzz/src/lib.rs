@@ -1,0 +1,142 @@
+//! Shared pieces of the fuzz targets: populations from fuzz input, and the
+//! invariants every step must keep.
+
+use dpm_core::{Real, StateView};
+
+/// One population's state in vectors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pop<T> {
+    pub log_s: Vec<T>,
+    pub s_flags: Vec<u8>,
+    pub zeta: Vec<T>,
+    pub z: Vec<T>,
+    pub z_flags: Vec<u8>,
+}
+
+impl<T: Real> Pop<T> {
+    /// `n` ids whose values are taken cyclically from `values` (any f32,
+    /// NaN included: the steps must refuse what they read and ignore the
+    /// rest) and whose visited flags come from `seen`.
+    pub fn from_fuzz(n: usize, values: &[f32], seen: &[bool], salt: usize) -> Self {
+        let v = |k: usize| {
+            T::from_f64(f64::from(if values.is_empty() {
+                0.0
+            } else {
+                values[k % values.len()]
+            }))
+        };
+        let f = |k: usize| u8::from(seen.get(k).copied().unwrap_or(false));
+        Pop {
+            log_s: (0..n).map(|k| v(3 * k + salt)).collect(),
+            s_flags: (0..n).map(|k| f(2 * k + salt)).collect(),
+            zeta: (0..n).map(|k| v(3 * k + 1 + salt)).collect(),
+            z: (0..n).map(|k| v(3 * k + 2 + salt)).collect(),
+            z_flags: (0..n).map(|k| f(2 * k + 1 + salt)).collect(),
+        }
+    }
+
+    /// The same population in another precision (exact when widening).
+    pub fn cast<U: Real>(&self) -> Pop<U> {
+        let c = |v: &[T]| v.iter().map(|x| U::from_f64(x.to_f64())).collect();
+        Pop {
+            log_s: c(&self.log_s),
+            s_flags: self.s_flags.clone(),
+            zeta: c(&self.zeta),
+            z: c(&self.z),
+            z_flags: self.z_flags.clone(),
+        }
+    }
+
+    pub fn view(&mut self) -> Option<StateView<'_, T>> {
+        StateView::new(
+            &mut self.log_s,
+            &mut self.s_flags,
+            &mut self.zeta,
+            &mut self.z,
+            &mut self.z_flags,
+        )
+        .ok()
+    }
+
+    /// Every bit, for "nothing was written" checks.
+    pub fn bits(&self) -> Vec<u64> {
+        let f = |v: &[T]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
+        let mut all = f(&self.log_s);
+        all.extend(f(&self.zeta));
+        all.extend(f(&self.z));
+        all.extend(
+            self.s_flags
+                .iter()
+                .chain(&self.z_flags)
+                .map(|&x| u64::from(x)),
+        );
+        all
+    }
+
+    /// The ids a batch side touched hold finite state afterwards.
+    pub fn assert_finite_at(&self, ids: &[usize]) {
+        for &k in ids {
+            let ok = |v: T, f: u8| f == 0 || v.is_finite();
+            assert!(
+                ok(self.log_s[k], self.s_flags[k]),
+                "log_s[{k}] = {:?}",
+                self.log_s[k]
+            );
+            assert!(ok(self.z[k], self.z_flags[k]), "z[{k}] = {:?}", self.z[k]);
+            assert!(self.zeta[k].is_finite(), "zeta[{k}] = {:?}", self.zeta[k]);
+        }
+    }
+}
+
+/// tau = 10^(x / 64) for x in [-256, 256]: [1e-4, 1e4].
+pub fn tau_from(x: i16) -> f32 {
+    10f32.powf(f32::from(x.clamp(-256, 256)) / 64.0)
+}
+
+/// Every value finite, every weight in [0, (1/gamma)(1 + slack)], and each
+/// anchor's weights (rows of `w`, or columns when `by_column`) summing to
+/// at most the same.
+pub fn assert_weights(w: &[f32], b: usize, gamma: f32, by_column: bool) {
+    let cap = 1.0 / gamma * (1.0 + 1e-4);
+    assert!(
+        w.iter().all(|&v| (0.0..=cap).contains(&v)),
+        "weight outside [0, 1/gamma]: {w:?}"
+    );
+    for a in 0..b {
+        let sum: f32 = (0..b)
+            .map(|k| {
+                if by_column {
+                    w[k * b + a]
+                } else {
+                    w[a * b + k]
+                }
+            })
+            .sum();
+        assert!(
+            sum <= cap,
+            "anchor {a}: weights sum to {sum} > 1/gamma = {}",
+            1.0 / gamma
+        );
+    }
+}
+
+/// `|w32 - w64| <= w64 (exp(8 eps32 cond) - 1) + floor`: SPEC section 7's
+/// bound with the row's condition `cond = 1 + |a| + |log_den|` bounded by
+/// the caller, plus an absolute floor for values that underflow in f32.
+pub fn assert_close_f32(w32: &[f32], w64: &[f64], cond: &[f64], what: &str) {
+    let eps = f64::from(f32::EPSILON);
+    for (k, (&a, &b)) in w32.iter().zip(w64).enumerate() {
+        // An infinite condition number promises nothing.
+        let rel = (8.0 * eps * cond[k]).exp_m1();
+        let bound = if rel.is_finite() {
+            b.abs() * rel + 1e-37
+        } else {
+            f64::INFINITY
+        };
+        let err = (f64::from(a) - b).abs();
+        assert!(
+            err <= bound,
+            "{what}[{k}]: f32 {a:e} vs f64 {b:e}: |err| {err:e} > {bound:e}"
+        );
+    }
+}
