@@ -24,6 +24,8 @@ use panic_semihosting as _;
 use scenario::Scenario;
 
 const MAX_B: usize = 64;
+/// Stack budget of one step (issue 5): 2 KiB for B <= 64.
+const STACK_BUDGET: usize = 2048;
 const D: usize = 8;
 
 /// The parameters of `expected::PARAMS` (same mapping as the generator).
@@ -142,6 +144,10 @@ fn main() -> ! {
             "{}: B = {}, d = {}, n = {}, {} steps: stack of the step {} bytes",
             sc.name, sc.b, sc.d, sc.n, sc.steps.len(), stack
         );
+        if stack > STACK_BUDGET {
+            hprintln!("over the stack budget of {} bytes", STACK_BUDGET);
+            t.failed += 1;
+        }
     }
     hprintln!(
         "checked {} values, {} mismatches, max |f32 - f64| / bound = {:.3} ({})",
