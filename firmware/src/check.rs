@@ -17,7 +17,11 @@ impl Tally {
     /// Checks `got[k * stride]` against `expected[k]`.
     pub fn values(&mut self, what: &'static str, got: &[f32], stride: usize, expected: &[E]) {
         if expected.len() != got.len().div_ceil(stride) {
-            hprintln!("{what}: {} expected values for {} outputs", expected.len(), got.len());
+            hprintln!(
+                "{what}: {} expected values for {} outputs",
+                expected.len(),
+                got.len()
+            );
             self.failed += 1;
             return;
         }
@@ -29,14 +33,18 @@ impl Tally {
     /// Checks one value (`None`: the state says "never visited").
     pub fn one(&mut self, what: &'static str, index: usize, got: Option<f32>, (e, bound): E) {
         self.checked += 1;
-        let err = got.map_or(f64::INFINITY, |g| (f64::from(g) - e).abs());
-        let ratio = if err <= bound { err / bound } else { f64::INFINITY.min(err / bound) };
-        let ratio = if ratio.is_nan() { f64::INFINITY } else { ratio };
+        let err = got.map_or(f64::NAN, |g| (f64::from(g) - e).abs());
+        let ok = err <= bound; // false for NaN
+        let ratio = match (ok, bound > 0.0) {
+            (true, true) => err / bound,
+            (true, false) => 0.0,
+            (false, _) => f64::INFINITY.min(err / bound), // NaN: infinity
+        };
         if ratio > self.worst {
             self.worst = ratio;
             self.worst_at = what;
         }
-        if !(err <= bound) {
+        if !ok {
             self.failed += 1;
             if self.failed <= 10 {
                 hprintln!("MISMATCH {what}[{index}]: got {got:?}, expected {e:e} +- {bound:e}");

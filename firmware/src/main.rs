@@ -36,14 +36,20 @@ fn params() -> [DpmParams<f32>; 2] {
             tau: p[0],
             gamma: p[1],
             offset: Offset::Xi(p[2]),
-            zeta_step: Some(ZetaStep { theta: p[3], eta: p[4] }),
+            zeta_step: Some(ZetaStep {
+                theta: p[3],
+                eta: p[4],
+            }),
             first_visit: FirstVisit::Batch,
         },
         DpmParams {
             tau: q[0],
             gamma: q[1],
             offset: Offset::Vanilla,
-            zeta_step: Some(ZetaStep { theta: q[3], eta: q[4] }),
+            zeta_step: Some(ZetaStep {
+                theta: q[3],
+                eta: q[4],
+            }),
             first_visit: FirstVisit::ZeroHistory,
         },
     ]
@@ -77,18 +83,39 @@ fn step<const N: usize>(
     let out = FeatureOut {
         h_image: Some(&mut buf.h_image[..b]),
         h_text: Some(&mut buf.h_text[..b]),
-        ..FeatureOut::new(&mut buf.scores[..bb], &mut buf.ds[..bb], &mut buf.dx[..bd], &mut buf.dy[..bd])
+        ..FeatureOut::new(
+            &mut buf.scores[..bb],
+            &mut buf.ds[..bb],
+            &mut buf.dx[..bd],
+            &mut buf.dy[..bd],
+        )
     };
     dpm_bimodal_from_features(
-        x, y, b, D, Features::Raw, ids, ids,
-        &mut image.view(), &mut text.view(), params(), out, &mut buf.scratch,
+        x,
+        y,
+        b,
+        D,
+        Features::Raw,
+        ids,
+        ids,
+        &mut image.view(),
+        &mut text.view(),
+        params(),
+        out,
+        &mut buf.scratch,
     )
 }
 
 /// Runs a scenario's steps; returns the largest stack use of a step.
 fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
-    assert!(sc.n == N && sc.d == D && sc.b <= MAX_B, "scenario does not fit");
-    let (mut image, mut text) = (State::<f32, N>::new(expected::ZETA_INIT), State::new(expected::ZETA_INIT));
+    assert!(
+        sc.n == N && sc.d == D && sc.b <= MAX_B,
+        "scenario does not fit"
+    );
+    let (mut image, mut text) = (
+        State::<f32, N>::new(expected::ZETA_INIT),
+        State::new(expected::ZETA_INIT),
+    );
     let mut buf = Buffers {
         scores: [0.0; MAX_B * MAX_B],
         ds: [0.0; MAX_B * MAX_B],
@@ -112,7 +139,12 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         if cfg!(feature = "sabotage") {
             buf.dx[3] *= 1.0 + 1e-4; // a deliberate mismatch
         }
-        t.values("loss", &[loss.total, loss.image_to_text, loss.text_to_image], 1, s.loss);
+        t.values(
+            "loss",
+            &[loss.total, loss.image_to_text, loss.text_to_image],
+            1,
+            s.loss,
+        );
         t.values("scores", &buf.scores[..b * b], sc.stride, s.scores);
         t.values("ds", &buf.ds[..b * b], sc.stride, s.ds);
         t.values("dx", &buf.dx[..b * D], 1, s.dx);
@@ -142,7 +174,12 @@ fn main() -> ! {
     ] {
         hprintln!(
             "{}: B = {}, d = {}, n = {}, {} steps: stack of the step {} bytes",
-            sc.name, sc.b, sc.d, sc.n, sc.steps.len(), stack
+            sc.name,
+            sc.b,
+            sc.d,
+            sc.n,
+            sc.steps.len(),
+            stack
         );
         if stack > STACK_BUDGET {
             hprintln!("over the stack budget of {} bytes", STACK_BUDGET);
@@ -151,7 +188,10 @@ fn main() -> ! {
     }
     hprintln!(
         "checked {} values, {} mismatches, max |f32 - f64| / bound = {:.3} ({})",
-        t.checked, t.failed, t.worst, t.worst_at
+        t.checked,
+        t.failed,
+        t.worst,
+        t.worst_at
     );
     if t.failed == 0 {
         hprintln!("PASS");
@@ -160,5 +200,7 @@ fn main() -> ! {
         hprintln!("FAIL");
         debug::exit(debug::EXIT_FAILURE);
     }
-    loop {}
+    loop {
+        cortex_m::asm::wfi(); // not reached: QEMU exits above
+    }
 }

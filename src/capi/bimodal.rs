@@ -34,36 +34,7 @@ use crate::{BimodalOut, dpm_bimodal};
 /// for outputs and states, writes) of that many elements, which nobody
 /// else accesses during the call; `image`, `text`, `image_to_text`,
 /// `text_to_image` are NULL or point to initialised structs.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::capi::*;
-/// fn state(a: &mut [f32; 8], f: &mut [u8; 8], zt: &mut [f32; 8], z: &mut [f32; 8], g: &mut [u8; 8]) -> DpmStateF32 {
-///     DpmStateF32 { log_s: a.as_mut_ptr(), s_flags: f.as_mut_ptr(), zeta: zt.as_mut_ptr(), z: z.as_mut_ptr(), z_flags: g.as_mut_ptr(), n: 8 }
-/// }
-/// let (mut a1, mut f1, mut zt1, mut z1, mut g1) = ([0.0_f32; 8], [0_u8; 8], [-0.05_f32; 8], [0.0_f32; 8], [0_u8; 8]);
-/// let (mut a2, mut f2, mut zt2, mut z2, mut g2) = (a1, f1, zt1, z1, g1);
-/// let (img, txt) = (state(&mut a1, &mut f1, &mut zt1, &mut z1, &mut g1), state(&mut a2, &mut f2, &mut zt2, &mut z2, &mut g2));
-/// let p = DpmParamsF32 {
-///     tau: 0.1, gamma: 0.9, offset: DPM_OFFSET_XI, xi: 0.0,
-///     has_zeta_step: 1, theta: 0.9, eta: 1e-3, first_visit: DPM_FIRST_VISIT_BATCH,
-/// };
-/// let s = [0.9_f32, 0.1, 0.2, 0.8];
-/// let ids = [3_usize, 5];
-/// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0_f32; 8]);
-/// let mut losses = DpmLossesF32::default();
-/// // SAFETY: every pointer is a live array of the length given.
-/// let rc = unsafe {
-///     dpm_bimodal_f32(
-///         s.as_ptr(), 4, ids.as_ptr(), 2, ids.as_ptr(), 2, &img, &txt, &p, &p,
-///         ds.as_mut_ptr(), 4, core::ptr::null_mut(), 0, core::ptr::null_mut(), 0,
-///         scratch.as_mut_ptr(), 8, &mut losses,
-///     )
-/// };
-/// assert_eq!(rc, DPM_OK);
-/// assert!(losses.total < 0.0 && ds[1] > 0.0);
-/// ```
+#[doc = include_str!("doc/dpm_bimodal_f32.md")]
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn dpm_bimodal_f32(

@@ -57,20 +57,7 @@ pub(super) unsafe fn view<'a>(st: &DpmStateF32) -> Result<StateView<'a, f32>, i3
 /// `state` is NULL or points to a `DpmStateF32` whose five arrays are each
 /// valid for reads and writes of `n` elements and not accessed by anyone
 /// else during the call.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::capi::{dpm_state_init_f32, DpmStateF32, DPM_OK};
-/// let (mut u, mut sf, mut zt, mut z, mut zf) = ([7.0_f32; 4], [1_u8; 4], [0.0_f32; 4], [7.0_f32; 4], [1_u8; 4]);
-/// let st = DpmStateF32 {
-///     log_s: u.as_mut_ptr(), s_flags: sf.as_mut_ptr(), zeta: zt.as_mut_ptr(),
-///     z: z.as_mut_ptr(), z_flags: zf.as_mut_ptr(), n: 4,
-/// };
-/// // SAFETY: five live arrays of 4 elements.
-/// assert_eq!(unsafe { dpm_state_init_f32(&st, -0.05) }, DPM_OK);
-/// assert_eq!((zt, sf, zf), ([-0.05; 4], [0; 4], [0; 4]));
-/// ```
+#[doc = include_str!("doc/dpm_state_init_f32.md")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dpm_state_init_f32(state: *const DpmStateF32, zeta_init: f32) -> i32 {
     // SAFETY: the caller's contract on `state`.
@@ -100,12 +87,7 @@ unsafe fn state_init(state: *const DpmStateF32, zeta_init: f32) -> Result<(), i3
 
 /// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
 /// [`dpm_bimodal_f32`] needs for `b` pairs (see [`bimodal_scratch_len`]).
-///
-/// # Example
-///
-/// ```
-/// assert_eq!(dpm_core::capi::dpm_bimodal_scratch_len(16), dpm_core::bimodal_scratch_len(16));
-/// ```
+#[doc = include_str!("doc/dpm_bimodal_scratch_len.md")]
 #[unsafe(no_mangle)]
 pub extern "C" fn dpm_bimodal_scratch_len(b: usize) -> usize {
     bimodal_scratch_len(b)
@@ -123,19 +105,7 @@ pub extern "C" fn dpm_bimodal_scratch_len(b: usize) -> usize {
 ///
 /// `x` is valid for reads of `len` floats (or `len = 0`); `out` is NULL or
 /// valid for a write of one float.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::capi::{dpm_log_sum_exp_f32, DPM_ERR_NON_FINITE, DPM_OK};
-/// let (x, mut out) = ([0.0_f32, 0.0], 9.0_f32);
-/// // SAFETY: x has 2 floats, out is one float.
-/// assert_eq!(unsafe { dpm_log_sum_exp_f32(x.as_ptr(), 2, &mut out) }, DPM_OK);
-/// assert!((out - 2.0_f32.ln()).abs() < 1e-6);
-/// let bad = [1.0_f32, f32::NAN];
-/// // SAFETY: as above.
-/// assert_eq!(unsafe { dpm_log_sum_exp_f32(bad.as_ptr(), 2, &mut out) }, DPM_ERR_NON_FINITE);
-/// ```
+#[doc = include_str!("doc/dpm_log_sum_exp_f32.md")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dpm_log_sum_exp_f32(x: *const f32, len: usize, out: *mut f32) -> i32 {
     let checked = (|| {

@@ -105,16 +105,7 @@ pub const fn status_message(code: i32) -> &'static CStr {
 /// C: `const char *dpm_status_message(int32_t code)`: a static,
 /// NUL-terminated message for any status code (never NULL; the caller
 /// must not free it).
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::capi;
-/// let p = capi::dpm_status_message(capi::DPM_ERR_NON_FINITE);
-/// // SAFETY: the result is a static NUL-terminated string.
-/// let msg = unsafe { core::ffi::CStr::from_ptr(p) };
-/// assert!(msg.to_str().unwrap().contains("NaN"));
-/// ```
+#[doc = include_str!("doc/dpm_status_message.md")]
 #[unsafe(no_mangle)]
 pub extern "C" fn dpm_status_message(code: i32) -> *const c_char {
     status_message(code).as_ptr()

@@ -17,18 +17,7 @@ pub const DPM_FIRST_VISIT_ZERO_HISTORY: u32 = 1;
 /// call returns; see [`StateView`](crate::StateView) for the meaning).
 /// Arrays of one state must not overlap each other, nor those of another
 /// state passed to the same call.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::capi::DpmStateF32;
-/// let (mut u, mut sf, mut zt, mut z, mut zf) = ([0.0_f32; 4], [0_u8; 4], [0.0_f32; 4], [0.0_f32; 4], [0_u8; 4]);
-/// let st = DpmStateF32 {
-///     log_s: u.as_mut_ptr(), s_flags: sf.as_mut_ptr(), zeta: zt.as_mut_ptr(),
-///     z: z.as_mut_ptr(), z_flags: zf.as_mut_ptr(), n: 4,
-/// };
-/// assert_eq!(st.n, 4);
-/// ```
+#[doc = include_str!("doc/DpmStateF32.md")]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct DpmStateF32 {
@@ -47,17 +36,7 @@ pub struct DpmStateF32 {
 }
 
 /// Parameters of one direction (see [`DpmParams`]).
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::capi::{DpmParamsF32, DPM_OFFSET_XI, DPM_FIRST_VISIT_BATCH};
-/// let p = DpmParamsF32 {
-///     tau: 0.05, gamma: 0.8, offset: DPM_OFFSET_XI, xi: 0.0,
-///     has_zeta_step: 1, theta: 0.9, eta: 1e-3, first_visit: DPM_FIRST_VISIT_BATCH,
-/// };
-/// assert_eq!(p.tau, 0.05);
-/// ```
+#[doc = include_str!("doc/DpmParamsF32.md")]
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DpmParamsF32 {

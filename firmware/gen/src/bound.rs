@@ -49,7 +49,11 @@ pub struct StateBounds {
 impl StateBounds {
     pub fn zero(n: usize) -> Self {
         let z = || [vec![0.0; n], vec![0.0; n]];
-        StateBounds { log_s: z(), z: z(), zeta: z() }
+        StateBounds {
+            log_s: z(),
+            z: z(),
+            zeta: z(),
+        }
     }
 }
 
@@ -64,7 +68,11 @@ enum Input {
 }
 
 fn pop(inp: &mut StepIn<f64>, side: usize) -> &mut Pop<f64> {
-    if side == 0 { &mut inp.image } else { &mut inp.text }
+    if side == 0 {
+        &mut inp.image
+    } else {
+        &mut inp.text
+    }
 }
 
 fn slot(inp: &mut StepIn<f64>, k: Input) -> &mut f64 {
@@ -94,7 +102,11 @@ fn inputs(inp: &StepIn<f64>, ids: &[usize]) -> Vec<Input> {
     let mut v: Vec<Input> = (0..inp.x.len()).map(Input::X).collect();
     v.extend((0..inp.y.len()).map(Input::Y));
     for (dir, p) in inp.params.iter().enumerate() {
-        let n = if matches!(p.offset, Offset::Xi(_)) { 5 } else { 4 };
+        let n = if matches!(p.offset, Offset::Xi(_)) {
+            5
+        } else {
+            4
+        };
         v.extend((0..n).map(|w| Input::Param(dir, w)));
     }
     for side in 0..2 {
@@ -114,7 +126,14 @@ fn inputs(inp: &StepIn<f64>, ids: &[usize]) -> Vec<Input> {
 
 /// The bound of every output of [`eval`] on `inp` (`value` its f64
 /// result), given the bounds the incoming state carries.
-pub fn bounds(inp: &StepIn<f64>, b: usize, d: usize, ids: &[usize], value: &[f64], sb: &StateBounds) -> Vec<f64> {
+pub fn bounds(
+    inp: &StepIn<f64>,
+    b: usize,
+    d: usize,
+    ids: &[usize],
+    value: &[f64],
+    sb: &StateBounds,
+) -> Vec<f64> {
     let m = value.len();
     let mut cond: Vec<f64> = value.iter().map(|v| v.abs()).collect();
     let mut carried = vec![0.0; m];
@@ -140,7 +159,11 @@ pub fn bounds(inp: &StepIn<f64>, b: usize, d: usize, ids: &[usize], value: &[f64
             carried[o] += t / p.abs() * carried_in;
         }
     }
-    let mut bound: Vec<f64> = cond.iter().zip(&carried).map(|(c, e)| K * EPS32 * c + e).collect();
+    let mut bound: Vec<f64> = cond
+        .iter()
+        .zip(&carried)
+        .map(|(c, e)| K * EPS32 * c + e)
+        .collect();
     h_terms(inp, b, ids, value, &mut bound);
     bound
 }
@@ -176,7 +199,11 @@ fn h_terms(inp: &StepIn<f64>, b: usize, ids: &[usize], value: &[f64], bound: &mu
         for c in 0..b {
             let h = value[at(&format!("h_{cand}")) + c];
             let extra = K * EPS32 * (1.0 + h.abs()) * (1.0 + big_a);
-            let into_z = if pop.z_flags[ids[c]] != 0 { step.theta } else { 1.0 };
+            let into_z = if pop.z_flags[ids[c]] != 0 {
+                step.theta
+            } else {
+                1.0
+            };
             bound[at(&format!("h_{cand}")) + c] += extra;
             bound[at(&format!("{cand}_z")) + c] += into_z * extra;
             bound[at(&format!("{cand}_zeta")) + c] += step.eta * into_z * extra;

@@ -2,7 +2,9 @@
 //! growable (host) state: the function both the f64 reference and the
 //! host f32 cross-check evaluate.
 
-use dpm_core::embed::{FeatureOut, Features, Lanes, dpm_bimodal_from_features, features_scratch_len};
+use dpm_core::embed::{
+    FeatureOut, Features, Lanes, dpm_bimodal_from_features, features_scratch_len,
+};
 use dpm_core::{DpmParams, FirstVisit, Offset, StateView, ZetaStep};
 
 /// The state of one population over `Vec`s (the firmware uses
@@ -46,8 +48,15 @@ pub fn params<T: Lanes>(raw: &[[f32; 5]; 2]) -> [DpmParams<T>; 2] {
     let one = |r: &[f32; 5], vanilla: bool, first: FirstVisit| DpmParams {
         tau: w(r[0]),
         gamma: w(r[1]),
-        offset: if vanilla { Offset::Vanilla } else { Offset::Xi(w(r[2])) },
-        zeta_step: Some(ZetaStep { theta: w(r[3]), eta: w(r[4]) }),
+        offset: if vanilla {
+            Offset::Vanilla
+        } else {
+            Offset::Xi(w(r[2]))
+        },
+        zeta_step: Some(ZetaStep {
+            theta: w(r[3]),
+            eta: w(r[4]),
+        }),
         first_visit: first,
     };
     [
@@ -68,7 +77,12 @@ pub struct StepIn<T> {
 
 /// Runs the step on a copy of the state; returns the outputs in the order
 /// of [`layout`] and the state after the step.
-pub fn eval<T: Lanes>(inp: &StepIn<T>, b: usize, d: usize, ids: &[usize]) -> (Vec<f64>, Pop<T>, Pop<T>) {
+pub fn eval<T: Lanes>(
+    inp: &StepIn<T>,
+    b: usize,
+    d: usize,
+    ids: &[usize],
+) -> (Vec<f64>, Pop<T>, Pop<T>) {
     let (mut image, mut text) = (inp.image.clone(), inp.text.clone());
     let (mut s, mut ds) = (vec![T::ZERO; b * b], vec![T::ZERO; b * b]);
     let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
@@ -103,8 +117,12 @@ pub fn eval<T: Lanes>(inp: &StepIn<T>, b: usize, d: usize, ids: &[usize]) -> (Ve
     for pop in [&mut image, &mut text] {
         let view = pop.view();
         let touched = |f: &dyn Fn(usize) -> f64| ids.iter().map(|&id| f(id)).collect::<Vec<_>>();
-        out.extend(touched(&|id| view.log_s(id).unwrap().expect("visited").to_f64()));
-        out.extend(touched(&|id| view.z(id).unwrap().expect("visited").to_f64()));
+        out.extend(touched(&|id| {
+            view.log_s(id).unwrap().expect("visited").to_f64()
+        }));
+        out.extend(touched(&|id| {
+            view.z(id).unwrap().expect("visited").to_f64()
+        }));
         out.extend(touched(&|id| view.zeta(id).unwrap().to_f64()));
     }
     (out, image, text)
