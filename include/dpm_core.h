@@ -235,7 +235,7 @@ int32_t dpm_bimodal_f32(const float *scores,
 int32_t dpm_state_init_f32(const struct DpmStateF32 *state, float zeta_init);
 
 // C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
-// [`dpm_bimodal_f32`] needs for `b` pairs (see [`bimodal_scratch_len`]).
+// `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]).
 size_t dpm_bimodal_scratch_len(size_t b);
 
 // C: `int32_t dpm_log_sum_exp_f32(const float *x, size_t len, float
