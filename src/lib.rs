@@ -46,12 +46,17 @@
 //! # Feature flags
 //!
 //! - `std` (off by default): hosted extras; the core never needs it.
+//! - `capi` (off by default): the C ABI of [`capi`] (`include/dpm_core.h`);
+//!   the only module with `unsafe` code.
 //!
 //! # Minimum supported Rust version
 //!
 //! 1.89 (the `rust-version` of `Cargo.toml`); raising it is a minor release.
 #![no_std]
-#![forbid(unsafe_code)]
+// Unsafe code only in the C ABI (`capi`, which allows it locally); an
+// unsafe fn's body is not an unsafe block.
+#![deny(unsafe_code)]
+#![forbid(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 #![warn(clippy::pedantic)]
 #![allow(
@@ -64,6 +69,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "capi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "capi")))]
+pub mod capi;
 mod check;
 pub mod embed;
 mod error;

@@ -1,0 +1,264 @@
+/*
+ * C test of include/dpm_core.h, run on the host (gcc) and on a Cortex-M4F
+ * under QEMU (arm-none-eabi-gcc, rdimon semihosting). Exits 0 if every
+ * check passes, 1 otherwise.
+ *
+ * 1. A bimodal DPM step (B = 3, first visit, no zeta step) against a
+ *    double-precision evaluation of SPEC section 2 written out here.
+ * 2. A second step with the zeta update: finite, flags set, zeta moved.
+ * 3. Every reachable status code from bad input, each leaving every
+ *    output, state array and *losses bit-identical.
+ * 4. Log-sum-exp and the status messages.
+ */
+#include "dpm_core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define B 3
+#define N 6
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            failures++;                                                      \
+            printf("FAIL line %d: ", __LINE__);                              \
+            printf(__VA_ARGS__);                                             \
+            printf("\n");                                                    \
+        }                                                                    \
+    } while (0)
+
+/* One population's five arrays. */
+typedef struct {
+    float log_s[N];
+    uint8_t s_flags[N];
+    float zeta[N];
+    float z[N];
+    uint8_t z_flags[N];
+} Pop;
+
+static DpmStateF32 view(Pop *p, size_t n) {
+    DpmStateF32 s = {p->log_s, p->s_flags, p->zeta, p->z, p->z_flags, n};
+    return s;
+}
+
+/* Everything a step call reads or writes. */
+typedef struct {
+    float s[B * B];
+    size_t ids[B];
+    Pop image, text;
+    DpmParamsF32 p[2];
+    float ds[B * B];
+    float w[B * B];
+    float scratch[4 * B];
+    DpmLossesF32 losses;
+} Call;
+
+static void setup(Call *c) {
+    static const float s[B * B] = {0.9f, 0.2f, -0.1f, 0.3f, 0.7f, 0.1f, 0.0f, 0.4f, 0.8f};
+    DpmParamsF32 p0 = {0.1f, 0.9f, DPM_OFFSET_XI, 0.25f, 0, 0.9f, 0.01f, DPM_FIRST_VISIT_BATCH};
+    DpmParamsF32 p1 = {0.2f, 0.8f, DPM_OFFSET_VANILLA, 0.0f, 0, 0.5f, 0.02f, DPM_FIRST_VISIT_BATCH};
+    DpmStateF32 si, st;
+    size_t k;
+    memset(c, 0, sizeof *c);
+    memcpy(c->s, s, sizeof s);
+    c->ids[0] = 4, c->ids[1] = 0, c->ids[2] = 5;
+    c->p[0] = p0, c->p[1] = p1;
+    si = view(&c->image, N), st = view(&c->text, N);
+    CHECK(dpm_state_init_f32(&si, -0.05f) == DPM_OK, "state init");
+    CHECK(dpm_state_init_f32(&st, -0.05f) == DPM_OK, "state init");
+    for (k = 0; k < B * B; k++) c->ds[k] = 5.0f, c->w[k] = 6.0f;
+    c->losses.total = c->losses.image_to_text = c->losses.text_to_image = 8.0f;
+}
+
+static int32_t run(Call *c) {
+    DpmStateF32 si = view(&c->image, N), st = view(&c->text, N);
+    return dpm_bimodal_f32(c->s, B * B, c->ids, B, c->ids, B, &si, &st, &c->p[0], &c->p[1],
+                           c->ds, B * B, c->w, B * B, NULL, 0, c->scratch, 4 * B, &c->losses);
+}
+
+static double log_add_exp(double a, double b) {
+    double m = a > b ? a : b;
+    return m + log1p(exp(-fabs(a - b)));
+}
+
+/* One direction of SPEC 2 on a first visit (u = L, FirstVisit::Batch),
+ * anchors r, candidates c, score(r, c) = sc[r][c]; adds dS into ds (as
+ * ds[c][r] if transposed) and returns the loss; w: the weights [r][c]
+ * or NULL; u_out: u of each anchor after the step. */
+static double direction(double sc[B][B], const double *zeta_c, double tau, double xi_over_tau,
+                        int vanilla, double ds[B][B], int transposed, double w[B][B],
+                        double u_out[B]) {
+    double loss = 0.0;
+    int r, c;
+    for (r = 0; r < B; r++) {
+        double a[B], L = -INFINITY, log_off, den, wsum = 0.0;
+        for (c = 0; c < B; c++) {
+            a[c] = (sc[r][c] - sc[r][r] - zeta_c[c]) / tau;
+            if (c != r) L = log_add_exp(L, a[c]);
+        }
+        u_out[r] = L;
+        log_off = log((double)(B - 1) / (N - 1)) - (vanilla ? zeta_c[r] / tau : xi_over_tau);
+        den = log_add_exp(log_off, L);
+        for (c = 0; c < B; c++) {
+            double wr = c == r ? 0.0 : exp(a[c] - den);
+            double *d = transposed ? &ds[c][r] : &ds[r][c];
+            if (w) w[r][c] = wr;
+            *d += wr / B;
+            wsum += wr;
+            loss += wr * (sc[r][c] - sc[r][r]) / B;
+        }
+        ds[r][r] -= wsum / B;
+    }
+    return loss;
+}
+
+static int close_to(double got, double want) {
+    return fabs(got - want) <= 1e-5 + 1e-4 * fabs(want);
+}
+
+static void test_step(void) {
+    Call c;
+    double s[B][B], st[B][B], ds[B][B] = {{0}}, w[B][B], u_img[B], u_txt[B];
+    double zt[B], zi[B], l0, l1;
+    int i, j;
+    setup(&c);
+    CHECK(run(&c) == DPM_OK, "first step");
+    for (i = 0; i < B; i++) {
+        zt[i] = c.text.zeta[c.ids[i]];
+        zi[i] = c.image.zeta[c.ids[i]];
+        for (j = 0; j < B; j++) s[i][j] = c.s[i * B + j], st[j][i] = c.s[i * B + j];
+    }
+    l0 = direction(s, zt, 0.1f, (double)0.25f / (double)0.1f, 0, ds, 0, w, u_img);
+    l1 = direction(st, zi, 0.2f, 0.0, 1, ds, 1, NULL, u_txt);
+    CHECK(close_to(c.losses.total, l0 + l1), "loss %g vs %g", c.losses.total, l0 + l1);
+    CHECK(close_to(c.losses.image_to_text, l0), "loss i2t %g vs %g", c.losses.image_to_text, l0);
+    for (i = 0; i < B; i++) {
+        size_t id = c.ids[i];
+        CHECK(c.image.s_flags[id] == 1 && close_to(c.image.log_s[id], u_img[i]), "u image %d", i);
+        CHECK(c.text.s_flags[id] == 1 && close_to(c.text.log_s[id], u_txt[i]), "u text %d", i);
+        CHECK(c.image.zeta[id] == -0.05f && c.image.z_flags[id] == 0, "no zeta step");
+        for (j = 0; j < B; j++) {
+            CHECK(close_to(c.ds[i * B + j], ds[i][j]), "dS[%d][%d] %g vs %g", i, j, c.ds[i * B + j], ds[i][j]);
+            CHECK(close_to(c.w[i * B + j], w[i][j]), "w[%d][%d] %g vs %g", i, j, c.w[i * B + j], w[i][j]);
+        }
+    }
+    /* A second step with the zeta update. */
+    c.p[0].has_zeta_step = 1, c.p[1].has_zeta_step = 1;
+    CHECK(run(&c) == DPM_OK, "second step");
+    for (i = 0; i < B; i++) {
+        size_t id = c.ids[i];
+        CHECK(c.text.z_flags[id] == 1 && isfinite(c.text.z[id]) && c.text.zeta[id] != -0.05f, "zeta step text %d", i);
+        CHECK(c.image.z_flags[id] == 1 && isfinite(c.image.z[id]) && c.image.zeta[id] != -0.05f, "zeta step image %d", i);
+    }
+    CHECK(isfinite(c.losses.total), "second loss finite");
+}
+
+/* Breaks one thing of a fresh call, runs it, expects `code` and nothing written. */
+static void refused(int32_t code, void (*breaks)(Call *), const char *what) {
+    Call c, before;
+    int32_t got;
+    setup(&c);
+    breaks(&c);
+    memcpy(&before, &c, sizeof c);
+    got = run(&c);
+    CHECK(got == code, "%s: got %d (%s), want %d", what, (int)got, dpm_status_message(got), (int)code);
+    CHECK(memcmp(c.ds, before.ds, sizeof c.ds) == 0 && memcmp(c.w, before.w, sizeof c.w) == 0, "%s: outputs written", what);
+    CHECK(memcmp(&c.image, &before.image, sizeof c.image) == 0 && memcmp(&c.text, &before.text, sizeof c.text) == 0, "%s: state written", what);
+    CHECK(memcmp(&c.losses, &before.losses, sizeof c.losses) == 0, "%s: losses written", what);
+}
+
+static void nan_score(Call *c) { c->s[4] = NAN; }
+static void dup_id(Call *c) { c->ids[2] = c->ids[0]; }
+static void big_id(Call *c) { c->ids[1] = N; }
+static void zero_tau(Call *c) { c->p[1].tau = 0.0f; }
+static void bad_gamma(Call *c) { c->p[0].gamma = 1.5f; }
+static void bad_offset(Call *c) { c->p[0].offset = 9; }
+static void bad_first_visit(Call *c) { c->p[1].first_visit = 2; }
+static void corrupt_flag(Call *c) { c->text.s_flags[3] = 2; }
+static void inf_state(Call *c) { c->image.zeta[c->ids[1]] = INFINITY; }
+static void huge_scores(Call *c) { c->s[1] = 3e38f; c->p[0].tau = 1e-4f; }
+
+static void test_refusals(void) {
+    Call c, before;
+    DpmStateF32 si, st;
+    Pop one;
+    DpmStateF32 small = view(&one, 1);
+    refused(DPM_ERR_NON_FINITE, nan_score, "NaN score");
+    refused(DPM_ERR_NON_FINITE, inf_state, "infinite zeta");
+    refused(DPM_ERR_DUPLICATE_ID, dup_id, "duplicate id");
+    refused(DPM_ERR_ID_OUT_OF_RANGE, big_id, "id >= n");
+    refused(DPM_ERR_INVALID_PARAMETER, zero_tau, "tau = 0");
+    refused(DPM_ERR_INVALID_PARAMETER, bad_gamma, "gamma > 1");
+    refused(DPM_ERR_INVALID_PARAMETER, bad_offset, "offset enum");
+    refused(DPM_ERR_INVALID_PARAMETER, bad_first_visit, "first_visit enum");
+    refused(DPM_ERR_CORRUPT_STATE, corrupt_flag, "flag byte 2");
+    refused(DPM_ERR_OUT_OF_RANGE, huge_scores, "huge scores");
+
+    /* Calls that differ in their pointers or lengths. */
+    setup(&c);
+    memcpy(&before, &c, sizeof c);
+    si = view(&c.image, N), st = view(&c.text, N);
+#define UNTOUCHED(what) CHECK(memcmp(&c, &before, sizeof c) == 0, "%s: something was written", what)
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
+                          NULL, 0, NULL, 0, c.scratch, 4 * B - 1, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "short scratch");
+    UNTOUCHED("short scratch");
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B - 1, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
+                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "text ids length");
+    UNTOUCHED("text ids length");
+    CHECK(dpm_bimodal_f32(c.s, 1, c.ids, 1, c.ids, 1, &si, &st, &c.p[0], &c.p[1], c.ds, 1,
+                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BATCH_TOO_SMALL, "B = 1");
+    UNTOUCHED("B = 1");
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], NULL, B * B,
+                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "NULL ds");
+    UNTOUCHED("NULL ds");
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &si, &c.p[0], &c.p[1], c.ds, B * B,
+                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "same state twice");
+    UNTOUCHED("same state twice");
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, NULL, &c.p[1], c.ds, B * B,
+                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "NULL params");
+    UNTOUCHED("NULL params");
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
+                          NULL, 0, NULL, 0, c.ds, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "scratch over ds");
+    UNTOUCHED("scratch over ds");
+    CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1],
+                          (float *)((char *)c.ds + 1), B * B - 1, NULL, 0, NULL, 0, c.scratch, 4 * B,
+                          &c.losses) == DPM_ERR_BAD_POINTER, "misaligned ds");
+    UNTOUCHED("misaligned ds");
+
+    memset(&one, 7, sizeof one);
+    CHECK(dpm_state_init_f32(&small, 0.0f) == DPM_ERR_POPULATION_TOO_SMALL, "n = 1");
+    small.n = N;
+    CHECK(dpm_state_init_f32(&si, NAN) == DPM_ERR_INVALID_PARAMETER, "NaN zeta_init");
+    CHECK(dpm_state_init_f32(NULL, 0.0f) == DPM_ERR_BAD_POINTER, "NULL state");
+    UNTOUCHED("state init refusals");
+}
+
+static void test_lse_and_messages(void) {
+    const float x[3] = {1000.0f, 1000.0f, -INFINITY};
+    const float bad[2] = {0.0f, NAN};
+    float out = 9.0f;
+    int32_t code;
+    CHECK(dpm_log_sum_exp_f32(x, 3, &out) == DPM_OK && close_to(out, 1000.0 + log(2.0)), "lse %g", out);
+    out = 9.0f;
+    CHECK(dpm_log_sum_exp_f32(bad, 2, &out) == DPM_ERR_NON_FINITE && out == 9.0f, "lse NaN");
+    CHECK(dpm_log_sum_exp_f32(x, 3, NULL) == DPM_ERR_BAD_POINTER, "lse NULL out");
+    CHECK(dpm_log_sum_exp_f32(NULL, 0, &out) == DPM_OK && out == -INFINITY, "lse empty");
+    CHECK(dpm_bimodal_scratch_len(B) == 4 * B, "scratch len");
+    for (code = -2; code <= 12; code++) {
+        const char *m = dpm_status_message(code);
+        CHECK(m != NULL && strcmp(m, "unknown status code") != 0, "message of %d", (int)code);
+    }
+    CHECK(strcmp(dpm_status_message(99), "unknown status code") == 0, "unknown code");
+}
+
+int main(void) {
+    test_step();
+    test_refusals();
+    test_lse_and_messages();
+    printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
+    return failures ? 1 : 0;
+}

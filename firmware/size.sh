@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Code and data size of the DPM step in the firmware ELF, from its symbol
+# table: every symbol of dpm_core (generic code is named after dpm_core
+# wherever it is instantiated) and of libm (expf, logf, log1pf, sqrtf,
+# which the step calls). Prints a markdown table; exits 1 if the step's
+# .text exceeds the 16 KiB budget. Run after `cargo build --release` here.
+set -euo pipefail
+cd "$(dirname "$0")"
+elf=${1:-target/thumbv7em-none-eabihf/release/dpm-firmware}
+budget=$((16 * 1024))
+# nm -S: address size type name; t/T text, r/R rodata, d/D data, b/B bss.
+# nm -t d prints decimal sizes (mawk has no strtonum).
+arm-none-eabi-nm -C -S -t d --size-sort "$elf" | awk -v budget="$budget" '
+  {
+    name = $4; for (i = 5; i <= NF; i++) name = name " " $i
+    if (name ~ /(^|[<( ])dpm_core::/) who = "dpm_core"; else if (name ~ /^libm::/) who = "libm"; else next
+    sz = $2 + 0; t = tolower($3)
+    sec = (t == "t") ? "text" : (t == "r") ? "rodata" : (t == "d") ? "data" : (t == "b") ? "bss" : "other"
+    s[who, sec] += sz; n[who] += 1
+  }
+  END {
+    printf "| symbols | count | .text | .rodata | .data | .bss |\n|---|---|---|---|---|---|\n"
+    split("dpm_core libm", w, " ")
+    for (k = 1; k <= 2; k++) {
+      x = w[k]; printf "| %s | %d | %d | %d | %d | %d |\n", x, n[x], s[x, "text"], s[x, "rodata"], s[x, "data"], s[x, "bss"]
+      text += s[x, "text"]; ro += s[x, "rodata"]; da += s[x, "data"]; bs += s[x, "bss"]
+    }
+    printf "| **DPM step total** | %d | **%d** | %d | %d | %d |\n", n["dpm_core"] + n["libm"], text, ro, da, bs
+    if (text > budget) { printf "over budget: .text %d > %d bytes\n", text, budget; exit 1 }
+  }'

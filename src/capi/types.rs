@@ -1,0 +1,110 @@
+//! The `#[repr(C)]` argument structs.
+
+use crate::{DpmParams, Error, FirstVisit, Offset, ZetaStep};
+
+/// `DpmParamsF32::offset`: `log_off` uses `xi` ([`Offset::Xi`]).
+pub const DPM_OFFSET_XI: u32 = 0;
+/// `DpmParamsF32::offset`: `log_off` uses the positive's zeta
+/// ([`Offset::Vanilla`]; `xi` is ignored).
+pub const DPM_OFFSET_VANILLA: u32 = 1;
+/// `DpmParamsF32::first_visit`: [`FirstVisit::Batch`].
+pub const DPM_FIRST_VISIT_BATCH: u32 = 0;
+/// `DpmParamsF32::first_visit`: [`FirstVisit::ZeroHistory`].
+pub const DPM_FIRST_VISIT_ZERO_HISTORY: u32 = 1;
+
+/// The state of one population of `n` samples: five caller-owned arrays
+/// of `n` elements each (the library never keeps these pointers after a
+/// call returns; see [`StateView`](crate::StateView) for the meaning).
+/// Arrays of one state must not overlap each other, nor those of another
+/// state passed to the same call.
+#[doc = include_str!("doc/DpmStateF32.md")]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct DpmStateF32 {
+    /// `u = ln s` of each anchor (`float[n]`, 4-byte aligned).
+    pub log_s: *mut f32,
+    /// 1 if `log_s[id]` is set, 0 if never visited (`uint8_t[n]`).
+    pub s_flags: *mut u8,
+    /// The learnable `zeta` of each candidate (`float[n]`).
+    pub zeta: *mut f32,
+    /// The moving average `z` of the zeta gradient (`float[n]`).
+    pub z: *mut f32,
+    /// 1 if `z[id]` is set, 0 if never visited (`uint8_t[n]`).
+    pub z_flags: *mut u8,
+    /// The population size `n` (at least 2).
+    pub n: usize,
+}
+
+/// Parameters of one direction (see [`DpmParams`]).
+#[doc = include_str!("doc/DpmParamsF32.md")]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DpmParamsF32 {
+    /// Temperature, `> 0`.
+    pub tau: f32,
+    /// Moving-average rate, in `(0, 1]`.
+    pub gamma: f32,
+    /// `DPM_OFFSET_XI` or `DPM_OFFSET_VANILLA`.
+    pub offset: u32,
+    /// The candidates' bound `xi` (used with `DPM_OFFSET_XI`).
+    pub xi: f32,
+    /// 1: update `z` and `zeta` with `theta`, `eta`; 0: leave them.
+    pub has_zeta_step: u32,
+    /// Momentum of `z`, in `(0, 1]` (used if `has_zeta_step`).
+    pub theta: f32,
+    /// Step size of `zeta`, `>= 0` (used if `has_zeta_step`).
+    pub eta: f32,
+    /// `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
+    pub first_visit: u32,
+}
+
+/// The losses of a bimodal step (see [`Losses`](crate::Losses)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DpmLossesF32 {
+    /// Sum of both directions.
+    pub total: f32,
+    /// Image-to-text direction.
+    pub image_to_text: f32,
+    /// Text-to-image direction.
+    pub text_to_image: f32,
+}
+
+impl DpmParamsF32 {
+    /// The Rust parameters; range checks of the numbers are the step's.
+    pub(super) fn to_rust(self) -> Result<DpmParams<f32>, Error> {
+        let offset = match self.offset {
+            DPM_OFFSET_XI => Offset::Xi(self.xi),
+            DPM_OFFSET_VANILLA => Offset::Vanilla,
+            _ => return Err(Error::InvalidParameter { what: "offset" }),
+        };
+        let zeta_step = match self.has_zeta_step {
+            0 => None,
+            1 => Some(ZetaStep {
+                theta: self.theta,
+                eta: self.eta,
+            }),
+            _ => {
+                return Err(Error::InvalidParameter {
+                    what: "has_zeta_step",
+                });
+            }
+        };
+        let first_visit = match self.first_visit {
+            DPM_FIRST_VISIT_BATCH => FirstVisit::Batch,
+            DPM_FIRST_VISIT_ZERO_HISTORY => FirstVisit::ZeroHistory,
+            _ => {
+                return Err(Error::InvalidParameter {
+                    what: "first_visit",
+                });
+            }
+        };
+        Ok(DpmParams {
+            tau: self.tau,
+            gamma: self.gamma,
+            offset,
+            zeta_step,
+            first_visit,
+        })
+    }
+}
