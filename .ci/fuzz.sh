@@ -10,6 +10,7 @@ command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 cargo +nightly fuzz build -s none
 work=$(mktemp -d)
 for t in $(cargo +nightly fuzz list); do
+  [ -d "seeds/$t" ] || { echo "fuzz $t: no seed corpus at fuzz/seeds/$t"; exit 1; }
   mkdir -p "$work/$t"
   if ! cargo +nightly fuzz run -s none "$t" "$work/$t" "seeds/$t" -- -max_total_time=60 -print_final_stats=1 \
     >"$work/$t.log" 2>&1; then
