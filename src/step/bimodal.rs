@@ -2,26 +2,32 @@
 //! 3), without a transposed copy.
 
 use super::{
-    BimodalOut, DpmParams, Layout, Losses, SogClrParams,
+    BimodalOut, DpmParams, Layout, Losses, SogClrParams, ZetaStep,
     checks::{self, Algo, Direction},
     kernel::{self, Batch, Kind, Scores, Sink, Spec},
     zeta,
 };
-use crate::{AnchorState, CandidateState, Error, FirstVisit, Real, StateView};
+use crate::{AnchorState, CandidateState, Error, FirstVisit, Real, StateView, simd};
 
-/// Scratch elements a bimodal step over `b` pairs needs.
+/// Scratch elements a bimodal step over `b` pairs needs: `12 b`.
+///
+/// The SIMD kernels keep twelve per-column vectors (candidates' zeta, the
+/// diagonal of `S`, row and column maxima, the column sums and the factors
+/// they become, a row buffer, the zeta-gradient accumulators); the scalar
+/// reference of [`crate::scalar`] needs `4 b` of it. Memory: `48 b` bytes in
+/// `f32` (48 KiB at `b = 1024`).
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::bimodal_scratch_len(64), 256);
+/// assert_eq!(dpm_core::bimodal_scratch_len(64), 768);
 /// const SCRATCH: usize = dpm_core::bimodal_scratch_len(16);
 /// let scratch = [0.0_f32; SCRATCH];
 /// # let _ = scratch;
 /// ```
 #[must_use]
 pub const fn bimodal_scratch_len(b: usize) -> usize {
-    4 * b
+    simd::bimodal::scratch_len(b)
 }
 
 /// The DPM (NUCLR) step on a bimodal batch: image-to-text on the rows of
@@ -90,6 +96,7 @@ pub fn dpm_bimodal<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
     run(
+        Engine::Simd,
         algos,
         scores,
         image_ids.len(),
@@ -138,6 +145,7 @@ pub fn sogclr_bimodal<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::SogClr(params), Algo::SogClr(params)];
     run(
+        Engine::Simd,
         algos,
         scores,
         image_ids.len(),
@@ -180,12 +188,31 @@ pub fn infonce_bimodal<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algo = Algo::InfoNce { tau };
-    run([algo, algo], scores, b, None, None, out, scratch)
+    run(
+        Engine::Simd,
+        [algo, algo],
+        scores,
+        b,
+        None,
+        None,
+        out,
+        scratch,
+    )
 }
 
 type Ids<'a> = Option<(&'a [usize], &'a [usize])>;
 
-fn run<T: Real>(
+/// Which kernels run a bimodal step: the public functions use
+/// [`Engine::Simd`], [`crate::scalar`] the readable reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Engine {
+    Scalar,
+    Simd,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run<T: Real>(
+    engine: Engine,
     algos: [Algo<T>; 2],
     scores: &[T],
     b: usize,
@@ -250,33 +277,67 @@ fn run<T: Real>(
         h_image,
         h_text,
     } = out;
-    let (acc_text, acc_image) = scratch[..4 * b].split_at_mut(2 * b);
-    let to_text = dirs[0].run(
-        b,
-        Scores::rows(scores, b),
-        ia,
-        tc,
-        Sink {
-            ds: &mut *ds,
-            add: false,
-            weights: weights_image,
-            h_acc: Some(acc_text),
-        },
-        h_text,
-    );
-    let to_image = dirs[1].run(
-        b,
-        Scores::transposed(scores, b),
-        ta,
-        ic,
-        Sink {
+    let [to_text, to_image] = if engine == Engine::Simd {
+        let plans = [
+            dirs[0].plan(tc.as_deref(), h_text.is_some()),
+            dirs[1].plan(ic.as_deref(), h_image.is_some()),
+        ];
+        let losses = simd::bimodal::run(
+            scores,
+            b,
+            simd::bimodal::Dir {
+                spec: plans[0].0,
+                anchor_ids: image_ids,
+                cand_ids: text_ids,
+                anchors: ia,
+                zeta: tc.as_deref().filter(|_| dirs[0].is_dpm()).map(|c| &*c.zeta),
+                weights: weights_image,
+            },
+            simd::bimodal::Dir {
+                spec: plans[1].0,
+                anchor_ids: text_ids,
+                cand_ids: image_ids,
+                anchors: ta,
+                zeta: ic.as_deref().filter(|_| dirs[1].is_dpm()).map(|c| &*c.zeta),
+                weights: weights_text,
+            },
             ds,
-            add: true,
-            weights: weights_text,
-            h_acc: Some(acc_image),
-        },
-        h_image,
-    );
+            scratch,
+        );
+        let (h_t, rest) = scratch.split_at(b);
+        dirs[0].finish_h(plans[0], tc, h_t, h_text);
+        dirs[1].finish_h(plans[1], ic, &rest[..b], h_image);
+        losses
+    } else {
+        let (acc_text, acc_image) = scratch[..4 * b].split_at_mut(2 * b);
+        let to_text = dirs[0].run(
+            b,
+            Scores::rows(scores, b),
+            ia,
+            tc,
+            Sink {
+                ds: &mut *ds,
+                add: false,
+                weights: weights_image,
+                h_acc: Some(acc_text),
+            },
+            h_text,
+        );
+        let to_image = dirs[1].run(
+            b,
+            Scores::transposed(scores, b),
+            ta,
+            ic,
+            Sink {
+                ds,
+                add: true,
+                weights: weights_text,
+                h_acc: Some(acc_image),
+            },
+            h_image,
+        );
+        [to_text, to_image]
+    };
     Ok(Losses {
         total: to_text + to_image,
         image_to_text: to_text,
@@ -329,21 +390,16 @@ impl<T: Real> Dir<'_, T> {
         .check()
     }
 
-    /// Runs the direction; `sink.h_acc` is the direction's scratch, used
-    /// only when `h` is needed (a zeta step, or `h_out`).
-    fn run(
+    /// The kernel parameters of the direction, and its zeta step. `h` is
+    /// computed when the direction updates zeta or `h_out` asks for it.
+    fn plan(
         &self,
-        b: usize,
-        scores: Scores<'_, T>,
-        anchors: Option<&mut AnchorState<'_, T>>,
-        candidates: Option<&mut CandidateState<'_, T>>,
-        mut sink: Sink<'_, T>,
-        h_out: Option<&mut [T]>,
-    ) -> T {
-        let candidates = candidates.filter(|_| self.is_dpm());
+        candidates: Option<&CandidateState<'_, T>>,
+        h_out: bool,
+    ) -> (Spec<T>, Option<ZetaStep<T>>) {
         let (kind, gamma, first_visit, zeta_step) = match self.algo {
             Algo::Dpm(p) => {
-                let h = p.zeta_step.is_some() || h_out.is_some();
+                let h = p.zeta_step.is_some() || h_out;
                 (
                     Kind::Dpm {
                         offset: p.offset,
@@ -357,9 +413,9 @@ impl<T: Real> Dir<'_, T> {
             Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
             Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
         };
-        let want_h = matches!(kind, Kind::Dpm { h: true, .. });
-        let acc = sink.h_acc.take().filter(|_| want_h);
-        let n = candidates.as_ref().map_or(0, |c| c.population());
+        let n = candidates
+            .filter(|_| self.is_dpm())
+            .map_or(0, |c| c.population());
         let spec = Spec {
             kind,
             tau: self.algo.tau(),
@@ -372,6 +428,46 @@ impl<T: Real> Dir<'_, T> {
                 T::ONE
             },
         };
+        (spec, zeta_step)
+    }
+
+    /// After a kernel left the finished `h` in `h`: copies it to `h_out`
+    /// and runs the zeta update, if the direction has them.
+    fn finish_h(
+        &self,
+        plan: (Spec<T>, Option<ZetaStep<T>>),
+        candidates: Option<&mut CandidateState<'_, T>>,
+        h: &[T],
+        h_out: Option<&mut [T]>,
+    ) {
+        if !matches!(plan.0.kind, Kind::Dpm { h: true, .. }) {
+            return;
+        }
+        if let Some(out) = h_out {
+            out.copy_from_slice(h);
+        }
+        if let (Some(step), Some(c)) = (plan.1, candidates.filter(|_| self.is_dpm())) {
+            zeta::commit(c, self.cand_ids.1, h, step);
+        }
+    }
+
+    /// Runs the direction; `sink.h_acc` is the direction's scratch, used
+    /// only when `h` is needed (a zeta step, or `h_out`).
+    fn run(
+        &self,
+        b: usize,
+        scores: Scores<'_, T>,
+        anchors: Option<&mut AnchorState<'_, T>>,
+        candidates: Option<&mut CandidateState<'_, T>>,
+        mut sink: Sink<'_, T>,
+        h_out: Option<&mut [T]>,
+    ) -> T {
+        let candidates = candidates.filter(|_| self.is_dpm());
+        let plan = self.plan(candidates.as_deref(), h_out.is_some());
+        let spec = plan.0;
+        let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
+        let acc = sink.h_acc.take().filter(|_| want_h);
+        let n = spec.n;
         let batch = Batch {
             layout: Layout::Diagonal,
             rows: b,
@@ -395,13 +491,7 @@ impl<T: Real> Dir<'_, T> {
             },
         );
         kernel::finish_h(n, b, acc);
-        let h = &acc[..b];
-        if let Some(out) = h_out {
-            out.copy_from_slice(h);
-        }
-        if let (Some(step), Some(c)) = (zeta_step, candidates) {
-            zeta::commit(c, self.cand_ids.1, h, step);
-        }
+        self.finish_h(plan, candidates, &acc[..b], h_out);
         loss
     }
 }

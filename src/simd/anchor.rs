@@ -1,0 +1,111 @@
+//! The scalar part of one anchor (a row of one direction, a column of the
+//! other): from its largest `a` and `sum exp(a - max)` to the state update
+//! and the denominators of SPEC section 2, line for line as the scalar
+//! reference (`step/kernel.rs`).
+
+use crate::{
+    FirstVisit, Offset, Real,
+    lse::log_add_exp,
+    state::{AnchorState, SEEN_FLAG},
+    step::{Kind, Spec},
+};
+
+/// When `max - log_den` exceeds this, `w = exp(a - max) * exp(max -
+/// log_den)` would scale subnormal `exp(a - max)` values up to normal
+/// weights and lose their precision: such an anchor's weights are
+/// recomputed directly as `exp(a - log_den)` (an extra exp pass). Only a
+/// history much lighter than the batch gets here (`max - log_den <=
+/// -ln(gamma)`, so `gamma < e^-5`).
+pub(crate) const RESCALE_LIMIT: f64 = 5.0;
+
+/// What one anchor contributes besides its per-entry terms.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Anchor<T> {
+    /// `log_den` of SPEC section 2.
+    pub log_den: T,
+    /// `exp(max - log_den)`: turns `exp(a - max)` into weights.
+    pub scale: T,
+    /// The weights need a direct exp pass (see [`RESCALE_LIMIT`]).
+    pub direct: bool,
+    /// `exp(log_den - log_dt)`: turns a weight into its zeta-gradient term
+    /// (0 without `h`).
+    pub h_scale: T,
+    /// The zeta-gradient term of the anchor's own positive (0 without
+    /// `h`).
+    pub h_pos: T,
+}
+
+/// Where an anchor's state lives.
+pub(crate) type Slot<'s, 'v, T> = Option<(&'s mut AnchorState<'v, T>, usize)>;
+
+/// The anchor's statistics from `max` (over its negatives' `a`) and `sum`
+/// (`sum exp(a - max)`, at least 1), with `m` negatives and `zeta_pos` the
+/// zeta of its positive (0 when the kind has no zeta). Writes `u`.
+pub(crate) fn stats<T: Real>(
+    spec: &Spec<T>,
+    max: T,
+    sum: T,
+    m: usize,
+    zeta_pos: T,
+    slot: Slot<'_, '_, T>,
+) -> Anchor<T> {
+    let Spec { tau, gamma, .. } = *spec;
+    let m = T::from_usize(m);
+    let n_minus_1 = T::from_usize(spec.n.saturating_sub(1));
+    // L = log sum_{negatives} exp(a); the moving average in log domain.
+    let l = max + sum.ln();
+    let u = match slot {
+        None => l,
+        Some((st, id)) => {
+            let u = if st.flags[id] & SEEN_FLAG != 0 {
+                log_add_exp((T::ONE - gamma).ln() + st.log_s[id], gamma.ln() + l)
+            } else {
+                match spec.first_visit {
+                    FirstVisit::Batch => l,
+                    FirstVisit::ZeroHistory => gamma.ln() + l,
+                }
+            };
+            st.log_s[id] = u;
+            st.flags[id] |= SEEN_FLAG;
+            u
+        }
+    };
+    let log_off = match spec.kind {
+        Kind::Dpm { offset, .. } => {
+            let base = (m / n_minus_1).ln();
+            match offset {
+                Offset::Xi(xi) => base - xi / tau,
+                Offset::Vanilla => base - zeta_pos / tau,
+            }
+        }
+        Kind::SogClr => T::NEG_INFINITY,
+        Kind::InfoNce => T::ZERO,
+    };
+    let log_den = log_add_exp(log_off, u);
+    let shift = max - log_den;
+    let direct = shift.to_f64() > RESCALE_LIMIT;
+    let (h_scale, h_pos) = if let Kind::Dpm { h: true, .. } = spec.kind {
+        let zeta_pos = zeta_pos / tau;
+        let log_dt = log_add_exp(-n_minus_1.ln() - zeta_pos, u - m.ln());
+        ((log_den - log_dt).exp(), (-zeta_pos - log_dt).exp())
+    } else {
+        (T::ZERO, T::ZERO)
+    };
+    Anchor {
+        log_den,
+        scale: if direct { T::ONE } else { shift.exp() },
+        direct,
+        h_scale,
+        h_pos,
+    }
+}
+
+/// The factor from a weight to its `dS` entry: `weight / B`, and for
+/// InfoNCE (whose `a` is `S / tau`) `weight / (B tau)`.
+pub(crate) fn ds_scale<T: Real>(spec: &Spec<T>, b: usize) -> T {
+    let r = T::from_usize(b);
+    match spec.kind {
+        Kind::InfoNce => spec.weight / (r * spec.tau),
+        _ => spec.weight / r,
+    }
+}

@@ -1,0 +1,196 @@
+//! The last pass, one row of `S` at a time: the row direction's exp pass
+//! (image anchor `i`; the row stays in L1 for the next loop), its anchor
+//! statistics, then one loop that turns both directions' exponentials into
+//! weights, writes `dS` and accumulates the losses and zeta-gradient terms.
+
+use super::{
+    Kahan, Lanes, Pass, V,
+    anchor::{self, Anchor, Slot},
+    chunks, ld, pad, total,
+};
+use crate::{Real, step::Kind, sum::Sum};
+
+/// Per-column values of the column direction, ready for the last pass.
+pub(crate) struct Columns<'a, T> {
+    /// `exp(colmax - log_den)`: turns `ds`'s exponentials into weights.
+    pub scale: &'a [T],
+    /// `scale * exp(log_den - log_dt)`: turns them into zeta-gradient terms.
+    pub h_factor: &'a [T],
+    /// Sum of the column anchor's weights (for the diagonal of `dS`).
+    pub w_sum: &'a [T],
+    /// `ds` scale of the column direction (`weight / B`, InfoNCE `/ tau`).
+    pub ds_scale: T,
+    /// Accumulate the column direction's loss per entry (not InfoNCE).
+    pub loss: bool,
+    /// Accumulate the images' zeta-gradient terms.
+    pub h: bool,
+}
+
+/// Where the last pass writes, besides `dS`.
+pub(crate) struct RowOut<'a, T> {
+    /// `exp(a - rowmax)` of the current row, then its weights.
+    pub buf: &'a mut [T],
+    /// Kahan pair of the texts' zeta-gradient column sums (row direction).
+    pub h_text: (&'a mut [T], &'a mut [T]),
+    /// Images' zeta-gradient sums (column direction), preset to each
+    /// anchor's positive term; completed here.
+    pub h_image: &'a mut [T],
+    pub weights_image: Option<&'a mut [T]>,
+    pub weights_text: Option<&'a mut [T]>,
+}
+
+/// The per-row inputs of the row direction.
+pub(crate) struct Rows<'a, 's, 'v, T: Real> {
+    pub spec: &'a crate::step::Spec<T>,
+    /// `max_j a[i][j]` from [`super::column::maxima`].
+    pub max: &'a [T],
+    /// Anchor state and ids (`None` for InfoNCE).
+    pub state: Option<(&'s mut crate::state::AnchorState<'v, T>, &'a [usize])>,
+}
+
+/// Losses of the pass (sums over anchors, not yet averaged).
+pub(crate) struct Sums<T> {
+    pub row: Sum<T>,
+    pub col: Sum<T>,
+}
+
+/// Runs the row direction and finishes both: returns the loss sums.
+#[allow(clippy::too_many_lines)]
+pub(crate) fn run<T: Real>(
+    p: &Pass<'_, T>,
+    rows: Rows<'_, '_, '_, T>,
+    cols: &Columns<'_, T>,
+    ds: &mut [T],
+    out: RowOut<'_, T>,
+) -> Sums<T> {
+    let b = p.b;
+    let spec = rows.spec;
+    let info_nce = matches!(spec.kind, Kind::InfoNce);
+    let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
+    let ds_scale = anchor::ds_scale(spec, b);
+    let RowOut {
+        buf,
+        h_text: (h_sum, h_comp),
+        h_image,
+        mut weights_image,
+        mut weights_text,
+    } = out;
+    let mut state = rows.state;
+    let mut sums = Sums {
+        row: Sum::ZERO,
+        col: Sum::ZERO,
+    };
+    if want_h {
+        h_sum.fill(T::ZERO);
+        h_comp.fill(T::ZERO);
+    }
+    for (i, ds_row) in ds.chunks_exact_mut(b).enumerate() {
+        let row = p.row(i);
+        let s_pos = row[i];
+        let spv = V::<T>::splat(s_pos);
+        let max = rows.max[i];
+
+        // exp(a - max) of the row into `buf`, and its compensated sum.
+        let mut acc = Kahan::zero(T::ZERO);
+        let shift = V::<T>::splat(max);
+        exp_row(p, i, spv, shift, buf, &mut acc);
+        let e_sum = total::<T>(acc).value();
+        let slot: Slot<'_, '_, T> = state.as_mut().map(|(st, ids)| (&mut **st, ids[i]));
+        let a: Anchor<T> = anchor::stats(spec, max, e_sum, b - 1, p.zeta_t[i], slot);
+        let w_sum = if a.direct {
+            let mut acc = Kahan::zero(T::ZERO);
+            exp_row(p, i, spv, V::<T>::splat(a.log_den), buf, &mut acc);
+            total::<T>(acc).value()
+        } else {
+            a.scale * e_sum
+        };
+
+        // Weights of both directions, dS, losses, zeta-gradient terms.
+        let scale = V::<T>::splat(a.scale);
+        let rs = V::<T>::splat(ds_scale);
+        let cs = V::<T>::splat(cols.ds_scale);
+        let hs = V::<T>::splat(a.h_scale);
+        let mut loss_r = Kahan::zero(T::ZERO);
+        let mut loss_c = Kahan::zero(T::ZERO);
+        let mut h_img = Kahan::zero(T::ZERO);
+        chunks::<T>(b, |j, n| {
+            let sv = ld(row, j, n, T::ZERO);
+            let w = ld(buf, j, n, T::ZERO) * scale;
+            let et = ld(ds_row, j, n, T::ZERO);
+            let wt = et * ld(cols.scale, j, n, T::ZERO);
+            wt.mul_add(cs, w * rs).store(&mut ds_row[j..j + n]);
+            if !info_nce {
+                loss_r.add(w * (sv - spv));
+            }
+            if cols.loss {
+                loss_c.add(wt * (sv - ld(p.diag, j, n, T::ZERO)));
+            }
+            if want_h {
+                let mut k = Kahan {
+                    sum: ld(h_sum, j, n, T::ZERO),
+                    comp: ld(h_comp, j, n, T::ZERO),
+                };
+                k.add(w * hs);
+                k.sum.store(&mut h_sum[j..j + n]);
+                k.comp.store(&mut h_comp[j..j + n]);
+            }
+            if cols.h {
+                h_img.add(et * ld(cols.h_factor, j, n, T::ZERO));
+            }
+            if let Some(wi) = weights_image.as_deref_mut() {
+                w.store(&mut wi[i * b + j..i * b + j + n]);
+            }
+            if let Some(wt_out) = weights_text.as_deref_mut() {
+                wt.store(&mut wt_out[i * b + j..i * b + j + n]);
+            }
+        });
+        // The diagonal: minus both directions' weight sums (SPEC section 2).
+        ds_row[i] = -(w_sum * ds_scale) - cols.w_sum[i] * cols.ds_scale;
+        if info_nce {
+            sums.row.add(a.log_den);
+            if let Some(wi) = weights_image.as_deref_mut() {
+                wi[i * b + i] = (-a.log_den).exp();
+            }
+        } else {
+            sums.row.add(total::<T>(loss_r).value());
+        }
+        if cols.loss {
+            sums.col.add(total::<T>(loss_c).value());
+        }
+        if want_h {
+            let mut k = Sum::from_parts(h_sum[i], h_comp[i]);
+            k.add(a.h_pos);
+            (h_sum[i], h_comp[i]) = k.parts();
+        }
+        if cols.h {
+            let mut t = total::<T>(h_img);
+            t.add(h_image[i]);
+            h_image[i] = t.value();
+        }
+    }
+    sums
+}
+
+/// `buf[j] = exp(a[i][j] - shift)` over the row (0 on the diagonal), summed
+/// into `acc`. Padding lanes of the tail are 0.
+#[inline(always)]
+fn exp_row<T: Real>(
+    p: &Pass<'_, T>,
+    i: usize,
+    s_pos: V<T>,
+    shift: V<T>,
+    buf: &mut [T],
+    acc: &mut Kahan<V<T>>,
+) {
+    let row = p.row(i);
+    chunks::<T>(p.b, |j, n| {
+        let sv = ld(row, j, n, T::ZERO);
+        let mut e = (p.a_row(sv, s_pos, j, n) - shift).exp();
+        if i.wrapping_sub(j) < n {
+            e = e.with_lane(i - j, T::ZERO);
+        }
+        let e = pad(e, n, T::ZERO);
+        e.store(&mut buf[j..j + n]);
+        acc.add(e);
+    });
+}
