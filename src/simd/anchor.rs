@@ -18,18 +18,33 @@ use crate::{
 /// -ln(gamma)`, so `gamma < e^-5`).
 pub(crate) const RESCALE_LIMIT: f64 = 5.0;
 
+/// The same for the zeta-gradient terms `exp(a - log_dt) = exp(a - max)
+/// exp(max - log_dt)`. `h` is `1 - (n/(n-1)/B) sum`, so only the absolute
+/// error of a term matters: a factor up to `e^64` keeps it below `2^-56`.
+/// `max - log_dt <= ln(B-1) - ln(gamma)` while `xi >= zeta` (SPEC section
+/// 1); a stale `xi` far below the zetas can exceed it, and then the terms
+/// are computed directly (an extra exp pass for the anchor).
+pub(crate) const H_RESCALE_LIMIT: f64 = 64.0;
+
 /// What one anchor contributes besides its per-entry terms.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Anchor<T> {
     /// `log_den` of SPEC section 2.
     pub log_den: T,
-    /// `exp(max - log_den)`: turns `exp(a - max)` into weights.
+    /// `log_dt` of SPEC section 2 (with `h` only).
+    pub log_dt: T,
+    /// `exp(max - log_den)`: turns `exp(a - max)` into weights (1 when
+    /// `direct`).
     pub scale: T,
-    /// The weights need a direct exp pass (see [`RESCALE_LIMIT`]).
+    /// The weights need a direct pass `exp(a - log_den)` (see
+    /// [`RESCALE_LIMIT`]).
     pub direct: bool,
-    /// `exp(log_den - log_dt)`: turns a weight into its zeta-gradient term
-    /// (0 without `h`).
+    /// `exp(max - log_dt)`: turns `exp(a - max)` into zeta-gradient terms
+    /// (0 without `h` or with `direct_h`).
     pub h_scale: T,
+    /// The zeta-gradient terms need a direct pass `exp(a - log_dt)` (see
+    /// [`H_RESCALE_LIMIT`]).
+    pub direct_h: bool,
     /// The zeta-gradient term of the anchor's own positive (0 without
     /// `h`).
     pub h_pos: T,
@@ -82,22 +97,31 @@ pub(crate) fn stats<T: Real>(
         Kind::InfoNce => T::ZERO,
     };
     let log_den = log_add_exp(log_off, u);
-    let shift = max - log_den;
-    let direct = shift.to_f64() > RESCALE_LIMIT;
-    let (h_scale, h_pos) = if let Kind::Dpm { h: true, .. } = spec.kind {
+    let direct = (max - log_den).to_f64() > RESCALE_LIMIT;
+    let mut a = Anchor {
+        log_den,
+        log_dt: T::ZERO,
+        scale: if direct {
+            T::ONE
+        } else {
+            (max - log_den).exp()
+        },
+        direct,
+        h_scale: T::ZERO,
+        direct_h: false,
+        h_pos: T::ZERO,
+    };
+    if let Kind::Dpm { h: true, .. } = spec.kind {
         let zeta_pos = zeta_pos / tau;
         let log_dt = log_add_exp(-n_minus_1.ln() - zeta_pos, u - m.ln());
-        ((log_den - log_dt).exp(), (-zeta_pos - log_dt).exp())
-    } else {
-        (T::ZERO, T::ZERO)
-    };
-    Anchor {
-        log_den,
-        scale: if direct { T::ONE } else { shift.exp() },
-        direct,
-        h_scale,
-        h_pos,
+        a.log_dt = log_dt;
+        a.h_pos = (-zeta_pos - log_dt).exp();
+        a.direct_h = direct || (max - log_dt).to_f64() > H_RESCALE_LIMIT;
+        if !a.direct_h {
+            a.h_scale = (max - log_dt).exp();
+        }
     }
+    a
 }
 
 /// The factor from a weight to its `dS` entry: `weight / B`, and for

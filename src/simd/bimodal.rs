@@ -2,8 +2,9 @@
 //!
 //! Passes over the row-major `B x B` matrix `S`:
 //!
-//! 1. [`column::maxima`]: the largest `a` of every row anchor and every
-//!    column anchor (reads `S`; no exp).
+//! 1. [`column::maxima`] (from [`prepare`], among the precondition
+//!    checks): the largest `a` of every row anchor and every column anchor,
+//!    and `max |S|` for the checks (reads `S`; no exp).
 //! 2. [`column::exp_pass`]: `exp(a_T - colmax)` of the column direction
 //!    into `dS`, and the column sums (reads `S`, writes `dS`).
 //! 3. per column anchor (scalar): state update, `log_den`, the factors that
@@ -18,7 +19,7 @@
 //! `exp(a - log_dt) = w exp(log_den - log_dt)`.
 
 use super::{
-    Lanes, V,
+    ColumnSums, Lanes, V,
     anchor::{self, Slot},
     column, ld,
     row::{self, Columns, RowOut, Rows},
@@ -30,11 +31,80 @@ use crate::{
     sum::Sum,
 };
 
-/// Scratch elements the SIMD bimodal step needs: 12 vectors of length `b`
-/// (the zetas, diagonal, maxima, column sums and factors, the row buffer,
-/// both `h` accumulators).
+/// Scratch elements the SIMD bimodal step needs: 14 vectors of length `b`
+/// ([`Parts`]).
 pub(crate) const fn scratch_len(b: usize) -> usize {
-    12 * b
+    14 * b
+}
+
+/// The scratch, cut into its per-column vectors. The first two are the
+/// finished `h` the caller reads after [`run`].
+struct Parts<'a, T> {
+    h_text: &'a mut [T],
+    h_image: &'a mut [T],
+    h_text_part: &'a mut [T],
+    h_text_comp: &'a mut [T],
+    zeta_t: &'a mut [T],
+    zeta_i: &'a mut [T],
+    diag: &'a mut [T],
+    rowmax: &'a mut [T],
+    colmax: &'a mut [T],
+    col_part: &'a mut [T],
+    col_sum: &'a mut [T],
+    col_comp: &'a mut [T],
+    col_w: &'a mut [T],
+    buf: &'a mut [T],
+}
+
+fn parts<T>(scratch: &mut [T], b: usize) -> Parts<'_, T> {
+    let mut it = scratch[..scratch_len(b)].chunks_exact_mut(b);
+    let mut next = || it.next().unwrap_or_default();
+    Parts {
+        h_text: next(),
+        h_image: next(),
+        h_text_part: next(),
+        h_text_comp: next(),
+        zeta_t: next(),
+        zeta_i: next(),
+        diag: next(),
+        rowmax: next(),
+        colmax: next(),
+        col_part: next(),
+        col_sum: next(),
+        col_comp: next(),
+        col_w: next(),
+        buf: next(),
+    }
+}
+
+/// The inputs of the first pass: candidates' zeta arrays and ids of both
+/// directions, and their temperatures.
+pub(crate) struct Prepare<'a, T> {
+    pub zeta: [Option<&'a [T]>; 2],
+    pub cand_ids: [&'a [usize]; 2],
+    pub tau: [T; 2],
+}
+
+/// The first pass, run among the precondition checks: gathers the
+/// candidates' zeta and the diagonal into scratch, and computes the maxima
+/// of both directions together with `max |S|` ([`column::maxima`]).
+/// Returns `None` if a score is not finite. Writes nothing but scratch, and
+/// reads zeta through ids that are not checked yet (an invalid id reads 0;
+/// the checks then refuse the call).
+pub(crate) fn prepare<T: Real>(
+    s: &[T],
+    b: usize,
+    inputs: &Prepare<'_, T>,
+    scratch: &mut [T],
+) -> Option<T> {
+    let q = parts(scratch, b);
+    gather(q.zeta_t, inputs.zeta[0], inputs.cand_ids[0]);
+    gather(q.zeta_i, inputs.zeta[1], inputs.cand_ids[1]);
+    for (j, d) in q.diag.iter_mut().enumerate() {
+        *d = s[j * b + j];
+    }
+    let p = Pass::new(s, b, q.zeta_t, q.zeta_i, q.diag, inputs.tau);
+    column::maxima(&p, q.rowmax, q.colmax)
 }
 
 /// The matrix and the per-column inputs shared by the passes.
@@ -53,7 +123,29 @@ pub(crate) struct Pass<'a, T: Real> {
     pub inv_tau_c: T,
 }
 
-impl<T: Real> Pass<'_, T> {
+impl<'a, T: Real> Pass<'a, T> {
+    fn new(
+        s: &'a [T],
+        b: usize,
+        zeta_t: &'a [T],
+        zeta_i: &'a [T],
+        diag: &'a [T],
+        tau: [T; 2],
+    ) -> Self {
+        Pass {
+            s,
+            b,
+            zeta_t,
+            zeta_i,
+            diag,
+            inv_tau: [
+                V::<T>::splat(T::ONE / tau[0]),
+                V::<T>::splat(T::ONE / tau[1]),
+            ],
+            inv_tau_c: T::ONE / tau[1],
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn row(&self, i: usize) -> &[T] {
         &self.s[i * self.b..(i + 1) * self.b]
@@ -77,19 +169,18 @@ impl<T: Real> Pass<'_, T> {
     }
 }
 
-/// One direction: its parameters, state, candidates' zeta and weights out.
+/// One direction: its parameters, anchors' state and weights out (the
+/// candidates' zeta went in through [`prepare`]).
 pub(crate) struct Dir<'a, 's, 'v, T: Real> {
     pub spec: Spec<T>,
     pub anchor_ids: &'a [usize],
-    pub cand_ids: &'a [usize],
     pub anchors: Option<&'s mut AnchorState<'v, T>>,
-    /// The candidates' zeta array (`None`: zeta = 0).
-    pub zeta: Option<&'s [T]>,
     pub weights: Option<&'s mut [T]>,
 }
 
 /// Runs the row direction `d0` (image anchors) and the column direction
-/// `d1` (text anchors); returns their weighted losses. The finished `h` of the row direction's candidates (texts)
+/// `d1` (text anchors) after [`prepare`] filled `scratch`; returns their
+/// weighted losses. The finished `h` of the row direction's candidates (texts)
 /// is in `scratch[..b]`, the column direction's (images) in
 /// `scratch[b..2b]`, each when that direction asked for `h`.
 pub(crate) fn run<T: Real>(
@@ -100,42 +191,34 @@ pub(crate) fn run<T: Real>(
     ds: &mut [T],
     scratch: &mut [T],
 ) -> [T; 2] {
-    let scratch = &mut scratch[..scratch_len(b)];
-    let (h_text, rest) = scratch.split_at_mut(b);
-    let (h_image, rest) = rest.split_at_mut(b);
-    let (h_text_comp, rest) = rest.split_at_mut(b);
-    let (zeta_t, rest) = rest.split_at_mut(b);
-    let (zeta_i, rest) = rest.split_at_mut(b);
-    let (diag, rest) = rest.split_at_mut(b);
-    let (rowmax, rest) = rest.split_at_mut(b);
-    let (colmax, rest) = rest.split_at_mut(b);
-    let (col_sum, rest) = rest.split_at_mut(b);
-    let (col_comp, rest) = rest.split_at_mut(b);
-    let (col_w, buf) = rest.split_at_mut(b);
-
-    gather(zeta_t, d0.zeta, d0.cand_ids);
-    gather(zeta_i, d1.zeta, d1.cand_ids);
-    for (j, d) in diag.iter_mut().enumerate() {
-        *d = s[j * b + j];
-    }
-    let p = Pass {
-        s,
-        b,
+    let Parts {
+        h_text,
+        h_image,
+        h_text_part,
+        h_text_comp,
         zeta_t,
         zeta_i,
         diag,
-        inv_tau: [
-            V::<T>::splat(T::ONE / d0.spec.tau),
-            V::<T>::splat(T::ONE / d1.spec.tau),
-        ],
-        inv_tau_c: T::ONE / d1.spec.tau,
+        rowmax,
+        colmax,
+        col_part,
+        col_sum,
+        col_comp,
+        col_w,
+        buf,
+    } = parts(scratch, b);
+    let p = Pass::new(s, b, zeta_t, zeta_i, diag, [d0.spec.tau, d1.spec.tau]);
+    let mut col_sums = ColumnSums {
+        part: col_part,
+        sum: col_sum,
+        comp: col_comp,
     };
-
-    column::maxima(&p, rowmax, colmax);
-    column::exp_pass(&p, colmax, ds, col_sum, col_comp);
+    column::exp_pass(&p, colmax, ds, &mut col_sums);
+    let (col_sum, col_comp) = (col_sums.sum, col_sums.comp);
 
     // Column anchors: colmax becomes the weight scale, col_sum the h
-    // factor, col_comp `log_den`; col_w the weight sums.
+    // factor (both relative to what `ds` holds), col_comp `log_den`; col_w
+    // the weight sums.
     let Dir {
         spec: spec_c,
         anchor_ids: text_ids,
@@ -145,6 +228,7 @@ pub(crate) fn run<T: Real>(
     } = d1;
     let want_h_c = matches!(spec_c.kind, Kind::Dpm { h: true, .. });
     let mut loss_c = Sum::ZERO;
+    h_image.fill(T::ZERO);
     for j in 0..b {
         let e_sum = col_sum[j] - col_comp[j];
         let slot: Slot<'_, '_, T> = text_state.as_mut().map(|st| (&mut **st, text_ids[j]));
@@ -155,10 +239,13 @@ pub(crate) fn run<T: Real>(
             a.scale * e_sum
         };
         colmax[j] = a.scale;
-        col_sum[j] = a.scale * a.h_scale;
+        col_sum[j] = a.h_scale;
         col_comp[j] = a.log_den;
         col_w[j] = w_sum;
-        h_image[j] = a.h_pos;
+        h_image[j] += a.h_pos;
+        if a.direct_h {
+            direct_h_column(&p, j, a.log_dt, h_image);
+        }
         if let Kind::InfoNce = spec_c.kind {
             loss_c.add(a.log_den);
         }
@@ -190,7 +277,11 @@ pub(crate) fn run<T: Real>(
         ds,
         RowOut {
             buf,
-            h_text: (&mut *h_text, h_text_comp),
+            h_text: ColumnSums {
+                part: h_text_part,
+                sum: &mut *h_text,
+                comp: h_text_comp,
+            },
             h_image: &mut *h_image,
             weights_image,
             weights_text: weights_text.as_deref_mut(),
@@ -229,12 +320,13 @@ fn h_factor<T: Real>(n: usize, b: usize) -> T {
     T::from_usize(n) / T::from_usize(n - 1) / T::from_usize(b)
 }
 
-/// `out[k] = zeta[ids[k]]`, or 0 without zeta.
+/// `out[k] = zeta[ids[k]]` (0 for an id out of range: the checks refuse
+/// it later), or 0 without zeta.
 fn gather<T: Real>(out: &mut [T], zeta: Option<&[T]>, ids: &[usize]) {
     match zeta {
         Some(z) => {
             for (o, &id) in out.iter_mut().zip(ids) {
-                *o = z[id];
+                *o = z.get(id).copied().unwrap_or(T::ZERO);
             }
         }
         None => out.fill(T::ZERO),
@@ -255,4 +347,14 @@ fn direct_column<T: Real>(p: &Pass<'_, T>, j: usize, log_den: T, ds: &mut [T]) -
         sum.add(w);
     }
     sum.value()
+}
+
+/// Adds `exp(a_T[j][i] - log_dt)` to `h[i]` for every image `i != j`: the
+/// direct path of [`anchor::H_RESCALE_LIMIT`].
+fn direct_h_column<T: Real>(p: &Pass<'_, T>, j: usize, log_dt: T, h: &mut [T]) {
+    for (i, h) in h.iter_mut().enumerate() {
+        if i != j {
+            *h += (p.a_col_at(i, j) - log_dt).exp();
+        }
+    }
 }

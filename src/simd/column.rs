@@ -4,11 +4,13 @@
 //! transposed.
 //!
 //! - [`maxima`]: one pass over `S` for the largest `a` of every column
-//!   anchor and, fused in, of every row anchor (no exp).
+//!   anchor and, fused in, of every row anchor and the finiteness and
+//!   magnitude check of the scores (no exp).
 //! - [`exp_pass`]: one exp per entry, `exp(a_T - colmax)` stored into `dS`
-//!   (an output, so no `B x B` scratch), while the column sums accumulate.
+//!   (an output, so no `B x B` scratch), while the column sums accumulate
+//!   ([`ColumnSums`]: blocked over rows, compensated).
 
-use super::{Kahan, Lanes, Pass, V, chunks, ld, pad};
+use super::{ColumnSums, Lanes, MaxAbs, Pass, V, chunks, ld, pad};
 use crate::Real;
 
 /// Per-row inputs of both directions.
@@ -20,11 +22,17 @@ struct RowCtx<T: Real> {
     zeta_i: V<T>,
 }
 
-/// `a` of the row direction (anchor `i`, candidates `j..j+N`) and of the
-/// column direction (anchors `j..j+N`, candidate `i`), the diagonal masked
-/// to `-inf`.
+/// The scores of row `i`, columns `j..j+n`, their `a` in the row direction
+/// (anchor `i`, candidates `j..j+N`) and in the column direction (anchors
+/// `j..j+N`, candidate `i`), the diagonal masked to `-inf`.
 #[inline(always)]
-fn both_a<T: Real>(p: &Pass<'_, T>, c: RowCtx<T>, i: usize, j: usize, n: usize) -> (V<T>, V<T>) {
+fn both_a<T: Real>(
+    p: &Pass<'_, T>,
+    c: RowCtx<T>,
+    i: usize,
+    j: usize,
+    n: usize,
+) -> (V<T>, V<T>, V<T>) {
     let sv = ld(p.row(i), j, n, T::ZERO);
     let mut ar = p.a_row(sv, c.s_pos, j, n);
     let mut ac = p.a_col(sv, c.zeta_i, j, n);
@@ -32,61 +40,68 @@ fn both_a<T: Real>(p: &Pass<'_, T>, c: RowCtx<T>, i: usize, j: usize, n: usize) 
         ar = ar.with_lane(i - j, T::NEG_INFINITY);
         ac = ac.with_lane(i - j, T::NEG_INFINITY);
     }
-    (ar, ac)
+    (sv, ar, ac)
 }
 
 /// Row maxima (`rowmax[i]`, row direction) and column maxima
-/// (`colmax[j]`, column direction) of `a` over the negatives, in one pass.
-pub(crate) fn maxima<T: Real>(p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T]) {
+/// (`colmax[j]`, column direction) of `a` over the negatives, in one pass,
+/// fused with the precondition check of the scores: returns `max |S|`, or
+/// `None` if a score is not finite (then the maxima are meaningless).
+pub(crate) fn maxima<T: Real>(p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T]) -> Option<T> {
     let b = p.b;
     colmax.fill(T::NEG_INFINITY);
+    let mut check = MaxAbs::<V<T>>::new(T::ZERO);
     for (i, rm) in rowmax.iter_mut().enumerate() {
         let c = RowCtx {
             s_pos: V::<T>::splat(p.s[i * b + i]),
             zeta_i: V::<T>::splat(p.zeta_i[i]),
         };
         let mut m = V::<T>::splat(T::NEG_INFINITY);
-        chunks::<T>(b, |j, n| {
-            let (ar, ac) = both_a(p, c, i, j, n);
-            m = m.max(pad(ar, n, T::NEG_INFINITY));
-            ld(colmax, j, n, T::NEG_INFINITY)
-                .max(ac)
-                .store(&mut colmax[j..j + n]);
-        });
+        chunks::<T>(
+            b,
+            #[inline(always)]
+            |j, n| {
+                let (sv, ar, ac) = both_a(p, c, i, j, n);
+                check.add(sv);
+                m = m.max(pad(ar, n, T::NEG_INFINITY));
+                ld(colmax, j, n, T::NEG_INFINITY)
+                    .max(ac)
+                    .store(&mut colmax[j..j + n]);
+            },
+        );
         *rm = m.reduce_max();
     }
+    check.finish()
 }
 
 /// `ds[i][j] = exp(a_T[j][i] - colmax[j])` (0 on the diagonal), and the
-/// column sums of those values into the Kahan pair `(sum, comp)`.
+/// column sums of those values.
 pub(crate) fn exp_pass<T: Real>(
     p: &Pass<'_, T>,
     colmax: &[T],
     ds: &mut [T],
-    sum: &mut [T],
-    comp: &mut [T],
+    sums: &mut ColumnSums<'_, T>,
 ) {
     let b = p.b;
-    sum.fill(T::ZERO);
-    comp.fill(T::ZERO);
+    sums.clear();
     for (i, ds_row) in ds.chunks_exact_mut(b).enumerate() {
         let row = p.row(i);
         let zeta_i = V::<T>::splat(p.zeta_i[i]);
-        chunks::<T>(b, |j, n| {
-            let sv = ld(row, j, n, T::ZERO);
-            let ac = p.a_col(sv, zeta_i, j, n);
-            let mut e = (ac - ld(colmax, j, n, T::ZERO)).exp();
-            if i.wrapping_sub(j) < n {
-                e = e.with_lane(i - j, T::ZERO);
-            }
-            e.store(&mut ds_row[j..j + n]);
-            let mut k = Kahan {
-                sum: ld(sum, j, n, T::ZERO),
-                comp: ld(comp, j, n, T::ZERO),
-            };
-            k.add(e);
-            k.sum.store(&mut sum[j..j + n]);
-            k.comp.store(&mut comp[j..j + n]);
-        });
+        let part = &mut *sums.part;
+        chunks::<T>(
+            b,
+            #[inline(always)]
+            |j, n| {
+                let sv = ld(row, j, n, T::ZERO);
+                let ac = p.a_col(sv, zeta_i, j, n);
+                let mut e = (ac - ld(colmax, j, n, T::ZERO)).exp_le0();
+                if i.wrapping_sub(j) < n {
+                    e = e.with_lane(i - j, T::ZERO);
+                }
+                e.store(&mut ds_row[j..j + n]);
+                (ld(part, j, n, T::ZERO) + e).store(&mut part[j..j + n]);
+            },
+        );
+        sums.end_row(i, b);
     }
 }

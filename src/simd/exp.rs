@@ -126,6 +126,55 @@ pub(crate) fn exp_f32x8(x: f32x8) -> f32x8 {
     x.is_nan().select(x, y)
 }
 
+/// `e^x` for `x <= 0` or `-inf` (never NaN): [`exp_f32x8`] without the
+/// special-value selects, for the kernels, whose arguments are `a - max`.
+/// Clamping at -104 makes every lane below the underflow threshold round
+/// to +0 by itself: `e^-104 < 2^-150`, half the smallest subnormal, and
+/// the step from `[-104, MIN_X)` has `k = -150`, `p < 1`. The tests check
+/// that it equals [`exp_f32x8`] bit for bit on `x <= 0`.
+#[inline(always)]
+#[must_use]
+pub(crate) fn exp_le0_f32x8(x: f32x8) -> f32x8 {
+    use c32::{KBIAS, LN2_HI, LN2_LO, LOG2_E, Q, SHIFT};
+    let s = f32x8::splat;
+    let xc = x.fast_max(s(-104.0));
+    let t = xc.mul_add(s(LOG2_E), s(SHIFT));
+    let k = t - s(SHIFT);
+    let r = k.mul_neg_add(s(LN2_HI), xc);
+    let r = k.mul_neg_add(s(LN2_LO), r);
+    let q = r.mul_add(s(Q[4]), s(Q[3]));
+    let q = q.mul_add(r, s(Q[2]));
+    let q = q.mul_add(r, s(Q[1]));
+    let q = q.mul_add(r, s(Q[0]));
+    let p = (r * r).mul_add(q, r) + s(1.0);
+    let kb = t.to_bits() - u32x8::splat(KBIAS);
+    let k1 = kb >> 1;
+    let k2 = kb - k1;
+    p * f32x8::from_bits(k1 << 23) * f32x8::from_bits(k2 << 23)
+}
+
+/// [`exp_le0_f32x8`] for `f64x4`, clamped at -746 (`e^-746 < 2^-1075`).
+#[inline(always)]
+#[must_use]
+pub(crate) fn exp_le0_f64x4(x: f64x4) -> f64x4 {
+    use c64::{KBIAS, LN2_HI, LN2_LO, LOG2_E, Q, SHIFT};
+    let s = f64x4::splat;
+    let xc = x.fast_max(s(-746.0));
+    let t = xc.mul_add(s(LOG2_E), s(SHIFT));
+    let k = t - s(SHIFT);
+    let r = k.mul_neg_add(s(LN2_HI), xc);
+    let r = k.mul_neg_add(s(LN2_LO), r);
+    let mut q = r.mul_add(s(Q[9]), s(Q[8]));
+    for &c in Q[..8].iter().rev() {
+        q = q.mul_add(r, s(c));
+    }
+    let p = (r * r).mul_add(q, r) + s(1.0);
+    let kb = t.to_bits() - u64x4::splat(KBIAS);
+    let k1 = kb >> 1;
+    let k2 = kb - k1;
+    p * f64x4::from_bits(k1 << 52) * f64x4::from_bits(k2 << 52)
+}
+
 /// `e^x` per lane of an `f64x4`; below 1 ulp, see the module docs.
 #[inline(always)]
 #[must_use]
@@ -198,6 +247,38 @@ mod tests {
         assert_eq!(ours64(f64::MIN), 0.0);
         assert_eq!(ours64(0.0), 1.0);
         assert_eq!(ours64(5e-324), 1.0);
+    }
+
+    /// The kernels' variant is the same function on `x <= 0`.
+    #[test]
+    fn nonpositive_variant_is_identical() {
+        let le0_32 = |x: f32| exp_le0_f32x8(f32x8::splat(x)).to_array()[0];
+        let le0_64 = |x: f64| exp_le0_f64x4(f64x4::splat(x)).to_array()[0];
+        // Every 61st negative f32 (sign bit set), -0 and -inf included.
+        let mut bits = 0x8000_0000_u32;
+        while let Some(b) = bits.checked_add(61) {
+            let x = f32::from_bits(bits);
+            if !x.is_nan() {
+                assert_eq!(le0_32(x).to_bits(), ours32(x).to_bits(), "{x:e}");
+            }
+            bits = b;
+        }
+        assert_eq!(le0_32(f32::NEG_INFINITY), 0.0);
+        assert_eq!(le0_32(0.0), 1.0);
+        let mut x = -800.0_f64;
+        while x <= 0.0 {
+            assert_eq!(le0_64(x).to_bits(), ours64(x).to_bits(), "{x:e}");
+            x += 0.000_377_7;
+        }
+        for x in [
+            f64::NEG_INFINITY,
+            -1e300,
+            c64::MIN_X,
+            f64::from_bits(c64::MIN_X.to_bits() + 1),
+            -0.0,
+        ] {
+            assert_eq!(le0_64(x).to_bits(), ours64(x).to_bits(), "{x:e}");
+        }
     }
 
     #[test]

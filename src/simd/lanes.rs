@@ -36,6 +36,10 @@ pub trait Lanes:
     /// `e^x` per lane ([`super::exp`]).
     #[must_use]
     fn exp(self) -> Self;
+    /// `e^x` per lane for `x <= 0` (the kernels' arguments), the same
+    /// values without the special-value selects.
+    #[must_use]
+    fn exp_le0(self) -> Self;
     /// The same vector with lane `k < N` set to `v`.
     #[must_use]
     fn with_lane(self, k: usize, v: Self::Scalar) -> Self;
@@ -43,10 +47,13 @@ pub trait Lanes:
     fn reduce_max(self) -> Self::Scalar;
     /// Calls `f` on every lane, lowest first.
     fn for_each(self, f: impl FnMut(Self::Scalar));
+    /// Lane-wise `|x|`.
+    #[must_use]
+    fn abs(self) -> Self;
 }
 
 macro_rules! impl_lanes {
-    ($v:ty, $t:ty, $n:expr, $exp:path) => {
+    ($v:ty, $t:ty, $n:expr, $exp:path, $exp_le0:path) => {
         impl Lanes for $v {
             type Scalar = $t;
             const N: usize = $n;
@@ -86,6 +93,10 @@ macro_rules! impl_lanes {
                 $exp(self)
             }
             #[inline(always)]
+            fn exp_le0(self) -> Self {
+                $exp_le0(self)
+            }
+            #[inline(always)]
             fn with_lane(self, k: usize, v: $t) -> Self {
                 let mut a = self.to_array();
                 a[k] = v;
@@ -98,6 +109,10 @@ macro_rules! impl_lanes {
                     .fold(<$t>::NEG_INFINITY, <$t>::max)
             }
             #[inline(always)]
+            fn abs(self) -> Self {
+                <$v>::abs(self)
+            }
+            #[inline(always)]
             fn for_each(self, f: impl FnMut($t)) {
                 self.to_array().into_iter().for_each(f);
             }
@@ -105,8 +120,20 @@ macro_rules! impl_lanes {
     };
 }
 
-impl_lanes!(f32x8, f32, 8, super::exp::exp_f32x8);
-impl_lanes!(f64x4, f64, 4, super::exp::exp_f64x4);
+impl_lanes!(
+    f32x8,
+    f32,
+    8,
+    super::exp::exp_f32x8,
+    super::exp::exp_le0_f32x8
+);
+impl_lanes!(
+    f64x4,
+    f64,
+    4,
+    super::exp::exp_f64x4,
+    super::exp::exp_le0_f64x4
+);
 
 /// Kahan's compensated sum, lane-wise: the error of each lane's total is
 /// about `2 eps` times the sum of its terms' magnitudes, whatever the number
@@ -136,5 +163,63 @@ impl<V: Lanes> Kahan<V> {
         let t = self.sum + y;
         self.comp = (t - self.sum) - y;
         self.sum = t;
+    }
+}
+
+/// A sum of many vectors: plain adds into a partial over blocks of
+/// [`Blocked::BLOCK`] terms, each block's partial then added to a [`Kahan`]
+/// sum. The error of a lane is at most about `(BLOCK + 1) eps` times the
+/// sum of its terms' magnitudes however many terms there are, at one add
+/// (or fused multiply-add) per term plus a Kahan update per block, and the
+/// loop-carried chain is one add, not Kahan's four.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Blocked<V> {
+    part: V,
+    count: u32,
+    total: Kahan<V>,
+}
+
+impl<V: Lanes> Blocked<V> {
+    /// Terms per plain block.
+    pub(crate) const BLOCK: u32 = 4;
+
+    #[inline(always)]
+    pub(crate) fn zero(zero: V::Scalar) -> Self {
+        Blocked {
+            part: V::splat(zero),
+            count: 0,
+            total: Kahan::zero(zero),
+        }
+    }
+
+    #[inline(always)]
+    fn tick(&mut self, zero: V::Scalar) {
+        self.count += 1;
+        if self.count == Self::BLOCK {
+            self.total.add(self.part);
+            self.part = V::splat(zero);
+            self.count = 0;
+        }
+    }
+
+    /// Adds `x`.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, x: V, zero: V::Scalar) {
+        self.part = self.part + x;
+        self.tick(zero);
+    }
+
+    /// Adds `a * b` (fused where the target has FMA).
+    #[inline(always)]
+    pub(crate) fn add_mul(&mut self, a: V, b: V, zero: V::Scalar) {
+        self.part = a.mul_add(b, self.part);
+        self.tick(zero);
+    }
+
+    /// The lane-wise compensated sums.
+    #[inline(always)]
+    pub(crate) fn finish(mut self) -> Kahan<V> {
+        self.total.add(self.part);
+        self.total
     }
 }

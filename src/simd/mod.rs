@@ -25,8 +25,8 @@ mod lanes;
 pub(crate) mod lse;
 mod row;
 
-pub(crate) use lanes::Kahan;
 pub use lanes::Lanes;
+pub(crate) use lanes::{Blocked, Kahan};
 
 use crate::{Real, real::Sealed, sum::Sum};
 use bimodal::Pass;
@@ -54,18 +54,23 @@ pub(crate) fn ld<T: Real>(s: &[T], j: usize, n: usize, fill: T) -> V<T> {
 }
 
 /// Calls `f(start, len)` for every chunk of `N` elements of `0..len`, then
-/// once for the shorter tail if there is one.
+/// once for the shorter tail if there is one (unrolled by two).
 #[inline(always)]
 pub(crate) fn chunks<T: Real>(len: usize, mut f: impl FnMut(usize, usize)) {
     let n = <V<T> as Lanes>::N;
     let full = len - len % n;
     let mut j = 0;
-    while j < full {
+    while j + 2 * n <= full {
+        f(j, n);
+        f(j + n, n);
+        j += 2 * n;
+    }
+    if j < full {
         f(j, n);
         j += n;
     }
-    if full < len {
-        f(full, len - full);
+    if j < len {
+        f(j, len - j);
     }
 }
 
@@ -77,4 +82,109 @@ pub(crate) fn pad<T: Real>(v: V<T>, n: usize, fill: T) -> V<T> {
         v = v.with_lane(k, fill);
     }
     v
+}
+
+/// `x[k] = e^x[k]` on lanes (the benches compare it with `wide`'s and
+/// `libm`'s exp).
+pub(crate) fn exp_in_place<T: Real>(x: &mut [T]) {
+    chunks::<T>(
+        x.len(),
+        #[inline(always)]
+        |j, n| {
+            ld(x, j, n, T::ZERO).exp().store(&mut x[j..j + n]);
+        },
+    );
+}
+
+/// Accumulates the largest `|x|` and a finiteness witness: `x - x` is 0
+/// for finite `x` and NaN otherwise, so a sum of them stays 0 exactly when
+/// every element is finite (two operations, no mask reduction per chunk).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MaxAbs<V> {
+    max: V,
+    nan: V,
+}
+
+impl<V: Lanes> MaxAbs<V> {
+    #[inline(always)]
+    pub(crate) fn new(zero: V::Scalar) -> Self {
+        MaxAbs {
+            max: V::splat(zero),
+            nan: V::splat(zero),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn add(&mut self, x: V) {
+        self.max = self.max.max(x.abs());
+        self.nan = self.nan + (x - x);
+    }
+}
+
+impl<V: Lanes> MaxAbs<V>
+where
+    V::Scalar: Real,
+{
+    /// The largest `|x|`, or `None` if an element was not finite.
+    pub(crate) fn finish(self) -> Option<V::Scalar> {
+        let mut finite = true;
+        self.nan.for_each(|z| finite &= z == V::Scalar::ZERO);
+        finite.then(|| self.max.reduce_max())
+    }
+}
+
+/// The largest `|x|`, or `None` if some element is not finite.
+pub(crate) fn max_abs<T: Real>(x: &[T]) -> Option<T> {
+    let mut m = MaxAbs::<V<T>>::new(T::ZERO);
+    chunks::<T>(
+        x.len(),
+        #[inline(always)]
+        |j, n| m.add(ld(x, j, n, T::ZERO)),
+    );
+    m.finish()
+}
+
+/// Column sums over rows, blocked as [`Blocked`]: each row adds into
+/// `part` (plain), and every [`Blocked::BLOCK`] rows (and after the last)
+/// `flush` moves `part` into the Kahan pair `(sum, comp)`.
+pub(crate) struct ColumnSums<'a, T> {
+    pub part: &'a mut [T],
+    pub sum: &'a mut [T],
+    pub comp: &'a mut [T],
+}
+
+impl<T: Real> ColumnSums<'_, T> {
+    /// All sums 0.
+    pub(crate) fn clear(&mut self) {
+        self.part.fill(T::ZERO);
+        self.sum.fill(T::ZERO);
+        self.comp.fill(T::ZERO);
+    }
+
+    /// After row `i` of `rows`: flushes at the end of a block.
+    #[inline]
+    pub(crate) fn end_row(&mut self, i: usize, rows: usize) {
+        let block = Blocked::<V<T>>::BLOCK as usize;
+        if (i + 1) % block == 0 || i + 1 == rows {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let (part, sum, comp) = (&mut *self.part, &mut *self.sum, &mut *self.comp);
+        chunks::<T>(
+            part.len(),
+            #[inline(always)]
+            |j, n| {
+                let mut k = Kahan {
+                    sum: ld(sum, j, n, T::ZERO),
+                    comp: ld(comp, j, n, T::ZERO),
+                };
+                k.add(ld(part, j, n, T::ZERO));
+                k.sum.store(&mut sum[j..j + n]);
+                k.comp.store(&mut comp[j..j + n]);
+                V::<T>::splat(T::ZERO).store(&mut part[j..j + n]);
+            },
+        );
+    }
 }

@@ -4,7 +4,7 @@
 //! weights, writes `dS` and accumulates the losses and zeta-gradient terms.
 
 use super::{
-    Kahan, Lanes, Pass, V,
+    Blocked, ColumnSums, Kahan, Lanes, Pass, V,
     anchor::{self, Anchor, Slot},
     chunks, ld, pad, total,
 };
@@ -14,7 +14,8 @@ use crate::{Real, step::Kind, sum::Sum};
 pub(crate) struct Columns<'a, T> {
     /// `exp(colmax - log_den)`: turns `ds`'s exponentials into weights.
     pub scale: &'a [T],
-    /// `scale * exp(log_den - log_dt)`: turns them into zeta-gradient terms.
+    /// `exp(colmax - log_dt)`: turns them into zeta-gradient terms (0 for a
+    /// column whose terms were added directly).
     pub h_factor: &'a [T],
     /// Sum of the column anchor's weights (for the diagonal of `dS`).
     pub w_sum: &'a [T],
@@ -30,8 +31,8 @@ pub(crate) struct Columns<'a, T> {
 pub(crate) struct RowOut<'a, T> {
     /// `exp(a - rowmax)` of the current row, then its weights.
     pub buf: &'a mut [T],
-    /// Kahan pair of the texts' zeta-gradient column sums (row direction).
-    pub h_text: (&'a mut [T], &'a mut [T]),
+    /// The texts' zeta-gradient column sums (row direction).
+    pub h_text: ColumnSums<'a, T>,
     /// Images' zeta-gradient sums (column direction), preset to each
     /// anchor's positive term; completed here.
     pub h_image: &'a mut [T],
@@ -70,7 +71,7 @@ pub(crate) fn run<T: Real>(
     let ds_scale = anchor::ds_scale(spec, b);
     let RowOut {
         buf,
-        h_text: (h_sum, h_comp),
+        mut h_text,
         h_image,
         mut weights_image,
         mut weights_text,
@@ -81,8 +82,7 @@ pub(crate) fn run<T: Real>(
         col: Sum::ZERO,
     };
     if want_h {
-        h_sum.fill(T::ZERO);
-        h_comp.fill(T::ZERO);
+        h_text.clear();
     }
     for (i, ds_row) in ds.chunks_exact_mut(b).enumerate() {
         let row = p.row(i);
@@ -91,16 +91,11 @@ pub(crate) fn run<T: Real>(
         let max = rows.max[i];
 
         // exp(a - max) of the row into `buf`, and its compensated sum.
-        let mut acc = Kahan::zero(T::ZERO);
-        let shift = V::<T>::splat(max);
-        exp_row(p, i, spv, shift, buf, &mut acc);
-        let e_sum = total::<T>(acc).value();
+        let e_sum = exp_row(p, i, spv, max, true, buf);
         let slot: Slot<'_, '_, T> = state.as_mut().map(|(st, ids)| (&mut **st, ids[i]));
         let a: Anchor<T> = anchor::stats(spec, max, e_sum, b - 1, p.zeta_t[i], slot);
         let w_sum = if a.direct {
-            let mut acc = Kahan::zero(T::ZERO);
-            exp_row(p, i, spv, V::<T>::splat(a.log_den), buf, &mut acc);
-            total::<T>(acc).value()
+            exp_row(p, i, spv, a.log_den, false, buf)
         } else {
             a.scale * e_sum
         };
@@ -110,40 +105,41 @@ pub(crate) fn run<T: Real>(
         let rs = V::<T>::splat(ds_scale);
         let cs = V::<T>::splat(cols.ds_scale);
         let hs = V::<T>::splat(a.h_scale);
-        let mut loss_r = Kahan::zero(T::ZERO);
-        let mut loss_c = Kahan::zero(T::ZERO);
-        let mut h_img = Kahan::zero(T::ZERO);
-        chunks::<T>(b, |j, n| {
-            let sv = ld(row, j, n, T::ZERO);
-            let w = ld(buf, j, n, T::ZERO) * scale;
-            let et = ld(ds_row, j, n, T::ZERO);
-            let wt = et * ld(cols.scale, j, n, T::ZERO);
-            wt.mul_add(cs, w * rs).store(&mut ds_row[j..j + n]);
-            if !info_nce {
-                loss_r.add(w * (sv - spv));
-            }
-            if cols.loss {
-                loss_c.add(wt * (sv - ld(p.diag, j, n, T::ZERO)));
-            }
-            if want_h {
-                let mut k = Kahan {
-                    sum: ld(h_sum, j, n, T::ZERO),
-                    comp: ld(h_comp, j, n, T::ZERO),
-                };
-                k.add(w * hs);
-                k.sum.store(&mut h_sum[j..j + n]);
-                k.comp.store(&mut h_comp[j..j + n]);
-            }
-            if cols.h {
-                h_img.add(et * ld(cols.h_factor, j, n, T::ZERO));
-            }
-            if let Some(wi) = weights_image.as_deref_mut() {
-                w.store(&mut wi[i * b + j..i * b + j + n]);
-            }
-            if let Some(wt_out) = weights_text.as_deref_mut() {
-                wt.store(&mut wt_out[i * b + j..i * b + j + n]);
-            }
-        });
+        let mut loss_r = Blocked::zero(T::ZERO);
+        let mut loss_c = Blocked::zero(T::ZERO);
+        let mut h_img = Blocked::zero(T::ZERO);
+        let h_part = &mut *h_text.part;
+        chunks::<T>(
+            b,
+            #[inline(always)]
+            |j, n| {
+                let sv = ld(row, j, n, T::ZERO);
+                let e = ld(buf, j, n, T::ZERO);
+                let w = e * scale;
+                let et = ld(ds_row, j, n, T::ZERO);
+                let wt = et * ld(cols.scale, j, n, T::ZERO);
+                wt.mul_add(cs, w * rs).store(&mut ds_row[j..j + n]);
+                if !info_nce {
+                    loss_r.add_mul(w, sv - spv, T::ZERO);
+                }
+                if cols.loss {
+                    loss_c.add_mul(wt, sv - ld(p.diag, j, n, T::ZERO), T::ZERO);
+                }
+                if want_h {
+                    e.mul_add(hs, ld(h_part, j, n, T::ZERO))
+                        .store(&mut h_part[j..j + n]);
+                }
+                if cols.h {
+                    h_img.add_mul(et, ld(cols.h_factor, j, n, T::ZERO), T::ZERO);
+                }
+                if let Some(wi) = weights_image.as_deref_mut() {
+                    w.store(&mut wi[i * b + j..i * b + j + n]);
+                }
+                if let Some(wt_out) = weights_text.as_deref_mut() {
+                    wt.store(&mut wt_out[i * b + j..i * b + j + n]);
+                }
+            },
+        );
         // The diagonal: minus both directions' weight sums (SPEC section 2).
         ds_row[i] = -(w_sum * ds_scale) - cols.w_sum[i] * cols.ds_scale;
         if info_nce {
@@ -152,18 +148,22 @@ pub(crate) fn run<T: Real>(
                 wi[i * b + i] = (-a.log_den).exp();
             }
         } else {
-            sums.row.add(total::<T>(loss_r).value());
+            sums.row.add(total::<T>(loss_r.finish()).value());
         }
         if cols.loss {
-            sums.col.add(total::<T>(loss_c).value());
+            sums.col.add(total::<T>(loss_c.finish()).value());
+        }
+        if a.direct_h {
+            direct_h_row(p, i, spv, a.log_dt, h_text.sum, h_text.comp);
         }
         if want_h {
-            let mut k = Sum::from_parts(h_sum[i], h_comp[i]);
+            let mut k = Sum::from_parts(h_text.sum[i], h_text.comp[i]);
             k.add(a.h_pos);
-            (h_sum[i], h_comp[i]) = k.parts();
+            (h_text.sum[i], h_text.comp[i]) = k.parts();
+            h_text.end_row(i, b);
         }
         if cols.h {
-            let mut t = total::<T>(h_img);
+            let mut t = total::<T>(h_img.finish());
             t.add(h_image[i]);
             h_image[i] = t.value();
         }
@@ -171,26 +171,69 @@ pub(crate) fn run<T: Real>(
     sums
 }
 
-/// `buf[j] = exp(a[i][j] - shift)` over the row (0 on the diagonal), summed
-/// into `acc`. Padding lanes of the tail are 0.
+/// `buf[j] = exp(a[i][j] - shift)` over the row (0 on the diagonal);
+/// returns their compensated sum. `le0`: the arguments are `<= 0` (`shift`
+/// is the row's maximum), so the kernels' exp variant applies. Padding
+/// lanes of the tail are 0.
 #[inline(always)]
 fn exp_row<T: Real>(
     p: &Pass<'_, T>,
     i: usize,
     s_pos: V<T>,
-    shift: V<T>,
+    shift: T,
+    le0: bool,
     buf: &mut [T],
-    acc: &mut Kahan<V<T>>,
+) -> T {
+    let row = p.row(i);
+    let shift = V::<T>::splat(shift);
+    let mut acc = Blocked::zero(T::ZERO);
+    chunks::<T>(
+        p.b,
+        #[inline(always)]
+        |j, n| {
+            let sv = ld(row, j, n, T::ZERO);
+            let x = p.a_row(sv, s_pos, j, n) - shift;
+            let mut e = if le0 { x.exp_le0() } else { x.exp() };
+            if i.wrapping_sub(j) < n {
+                e = e.with_lane(i - j, T::ZERO);
+            }
+            let e = pad(e, n, T::ZERO);
+            e.store(&mut buf[j..j + n]);
+            acc.add(e, T::ZERO);
+        },
+    );
+    total::<T>(acc.finish()).value()
+}
+
+/// Adds `exp(a[i][j] - log_dt)` (not on the diagonal) to the Kahan pair of
+/// the texts' zeta-gradient sums: the direct path of
+/// [`anchor::H_RESCALE_LIMIT`].
+fn direct_h_row<T: Real>(
+    p: &Pass<'_, T>,
+    i: usize,
+    s_pos: V<T>,
+    log_dt: T,
+    sum: &mut [T],
+    comp: &mut [T],
 ) {
     let row = p.row(i);
-    chunks::<T>(p.b, |j, n| {
-        let sv = ld(row, j, n, T::ZERO);
-        let mut e = (p.a_row(sv, s_pos, j, n) - shift).exp();
-        if i.wrapping_sub(j) < n {
-            e = e.with_lane(i - j, T::ZERO);
-        }
-        let e = pad(e, n, T::ZERO);
-        e.store(&mut buf[j..j + n]);
-        acc.add(e);
-    });
+    let shift = V::<T>::splat(log_dt);
+    chunks::<T>(
+        p.b,
+        #[inline(always)]
+        |j, n| {
+            let sv = ld(row, j, n, T::ZERO);
+            let mut t = (p.a_row(sv, s_pos, j, n) - shift).exp();
+            if i.wrapping_sub(j) < n {
+                t = t.with_lane(i - j, T::ZERO);
+            }
+            let mut k = Kahan {
+                sum: ld(sum, j, n, T::ZERO),
+                comp: ld(comp, j, n, T::ZERO),
+            };
+            k.add(t);
+            k.sum.store(&mut sum[j..j + n]);
+            k.comp.store(&mut comp[j..j + n]);
+        },
+    );
 }

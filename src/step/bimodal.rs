@@ -246,7 +246,6 @@ pub(crate) fn run<T: Real>(
         }
     }
     checks::at_least("scratch", scratch.len(), bimodal_scratch_len(b))?;
-    let max_abs_score = checks::max_abs_scores(scores)?;
 
     let (mut image, mut text) = match states {
         Some((i, t)) => (Some(i.split()), Some(t.split())),
@@ -254,6 +253,28 @@ pub(crate) fn run<T: Real>(
     };
     let (mut ia, mut ic) = halves(&mut image);
     let (mut ta, mut tc) = halves(&mut text);
+    let dpm = [
+        matches!(algos[0], Algo::Dpm(_)),
+        matches!(algos[1], Algo::Dpm(_)),
+    ];
+    // The SIMD engine's first pass over S (maxima of both directions)
+    // doubles as the finiteness and magnitude check of the scores; it
+    // writes only scratch.
+    let simd_max = (engine == Engine::Simd).then(|| {
+        let inputs = simd::bimodal::Prepare {
+            zeta: [
+                tc.as_deref().filter(|_| dpm[0]).map(|c| &*c.zeta),
+                ic.as_deref().filter(|_| dpm[1]).map(|c| &*c.zeta),
+            ],
+            cand_ids: [text_ids, image_ids],
+            tau: [algos[0].tau(), algos[1].tau()],
+        };
+        simd::bimodal::prepare(scores, b, &inputs, scratch)
+    });
+    let max_abs_score = match simd_max {
+        Some(Some(m)) => m,
+        _ => checks::max_abs_scores(scores)?,
+    };
     let dirs = [
         Dir {
             algo: algos[0],
@@ -288,17 +309,13 @@ pub(crate) fn run<T: Real>(
             simd::bimodal::Dir {
                 spec: plans[0].0,
                 anchor_ids: image_ids,
-                cand_ids: text_ids,
                 anchors: ia,
-                zeta: tc.as_deref().filter(|_| dirs[0].is_dpm()).map(|c| &*c.zeta),
                 weights: weights_image,
             },
             simd::bimodal::Dir {
                 spec: plans[1].0,
                 anchor_ids: text_ids,
-                cand_ids: image_ids,
                 anchors: ta,
-                zeta: ic.as_deref().filter(|_| dirs[1].is_dpm()).map(|c| &*c.zeta),
                 weights: weights_text,
             },
             ds,

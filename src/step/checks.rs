@@ -88,8 +88,12 @@ pub(crate) fn cells(what: &'static str, rows: usize, cols: usize) -> Result<usiz
     })
 }
 
-/// The largest `|S|`, or the first non-finite score.
+/// The largest `|S|`, or the first non-finite score (a SIMD pass; the
+/// scalar loop below only runs to name the culprit).
 pub(crate) fn max_abs_scores<T: Real>(s: &[T]) -> Result<T, Error> {
+    if let Some(m) = crate::simd::max_abs(s) {
+        return Ok(m);
+    }
     let mut m = T::ZERO;
     for (index, &v) in s.iter().enumerate() {
         if !v.is_finite() {
