@@ -97,7 +97,7 @@ impl Worst {
         self.checked += 1;
         let err = (got - want).abs();
         let ratio = if err == 0.0 { 0.0 } else { err / bound };
-        if !got.is_finite() || !(ratio <= 1.0) {
+        if !got.is_finite() || ratio.is_nan() || ratio > 1.0 {
             self.failures.push(format!(
                 "{what} {at}: got {got:e}, want {want:e}, |err| {err:e} > bound {bound:e}"
             ));
@@ -228,7 +228,8 @@ fn check_case(name: &str, case: &Case, runs: &[StepRun], eps: f64, tiny: f64, wo
         let ours_before = run.before.as_ref().unwrap();
         let g_after = dense(g_out.state_after.as_ref().expect("golden state_after"));
         type Field = fn(&DenseState) -> &Vec<Option<f64>>;
-        let sides: [(&'static str, Field, &[usize], &[f64], &[f64]); 2] = [
+        type Side<'a> = (&'static str, Field, &'a [usize], &'a [f64], &'a [f64]);
+        let sides: [Side<'_>; 2] = [
             (
                 "log_s_I",
                 |d| &d.log_s_I,
@@ -274,14 +275,15 @@ fn check_case(name: &str, case: &Case, runs: &[StepRun], eps: f64, tiny: f64, wo
                 .collect();
             compare_state(worst, what, &at, ours, field(ours_before), &gold, ids, err);
         }
-        let zetas: [(
+        type Zetas<'a> = (
             &'static str,
-            &Vec<f64>,
-            &Vec<f64>,
-            &Vec<f64>,
-            &[usize],
-            &[f64],
-        ); 2] = [
+            &'a Vec<f64>,
+            &'a Vec<f64>,
+            &'a Vec<f64>,
+            &'a [usize],
+            &'a [f64],
+        );
+        let zetas: [Zetas<'_>; 2] = [
             (
                 "zeta_I",
                 &ours_after.zeta_I,

@@ -126,6 +126,7 @@ pub fn log_add_exp<T: Real>(a: T, b: T) -> T {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values are the point of these tests
 mod tests {
     use super::*;
 
@@ -209,7 +210,7 @@ mod tests {
             (0.0, 0.0),
             (-700.0, 3.0),
             (1e300, 1e300),
-            (-2.5, -2.5000001),
+            (-2.5, -2.500_000_1),
         ] {
             let r = log_add_exp(a, b);
             assert_eq!(r, log_add_exp(b, a));

@@ -183,6 +183,7 @@ pub(crate) struct Dir<'a, 's, 'v, T: Real> {
 /// weighted losses. The finished `h` of the row direction's candidates (texts)
 /// is in `scratch[..b]`, the column direction's (images) in
 /// `scratch[b..2b]`, each when that direction asked for `h`.
+#[allow(clippy::too_many_lines)] // the pass order, in one place
 pub(crate) fn run<T: Real>(
     s: &[T],
     b: usize,

@@ -10,7 +10,7 @@
 //!   (an output, so no `B x B` scratch), while the column sums accumulate
 //!   ([`ColumnSums`]: blocked over rows, compensated).
 
-use super::{ColumnSums, Lanes, MaxAbs, Pass, V, chunks, ld, pad};
+use super::{ColumnSums, Lanes, MaxAbs, Pass, V, around, ld, pad};
 use crate::Real;
 
 /// Per-row inputs of both directions.
@@ -24,7 +24,8 @@ struct RowCtx<T: Real> {
 
 /// The scores of row `i`, columns `j..j+n`, their `a` in the row direction
 /// (anchor `i`, candidates `j..j+N`) and in the column direction (anchors
-/// `j..j+N`, candidate `i`), the diagonal masked to `-inf`.
+/// `j..j+N`, candidate `i`), the diagonal masked to `-inf` (looked for
+/// only in an `edge` chunk, see [`around`]).
 #[inline(always)]
 fn both_a<T: Real>(
     p: &Pass<'_, T>,
@@ -32,11 +33,12 @@ fn both_a<T: Real>(
     i: usize,
     j: usize,
     n: usize,
+    edge: bool,
 ) -> (V<T>, V<T>, V<T>) {
     let sv = ld(p.row(i), j, n, T::ZERO);
     let mut ar = p.a_row(sv, c.s_pos, j, n);
     let mut ac = p.a_col(sv, c.zeta_i, j, n);
-    if i.wrapping_sub(j) < n {
+    if edge && i.wrapping_sub(j) < n {
         ar = ar.with_lane(i - j, T::NEG_INFINITY);
         ac = ac.with_lane(i - j, T::NEG_INFINITY);
     }
@@ -57,13 +59,18 @@ pub(crate) fn maxima<T: Real>(p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T
             zeta_i: V::<T>::splat(p.zeta_i[i]),
         };
         let mut m = V::<T>::splat(T::NEG_INFINITY);
-        chunks::<T>(
+        around::<T>(
             b,
+            i,
             #[inline(always)]
-            |j, n| {
-                let (sv, ar, ac) = both_a(p, c, i, j, n);
+            |j, n, edge| {
+                let (sv, ar, ac) = both_a(p, c, i, j, n, edge);
                 check.add(sv);
-                m = m.max(pad(ar, n, T::NEG_INFINITY));
+                m = m.max(if edge {
+                    pad(ar, n, T::NEG_INFINITY)
+                } else {
+                    ar
+                });
                 ld(colmax, j, n, T::NEG_INFINITY)
                     .max(ac)
                     .store(&mut colmax[j..j + n]);
@@ -88,14 +95,15 @@ pub(crate) fn exp_pass<T: Real>(
         let row = p.row(i);
         let zeta_i = V::<T>::splat(p.zeta_i[i]);
         let part = &mut *sums.part;
-        chunks::<T>(
+        around::<T>(
             b,
+            i,
             #[inline(always)]
-            |j, n| {
+            |j, n, edge| {
                 let sv = ld(row, j, n, T::ZERO);
                 let ac = p.a_col(sv, zeta_i, j, n);
                 let mut e = (ac - ld(colmax, j, n, T::ZERO)).exp_le0();
-                if i.wrapping_sub(j) < n {
+                if edge && i.wrapping_sub(j) < n {
                     e = e.with_lane(i - j, T::ZERO);
                 }
                 e.store(&mut ds_row[j..j + n]);

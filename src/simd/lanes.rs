@@ -216,6 +216,22 @@ impl<V: Lanes> Blocked<V> {
         self.tick(zero);
     }
 
+    /// Adds `a * b` to the current block without counting it: for loops
+    /// that close their blocks themselves with [`Blocked::end_block`].
+    #[inline(always)]
+    pub(crate) fn push_mul(&mut self, a: V, b: V) {
+        self.part = a.mul_add(b, self.part);
+    }
+
+    /// Closes the current block (call after at most `BLOCK` pushes, with
+    /// no pending [`Blocked::add`] terms).
+    #[inline(always)]
+    pub(crate) fn end_block(&mut self, zero: V::Scalar) {
+        self.total.add(self.part);
+        self.part = V::splat(zero);
+        self.count = 0;
+    }
+
     /// The lane-wise compensated sums.
     #[inline(always)]
     pub(crate) fn finish(mut self) -> Kahan<V> {

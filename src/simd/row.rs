@@ -6,7 +6,7 @@
 use super::{
     Blocked, ColumnSums, Kahan, Lanes, Pass, V,
     anchor::{self, Anchor, Slot},
-    chunks, ld, pad, total,
+    around, chunks, chunks_from, ld, pad, total,
 };
 use crate::{Real, step::Kind, sum::Sum};
 
@@ -109,7 +109,29 @@ pub(crate) fn run<T: Real>(
         let mut loss_c = Blocked::zero(T::ZERO);
         let mut h_img = Blocked::zero(T::ZERO);
         let h_part = &mut *h_text.part;
-        chunks::<T>(
+        // The common case (DPM with h both ways, no weights out) runs a
+        // tight loop over whole blocks; the rest goes element-generic.
+        let fast = !info_nce
+            && cols.loss
+            && want_h
+            && cols.h
+            && weights_image.is_none()
+            && weights_text.is_none();
+        let done = if fast {
+            let k = Consts {
+                scale,
+                rs,
+                cs,
+                hs,
+                s_pos: spv,
+            };
+            let accs = [&mut loss_r, &mut loss_c, &mut h_img];
+            combine_blocks(k, row, buf, ds_row, cols, p.diag, h_part, accs)
+        } else {
+            0
+        };
+        chunks_from::<T>(
+            done,
             b,
             #[inline(always)]
             |j, n| {
@@ -187,17 +209,20 @@ fn exp_row<T: Real>(
     let row = p.row(i);
     let shift = V::<T>::splat(shift);
     let mut acc = Blocked::zero(T::ZERO);
-    chunks::<T>(
+    around::<T>(
         p.b,
+        i,
         #[inline(always)]
-        |j, n| {
+        |j, n, edge| {
             let sv = ld(row, j, n, T::ZERO);
             let x = p.a_row(sv, s_pos, j, n) - shift;
             let mut e = if le0 { x.exp_le0() } else { x.exp() };
-            if i.wrapping_sub(j) < n {
-                e = e.with_lane(i - j, T::ZERO);
+            if edge {
+                if i.wrapping_sub(j) < n {
+                    e = e.with_lane(i - j, T::ZERO);
+                }
+                e = pad(e, n, T::ZERO);
             }
-            let e = pad(e, n, T::ZERO);
             e.store(&mut buf[j..j + n]);
             acc.add(e, T::ZERO);
         },
@@ -236,4 +261,64 @@ fn direct_h_row<T: Real>(
             k.comp.store(&mut comp[j..j + n]);
         },
     );
+}
+
+/// Per-row constants of [`combine_blocks`].
+#[derive(Clone, Copy)]
+struct Consts<V> {
+    scale: V,
+    rs: V,
+    cs: V,
+    hs: V,
+    s_pos: V,
+}
+
+/// The last pass over the whole blocks of `BLOCK * N` columns of a row, for
+/// DPM with `h` in both directions and no weights out: fixed-size chunks
+/// (no bounds checks, no per-chunk options), sums closed once per block.
+/// Returns the number of columns done.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn combine_blocks<T: Real>(
+    k: Consts<V<T>>,
+    row: &[T],
+    buf: &[T],
+    ds_row: &mut [T],
+    cols: &Columns<'_, T>,
+    diag: &[T],
+    h_part: &mut [T],
+    accs: [&mut Blocked<V<T>>; 3],
+) -> usize {
+    let n = <V<T> as Lanes>::N;
+    let w = Blocked::<V<T>>::BLOCK as usize * n;
+    let done = row.len() - row.len() % w;
+    let [loss_r, loss_c, h_img] = accs;
+    let it = row[..done]
+        .chunks_exact(w)
+        .zip(buf[..done].chunks_exact(w))
+        .zip(ds_row[..done].chunks_exact_mut(w))
+        .zip(cols.scale[..done].chunks_exact(w))
+        .zip(diag[..done].chunks_exact(w))
+        .zip(h_part[..done].chunks_exact_mut(w))
+        .zip(cols.h_factor[..done].chunks_exact(w));
+    for ((((((s, e), d), c), g), hp), hf) in it {
+        for q in 0..Blocked::<V<T>>::BLOCK as usize {
+            let r = q * n..(q + 1) * n;
+            let sv = V::<T>::load(&s[r.clone()]);
+            let e = V::<T>::load(&e[r.clone()]);
+            let w = e * k.scale;
+            let et = V::<T>::load(&d[r.clone()]);
+            let wt = et * V::<T>::load(&c[r.clone()]);
+            wt.mul_add(k.cs, w * k.rs).store(&mut d[r.clone()]);
+            loss_r.push_mul(w, sv - k.s_pos);
+            loss_c.push_mul(wt, sv - V::<T>::load(&g[r.clone()]));
+            e.mul_add(k.hs, V::<T>::load(&hp[r.clone()]))
+                .store(&mut hp[r.clone()]);
+            h_img.push_mul(et, V::<T>::load(&hf[r]));
+        }
+        loss_r.end_block(T::ZERO);
+        loss_c.end_block(T::ZERO);
+        h_img.end_block(T::ZERO);
+    }
+    done
 }

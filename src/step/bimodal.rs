@@ -9,18 +9,18 @@ use super::{
 };
 use crate::{AnchorState, CandidateState, Error, FirstVisit, Real, StateView, simd};
 
-/// Scratch elements a bimodal step over `b` pairs needs: `12 b`.
+/// Scratch elements a bimodal step over `b` pairs needs: `14 b`.
 ///
-/// The SIMD kernels keep twelve per-column vectors (candidates' zeta, the
+/// The SIMD kernels keep fourteen per-column vectors (candidates' zeta, the
 /// diagonal of `S`, row and column maxima, the column sums and the factors
-/// they become, a row buffer, the zeta-gradient accumulators); the scalar
-/// reference of [`crate::scalar`] needs `4 b` of it. Memory: `48 b` bytes in
-/// `f32` (48 KiB at `b = 1024`).
+/// they become, a row buffer, blocked and compensated column sums); the scalar
+/// reference of [`crate::scalar`] needs `4 b` of it. Memory: `56 b` bytes in
+/// `f32` (56 KiB at `b = 1024`).
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::bimodal_scratch_len(64), 768);
+/// assert_eq!(dpm_core::bimodal_scratch_len(64), 896);
 /// const SCRATCH: usize = dpm_core::bimodal_scratch_len(16);
 /// let scratch = [0.0_f32; SCRATCH];
 /// # let _ = scratch;
@@ -210,7 +210,7 @@ pub(crate) enum Engine {
     Simd,
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)] // checks, then one call per engine
 pub(crate) fn run<T: Real>(
     engine: Engine,
     algos: [Algo<T>; 2],
@@ -432,7 +432,7 @@ impl<T: Real> Dir<'_, T> {
         };
         let n = candidates
             .filter(|_| self.is_dpm())
-            .map_or(0, |c| c.population());
+            .map_or(0, CandidateState::population);
         let spec = Spec {
             kind,
             tau: self.algo.tau(),

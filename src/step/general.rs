@@ -195,6 +195,7 @@ pub fn infonce_step<T: Real>(
     )
 }
 
+#[derive(Clone, Copy)]
 struct Shape<'a> {
     layout: Layout<'a>,
     rows: usize,

@@ -93,7 +93,7 @@ impl Layout<'_> {
                 }
             }
             Layout::TwoView => {
-                if rows != cols || rows % 2 != 0 || rows < 4 {
+                if rows != cols || !rows.is_multiple_of(2) || rows < 4 {
                     return Err(Error::InvalidLayout { row: 0 });
                 }
             }
