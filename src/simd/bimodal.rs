@@ -230,10 +230,11 @@ pub(crate) fn run<T: Real>(
     let want_h_c = matches!(spec_c.kind, Kind::Dpm { h: true, .. });
     let mut loss_c = Sum::ZERO;
     h_image.fill(T::ZERO);
+    let logs_c = anchor::Logs::new(&spec_c, b - 1);
     for j in 0..b {
         let e_sum = col_sum[j] - col_comp[j];
         let slot: Slot<'_, '_, T> = text_state.as_mut().map(|st| (&mut **st, text_ids[j]));
-        let a = anchor::stats(&spec_c, colmax[j], e_sum, b - 1, p.zeta_i[j], slot);
+        let a = anchor::stats(&spec_c, &logs_c, colmax[j], e_sum, p.zeta_i[j], slot);
         let w_sum = if a.direct {
             direct_column(&p, j, a.log_den, ds)
         } else {

@@ -84,6 +84,7 @@ pub(crate) fn run<T: Real>(
     if want_h {
         h_text.clear();
     }
+    let logs = anchor::Logs::new(spec, b - 1);
     for (i, ds_row) in ds.chunks_exact_mut(b).enumerate() {
         let row = p.row(i);
         let s_pos = row[i];
@@ -93,7 +94,7 @@ pub(crate) fn run<T: Real>(
         // exp(a - max) of the row into `buf`, and its compensated sum.
         let e_sum = exp_row(p, i, spv, max, true, buf);
         let slot: Slot<'_, '_, T> = state.as_mut().map(|(st, ids)| (&mut **st, ids[i]));
-        let a: Anchor<T> = anchor::stats(spec, max, e_sum, b - 1, p.zeta_t[i], slot);
+        let a: Anchor<T> = anchor::stats(spec, &logs, max, e_sum, p.zeta_t[i], slot);
         let w_sum = if a.direct {
             exp_row(p, i, spv, a.log_den, false, buf)
         } else {
