@@ -17,6 +17,8 @@
 #include <string.h>
 
 #define B 3
+/* dpm_bimodal_scratch_len(B): checked against the library below. */
+#define SCRATCH (14 * B)
 #define N 6
 
 static int failures = 0;
@@ -53,7 +55,7 @@ typedef struct {
     DpmParamsF32 p[2];
     float ds[B * B];
     float w[B * B];
-    float scratch[4 * B];
+    float scratch[SCRATCH];
     DpmLossesF32 losses;
 } Call;
 
@@ -77,7 +79,7 @@ static void setup(Call *c) {
 static int32_t run(Call *c) {
     DpmStateF32 si = view(&c->image, N), st = view(&c->text, N);
     return dpm_bimodal_f32(c->s, B * B, c->ids, B, c->ids, B, &si, &st, &c->p[0], &c->p[1],
-                           c->ds, B * B, c->w, B * B, NULL, 0, c->scratch, 4 * B, &c->losses);
+                           c->ds, B * B, c->w, B * B, NULL, 0, c->scratch, SCRATCH, &c->losses);
 }
 
 static double log_add_exp(double a, double b) {
@@ -204,28 +206,28 @@ static void test_refusals(void) {
     si = view(&c.image, N), st = view(&c.text, N);
 #define UNTOUCHED(what) CHECK(memcmp(&c, &before, sizeof c) == 0, "%s: something was written", what)
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
-                          NULL, 0, NULL, 0, c.scratch, 4 * B - 1, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "short scratch");
+                          NULL, 0, NULL, 0, c.scratch, SCRATCH - 1, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "short scratch");
     UNTOUCHED("short scratch");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B - 1, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
-                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "text ids length");
+                          NULL, 0, NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "text ids length");
     UNTOUCHED("text ids length");
     CHECK(dpm_bimodal_f32(c.s, 1, c.ids, 1, c.ids, 1, &si, &st, &c.p[0], &c.p[1], c.ds, 1,
-                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BATCH_TOO_SMALL, "B = 1");
+                          NULL, 0, NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_BATCH_TOO_SMALL, "B = 1");
     UNTOUCHED("B = 1");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], NULL, B * B,
-                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "NULL ds");
+                          NULL, 0, NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_BAD_POINTER, "NULL ds");
     UNTOUCHED("NULL ds");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &si, &c.p[0], &c.p[1], c.ds, B * B,
-                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "same state twice");
+                          NULL, 0, NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_BAD_POINTER, "same state twice");
     UNTOUCHED("same state twice");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, NULL, &c.p[1], c.ds, B * B,
-                          NULL, 0, NULL, 0, c.scratch, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "NULL params");
+                          NULL, 0, NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_BAD_POINTER, "NULL params");
     UNTOUCHED("NULL params");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
-                          NULL, 0, NULL, 0, c.ds, 4 * B, &c.losses) == DPM_ERR_BAD_POINTER, "scratch over ds");
+                          NULL, 0, NULL, 0, c.ds, SCRATCH, &c.losses) == DPM_ERR_BAD_POINTER, "scratch over ds");
     UNTOUCHED("scratch over ds");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1],
-                          (float *)((char *)c.ds + 1), B * B - 1, NULL, 0, NULL, 0, c.scratch, 4 * B,
+                          (float *)((char *)c.ds + 1), B * B - 1, NULL, 0, NULL, 0, c.scratch, SCRATCH,
                           &c.losses) == DPM_ERR_BAD_POINTER, "misaligned ds");
     UNTOUCHED("misaligned ds");
 
@@ -247,7 +249,7 @@ static void test_lse_and_messages(void) {
     CHECK(dpm_log_sum_exp_f32(bad, 2, &out) == DPM_ERR_NON_FINITE && out == 9.0f, "lse NaN");
     CHECK(dpm_log_sum_exp_f32(x, 3, NULL) == DPM_ERR_BAD_POINTER, "lse NULL out");
     CHECK(dpm_log_sum_exp_f32(NULL, 0, &out) == DPM_OK && out == -INFINITY, "lse empty");
-    CHECK(dpm_bimodal_scratch_len(B) == 4 * B, "scratch len");
+    CHECK(dpm_bimodal_scratch_len(B) == SCRATCH, "scratch len");
     for (code = -2; code <= 12; code++) {
         const char *m = dpm_status_message(code);
         CHECK(m != NULL && strcmp(m, "unknown status code") != 0, "message of %d", (int)code);

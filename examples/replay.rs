@@ -51,9 +51,9 @@ fn try_main() -> Result<String, String> {
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let case = case::Case::parse(&text).map_err(|e| format!("{path}: {e}"))?;
     let steps = if f32_mode {
-        run::replay::<f32>(&case)
+        run::replay::<f32>(&case, run::Engine::Simd)
     } else {
-        run::replay::<f64>(&case)
+        run::replay::<f64>(&case, run::Engine::Simd)
     }
     .map_err(|e| format!("{path}: {e}"))?;
     let steps: Vec<_> = steps.into_iter().map(|s| s.outputs).collect();

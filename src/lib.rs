@@ -78,7 +78,9 @@ mod error;
 pub mod family;
 pub mod lse;
 mod real;
+pub mod scalar;
 pub mod schedule;
+mod simd;
 mod state;
 mod step;
 mod sum;
@@ -87,6 +89,21 @@ mod sum;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// Hooks for `benches/`: not part of the API, may change in any release.
+#[doc(hidden)]
+pub mod __bench {
+    /// `x[k] = e^x[k]` with the SIMD exp the kernels use.
+    ///
+    /// ```
+    /// let mut x = [0.0_f32, 1.0];
+    /// dpm_core::__bench::exp_in_place(&mut x);
+    /// assert_eq!(x[0], 1.0);
+    /// ```
+    pub fn exp_in_place<T: crate::Real>(x: &mut [T]) {
+        crate::simd::exp_in_place(x);
+    }
+}
 
 pub use error::Error;
 pub use real::Real;

@@ -8,11 +8,22 @@
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
+/// The seal, and the per-type choice of SIMD lanes: a crate-private
+/// supertrait, so the lane types never appear in the public API.
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    pub trait Sealed {
+        /// The `wide` vector the SIMD kernels use for this type.
+        type Lanes: crate::simd::Lanes<Scalar = Self>;
+    }
+    impl Sealed for f32 {
+        type Lanes = wide::f32x8;
+    }
+    impl Sealed for f64 {
+        type Lanes = wide::f64x4;
+    }
 }
+
+pub(crate) use sealed::Sealed;
 
 /// A floating-point element type: implemented for `f32` and `f64` only.
 ///

@@ -51,6 +51,7 @@ impl<T: Real> Sum<T> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // exact values are the point of these tests
 mod tests {
     use super::Sum;
 

@@ -193,7 +193,11 @@ fn same_results_as_the_rust_api() {
         offset: Offset::Vanilla,
         ..p
     };
-    let (mut ds, mut w, mut scratch) = (vec![0.0; B * B], vec![0.0; B * B], vec![0.0; 4 * B]);
+    let (mut ds, mut w, mut scratch) = (
+        vec![0.0; B * B],
+        vec![0.0; B * B],
+        vec![0.0; dpm_core::bimodal_scratch_len(B)],
+    );
     let mut loss = None;
     for _ in 0..3 {
         let out = BimodalOut {

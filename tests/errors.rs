@@ -179,7 +179,7 @@ fn mutations<T: Real>() -> Vec<Mutation<T>> {
             |f| f.scratch.truncate(3),
             Error::LengthMismatch {
                 what: "scratch",
-                expected: 16,
+                expected: dpm_core::bimodal_scratch_len(B),
                 found: 3,
             },
         ),
@@ -428,7 +428,7 @@ fn general_layout_and_other_losses_refuse_without_writing() {
         first_visit: FirstVisit::Batch,
     };
     let mut ds = [7.0; 16];
-    let mut scratch = [7.0; 16];
+    let mut scratch = [7.0; dpm_core::bimodal_scratch_len(4)];
     let bad_pos = [1, 1, 2, 2];
     let excl = [
         false, true, false, false, // row 0 excludes its own positive

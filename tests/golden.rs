@@ -19,7 +19,7 @@ mod run;
 
 use case::{Case, SparseState};
 use reference::{Bimodal, Kind, eval_bimodal};
-use run::{DenseState, StepRun};
+use run::{DenseState, Engine, StepRun};
 use std::{collections::BTreeMap, path::PathBuf};
 
 fn golden_dir() -> Option<PathBuf> {
@@ -387,23 +387,35 @@ fn compare_state(
     }
 }
 
-fn replay_all<T: dpm_core::embed::Lanes>(dtype: &str, eps: f64, tiny: f64) {
+fn replay_all<T: dpm_core::embed::Lanes>(engine: Engine, dtype: &str, eps: f64, tiny: f64) {
     let Some(cases) = cases() else { return };
     let mut worst = Worst::default();
     for (name, case) in &cases {
-        let runs = run::replay::<T>(case).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let runs = run::replay::<T>(case, engine).unwrap_or_else(|e| panic!("{name}: {e}"));
         let round = |v: f64| T::from_f64(v).to_f64();
         check_case(name, case, &runs, eps, tiny, &round, &mut worst);
     }
-    worst.report(dtype);
+    worst.report(&format!("{dtype} {engine:?}"));
 }
 
 #[test]
 fn golden_f64() {
-    replay_all::<f64>("f64", f64::EPSILON, f64::MIN_POSITIVE);
+    replay_all::<f64>(Engine::Simd, "f64", f64::EPSILON, f64::MIN_POSITIVE);
 }
 
 #[test]
 fn golden_f32() {
-    replay_all::<f32>("f32", f64::from(f32::EPSILON), f64::from(f32::MIN_POSITIVE));
+    let (eps, tiny) = (f64::from(f32::EPSILON), f64::from(f32::MIN_POSITIVE));
+    replay_all::<f32>(Engine::Simd, "f32", eps, tiny);
+}
+
+#[test]
+fn golden_f64_scalar_reference() {
+    replay_all::<f64>(Engine::Scalar, "f64", f64::EPSILON, f64::MIN_POSITIVE);
+}
+
+#[test]
+fn golden_f32_scalar_reference() {
+    let (eps, tiny) = (f64::from(f32::EPSILON), f64::from(f32::MIN_POSITIVE));
+    replay_all::<f32>(Engine::Scalar, "f32", eps, tiny);
 }

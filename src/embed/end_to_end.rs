@@ -84,7 +84,7 @@ impl<'o, T> FeatureOut<'o, T> {
 ///
 /// ```
 /// use dpm_core::embed::features_scratch_len;
-/// assert_eq!(features_scratch_len(4, 8), 16 + 64 + 16);
+/// assert_eq!(features_scratch_len(4, 8), 16 + 64 + dpm_core::bimodal_scratch_len(4));
 /// const N: usize = features_scratch_len(8, 32);
 /// let scratch = [0.0_f32; N];
 /// # let _ = scratch;

@@ -19,7 +19,7 @@ pub(crate) fn lse_of<T: Real, I: Iterator<Item = T> + Clone>(values: I) -> T {
     m + s.value().ln()
 }
 
-fn check<T: Real>(x: impl Iterator<Item = T>) -> Result<(), Error> {
+pub(crate) fn check<T: Real>(x: impl Iterator<Item = T>) -> Result<(), Error> {
     for (index, v) in x.enumerate() {
         if v.is_finite() || v == T::NEG_INFINITY {
             continue;
@@ -29,7 +29,8 @@ fn check<T: Real>(x: impl Iterator<Item = T>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Stable `ln(sum_k exp(x[k]))`.
+/// Stable `ln(sum_k exp(x[k]))`, one element at a time with `libm`: the
+/// reference of [`crate::lse::log_sum_exp`].
 ///
 /// Range: `[max x, max x + ln(len)]`; `-inf` for an empty slice or one of
 /// only `-inf` values.
@@ -41,7 +42,7 @@ fn check<T: Real>(x: impl Iterator<Item = T>) -> Result<(), Error> {
 /// # Example
 ///
 /// ```
-/// use dpm_core::lse::log_sum_exp;
+/// use dpm_core::scalar::log_sum_exp;
 /// // exp(1000) overflows f64, the log-sum-exp does not.
 /// let v = log_sum_exp(&[1000.0_f64, 1000.0])?;
 /// assert!((v - (1000.0 + 2.0_f64.ln())).abs() < 1e-12);

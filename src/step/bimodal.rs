@@ -2,26 +2,32 @@
 //! 3), without a transposed copy.
 
 use super::{
-    BimodalOut, DpmParams, Layout, Losses, SogClrParams,
+    BimodalOut, DpmParams, Layout, Losses, SogClrParams, ZetaStep,
     checks::{self, Algo, Direction},
-    kernel::{self, Batch, Kind, Scores, Sink},
+    kernel::{self, Batch, Kind, Scores, Sink, Spec},
     zeta,
 };
-use crate::{AnchorState, CandidateState, Error, Real, StateView};
+use crate::{AnchorState, CandidateState, Error, Real, StateView, simd};
 
-/// Scratch elements a bimodal step over `b` pairs needs.
+/// Scratch elements a bimodal step over `b` pairs needs: `14 b`.
+///
+/// The SIMD kernels keep fourteen per-column vectors (candidates' zeta, the
+/// diagonal of `S`, row and column maxima, the column sums and the factors
+/// they become, a row buffer, blocked and compensated column sums); the scalar
+/// reference of [`crate::scalar`] needs `4 b` of it. Memory: `56 b` bytes in
+/// `f32` (56 KiB at `b = 1024`).
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::bimodal_scratch_len(64), 256);
+/// assert_eq!(dpm_core::bimodal_scratch_len(64), 896);
 /// const SCRATCH: usize = dpm_core::bimodal_scratch_len(16);
 /// let scratch = [0.0_f32; SCRATCH];
 /// # let _ = scratch;
 /// ```
 #[must_use]
 pub const fn bimodal_scratch_len(b: usize) -> usize {
-    4 * b
+    simd::bimodal::scratch_len(b)
 }
 
 /// The DPM (NUCLR) step on a bimodal batch: image-to-text on the rows of
@@ -90,6 +96,7 @@ pub fn dpm_bimodal<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
     run(
+        Engine::Simd,
         algos,
         scores,
         image_ids.len(),
@@ -138,6 +145,7 @@ pub fn sogclr_bimodal<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::SogClr(params), Algo::SogClr(params)];
     run(
+        Engine::Simd,
         algos,
         scores,
         image_ids.len(),
@@ -180,12 +188,31 @@ pub fn infonce_bimodal<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algo = Algo::InfoNce { tau };
-    run([algo, algo], scores, b, None, None, out, scratch)
+    run(
+        Engine::Simd,
+        [algo, algo],
+        scores,
+        b,
+        None,
+        None,
+        out,
+        scratch,
+    )
 }
 
 type Ids<'a> = Option<(&'a [usize], &'a [usize])>;
 
-fn run<T: Real>(
+/// Which kernels run a bimodal step: the public functions use
+/// [`Engine::Simd`], [`crate::scalar`] the readable reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Engine {
+    Scalar,
+    Simd,
+}
+
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)] // checks, then one call per engine
+pub(crate) fn run<T: Real>(
+    engine: Engine,
     algos: [Algo<T>; 2],
     scores: &[T],
     b: usize,
@@ -219,7 +246,6 @@ fn run<T: Real>(
         }
     }
     checks::at_least("scratch", scratch.len(), bimodal_scratch_len(b))?;
-    let max_abs_score = crate::check::max_abs("scores", scores)?;
 
     let (mut image, mut text) = match states {
         Some((i, t)) => (Some(i.split()), Some(t.split())),
@@ -227,6 +253,28 @@ fn run<T: Real>(
     };
     let (mut ia, mut ic) = halves(&mut image);
     let (mut ta, mut tc) = halves(&mut text);
+    let dpm = [
+        matches!(algos[0], Algo::Dpm(_)),
+        matches!(algos[1], Algo::Dpm(_)),
+    ];
+    // The SIMD engine's first pass over S (maxima of both directions)
+    // doubles as the finiteness and magnitude check of the scores; it
+    // writes only scratch.
+    let simd_max = (engine == Engine::Simd).then(|| {
+        let inputs = simd::bimodal::Prepare {
+            zeta: [
+                tc.as_deref().filter(|_| dpm[0]).map(|c| &*c.zeta),
+                ic.as_deref().filter(|_| dpm[1]).map(|c| &*c.zeta),
+            ],
+            cand_ids: [text_ids, image_ids],
+            tau: [algos[0].tau(), algos[1].tau()],
+        };
+        simd::bimodal::prepare(scores, b, &inputs, scratch)
+    });
+    let max_abs_score = match simd_max {
+        Some(Some(m)) => m,
+        _ => crate::check::max_abs("scores", scores)?,
+    };
     let dirs = [
         Dir {
             algo: algos[0],
@@ -250,33 +298,63 @@ fn run<T: Real>(
         h_image,
         h_text,
     } = out;
-    let (acc_text, acc_image) = scratch[..4 * b].split_at_mut(2 * b);
-    let to_text = dirs[0].run(
-        b,
-        Scores::rows(scores, b),
-        ia,
-        tc,
-        Sink {
-            ds: &mut *ds,
-            add: false,
-            weights: weights_image,
-            h_acc: Some(acc_text),
-        },
-        h_text,
-    );
-    let to_image = dirs[1].run(
-        b,
-        Scores::transposed(scores, b),
-        ta,
-        ic,
-        Sink {
+    let [to_text, to_image] = if engine == Engine::Simd {
+        let plans = [
+            dirs[0].plan(tc.as_deref(), h_text.is_some()),
+            dirs[1].plan(ic.as_deref(), h_image.is_some()),
+        ];
+        let losses = simd::bimodal::run(
+            scores,
+            b,
+            simd::bimodal::Dir {
+                spec: plans[0].0,
+                anchor_ids: image_ids,
+                anchors: ia,
+                weights: weights_image,
+            },
+            simd::bimodal::Dir {
+                spec: plans[1].0,
+                anchor_ids: text_ids,
+                anchors: ta,
+                weights: weights_text,
+            },
             ds,
-            add: true,
-            weights: weights_text,
-            h_acc: Some(acc_image),
-        },
-        h_image,
-    );
+            scratch,
+        );
+        let (h_t, rest) = scratch.split_at(b);
+        dirs[0].finish_h(plans[0], tc, h_t, h_text);
+        dirs[1].finish_h(plans[1], ic, &rest[..b], h_image);
+        losses
+    } else {
+        let (acc_text, acc_image) = scratch[..4 * b].split_at_mut(2 * b);
+        let to_text = dirs[0].run(
+            b,
+            Scores::rows(scores, b),
+            ia,
+            tc,
+            Sink {
+                ds: &mut *ds,
+                add: false,
+                weights: weights_image,
+                h_acc: Some(acc_text),
+            },
+            h_text,
+        );
+        let to_image = dirs[1].run(
+            b,
+            Scores::transposed(scores, b),
+            ta,
+            ic,
+            Sink {
+                ds,
+                add: true,
+                weights: weights_text,
+                h_acc: Some(acc_image),
+            },
+            h_image,
+        );
+        [to_text, to_image]
+    };
     Ok(Losses {
         total: to_text + to_image,
         image_to_text: to_text,
@@ -329,6 +407,45 @@ impl<T: Real> Dir<'_, T> {
         .check()
     }
 
+    /// The kernel parameters of the direction, and its zeta step. `h` is
+    /// computed when the direction updates zeta or `h_out` asks for it.
+    fn plan(
+        &self,
+        candidates: Option<&CandidateState<'_, T>>,
+        h_out: bool,
+    ) -> (Spec<T>, Option<ZetaStep<T>>) {
+        let n = candidates
+            .filter(|_| self.is_dpm())
+            .map_or(0, CandidateState::population);
+        // Bimodal InfoNCE is the mean of its directions (CLIP's convention).
+        let weight = if matches!(self.algo, Algo::InfoNce { .. }) {
+            T::from_f64(0.5)
+        } else {
+            T::ONE
+        };
+        self.algo.spec(n, weight, h_out)
+    }
+
+    /// After a kernel left the finished `h` in `h`: copies it to `h_out`
+    /// and runs the zeta update, if the direction has them.
+    fn finish_h(
+        &self,
+        plan: (Spec<T>, Option<ZetaStep<T>>),
+        candidates: Option<&mut CandidateState<'_, T>>,
+        h: &[T],
+        h_out: Option<&mut [T]>,
+    ) {
+        if !matches!(plan.0.kind, Kind::Dpm { h: true, .. }) {
+            return;
+        }
+        if let Some(out) = h_out {
+            out.copy_from_slice(h);
+        }
+        if let (Some(step), Some(c)) = (plan.1, candidates.filter(|_| self.is_dpm())) {
+            zeta::commit(c, self.cand_ids.1, h, step);
+        }
+    }
+
     /// Runs the direction; `sink.h_acc` is the direction's scratch, used
     /// only when `h` is needed (a zeta step, or `h_out`).
     fn run(
@@ -341,16 +458,11 @@ impl<T: Real> Dir<'_, T> {
         h_out: Option<&mut [T]>,
     ) -> T {
         let candidates = candidates.filter(|_| self.is_dpm());
-        let n = candidates.as_ref().map_or(0, |c| c.population());
-        // Bimodal InfoNCE is the mean of its directions (CLIP's convention).
-        let weight = if matches!(self.algo, Algo::InfoNce { .. }) {
-            T::from_f64(0.5)
-        } else {
-            T::ONE
-        };
-        let (spec, zeta_step) = self.algo.spec(n, weight, h_out.is_some());
+        let plan = self.plan(candidates.as_deref(), h_out.is_some());
+        let spec = plan.0;
         let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
         let acc = sink.h_acc.take().filter(|_| want_h);
+        let n = spec.n;
         let batch = Batch {
             layout: Layout::Diagonal,
             rows: b,
@@ -374,13 +486,7 @@ impl<T: Real> Dir<'_, T> {
             },
         );
         kernel::finish_h(n, b, acc);
-        let h = &acc[..b];
-        if let Some(out) = h_out {
-            out.copy_from_slice(h);
-        }
-        if let (Some(step), Some(c)) = (zeta_step, candidates) {
-            zeta::commit(c, self.cand_ids.1, h, step);
-        }
+        self.finish_h(plan, candidates, &acc[..b], h_out);
         loss
     }
 }

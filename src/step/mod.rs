@@ -7,9 +7,11 @@
 //! | [`sogclr_bimodal`], [`sogclr_step`] | 4 | SogCLR / GCL: zeta = 0, no offset |
 //! | [`infonce_bimodal`], [`infonce_step`] | 4 | InfoNCE / CLIP: softmax over all columns |
 //!
-//! All six run the same scalar kernel (one direction, SPEC section 2 line
-//! by line); they differ in the offset, the state they touch and the
-//! weight of a direction.
+//! The three bimodal functions run the SIMD kernels of `crate::simd` (both
+//! directions from one pass structure over `S`); [`crate::scalar`] has their
+//! scalar twins. The one-direction functions run the scalar kernel (SPEC
+//! section 2 line by line). They differ in the offset, the state they touch
+//! and the weight of a direction.
 //!
 //! # Accuracy
 //!
@@ -36,8 +38,11 @@ mod out;
 mod params;
 mod zeta;
 
+pub(crate) use bimodal::{Engine, run as run_bimodal};
 pub use bimodal::{bimodal_scratch_len, dpm_bimodal, infonce_bimodal, sogclr_bimodal};
+pub(crate) use checks::Algo;
 pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
+pub(crate) use kernel::{Kind, Spec};
 pub use layout::Layout;
 pub use out::{BimodalOut, Losses, StepOut};
 pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};

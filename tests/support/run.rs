@@ -10,7 +10,7 @@ use dpm_core::{
         FeatureOut, Features, Lanes, dpm_bimodal_from_features, features_scratch_len,
         scores_backward, scores_forward,
     },
-    infonce_bimodal,
+    infonce_bimodal, scalar,
     schedule::nuclr_eta,
     sogclr_bimodal,
 };
@@ -142,8 +142,19 @@ pub struct StepRun {
     pub after: Option<DenseState>,
 }
 
+/// Which kernels run the bimodal steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The public functions (SIMD lanes); DPM steps go through
+    /// `dpm_bimodal_from_features`.
+    Simd,
+    /// `dpm_core::scalar`, the reference, on `S = X Y^T`.
+    Scalar,
+}
+
 struct Replayer<'c, T> {
     case: &'c Case,
+    engine: Engine,
     image: Population<T>,
     text: Population<T>,
     xi_I: T,
@@ -228,7 +239,9 @@ impl<T: Lanes> Replayer<'_, T> {
         let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
         let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
         let refused = |e: dpm_core::Error| format!("the crate refused the step: {e}");
-        if case.kind != "dgcl" {
+        let from_features = case.kind == "dgcl" && self.engine == Engine::Simd;
+        let simd = self.engine == Engine::Simd;
+        if !from_features {
             scores_forward(&x, &y, b, b, d, &mut s).map_err(refused)?;
         }
         let out = BimodalOut {
@@ -246,7 +259,8 @@ impl<T: Lanes> Replayer<'_, T> {
             ..StepParams::default()
         };
         let loss = match case.kind.as_str() {
-            "infonce" => infonce_bimodal(&s, b, tau, out, &mut scratch),
+            "infonce" if simd => infonce_bimodal(&s, b, tau, out, &mut scratch),
+            "infonce" => scalar::infonce_bimodal(&s, b, tau, out, &mut scratch),
             kind => {
                 if st.xi_refresh_before && kind == "dgcl" {
                     let xi_init = T::from_f64(need(h.xi_init, "xi_init")?);
@@ -271,7 +285,12 @@ impl<T: Lanes> Replayer<'_, T> {
                         gamma,
                         first_visit,
                     };
-                    sogclr_bimodal(
+                    let sogclr = if simd {
+                        sogclr_bimodal::<T>
+                    } else {
+                        scalar::sogclr_bimodal::<T>
+                    };
+                    sogclr(
                         &s,
                         &st.image_ids,
                         &st.text_ids,
@@ -312,32 +331,37 @@ impl<T: Lanes> Replayer<'_, T> {
                     params.vanilla = vanilla;
                     params.zeta_step = on.then(|| (theta.to_f64(), eta_i, eta_t));
                     let p = [dir(self.xi_T, eta_t), dir(self.xi_I, eta_i)];
-                    let fout = FeatureOut {
-                        weights_image: out.weights_image,
-                        weights_text: out.weights_text,
-                        ..FeatureOut::new(&mut s, out.ds, &mut dx, &mut dy)
-                    };
-                    let (ii, ti) = (&st.image_ids, &st.text_ids);
-                    let normalized = Features::Normalized;
-                    dpm_bimodal_from_features(
-                        &x,
-                        &y,
-                        b,
-                        d,
-                        normalized,
-                        ii,
-                        ti,
-                        &mut iv,
-                        &mut tv,
-                        p,
-                        fout,
-                        &mut scratch,
-                    )
+                    if !simd {
+                        let (ii, ti) = (&st.image_ids, &st.text_ids);
+                        scalar::dpm_bimodal(&s, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
+                    } else {
+                        let fout = FeatureOut {
+                            weights_image: out.weights_image,
+                            weights_text: out.weights_text,
+                            ..FeatureOut::new(&mut s, out.ds, &mut dx, &mut dy)
+                        };
+                        let (ii, ti) = (&st.image_ids, &st.text_ids);
+                        let normalized = Features::Normalized;
+                        dpm_bimodal_from_features(
+                            &x,
+                            &y,
+                            b,
+                            d,
+                            normalized,
+                            ii,
+                            ti,
+                            &mut iv,
+                            &mut tv,
+                            p,
+                            fout,
+                            &mut scratch,
+                        )
+                    }
                 }
             }
         }
         .map_err(refused)?;
-        if case.kind != "dgcl" {
+        if !from_features {
             scores_backward(&ds, &x, &y, b, b, d, &mut dx, &mut dy).map_err(refused)?;
         }
         let rows = |m: &[T]| -> Vec<Vec<f64>> {
@@ -375,8 +399,8 @@ impl<T: Lanes> Replayer<'_, T> {
     }
 }
 
-/// Replays every step of `case` in `T`, through the state.
-pub fn replay<T: Lanes>(case: &Case) -> Result<Vec<StepRun>, String> {
+/// Replays every step of `case` in `T`, through the state, on `engine`.
+pub fn replay<T: Lanes>(case: &Case, engine: Engine) -> Result<Vec<StepRun>, String> {
     let n = case.n.unwrap_or(2);
     let first = case.first_state().cloned().unwrap_or_default();
     let (image, text) = if case.kind == "infonce" {
@@ -402,6 +426,7 @@ pub fn replay<T: Lanes>(case: &Case) -> Result<Vec<StepRun>, String> {
     };
     let mut r = Replayer {
         case,
+        engine,
         image,
         text,
         xi_I: T::from_f64(first.xi_I.unwrap_or(0.0)),

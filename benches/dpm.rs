@@ -1,0 +1,236 @@
+//! Throughput of the bimodal DPM step and its kernels, SIMD against the
+//! scalar reference: `cargo bench --bench dpm` (add
+//! `RUSTFLAGS="-C target-cpu=native"` for AVX2/FMA lanes).
+//!
+//! - `dpm_bimodal_f32/{scalar,simd}/B`: the full step (both directions, dS,
+//!   state, h, zeta update), tau = 0.01, n = 1 000 000, realistic cosine
+//!   scores, fixed seed; throughput in score entries (B * B).
+//! - `lse_row_f32/{ours,libm}/len`: log-sum-exp of one row.
+//! - `exp_f32/{ours,wide,libm}`: elementwise exp of 1M values in [-20, 0].
+
+use std::{hint::black_box, time::Duration};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, StateView, ZetaStep};
+
+#[path = "../tests/support/random.rs"]
+mod random;
+use random::{Rng, cosine_scores, distinct_ids};
+
+const SEED: u64 = 0x5eed_d9b0;
+const N: usize = 1_000_000;
+const TAU: f32 = 0.01;
+
+/// One population's state over owned vectors.
+struct Pop {
+    log_s: Vec<f32>,
+    s_flags: Vec<u8>,
+    zeta: Vec<f32>,
+    z: Vec<f32>,
+    z_flags: Vec<u8>,
+}
+
+/// One id's state.
+struct Saved {
+    id: usize,
+    u: Option<f32>,
+    zeta: f32,
+    z: Option<f32>,
+}
+
+/// Puts back saved state through the view (O(B), unlike building a view,
+/// which checks all n flags).
+fn restore(view: &mut StateView<'_, f32>, saved: &[Saved]) {
+    for s in saved {
+        view.set_log_s(s.id, s.u).unwrap();
+        view.set_zeta(s.id, s.zeta).unwrap();
+        view.set_z(s.id, s.z).unwrap();
+    }
+}
+
+impl Pop {
+    fn new(rng: &mut Rng) -> Self {
+        // Half the ids visited, with plausible values.
+        let mut p = Pop {
+            log_s: vec![0.0; N],
+            s_flags: vec![0; N],
+            zeta: (0..N).map(|_| -0.05 + 0.01 * rng.normal() as f32).collect(),
+            z: vec![0.0; N],
+            z_flags: vec![0; N],
+        };
+        for id in 0..N {
+            if rng.uniform() < 0.5 {
+                p.log_s[id] = (10.0 + 5.0 * rng.normal()) as f32;
+                p.s_flags[id] = 1;
+                p.z[id] = (0.1 * rng.normal()) as f32;
+                p.z_flags[id] = 1;
+            }
+        }
+        p
+    }
+
+    /// The state of `ids`, to restore before each timed step so that every
+    /// iteration is the same realistic step (repeating one batch would
+    /// drive zeta away from xi).
+    fn save(&self, ids: &[usize]) -> Vec<Saved> {
+        ids.iter()
+            .map(|&id| Saved {
+                id,
+                u: (self.s_flags[id] == 1).then_some(self.log_s[id]),
+                zeta: self.zeta[id],
+                z: (self.z_flags[id] == 1).then_some(self.z[id]),
+            })
+            .collect()
+    }
+
+    fn view(&mut self) -> StateView<'_, f32> {
+        StateView::new(
+            &mut self.log_s,
+            &mut self.s_flags,
+            &mut self.zeta,
+            &mut self.z,
+            &mut self.z_flags,
+        )
+        .unwrap()
+    }
+}
+
+type Step = fn(
+    &[f32],
+    &[usize],
+    &[usize],
+    &mut StateView<'_, f32>,
+    &mut StateView<'_, f32>,
+    [DpmParams<f32>; 2],
+    BimodalOut<'_, f32>,
+    &mut [f32],
+) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
+
+fn dpm_bimodal_f32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("dpm_bimodal_f32");
+    let mut rng = Rng::new(SEED);
+    let (mut images, mut texts) = (Pop::new(&mut rng), Pop::new(&mut rng));
+    let xi_i = images.view().refresh_xi(0.0);
+    let xi_t = texts.view().refresh_xi(0.0);
+    let p = |xi: f32, eta: f32| DpmParams {
+        tau: TAU,
+        gamma: 0.8,
+        offset: Offset::Xi(xi),
+        zeta_step: Some(ZetaStep { theta: 0.9, eta }),
+        first_visit: FirstVisit::Batch,
+    };
+    let params = [p(xi_t, 5e-6), p(xi_i, 5e-7)];
+    for b in [64_usize, 256, 1024, 4096] {
+        let s: Vec<f32> = cosine_scores(&mut rng, b, 64)
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
+        let image_ids = distinct_ids(&mut rng, b, N);
+        let text_ids = distinct_ids(&mut rng, b, N);
+        let mut ds = vec![0.0_f32; b * b];
+        let (mut h_image, mut h_text) = (vec![0.0_f32; b], vec![0.0_f32; b]);
+        let mut scratch = vec![0.0_f32; dpm_core::bimodal_scratch_len(b)];
+        let saved = (images.save(&image_ids), texts.save(&text_ids));
+        let (mut image_view, mut text_view) = (images.view(), texts.view());
+        group.throughput(Throughput::Elements((b * b) as u64));
+        let (samples, secs) = match b {
+            4096 => (10, 4),
+            1024 => (15, 3),
+            _ => (30, 2),
+        };
+        group
+            .sample_size(samples)
+            .measurement_time(Duration::from_secs(secs));
+        let kernels: [(&str, Step); 2] = [
+            ("scalar", dpm_core::scalar::dpm_bimodal),
+            ("simd", dpm_core::dpm_bimodal),
+        ];
+        for (name, step) in kernels {
+            group.bench_with_input(BenchmarkId::new(name, b), &b, |bench, _| {
+                bench.iter(|| {
+                    restore(&mut image_view, &saved.0);
+                    restore(&mut text_view, &saved.1);
+                    let out = BimodalOut {
+                        ds: &mut ds,
+                        weights_image: None,
+                        weights_text: None,
+                        h_image: Some(&mut h_image),
+                        h_text: Some(&mut h_text),
+                    };
+                    step(
+                        black_box(&s),
+                        &image_ids,
+                        &text_ids,
+                        &mut image_view,
+                        &mut text_view,
+                        params,
+                        out,
+                        &mut scratch,
+                    )
+                    .unwrap()
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+fn lse_row_f32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lse_row_f32");
+    let mut rng = Rng::new(SEED ^ 1);
+    for len in [256_usize, 4096] {
+        let row: Vec<f32> = (0..len)
+            .map(|_| (rng.normal() * 0.1 / 0.01) as f32)
+            .collect();
+        group.throughput(Throughput::Elements(len as u64));
+        group
+            .sample_size(50)
+            .measurement_time(Duration::from_secs(2));
+        group.bench_with_input(BenchmarkId::new("ours", len), &row, |b, r| {
+            b.iter(|| dpm_core::lse::log_sum_exp(black_box(r)).unwrap());
+        });
+        group.bench_with_input(BenchmarkId::new("libm", len), &row, |b, r| {
+            b.iter(|| dpm_core::scalar::log_sum_exp(black_box(r)).unwrap());
+        });
+    }
+    group.finish();
+}
+
+fn exp_f32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("exp_f32");
+    let mut rng = Rng::new(SEED ^ 2);
+    let len = 1 << 20;
+    let x: Vec<f32> = (0..len).map(|_| (-20.0 * rng.uniform()) as f32).collect();
+    let mut y = x.clone();
+    group.throughput(Throughput::Elements(len as u64));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(2));
+    group.bench_function("ours", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            dpm_core::__bench::exp_in_place(black_box(&mut y));
+        });
+    });
+    group.bench_function("wide", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            for c in black_box(&mut y).chunks_exact_mut(8) {
+                let v = wide::f32x8::new(c.try_into().unwrap()).exp();
+                c.copy_from_slice(&v.to_array());
+            }
+        });
+    });
+    group.bench_function("libm", |b| {
+        b.iter(|| {
+            y.copy_from_slice(&x);
+            for v in black_box(&mut y).iter_mut() {
+                *v = libm::expf(*v);
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, dpm_bimodal_f32, lse_row_f32, exp_f32);
+criterion_main!(benches);
