@@ -10,6 +10,7 @@ pub struct Args {
     pub batch: usize,
     pub tau: f32,
     pub lr: f32,
+    pub eta: f32,
     pub dim: usize,
     pub seed: u64,
     pub out: PathBuf,
@@ -20,8 +21,9 @@ impl Default for Args {
         Args {
             epochs: 30,
             batch: 64,
-            tau: 0.1,
-            lr: 2.0,
+            tau: 0.2,
+            lr: 0.5,
+            eta: 0.01,
             dim: 8,
             seed: 42,
             out: PathBuf::from("train.svg"),
@@ -41,20 +43,26 @@ curves.
 usage: cargo run --release --example train -- [OPTIONS]
 
 options:
-  --epochs N   passes over the training split, per method       [default: {}]
-  --batch B    pairs per step (2 or more)                        [default: {}]
-  --tau T      temperature of all three losses (> 0)            [default: {}]
-  --lr LR      SGD step size, all methods (> 0)                 [default: {}]
-  --dim D      output dimension of each tower                    [default: {}]
-  --seed S     seed of the initialisation and the batch order   [default: {}]
-  --out PATH   where to write the SVG plot                       [default: {}]
+  --epochs N   passes over the training split, per method   [default: {}]
+  --batch B    pairs per SGD step (2 or more)                [default: {}]
+  --tau T      temperature of all three losses (> 0)         [default: {}]
+  --lr LR      SGD step size, all three methods (> 0)        [default: {}]
+  --eta E      DPM only: first zeta step size (>= 0), then   [default: {}]
+               the authors' cosine decay (/10 from half-way,
+               /100 from three quarters)
+  --dim D      output dimension of each tower (>= 1)         [default: {}]
+  --seed S     seed of the initialisation and batch order    [default: {}]
+  --out PATH   where to write the SVG plot                   [default: {}]
   -h, --help   print this help
 
-The held-out split (20 %) is the same for every seed.",
+The held-out split (20 %) is the same for every seed. One lr means one
+step size: DPM and SogCLR give dS for tau x (both directions' log-partition
+terms, summed), and InfoNCE's dS is rescaled by 2 tau to that scale.",
         d.epochs,
         d.batch,
         d.tau,
         d.lr,
+        d.eta,
         d.dim,
         d.seed,
         d.out.display()
@@ -82,7 +90,7 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
         };
         if !matches!(
             name.as_str(),
-            "--epochs" | "--batch" | "--tau" | "--lr" | "--dim" | "--seed" | "--out"
+            "--epochs" | "--batch" | "--tau" | "--lr" | "--eta" | "--dim" | "--seed" | "--out"
         ) {
             return Err(format!("unknown option `{arg}`"));
         }
@@ -103,6 +111,16 @@ pub fn parse(argv: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
             }
             "--tau" => args.tau = positive(&name, &value)?,
             "--lr" => args.lr = positive(&name, &value)?,
+            "--eta" => {
+                args.eta = match value.parse::<f32>() {
+                    Ok(v) if v.is_finite() && v >= 0.0 => v,
+                    _ => {
+                        return Err(format!(
+                            "`{name}` wants a finite number >= 0, got `{value}`"
+                        ));
+                    }
+                };
+            }
             _ => {
                 if value.is_empty() {
                     return Err(format!("`{name}` wants a path"));

@@ -70,7 +70,7 @@ fn run(a: &args::Args) -> Result<(), String> {
         lr: a.lr,
         gamma: 0.8,
         theta: 0.9,
-        eta: 0.05,
+        eta: a.eta,
         zeta_init: -0.05,
     };
     println!(
@@ -86,7 +86,7 @@ fn run(a: &args::Args) -> Result<(), String> {
         a.epochs, a.batch, a.lr, a.tau, a.dim, a.seed
     );
     println!(
-        "DPM and SogCLR: gamma {}; DPM: zeta from {}, theta {}, eta {}, xi refreshed each epoch\n",
+        "DPM and SogCLR: gamma {}; DPM: zeta from {}, theta {}, eta {} (the authors' cosine schedule), xi refreshed each epoch\n",
         hyper.gamma, hyper.zeta_init, hyper.theta, hyper.eta
     );
 
@@ -120,7 +120,7 @@ fn run(a: &args::Args) -> Result<(), String> {
         Rng::new(a.seed ^ (epoch as u64).wrapping_mul(0xA076_1D64_78BD_642F)).shuffle(&mut order);
         for (t, c) in trainers.iter_mut().zip(&mut curves) {
             bar.set_prefix(t.method.name());
-            let loss = t.epoch(&data.train, &order, a.batch);
+            let loss = t.epoch(&data.train, &order, a.batch, (epoch - 1, a.epochs));
             let r = metrics::recall(&t.tower_a, &t.tower_b, &data.test);
             c.loss.push(loss);
             c.recall.push(r);

@@ -8,6 +8,7 @@ use dpm_core::embed::{
     FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len, l2_normalize,
     l2_normalize_backward, scores_backward, scores_forward,
 };
+use dpm_core::schedule::nuclr_eta;
 use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Offset, SogClrParams, StateView, ZetaStep,
     bimodal_scratch_len, infonce_bimodal, sogclr_bimodal,
@@ -103,6 +104,7 @@ pub struct Trainer {
     pub pop_a: Population,
     pub pop_b: Population,
     xi: (f32, f32),
+    eta: f32,
     buf: Buffers,
 }
 
@@ -142,6 +144,7 @@ impl Trainer {
             pop_a: Population::new(n, hyper.zeta_init),
             pop_b: Population::new(n, hyper.zeta_init),
             xi: (hyper.zeta_init, hyper.zeta_init),
+            eta: hyper.eta,
             buf: Buffers {
                 va: vec![0.0; batch * DA],
                 vb: vec![0.0; batch * DB],
@@ -162,8 +165,18 @@ impl Trainer {
     }
 
     /// One pass over `train` in the given order (batches of `batch`, the
-    /// last one shorter); returns the mean batch loss.
-    pub fn epoch(&mut self, train: &Views, order: &[usize], batch: usize) -> f64 {
+    /// last one shorter); returns the mean batch loss. `epoch` counts from
+    /// 0 of `epochs`, for DPM's zeta step-size schedule.
+    pub fn epoch(
+        &mut self,
+        train: &Views,
+        order: &[usize],
+        batch: usize,
+        epoch: (usize, usize),
+    ) -> f64 {
+        // The authors' schedule: cosine decay, / 10 from half-way, / 100
+        // from three quarters; both views alike (ratio 1), no warm-up.
+        self.eta = nuclr_eta(epoch.0, epoch.1, 0, self.hyper.eta, 1.0).1;
         // The offset bounds, refreshed once per epoch as the authors do.
         self.xi = (
             self.pop_a.view().refresh_xi(self.hyper.zeta_init),

@@ -38,9 +38,16 @@ pub fn draw(path: &Path, curves: &[Curves], random_at1: f64) -> Result<(), Box<d
     let x_max = epochs.max(1) as f64;
 
     for (area, c) in top.split_evenly((1, curves.len())).iter().zip(curves) {
+        // DPM and SogCLR report the half-loss of SPEC section 2 (weights
+        // held constant: its gradient is their dS), InfoNCE its own value.
+        let kind = if c.method == Method::InfoNce {
+            "nats"
+        } else {
+            "half-loss"
+        };
         let mut chart = ChartBuilder::on(area)
             .caption(
-                format!("{}: training loss", c.method.name()),
+                format!("{}: training loss ({kind})", c.method.name()),
                 ("sans-serif", 18),
             )
             .margin(12)
@@ -50,6 +57,7 @@ pub fn draw(path: &Path, curves: &[Curves], random_at1: f64) -> Result<(), Box<d
         chart
             .configure_mesh()
             .x_desc("epoch")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .light_line_style(WHITE)
             .draw()?;
         let points = c.loss.iter().enumerate().map(|(e, &l)| ((e + 1) as f64, l));
@@ -72,6 +80,7 @@ pub fn draw(path: &Path, curves: &[Curves], random_at1: f64) -> Result<(), Box<d
         chart
             .configure_mesh()
             .x_desc("epoch (0 = untrained head)")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .light_line_style(WHITE)
             .draw()?;
         for c in curves {
