@@ -208,7 +208,7 @@ impl Trainer {
             // Direction A -> B has B's zeta as candidates: B's xi and eta.
             let zeta_step = Some(ZetaStep {
                 theta: h.theta,
-                eta: h.eta,
+                eta: self.eta,
             });
             let p = |xi| DpmParams {
                 tau: h.tau,

@@ -4,9 +4,13 @@
 
 use crate::Curves;
 use crate::methods::Method;
+use crate::metrics::Recall;
 use plotters::prelude::*;
 use std::error::Error;
 use std::path::Path;
+
+/// Reads one recall out of a [`Recall`].
+type Metric = fn(&Recall) -> f64;
 
 const W: u32 = 1200;
 const H: u32 = 760;
@@ -64,7 +68,7 @@ pub fn draw(path: &Path, curves: &[Curves], random_at1: f64) -> Result<(), Box<d
         chart.draw_series(LineSeries::new(points, color(c.method).stroke_width(2)))?;
     }
 
-    let panels: [(&str, fn(&crate::metrics::Recall) -> f64, f64); 2] = [
+    let panels: [(&str, Metric, f64); 2] = [
         ("held-out recall@1", |r| r.at1, random_at1),
         ("held-out recall@10", |r| r.at10, 10.0 * random_at1),
     ];
