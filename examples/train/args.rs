@@ -147,3 +147,42 @@ fn positive(name: &str, value: &str) -> Result<f32, String> {
         _ => Err(format!("`{name}` wants a finite number > 0, got `{value}`")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Parsed, parse};
+
+    fn run(argv: &str) -> Result<super::Args, String> {
+        match parse(argv.split_whitespace().map(String::from))? {
+            Parsed::Run(a) => Ok(a),
+            Parsed::Help => Err("help".into()),
+        }
+    }
+
+    #[test]
+    fn both_spellings_and_defaults() {
+        let a = run("--epochs 5 --tau=0.1 --seed 7").expect("valid");
+        assert_eq!((a.epochs, a.tau, a.seed, a.batch), (5, 0.1, 7, 64));
+        assert!(matches!(parse(["-h".to_string()]), Ok(Parsed::Help)));
+    }
+
+    #[test]
+    fn bad_options_name_themselves() {
+        for (argv, word) in [
+            ("--epochs 0", "--epochs"),
+            ("--epochs 2.5", "--epochs"),
+            ("--batch 1", "--batch"),
+            ("--tau 0", "--tau"),
+            ("--tau -1", "--tau"),
+            ("--lr nan", "--lr"),
+            ("--eta -0.1", "--eta"),
+            ("--seed -1", "--seed"),
+            ("--out", "--out"),
+            ("--bogus 1", "--bogus"),
+            ("stray", "stray"),
+        ] {
+            let e = run(argv).expect_err(argv);
+            assert!(e.contains(word) && !e.contains('\n'), "{argv}: {e}");
+        }
+    }
+}

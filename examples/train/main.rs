@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             }
         },
         Err(e) => {
-            eprintln!("train: {e}\nsee `cargo run --release --example train -- --help`");
+            eprintln!("train: {e} (see --help)");
             ExitCode::from(2)
         }
     }
@@ -94,7 +94,8 @@ fn run(a: &args::Args) -> Result<(), String> {
     let mut rng = Rng::new(a.seed);
     let init_a = Tower::random(&mut rng, a.dim, data::DA);
     let init_b = Tower::random(&mut rng, a.dim, data::DB);
-    let untrained = metrics::recall(&init_a, &init_b, &data.test);
+    let untrained = metrics::recall(&init_a, &init_b, &data.test)
+        .map_err(|e| format!("the untrained head: {e}"))?;
     let mut trainers: Vec<Trainer> = Method::ALL
         .iter()
         .map(|&m| Trainer::new(m, hyper, (&init_a, &init_b), n, a.batch))
@@ -120,8 +121,16 @@ fn run(a: &args::Args) -> Result<(), String> {
         Rng::new(a.seed ^ (epoch as u64).wrapping_mul(0xA076_1D64_78BD_642F)).shuffle(&mut order);
         for (t, c) in trainers.iter_mut().zip(&mut curves) {
             bar.set_prefix(t.method.name());
-            let loss = t.epoch(&data.train, &order, a.batch, (epoch - 1, a.epochs));
-            let r = metrics::recall(&t.tower_a, &t.tower_b, &data.test);
+            let name = t.method.name();
+            let failed = |e| {
+                format!(
+                    "{name}, epoch {epoch}: {e} (the options drove the step out of the range the crate accepts; try values nearer the defaults)"
+                )
+            };
+            let loss = t
+                .epoch(&data.train, &order, a.batch, (epoch - 1, a.epochs))
+                .map_err(failed)?;
+            let r = metrics::recall(&t.tower_a, &t.tower_b, &data.test).map_err(failed)?;
             c.loss.push(loss);
             c.recall.push(r);
             let mut line = format!(
@@ -134,7 +143,7 @@ fn run(a: &args::Args) -> Result<(), String> {
             if t.method == Method::Dpm {
                 for (v, pop) in [("A", &t.pop_a), ("B", &t.pop_b)] {
                     if let Some((mean, lo, hi)) = pop.zeta_stats() {
-                        line += &format!("  zeta {v} {mean:+.3} [{lo:+.3}, {hi:+.3}]");
+                        line += &format!("  zeta {v} min/mean/max {lo:+.3}/{mean:+.3}/{hi:+.3}");
                     }
                 }
             }
@@ -157,7 +166,7 @@ fn run(a: &args::Args) -> Result<(), String> {
         10.0 / nt
     );
     println!(
-        "| untrained (random W) | {:.4} | {:.4} | |",
+        "| untrained head (random W, measured) | {:.4} | {:.4} | |",
         untrained.at1, untrained.at10
     );
     for c in &curves {

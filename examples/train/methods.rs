@@ -10,7 +10,7 @@ use dpm_core::embed::{
 };
 use dpm_core::schedule::nuclr_eta;
 use dpm_core::{
-    BimodalOut, DpmParams, FirstVisit, Offset, SogClrParams, StateView, ZetaStep,
+    BimodalOut, DpmParams, Error, FirstVisit, Offset, SogClrParams, StateView, ZetaStep,
     bimodal_scratch_len, infonce_bimodal, sogclr_bimodal,
 };
 
@@ -166,14 +166,16 @@ impl Trainer {
 
     /// One pass over `train` in the given order (batches of `batch`, the
     /// last one shorter); returns the mean batch loss. `epoch` counts from
-    /// 0 of `epochs`, for DPM's zeta step-size schedule.
+    /// 0 of `epochs`, for DPM's zeta step-size schedule. An `Err` is the
+    /// crate refusing a step (extreme options drove the weights
+    /// or scores out of range); nothing panics.
     pub fn epoch(
         &mut self,
         train: &Views,
         order: &[usize],
         batch: usize,
         epoch: (usize, usize),
-    ) -> f64 {
+    ) -> Result<f64, Error> {
         // The authors' schedule: cosine decay, / 10 from half-way, / 100
         // from three quarters; both views alike (ratio 1), no warm-up.
         self.eta = nuclr_eta(epoch.0, epoch.1, 0, self.hyper.eta, 1.0).1;
@@ -184,13 +186,13 @@ impl Trainer {
         );
         let (mut sum, mut steps) = (0.0_f64, 0_usize);
         for ids in order.chunks(batch).filter(|c| c.len() >= 2) {
-            sum += f64::from(self.step(train, ids));
+            sum += f64::from(self.step(train, ids)?);
             steps += 1;
         }
-        sum / steps as f64
+        Ok(sum / steps as f64)
     }
 
-    fn step(&mut self, train: &Views, ids: &[usize]) -> f32 {
+    fn step(&mut self, train: &Views, ids: &[usize]) -> Result<f32, Error> {
         let (b, d, h) = (ids.len(), self.tower_a.d_out, self.hyper);
         let f = &mut self.buf;
         for (r, &id) in ids.iter().enumerate() {
@@ -231,16 +233,15 @@ impl Trainer {
                 [p(self.xi.1), p(self.xi.0)],
                 out,
                 &mut f.scratch,
-            )
-            .expect("finite features, valid ids and params")
+            )?
             .total
         } else {
             let (xa, xb) = (&mut f.xa[..bd], &mut f.xb[..bd]);
             let norms = &mut f.norms[..b];
-            l2_normalize(za, b, d, xa, norms).expect("nonzero rows");
-            l2_normalize(zb, b, d, xb, norms).expect("nonzero rows");
+            l2_normalize(za, b, d, xa, norms)?;
+            l2_normalize(zb, b, d, xb, norms)?;
             let (s, ds) = (&mut f.s[..bb], &mut f.ds[..bb]);
-            scores_forward(xa, xb, b, b, d, s).expect("unit rows");
+            scores_forward(xa, xb, b, b, d, s)?;
             let scratch = &mut f.scratch;
             let loss = if self.method == Method::SogClr {
                 let p = SogClrParams {
@@ -260,8 +261,7 @@ impl Trainer {
                 )
             } else {
                 infonce_bimodal(s, b, h.tau, BimodalOut::new(ds), scratch)
-            }
-            .expect("cosine scores, valid ids")
+            }?
             .total;
             if self.method == Method::InfoNce {
                 // Put InfoNCE's gradient on the scale of the other two: they
@@ -272,14 +272,14 @@ impl Trainer {
                 ds.iter_mut().for_each(|g| *g *= 2.0 * h.tau);
             }
             let (dxa, dxb) = (&mut f.dxa[..bd], &mut f.dxb[..bd]);
-            scores_backward(ds, xa, xb, b, b, d, dxa, dxb).expect("bounded gradients");
-            l2_normalize_backward(za, dxa, b, d, dza).expect("nonzero rows");
-            l2_normalize_backward(zb, dxb, b, d, dzb).expect("nonzero rows");
+            scores_backward(ds, xa, xb, b, b, d, dxa, dxb)?;
+            l2_normalize_backward(za, dxa, b, d, dza)?;
+            l2_normalize_backward(zb, dxb, b, d, dzb)?;
             loss
         };
         // dL/dW = dZ^T V, then the SGD step.
         self.tower_a.sgd(dza, va, b, h.lr);
         self.tower_b.sgd(dzb, vb, b, h.lr);
-        loss
+        Ok(loss)
     }
 }
