@@ -1,7 +1,8 @@
 //! The DPM bimodal step on arbitrary inputs: finite in means finite out,
 //! weights within [0, 1/gamma] per anchor, nothing written on error, and
 //! the f32 step within SPEC section 7's bound of the f64 step on the same
-//! inputs.
+//! inputs, and the SIMD step (the public function) within the bound of the
+//! scalar reference (`dpm_core::scalar`): same errors, close outputs.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -39,6 +40,7 @@ fn run<T: Real>(
     ids: (&[usize], &[usize]),
     pops: &mut [Pop<T>; 2],
     p: DpmParams<T>,
+    scalar: bool,
 ) -> (Result<T, dpm_core::Error>, Out<T>) {
     let b = ids.0.len();
     let fill = T::from_f64(-7.0);
@@ -59,7 +61,12 @@ fn run<T: Real>(
         weights_text: Some(&mut o.wt),
         ..BimodalOut::new(&mut o.ds)
     };
-    let r = dpm_bimodal(
+    let step = if scalar {
+        dpm_core::scalar::dpm_bimodal::<T>
+    } else {
+        dpm_bimodal::<T>
+    };
+    let r = step(
         s,
         ids.0,
         ids.1,
@@ -103,6 +110,7 @@ fuzz_target!(|inp: Input| {
         Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 2),
     ];
     let mut p64 = [p32[0].cast::<f64>(), p32[1].cast::<f64>()];
+    let mut p32_scalar = [p32[0].clone(), p32[1].clone()];
     let params = |tau: f32| DpmParams {
         tau,
         gamma: inp.gamma,
@@ -136,7 +144,13 @@ fuzz_target!(|inp: Input| {
         first_visit: p.first_visit,
     };
     let ids = (&image_ids[..], &text_ids[..]);
-    let (r32, o32) = run(&inp, &s32, ids, &mut p32, p);
+    let (r32, o32) = run(&inp, &s32, ids, &mut p32, p, false);
+    let (r32s, o32s) = run(&inp, &s32, ids, &mut p32_scalar, p, true);
+    assert_eq!(
+        r32.as_ref().err(),
+        r32s.as_ref().err(),
+        "SIMD and scalar disagree on refusing"
+    );
     let Ok(loss) = r32 else { return };
     assert!(loss.is_finite(), "loss {loss}");
     assert!(o32.ds.iter().all(|v| v.is_finite()), "dS not finite");
@@ -148,7 +162,7 @@ fuzz_target!(|inp: Input| {
     // The same inputs in f64 (widening is exact): accepted too, and close.
     let before64 = [p64[0].clone(), p64[1].clone()];
     let s64: Vec<f64> = s32.iter().map(|&v| f64::from(v)).collect();
-    let (r64, o64) = run(&inp, &s64, ids, &mut p64, wide);
+    let (r64, o64) = run(&inp, &s64, ids, &mut p64, wide, false);
     assert!(r64.is_ok(), "f64 refused what f32 accepted: {r64:?}");
     let tau = wide.tau;
     let a_max = |anchor: usize, transposed: bool| -> f64 {
@@ -195,4 +209,26 @@ fuzz_target!(|inp: Input| {
     assert_close_f32(&o32.wt, &o64.wt, &ct, "weights_text");
     let worst = ci.iter().chain(&ct).fold(0.0_f64, |m, &c| m.max(c));
     assert_close_f32(&o32.ds, &o64.ds, &vec![worst; b * b], "dS");
+    // SIMD against the scalar reference: each is within the bound of the
+    // exact value, so they are within twice the bound of each other.
+    let widen = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+    let twice = |c: &[f64]| c.iter().map(|&x| 2.0 * x).collect::<Vec<_>>();
+    assert_close_f32(
+        &o32.wi,
+        &widen(&o32s.wi),
+        &twice(&ci),
+        "SIMD vs scalar weights_image",
+    );
+    assert_close_f32(
+        &o32.wt,
+        &widen(&o32s.wt),
+        &twice(&ct),
+        "SIMD vs scalar weights_text",
+    );
+    assert_close_f32(
+        &o32.ds,
+        &widen(&o32s.ds),
+        &vec![2.0 * worst; b * b],
+        "SIMD vs scalar dS",
+    );
 });

@@ -1,5 +1,7 @@
 //! The log-sum-exp kernels on any f32 bit patterns (extremes, signed
-//! zeros, subnormals, NaN, infinities).
+//! zeros, subnormals, NaN, infinities): the SIMD `log_sum_exp` and its
+//! scalar twin `dpm_core::scalar::log_sum_exp` refuse the same inputs and
+//! are both within the bound of the f64 value.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -20,32 +22,44 @@ struct Input {
 fuzz_target!(|inp: Input| {
     let x: Vec<f32> = inp.bits.iter().map(|&b| f32::from_bits(b)).collect();
     let bad = x.iter().position(|v| v.is_nan() || *v == f32::INFINITY);
-    match log_sum_exp(&x) {
-        Err(e) => assert_eq!(
-            Some(e),
-            bad.map(|index| Error::NonFinite { what: "x", index })
-        ),
-        Ok(v) => {
-            assert!(bad.is_none(), "accepted NaN or +inf");
-            assert!(!v.is_nan(), "NaN out");
-            let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            if max == f32::NEG_INFINITY {
-                assert_eq!(v, f32::NEG_INFINITY, "no mass: -inf");
-            } else {
-                // Against f64 on the same (widened) values.
-                let m = f64::from(max);
-                let exact = m + x
-                    .iter()
-                    .map(|&t| (f64::from(t) - m).exp())
-                    .sum::<f64>()
-                    .ln();
-                let bound = 8.0 * f64::from(f32::EPSILON) * (1.0 + m.abs());
-                assert!((f64::from(v) - exact).abs() <= bound, "lse {v} vs {exact}");
-                assert!(v >= max, "lse below max");
+    let twin = dpm_core::scalar::log_sum_exp(&x);
+    assert_eq!(
+        log_sum_exp(&x).err(),
+        twin.err(),
+        "SIMD and scalar disagree on refusing"
+    );
+    for (engine, r) in [("SIMD", log_sum_exp(&x)), ("scalar", twin)] {
+        match r {
+            Err(e) => assert_eq!(
+                Some(e),
+                bad.map(|index| Error::NonFinite { what: "x", index })
+            ),
+            Ok(v) => {
+                assert!(bad.is_none(), "accepted NaN or +inf");
+                assert!(!v.is_nan(), "NaN out");
+                let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                if max == f32::NEG_INFINITY {
+                    assert_eq!(v, f32::NEG_INFINITY, "no mass: -inf");
+                } else {
+                    // Against f64 on the same (widened) values.
+                    let m = f64::from(max);
+                    let exact = m + x
+                        .iter()
+                        .map(|&t| (f64::from(t) - m).exp())
+                        .sum::<f64>()
+                        .ln();
+                    let bound = 8.0 * f64::from(f32::EPSILON) * (1.0 + m.abs());
+                    assert!(
+                        (f64::from(v) - exact).abs() <= bound,
+                        "{engine} lse {v} vs {exact}"
+                    );
+                    assert!(v >= max, "{engine} lse below max");
+                }
             }
         }
     }
-    // A strided column equals the slice of its elements, bit for bit.
+    // A strided column equals the scalar log-sum-exp of the slice of its
+    // elements, bit for bit (the same scalar kernel).
     let (start, stride, count) = (
         usize::from(inp.start),
         usize::from(inp.stride),
@@ -54,7 +68,8 @@ fuzz_target!(|inp: Input| {
     match log_sum_exp_strided(&x, start, stride, count) {
         Ok(v) => {
             let col: Vec<f32> = (0..count).map(|k| x[start + k * stride]).collect();
-            assert_eq!(v.to_bits(), log_sum_exp(&col).unwrap().to_bits());
+            let twin = dpm_core::scalar::log_sum_exp(&col).unwrap();
+            assert_eq!(v.to_bits(), twin.to_bits());
         }
         Err(Error::LengthMismatch { .. }) => {
             assert!(count > 0 && start + (count - 1) * stride >= x.len())
