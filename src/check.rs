@@ -65,7 +65,9 @@ pub(crate) fn index(what: &'static str, id: usize, len: usize) -> Result<(), Err
 /// The largest `|x|` (0 for an empty slice), or the first non-finite value
 /// (a SIMD pass; the scalar loop runs only to name the culprit).
 pub(crate) fn max_abs<T: Real>(what: &'static str, x: &[T]) -> Result<T, Error> {
-    if let Some(m) = crate::simd::max_abs(x) {
+    if crate::simd::LANES
+        && let Some(m) = crate::simd::max_abs(x)
+    {
         return Ok(m);
     }
     let mut m = T::ZERO;

@@ -29,7 +29,8 @@ pub(crate) use scalar::lse_of;
 pub use scalar::{log_add_exp, log_sum_exp_strided};
 
 /// Stable `ln(sum_k exp(x[k]))` on SIMD lanes (`f32x8`, `f64x4`): a max
-/// pass, then one exp pass with a compensated sum.
+/// pass, then one exp pass with a compensated sum. On targets without
+/// vector lanes (Cortex-M) this is the scalar twin.
 ///
 /// Range: `[max x, max x + ln(len)]`; `-inf` for an empty slice or one of
 /// only `-inf` values. Within the accuracy above, like its scalar twin
@@ -53,6 +54,9 @@ pub use scalar::{log_add_exp, log_sum_exp_strided};
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
 pub fn log_sum_exp<T: Real>(x: &[T]) -> Result<T, Error> {
+    if !crate::simd::LANES {
+        return scalar::log_sum_exp(x);
+    }
     scalar::check(x.iter().copied())?;
     Ok(crate::simd::lse::log_sum_exp(x))
 }

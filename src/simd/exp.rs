@@ -49,17 +49,17 @@ mod c32 {
     pub const MAX_X: f32 = f32::from_bits(0x42b1_7217);
     /// `e^x` rounds to 0 below this: `ln(2^-150) = -103.97207708...`, and
     /// this is the float just above it (`0xc2cff1b4`).
-    pub const MIN_X: f32 = f32::from_bits(0xc2cf_f1b4);
+    pub(super) const MIN_X: f32 = f32::from_bits(0xc2cf_f1b4);
     pub const LOG2_E: f32 = core::f32::consts::LOG2_E;
     /// `1.5 * 2^23`: adding it rounds to an integer, `k` in the low bits.
-    pub const SHIFT: f32 = 12_582_912.0;
+    pub(super) const SHIFT: f32 = 12_582_912.0;
     /// fdlibm `e_expf.c`: `ln2HI = 6.9314575195e-01` (`0x3f317200`, 16
     /// significant bits), `ln2LO = 1.4286067653e-06` (`0x35bfbe8e`);
     /// `ln2_hi + ln2_lo - ln 2 = -5.5e-14`.
-    pub const LN2_HI: f32 = 6.931_457_5e-1;
-    pub const LN2_LO: f32 = 1.428_606_8e-6;
+    pub(super) const LN2_HI: f32 = 6.931_457_5e-1;
+    pub(super) const LN2_LO: f32 = 1.428_606_8e-6;
     /// `q(r) = Q0 + Q1 r + ... + Q4 r^4` (`tools/exp_coefficients.py`).
-    pub const Q: [f32; 5] = [
+    pub(super) const Q: [f32; 5] = [
         0.5,
         0.166_665_78,
         0.041_666_556,
@@ -68,7 +68,7 @@ mod c32 {
     ];
     /// `bits(SHIFT) - 254`: `bits(t) - KBIAS = k + 254`, so that its
     /// halves `floor` and `ceil` are biased exponents (`+127` each).
-    pub const KBIAS: u32 = 0x4b40_0000 - 254;
+    pub(super) const KBIAS: u32 = 0x4b40_0000 - 254;
 }
 
 /// Constants of [`exp_f64x4`].
@@ -77,17 +77,17 @@ mod c64 {
     pub const MAX_X: f64 = f64::from_bits(0x4086_2e42_fefa_39ef);
     /// `e^x` rounds to 0 below this: `ln(2^-1075) = -745.13321910194121...`,
     /// and this is the double just above it.
-    pub const MIN_X: f64 = -745.133_219_101_941_1;
+    pub(super) const MIN_X: f64 = -745.133_219_101_941_1;
     pub const LOG2_E: f64 = core::f64::consts::LOG2_E;
     /// `1.5 * 2^52`.
-    pub const SHIFT: f64 = 6_755_399_441_055_744.0;
+    pub(super) const SHIFT: f64 = 6_755_399_441_055_744.0;
     /// fdlibm `e_exp.c`: `ln2HI = 6.93147180369123816490e-01`
     /// (`0x3fe62e42fee00000`, 32 trailing zero bits), `ln2LO =
     /// 1.90821492927058770002e-10`; `ln2_hi + ln2_lo - ln 2 = -1.2e-26`.
-    pub const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    pub const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    pub(super) const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    pub(super) const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     /// `q(r)`, degree 9 (`tools/exp_coefficients.py`).
-    pub const Q: [f64; 10] = [
+    pub(super) const Q: [f64; 10] = [
         0.500_000_000_000_000_1,
         0.166_666_666_666_666_69,
         0.041_666_666_666_624_164,
@@ -100,7 +100,7 @@ mod c64 {
         2.510_037_583_256_123_4e-8,
     ];
     /// `bits(SHIFT) - 2046`: `k + 2046` splits into two biased exponents.
-    pub const KBIAS: u64 = 0x4338_0000_0000_0000 - 2046;
+    pub(super) const KBIAS: u64 = 0x4338_0000_0000_0000 - 2046;
 }
 
 /// `e^x` per lane of an `f32x8`; about 1 ulp, see the module docs.

@@ -23,6 +23,17 @@
 //! profiling showed the calls left in place otherwise.
 #![allow(clippy::inline_always)]
 
+/// The target has SIMD lanes for `wide` to use (SSE2 and up on x86, NEON
+/// on Arm A-profile, wasm `simd128`). Elsewhere, as on Cortex-M, `wide`
+/// emulates its vectors with arrays: no faster than the scalar kernels and
+/// larger in code and stack, so the public functions run the scalar
+/// kernels there.
+pub(crate) const LANES: bool = cfg!(any(
+    target_feature = "sse2",
+    target_feature = "neon",
+    target_feature = "simd128"
+));
+
 mod anchor;
 pub(crate) mod bimodal;
 mod column;

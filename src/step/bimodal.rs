@@ -207,7 +207,18 @@ type Ids<'a> = Option<(&'a [usize], &'a [usize])>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Engine {
     Scalar,
+    /// The SIMD kernels where the target has vector lanes
+    /// ([`simd::LANES`]); the scalar kernel elsewhere.
     Simd,
+}
+
+impl Engine {
+    /// The SIMD kernels run: asked for, and the target has lanes. A
+    /// compile-time `false` on targets without them (Cortex-M), so their
+    /// code is not even linked there.
+    fn simd(self) -> bool {
+        simd::LANES && self == Engine::Simd
+    }
 }
 
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // checks, then one call per engine
@@ -260,7 +271,7 @@ pub(crate) fn run<T: Real>(
     // The SIMD engine's first pass over S (maxima of both directions)
     // doubles as the finiteness and magnitude check of the scores; it
     // writes only scratch.
-    let simd_max = (engine == Engine::Simd).then(|| {
+    let simd_max = engine.simd().then(|| {
         let inputs = simd::bimodal::Prepare {
             zeta: [
                 tc.as_deref().filter(|_| dpm[0]).map(|c| &*c.zeta),
@@ -298,7 +309,7 @@ pub(crate) fn run<T: Real>(
         h_image,
         h_text,
     } = out;
-    let [to_text, to_image] = if engine == Engine::Simd {
+    let [to_text, to_image] = if engine.simd() {
         let plans = [
             dirs[0].plan(tc.as_deref(), h_text.is_some()),
             dirs[1].plan(ic.as_deref(), h_image.is_some()),

@@ -8,8 +8,9 @@
 //! | [`infonce_bimodal`], [`infonce_step`] | 4 | InfoNCE / CLIP: softmax over all columns |
 //!
 //! The three bimodal functions run the SIMD kernels of `crate::simd` (both
-//! directions from one pass structure over `S`); [`crate::scalar`] has their
-//! scalar twins. The one-direction functions run the scalar kernel (SPEC
+//! directions from one pass structure over `S`) on targets with vector
+//! lanes, and the scalar kernel elsewhere (Cortex-M); [`crate::scalar`] has
+//! their scalar twins. The one-direction functions run the scalar kernel (SPEC
 //! section 2 line by line). They differ in the offset, the state they touch
 //! and the weight of a direction.
 //!
