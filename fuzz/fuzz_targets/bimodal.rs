@@ -92,7 +92,7 @@ fn run<T: Real>(
 }
 
 fuzz_target!(|inp: Input| {
-    let b = usize::from(inp.b % 17);
+    let b = usize::from(inp.b % 65);
     let n = usize::from(inp.n);
     let pick = |k: usize| {
         if inp.values.is_empty() {
