@@ -77,6 +77,9 @@ pub mod embed;
 mod error;
 pub mod family;
 pub mod lse;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub mod par;
 mod real;
 pub mod scalar;
 pub mod schedule;
