@@ -399,3 +399,149 @@ fn golden_f64_bit_identical() {
 fn golden_f32_bit_identical() {
     golden_bit_identical::<f32>();
 }
+
+/// `run_batch` over mixed problems (DPM, SogCLR, InfoNCE, one refused)
+/// gives what running them one by one with the serial functions gives,
+/// bit for bit, on 1, 2 and 4 threads.
+#[test]
+fn batch_equals_problems_one_by_one() {
+    let mut rng = Rng::new(0xba7c4);
+    let mut cases: Vec<Case<f32>> = [5, 64, 130, 33, 300, 9]
+        .iter()
+        .zip(losses::<f32>().into_iter().cycle())
+        .map(|(&b, loss)| random_case(&mut rng, b, loss, b % 2 == 0))
+        .collect();
+    cases[5].s[3] = f32::NAN; // refused, the others still run
+    let want: Vec<After> = cases.iter().map(Case::serial).collect();
+    assert!(want[5].result.is_err() && want[..5].iter().all(|a| a.result.is_ok()));
+    for k in THREADS {
+        let mut runs: Vec<Case<f32>> = cases.clone();
+        let mut bufs: Vec<Bufs> = runs.iter().map(|c| Bufs::new(c.b)).collect();
+        let mut views: Vec<_> = runs
+            .iter_mut()
+            .map(|c| (c.images.view(), c.texts.view()))
+            .collect();
+        let mut problems: Vec<par::Problem<'_, '_, f32>> = cases
+            .iter()
+            .zip(bufs.iter_mut())
+            .zip(views.iter_mut())
+            .map(|((c, buf), (iv, tv))| buf.problem(c, iv, tv))
+            .collect();
+        let mut results = vec![Ok(Losses::default()); problems.len()];
+        pool(k)
+            .install(|| par::run_batch(&mut problems, &mut results))
+            .unwrap();
+        drop(problems);
+        drop(views);
+        for (q, ((r, buf), c)) in results.iter().zip(&bufs).zip(&runs).enumerate() {
+            let got = buf.after(c, *r);
+            assert!(
+                got == want[q],
+                "problem {q}, {k} threads: batch != one by one"
+            );
+        }
+    }
+    // Results not as long as the problems: nothing runs.
+    let mut c = cases[0].clone();
+    let mut buf = Bufs::new(c.b);
+    let (mut iv, mut tv) = (c.images.view(), c.texts.view());
+    let mut problems = [buf.problem(&cases[0], &mut iv, &mut tv)];
+    let mut results = [];
+    assert_eq!(
+        par::run_batch(&mut problems, &mut results),
+        Err(Error::LengthMismatch {
+            what: "results",
+            expected: 1,
+            found: 0
+        })
+    );
+    drop(problems);
+    assert!(buf.ds.iter().all(|&x| x == 7.25));
+    drop((iv, tv));
+    assert_eq!(c.images.bits(), cases[0].images.bits());
+}
+
+/// Outputs and scratch of one problem of a batch.
+struct Bufs {
+    ds: Vec<f32>,
+    wi: Vec<f32>,
+    wt: Vec<f32>,
+    hi: Vec<f32>,
+    ht: Vec<f32>,
+    scratch: Vec<f32>,
+}
+
+impl Bufs {
+    fn new(b: usize) -> Self {
+        let m = |n| vec![7.25_f32; n];
+        Bufs {
+            ds: m(b * b),
+            wi: m(b * b),
+            wt: m(b * b),
+            hi: m(b),
+            ht: m(b),
+            scratch: vec![0.0; dpm_core::bimodal_scratch_len(b)],
+        }
+    }
+
+    fn problem<'p, 'v>(
+        &'p mut self,
+        c: &'p Case<f32>,
+        image: &'p mut dpm_core::StateView<'v, f32>,
+        text: &'p mut dpm_core::StateView<'v, f32>,
+    ) -> par::Problem<'p, 'v, f32> {
+        let out = BimodalOut {
+            ds: &mut self.ds,
+            weights_image: c.weights.then_some(&mut self.wi[..]),
+            weights_text: c.weights.then_some(&mut self.wt[..]),
+            h_image: c.h.then_some(&mut self.hi[..]),
+            h_text: c.h.then_some(&mut self.ht[..]),
+        };
+        let (scores, image_ids, text_ids) = (&c.s[..], &c.image_ids[..], &c.text_ids[..]);
+        let scratch = &mut self.scratch[..];
+        match c.loss {
+            Loss::Dpm(params) => par::Problem::Dpm {
+                scores,
+                image_ids,
+                text_ids,
+                image,
+                text,
+                params,
+                out,
+                scratch,
+            },
+            Loss::SogClr(params) => par::Problem::SogClr {
+                scores,
+                image_ids,
+                text_ids,
+                image,
+                text,
+                params,
+                out,
+                scratch,
+            },
+            Loss::InfoNce(tau) => par::Problem::InfoNce {
+                scores,
+                b: c.b,
+                tau,
+                out,
+                scratch,
+            },
+        }
+    }
+
+    /// The problem's outputs and state, as [`Case::run`] reports them.
+    fn after(&self, c: &Case<f32>, r: Result<Losses<f32>, Error>) -> After {
+        After {
+            result: r
+                .map(|l| [l.total, l.image_to_text, l.text_to_image].map(|v| v.to_f64().to_bits())),
+            ds: bits(&self.ds),
+            weights_image: bits(&self.wi),
+            weights_text: bits(&self.wt),
+            h_image: bits(&self.hi),
+            h_text: bits(&self.ht),
+            images: c.images.bits(),
+            texts: c.texts.bits(),
+        }
+    }
+}

@@ -102,6 +102,7 @@ pub(crate) fn maxima_rows<T: Real>(
 /// strictly larger, so a fold returns the LAST of the largest values (a
 /// `-0.0` or `+0.0` included) however the rows are grouped: merging
 /// consecutive ranges in order is bit-identical to one pass.
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // for `crate::par`
 pub(crate) fn merge_max<T: Real>(into: &mut [T], part: &[T]) {
     chunks::<T>(
         into.len(),

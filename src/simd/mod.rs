@@ -165,6 +165,7 @@ impl<V: Lanes> MaxAbs<V> {
     /// depend on how the elements were grouped: a maximum of magnitudes,
     /// and a sum of zeros unless one is NaN).
     #[inline]
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // for `crate::par`
     pub(crate) fn merge(&mut self, o: Self) {
         self.max = self.max.max(o.max);
         self.nan = self.nan + o.nan;

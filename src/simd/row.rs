@@ -90,6 +90,7 @@ impl<'a, T: Real> Ctx<'a, T> {
     }
 
     /// The row direction computes `h` (the texts' zeta gradient).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // for `crate::par`
     pub(crate) fn want_h(&self) -> bool {
         self.want_h
     }

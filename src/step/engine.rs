@@ -32,6 +32,7 @@ impl Engine {
 
     /// The SIMD engines' passes over `extra`, the scratch beyond the SIMD
     /// step's own.
+    #[cfg_attr(not(feature = "std"), allow(clippy::unused_self))]
     pub(crate) fn passes<T: Real>(self, extra: &mut [T]) -> Exec<'_, T> {
         #[cfg(feature = "std")]
         if self == Engine::Par {
