@@ -455,9 +455,7 @@ fn batch_equals_problems_one_by_one() {
             found: 0
         })
     );
-    drop(problems);
     assert!(buf.ds.iter().all(|&x| x == 7.25));
-    drop((iv, tv));
     assert_eq!(c.images.bits(), cases[0].images.bits());
 }
 
