@@ -13,8 +13,8 @@
 //!
 //! # Bit-identical for any number of threads
 //!
-//! The serial step makes three passes over `S` ([`crate::simd`]-level
-//! detail in `src/simd/bimodal.rs`). Here each pass splits the rows into
+//! The serial step makes three passes over `S` (described in
+//! `src/simd/bimodal.rs`). Here each pass splits the rows into
 //! blocks of 4 (the period of the serial blocked column sums) and computes
 //! waves of up to 32 blocks in parallel; whatever the serial pass folds
 //! across rows (column maxima, compensated column sums, loss sums, state
