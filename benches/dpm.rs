@@ -5,6 +5,9 @@
 //! - `dpm_bimodal_f32/{scalar,simd}/B`: the full step (both directions, dS,
 //!   state, h, zeta update), tau = 0.01, n = 1 000 000, realistic cosine
 //!   scores, fixed seed; throughput in score entries (B * B).
+//! - `dpm_bimodal_f32_rayon/{simd_serial,rayon}/B` (with `--features
+//!   std`): the same step, serial against `dpm_core::par` on rayon's
+//!   global pool (one thread per core), B in {1024, 4096}.
 //! - `lse_row_f32/{ours,libm}/len`: log-sum-exp of one row.
 //! - `exp_f32/{ours,wide,libm}`: elementwise exp of 1M values in [-20, 0].
 
@@ -106,8 +109,9 @@ type Step = fn(
     &mut [f32],
 ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
 
-fn dpm_bimodal_f32(c: &mut Criterion) {
-    let mut group = c.benchmark_group("dpm_bimodal_f32");
+/// Benchmarks `kernels` on the DPM step at each of `sizes`, in `group`.
+fn bench_steps(c: &mut Criterion, group: &str, sizes: &[usize], kernels: &[(&str, Step, usize)]) {
+    let mut group = c.benchmark_group(group);
     let mut rng = Rng::new(SEED);
     let (mut images, mut texts) = (Pop::new(&mut rng), Pop::new(&mut rng));
     let xi_i = images.view().refresh_xi(0.0);
@@ -120,7 +124,7 @@ fn dpm_bimodal_f32(c: &mut Criterion) {
         first_visit: FirstVisit::Batch,
     };
     let params = [p(xi_t, 5e-6), p(xi_i, 5e-7)];
-    for b in [64_usize, 256, 1024, 4096] {
+    for &b in sizes {
         let s: Vec<f32> = cosine_scores(&mut rng, b, 64)
             .into_iter()
             .map(|v| v as f32)
@@ -129,7 +133,6 @@ fn dpm_bimodal_f32(c: &mut Criterion) {
         let text_ids = distinct_ids(&mut rng, b, N);
         let mut ds = vec![0.0_f32; b * b];
         let (mut h_image, mut h_text) = (vec![0.0_f32; b], vec![0.0_f32; b]);
-        let mut scratch = vec![0.0_f32; dpm_core::bimodal_scratch_len(b)];
         let saved = (images.save(&image_ids), texts.save(&text_ids));
         let (mut image_view, mut text_view) = (images.view(), texts.view());
         group.throughput(Throughput::Elements((b * b) as u64));
@@ -141,11 +144,8 @@ fn dpm_bimodal_f32(c: &mut Criterion) {
         group
             .sample_size(samples)
             .measurement_time(Duration::from_secs(secs));
-        let kernels: [(&str, Step); 2] = [
-            ("scalar", dpm_core::scalar::dpm_bimodal),
-            ("simd", dpm_core::dpm_bimodal),
-        ];
-        for (name, step) in kernels {
+        for &(name, step, scratch_len) in kernels {
+            let mut scratch = vec![0.0_f32; scratch_len * b];
             group.bench_with_input(BenchmarkId::new(name, b), &b, |bench, _| {
                 bench.iter(|| {
                     restore(&mut image_view, &saved.0);
@@ -173,6 +173,37 @@ fn dpm_bimodal_f32(c: &mut Criterion) {
         }
     }
     group.finish();
+}
+
+/// Scratch elements per pair of the serial step (`14 b`).
+const SERIAL_SCRATCH: usize = dpm_core::bimodal_scratch_len(1);
+
+fn dpm_bimodal_f32(c: &mut Criterion) {
+    bench_steps(
+        c,
+        "dpm_bimodal_f32",
+        &[64, 256, 1024, 4096],
+        &[
+            ("scalar", dpm_core::scalar::dpm_bimodal, SERIAL_SCRATCH),
+            ("simd", dpm_core::dpm_bimodal, SERIAL_SCRATCH),
+        ],
+    );
+}
+
+/// The serial SIMD step against `dpm_core::par` on rayon's global pool.
+#[cfg(feature = "std")]
+fn dpm_bimodal_f32_rayon(c: &mut Criterion) {
+    // 142 b from b = 128 on (`par::scratch_len`).
+    assert_eq!(dpm_core::par::scratch_len(1024), 142 * 1024);
+    bench_steps(
+        c,
+        "dpm_bimodal_f32_rayon",
+        &[1024, 4096],
+        &[
+            ("simd_serial", dpm_core::dpm_bimodal, SERIAL_SCRATCH),
+            ("rayon", dpm_core::par::dpm_bimodal, 142),
+        ],
+    );
 }
 
 fn lse_row_f32(c: &mut Criterion) {
@@ -232,5 +263,14 @@ fn exp_f32(c: &mut Criterion) {
     group.finish();
 }
 
+#[cfg(feature = "std")]
+criterion_group!(
+    benches,
+    dpm_bimodal_f32,
+    dpm_bimodal_f32_rayon,
+    lse_row_f32,
+    exp_f32
+);
+#[cfg(not(feature = "std"))]
 criterion_group!(benches, dpm_bimodal_f32, lse_row_f32, exp_f32);
 criterion_main!(benches);

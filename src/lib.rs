@@ -45,7 +45,9 @@
 //!
 //! # Feature flags
 //!
-//! - `std` (off by default): hosted extras; the core never needs it.
+//! - `std` (off by default): [`par`], the bimodal step on rayon's workers
+//!   (bit-identical to the serial step) and batches of independent problems;
+//!   the core never needs it.
 //! - `capi` (off by default): the C ABI of [`capi`] (`include/dpm_core.h`);
 //!   the only module with `unsafe` code.
 //!
@@ -77,6 +79,9 @@ pub mod embed;
 mod error;
 pub mod family;
 pub mod lse;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub mod par;
 mod real;
 pub mod scalar;
 pub mod schedule;

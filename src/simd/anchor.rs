@@ -54,10 +54,42 @@ pub(crate) struct Anchor<T> {
     /// The zeta-gradient term of the anchor's own positive (0 without
     /// `h`).
     pub h_pos: T,
+    /// The anchor's new `u` to store (`None` without state).
+    pub u: Option<T>,
 }
 
-/// Where an anchor's state lives.
-pub(crate) type Slot<'s, 'v, T> = Option<(&'s mut AnchorState<'v, T>, usize)>;
+/// An anchor's `u` before the step, as [`stats`] needs it: `stats` itself
+/// touches no state, so that a parallel pass can gather and scatter it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Prev<T> {
+    /// No state (InfoNCE).
+    Stateless,
+    /// Never visited.
+    Fresh,
+    /// Visited, with this `u`.
+    Seen(T),
+}
+
+impl<T: Real> Prev<T> {
+    /// The `u` of `id` in `st`.
+    #[inline]
+    pub(crate) fn of(st: &AnchorState<'_, T>, id: usize) -> Self {
+        if st.flags[id] & SEEN_FLAG != 0 {
+            Prev::Seen(st.log_s[id])
+        } else {
+            Prev::Fresh
+        }
+    }
+}
+
+/// Stores the new `u` of an anchor (`u` from [`Anchor::u`]).
+#[inline]
+pub(crate) fn store<T: Real>(st: &mut AnchorState<'_, T>, id: usize, u: Option<T>) {
+    if let Some(u) = u {
+        st.log_s[id] = u;
+        st.flags[id] |= SEEN_FLAG;
+    }
+}
 
 /// The logarithms that are the same for every anchor of a direction
 /// (computed once per direction, not per anchor: they were a visible share
@@ -93,34 +125,31 @@ impl<T: Real> Logs<T> {
 
 /// The anchor's statistics from `max` (over its negatives' `a`) and `sum`
 /// (`sum exp(a - max)`, at least 1), `zeta_pos` the zeta of its positive (0
-/// when the kind has no zeta). Writes `u`.
+/// when the kind has no zeta), `prev` its `u` before the step. The new `u`
+/// is returned in [`Anchor::u`], for the caller to [`store`].
 pub(crate) fn stats<T: Real>(
     spec: &Spec<T>,
     logs: &Logs<T>,
     max: T,
     sum: T,
     zeta_pos: T,
-    slot: Slot<'_, '_, T>,
+    prev: Prev<T>,
 ) -> Anchor<T> {
     let tau = spec.tau;
     // L = log sum_{negatives} exp(a) = max + ls; the moving average in log
     // domain, relative to max.
     let ls = sum.ln();
-    let rel_u = match slot {
-        None => ls,
-        Some((st, id)) => {
-            let rel_u = if st.flags[id] & SEEN_FLAG != 0 {
-                log_add_exp(logs.ln_keep + (st.log_s[id] - max), logs.ln_gamma + ls)
-            } else {
-                match spec.first_visit {
-                    FirstVisit::Batch => ls,
-                    FirstVisit::ZeroHistory => logs.ln_gamma + ls,
-                }
-            };
-            st.log_s[id] = max + rel_u;
-            st.flags[id] |= SEEN_FLAG;
-            rel_u
-        }
+    let rel_u = match prev {
+        Prev::Stateless => ls,
+        Prev::Seen(u) => log_add_exp(logs.ln_keep + (u - max), logs.ln_gamma + ls),
+        Prev::Fresh => match spec.first_visit {
+            FirstVisit::Batch => ls,
+            FirstVisit::ZeroHistory => logs.ln_gamma + ls,
+        },
+    };
+    let u = match prev {
+        Prev::Stateless => None,
+        _ => Some(max + rel_u),
     };
     let log_off = match spec.kind {
         Kind::Dpm { offset, .. } => {
@@ -144,6 +173,7 @@ pub(crate) fn stats<T: Real>(
         h_scale: T::ZERO,
         direct_h: false,
         h_pos: T::ZERO,
+        u,
     };
     if let Kind::Dpm { h: true, .. } = spec.kind {
         let zeta_pos = zeta_pos / tau;

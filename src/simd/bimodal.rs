@@ -20,7 +20,7 @@
 
 use super::{
     ColumnSums, Lanes, V,
-    anchor::{self, Slot},
+    anchor::{self, Prev},
     column, ld,
     row::{self, Columns, RowOut, Rows},
 };
@@ -35,6 +35,61 @@ use crate::{
 /// ([`Parts`]).
 pub(crate) const fn scratch_len(b: usize) -> usize {
     14 * b
+}
+
+/// How the three passes over the whole matrix run: [`Serial`] here, on
+/// rayon's workers in `crate::par`. Every other step of [`run`] is shared,
+/// and an implementation must give bit-identical results.
+pub(crate) trait Passes<T: Real> {
+    /// [`column::maxima`].
+    fn maxima(&mut self, p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T]) -> Option<T>;
+    /// [`column::exp_pass`].
+    fn exp_pass(
+        &mut self,
+        p: &Pass<'_, T>,
+        colmax: &[T],
+        ds: &mut [T],
+        sums: &mut ColumnSums<'_, T>,
+    );
+    /// [`row::run`].
+    fn rows(
+        &mut self,
+        p: &Pass<'_, T>,
+        rows: Rows<'_, '_, '_, T>,
+        cols: &Columns<'_, T>,
+        ds: &mut [T],
+        out: RowOut<'_, T>,
+    ) -> row::Sums<T>;
+}
+
+/// The passes on the calling thread.
+pub(crate) struct Serial;
+
+impl<T: Real> Passes<T> for Serial {
+    fn maxima(&mut self, p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T]) -> Option<T> {
+        column::maxima(p, rowmax, colmax)
+    }
+
+    fn exp_pass(
+        &mut self,
+        p: &Pass<'_, T>,
+        colmax: &[T],
+        ds: &mut [T],
+        sums: &mut ColumnSums<'_, T>,
+    ) {
+        column::exp_pass(p, colmax, ds, sums);
+    }
+
+    fn rows(
+        &mut self,
+        p: &Pass<'_, T>,
+        rows: Rows<'_, '_, '_, T>,
+        cols: &Columns<'_, T>,
+        ds: &mut [T],
+        out: RowOut<'_, T>,
+    ) -> row::Sums<T> {
+        row::run(p, rows, cols, ds, out)
+    }
 }
 
 /// The scratch, cut into its per-column vectors. The first two are the
@@ -92,6 +147,7 @@ pub(crate) struct Prepare<'a, T> {
 /// reads zeta through ids that are not checked yet (an invalid id reads 0;
 /// the checks then refuse the call).
 pub(crate) fn prepare<T: Real>(
+    passes: &mut impl Passes<T>,
     s: &[T],
     b: usize,
     inputs: &Prepare<'_, T>,
@@ -104,10 +160,11 @@ pub(crate) fn prepare<T: Real>(
         *d = s[j * b + j];
     }
     let p = Pass::new(s, b, q.zeta_t, q.zeta_i, q.diag, inputs.tau);
-    column::maxima(&p, q.rowmax, q.colmax)
+    passes.maxima(&p, q.rowmax, q.colmax)
 }
 
 /// The matrix and the per-column inputs shared by the passes.
+#[derive(Clone, Copy)]
 pub(crate) struct Pass<'a, T: Real> {
     pub s: &'a [T],
     pub b: usize,
@@ -185,6 +242,7 @@ pub(crate) struct Dir<'a, 's, 'v, T: Real> {
 /// `scratch[b..2b]`, each when that direction asked for `h`.
 #[allow(clippy::too_many_lines)] // the pass order, in one place
 pub(crate) fn run<T: Real>(
+    passes: &mut impl Passes<T>,
     s: &[T],
     b: usize,
     d0: Dir<'_, '_, '_, T>,
@@ -214,7 +272,7 @@ pub(crate) fn run<T: Real>(
         sum: col_sum,
         comp: col_comp,
     };
-    column::exp_pass(&p, colmax, ds, &mut col_sums);
+    passes.exp_pass(&p, colmax, ds, &mut col_sums);
     let (col_sum, col_comp) = (col_sums.sum, col_sums.comp);
 
     // Column anchors: colmax becomes the weight scale, col_sum the h
@@ -233,9 +291,14 @@ pub(crate) fn run<T: Real>(
     let logs_c = anchor::Logs::new(&spec_c, b - 1);
     for j in 0..b {
         let e_sum = col_sum[j] - col_comp[j];
-        let slot: Slot<'_, '_, T> = text_state.as_mut().map(|st| (&mut **st, text_ids[j]));
+        let prev = text_state
+            .as_deref()
+            .map_or(Prev::Stateless, |st| Prev::of(st, text_ids[j]));
         let cmax = colmax[j];
-        let a = anchor::stats(&spec_c, &logs_c, cmax, e_sum, p.zeta_i[j], slot);
+        let a = anchor::stats(&spec_c, &logs_c, cmax, e_sum, p.zeta_i[j], prev);
+        if let Some(st) = text_state.as_deref_mut() {
+            anchor::store(st, text_ids[j], a.u);
+        }
         let w_sum = if a.direct {
             direct_column(&p, j, [cmax, a.rel_den], ds)
         } else {
@@ -262,7 +325,7 @@ pub(crate) fn run<T: Real>(
         ..
     } = d0;
     let info_nce_c = matches!(spec_c.kind, Kind::InfoNce);
-    let sums = row::run(
+    let sums = passes.rows(
         &p,
         Rows {
             spec: &spec_r,

@@ -10,7 +10,7 @@
 //!   (an output, so no `B x B` scratch), while the column sums accumulate
 //!   ([`ColumnSums`]: blocked over rows, compensated).
 
-use super::{ColumnSums, Lanes, MaxAbs, Pass, V, around, ld, pad};
+use super::{ColumnSums, Lanes, MaxAbs, Pass, V, around, chunks, ld, pad};
 use crate::Real;
 
 /// Per-row inputs of both directions.
@@ -50,10 +50,27 @@ fn both_a<T: Real>(
 /// fused with the precondition check of the scores: returns `max |S|`, or
 /// `None` if a score is not finite (then the maxima are meaningless).
 pub(crate) fn maxima<T: Real>(p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T]) -> Option<T> {
-    let b = p.b;
     colmax.fill(T::NEG_INFINITY);
     let mut check = MaxAbs::<V<T>>::new(T::ZERO);
-    for (i, rm) in rowmax.iter_mut().enumerate() {
+    maxima_rows(p, 0, rowmax, colmax, &mut check);
+    check.finish()
+}
+
+/// [`maxima`] over the rows `i0..i0 + rowmax.len()`: sets their row
+/// maxima, and takes the running column maxima `colmax` (`-inf` before the
+/// first row) and the check over those rows. Split into consecutive row
+/// ranges whose `colmax` are then merged in order with [`merge_max`], the
+/// result is bit-identical to one call over all rows.
+pub(crate) fn maxima_rows<T: Real>(
+    p: &Pass<'_, T>,
+    i0: usize,
+    rowmax: &mut [T],
+    colmax: &mut [T],
+    check: &mut MaxAbs<V<T>>,
+) {
+    let b = p.b;
+    for (k, rm) in rowmax.iter_mut().enumerate() {
+        let i = i0 + k;
         let c = RowCtx {
             s_pos: V::<T>::splat(p.s[i * b + i]),
             zeta_i: V::<T>::splat(p.zeta_i[i]),
@@ -78,7 +95,24 @@ pub(crate) fn maxima<T: Real>(p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T
         );
         *rm = m.reduce_max();
     }
-    check.finish()
+}
+
+/// `into[j] = max(into[j], part[j])` with the lane maximum [`maxima`]
+/// folds rows with. That maximum keeps its left operand only when it is
+/// strictly larger, so a fold returns the LAST of the largest values (a
+/// `-0.0` or `+0.0` included) however the rows are grouped: merging
+/// consecutive ranges in order is bit-identical to one pass.
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // for `crate::par`
+pub(crate) fn merge_max<T: Real>(into: &mut [T], part: &[T]) {
+    chunks::<T>(
+        into.len(),
+        #[inline(always)]
+        |j, n| {
+            ld(into, j, n, T::NEG_INFINITY)
+                .max(ld(part, j, n, T::NEG_INFINITY))
+                .store(&mut into[j..j + n]);
+        },
+    );
 }
 
 /// `ds[i][j] = exp(a_T[j][i] - colmax[j])` (0 on the diagonal), and the
@@ -92,24 +126,35 @@ pub(crate) fn exp_pass<T: Real>(
     let b = p.b;
     sums.clear();
     for (i, ds_row) in ds.chunks_exact_mut(b).enumerate() {
-        let row = p.row(i);
-        let zeta_i = V::<T>::splat(p.zeta_i[i]);
-        let part = &mut *sums.part;
-        around::<T>(
-            b,
-            i,
-            #[inline(always)]
-            |j, n, edge| {
-                let sv = ld(row, j, n, T::ZERO);
-                let ac = p.a_col(sv, zeta_i, j, n);
-                let mut e = (ac - ld(colmax, j, n, T::ZERO)).exp_le0();
-                if edge && i.wrapping_sub(j) < n {
-                    e = e.with_lane(i - j, T::ZERO);
-                }
-                e.store(&mut ds_row[j..j + n]);
-                (ld(part, j, n, T::ZERO) + e).store(&mut part[j..j + n]);
-            },
-        );
+        exp_row(p, colmax, i, ds_row, sums.part);
         sums.end_row(i, b);
     }
+}
+
+/// Row `i` of [`exp_pass`]: writes `ds_row` and adds it to `part`.
+#[inline]
+pub(crate) fn exp_row<T: Real>(
+    p: &Pass<'_, T>,
+    colmax: &[T],
+    i: usize,
+    ds_row: &mut [T],
+    part: &mut [T],
+) {
+    let row = p.row(i);
+    let zeta_i = V::<T>::splat(p.zeta_i[i]);
+    around::<T>(
+        p.b,
+        i,
+        #[inline(always)]
+        |j, n, edge| {
+            let sv = ld(row, j, n, T::ZERO);
+            let ac = p.a_col(sv, zeta_i, j, n);
+            let mut e = (ac - ld(colmax, j, n, T::ZERO)).exp_le0();
+            if edge && i.wrapping_sub(j) < n {
+                e = e.with_lane(i - j, T::ZERO);
+            }
+            e.store(&mut ds_row[j..j + n]);
+            (ld(part, j, n, T::ZERO) + e).store(&mut part[j..j + n]);
+        },
+    );
 }

@@ -12,7 +12,7 @@ use wide::{f32x8, f64x4};
 /// supertrait of [`Real`](crate::Real); the module is private, so no user
 /// can name it.
 pub trait Lanes:
-    Copy + core::fmt::Debug + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
+    Copy + Send + Sync + core::fmt::Debug + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
 {
     /// The element type.
     type Scalar: Copy;

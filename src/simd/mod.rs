@@ -34,13 +34,13 @@ pub(crate) const LANES: bool = cfg!(any(
     target_feature = "simd128"
 ));
 
-mod anchor;
+pub(crate) mod anchor;
 pub(crate) mod bimodal;
-mod column;
+pub(crate) mod column;
 mod exp;
 mod lanes;
 pub(crate) mod lse;
-mod row;
+pub(crate) mod row;
 
 pub use lanes::Lanes;
 pub(crate) use lanes::{Blocked, Kahan};
@@ -171,6 +171,16 @@ impl<V: Lanes> MaxAbs<V> {
         let witness = x - x;
         self.nan = self.nan + witness;
     }
+
+    /// Adds the elements another check has seen (the result does not
+    /// depend on how the elements were grouped: a maximum of magnitudes,
+    /// and a sum of zeros unless one is NaN).
+    #[inline]
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // for `crate::par`
+    pub(crate) fn merge(&mut self, o: Self) {
+        self.max = self.max.max(o.max);
+        self.nan = self.nan + o.nan;
+    }
 }
 
 impl<V: Lanes> MaxAbs<V>
@@ -222,7 +232,8 @@ impl<T: Real> ColumnSums<'_, T> {
         }
     }
 
-    fn flush(&mut self) {
+    /// Moves `part` into the Kahan pair and zeroes it.
+    pub(crate) fn flush(&mut self) {
         let (part, sum, comp) = (&mut *self.part, &mut *self.sum, &mut *self.comp);
         chunks::<T>(
             part.len(),

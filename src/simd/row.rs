@@ -5,7 +5,7 @@
 
 use super::{
     Blocked, ColumnSums, Kahan, Lanes, Pass, V,
-    anchor::{self, Anchor, Slot},
+    anchor::{self, Anchor, Prev},
     around, chunks, chunks_from, ld, pad, total,
 };
 use crate::{Real, step::Kind, sum::Sum};
@@ -55,8 +55,76 @@ pub(crate) struct Sums<T> {
     pub col: Sum<T>,
 }
 
+/// What the rows share: the matrix, both directions' per-column values and
+/// the row direction's constants. Read-only, so rows can run on several
+/// threads.
+pub(crate) struct Ctx<'a, T: Real> {
+    pub p: &'a Pass<'a, T>,
+    pub spec: &'a crate::step::Spec<T>,
+    pub logs: anchor::Logs<T>,
+    /// `max_j a[i][j]` from [`super::column::maxima`].
+    pub max: &'a [T],
+    pub cols: &'a Columns<'a, T>,
+    info_nce: bool,
+    want_h: bool,
+    ds_scale: T,
+}
+
+impl<'a, T: Real> Ctx<'a, T> {
+    pub(crate) fn new(
+        p: &'a Pass<'a, T>,
+        spec: &'a crate::step::Spec<T>,
+        max: &'a [T],
+        cols: &'a Columns<'a, T>,
+    ) -> Self {
+        Ctx {
+            p,
+            spec,
+            logs: anchor::Logs::new(spec, p.b - 1),
+            max,
+            cols,
+            info_nce: matches!(spec.kind, Kind::InfoNce),
+            want_h: matches!(spec.kind, Kind::Dpm { h: true, .. }),
+            ds_scale: anchor::ds_scale(spec, p.b),
+        }
+    }
+
+    /// The row direction computes `h` (the texts' zeta gradient).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // for `crate::par`
+    pub(crate) fn want_h(&self) -> bool {
+        self.want_h
+    }
+}
+
+/// Row `i`'s outputs in `S`'s row, for [`row`].
+pub(crate) struct RowSlices<'r, T> {
+    /// Row `i` of `dS`: the column direction's `exp(a_T - colmax)` in,
+    /// both directions' gradient out.
+    pub ds: &'r mut [T],
+    /// `exp(a - rowmax)`, then the row's weights (length `b`).
+    pub buf: &'r mut [T],
+    /// The texts' zeta-gradient partial column sums (length `b`).
+    pub h_part: &'r mut [T],
+    /// `h_image[i]`, preset to the column anchor's positive term.
+    pub h_image: &'r mut T,
+    /// Row `i` of the weights, if asked for.
+    pub weights_image: Option<&'r mut [T]>,
+    pub weights_text: Option<&'r mut [T]>,
+}
+
+/// What a row leaves for the order-sensitive sums ([`row_end`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowRes<T> {
+    /// The row's term of the row direction's loss sum.
+    pub loss_r: T,
+    /// The row's term of the column direction's loss sum (if counted per
+    /// entry).
+    pub loss_c: T,
+    /// The row anchor's statistics (its new `u` in `anchor.u`).
+    pub anchor: Anchor<T>,
+}
+
 /// Runs the row direction and finishes both: returns the loss sums.
-#[allow(clippy::too_many_lines)]
 pub(crate) fn run<T: Real>(
     p: &Pass<'_, T>,
     rows: Rows<'_, '_, '_, T>,
@@ -65,10 +133,7 @@ pub(crate) fn run<T: Real>(
     out: RowOut<'_, T>,
 ) -> Sums<T> {
     let b = p.b;
-    let spec = rows.spec;
-    let info_nce = matches!(spec.kind, Kind::InfoNce);
-    let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
-    let ds_scale = anchor::ds_scale(spec, b);
+    let ctx = Ctx::new(p, rows.spec, rows.max, cols);
     let RowOut {
         buf,
         mut h_text,
@@ -81,117 +146,185 @@ pub(crate) fn run<T: Real>(
         row: Sum::ZERO,
         col: Sum::ZERO,
     };
-    if want_h {
+    if ctx.want_h {
         h_text.clear();
     }
-    let logs = anchor::Logs::new(spec, b - 1);
-    for (i, ds_row) in ds.chunks_exact_mut(b).enumerate() {
-        let row = p.row(i);
-        let s_pos = row[i];
-        let spv = V::<T>::splat(s_pos);
-        let max = rows.max[i];
-
-        // exp(a - max) of the row into `buf`, and its compensated sum.
-        let e_sum = exp_row(p, i, spv, max, T::ZERO, buf);
-        let slot: Slot<'_, '_, T> = state.as_mut().map(|(st, ids)| (&mut **st, ids[i]));
-        let a: Anchor<T> = anchor::stats(spec, &logs, max, e_sum, p.zeta_t[i], slot);
-        let w_sum = if a.direct {
-            exp_row(p, i, spv, max, a.rel_den, buf)
-        } else {
-            a.scale * e_sum
-        };
-
-        // Weights of both directions, dS, losses, zeta-gradient terms.
-        let scale = V::<T>::splat(a.scale);
-        let rs = V::<T>::splat(ds_scale);
-        let cs = V::<T>::splat(cols.ds_scale);
-        let hs = V::<T>::splat(a.h_scale);
-        let mut loss_r = Blocked::zero(T::ZERO);
-        let mut loss_c = Blocked::zero(T::ZERO);
-        let mut h_img = Blocked::zero(T::ZERO);
-        let h_part = &mut *h_text.part;
-        // The common case (DPM with h both ways, no weights out) runs a
-        // tight loop over whole blocks; the rest goes element-generic.
-        let fast = !info_nce
-            && cols.loss
-            && want_h
-            && cols.h
-            && weights_image.is_none()
-            && weights_text.is_none();
-        let done = if fast {
-            let k = Consts {
-                scale,
-                rs,
-                cs,
-                hs,
-                s_pos: spv,
-            };
-            let accs = [&mut loss_r, &mut loss_c, &mut h_img];
-            combine_blocks(k, row, buf, ds_row, cols, p.diag, h_part, accs)
-        } else {
-            0
-        };
-        chunks_from::<T>(
-            done,
-            b,
-            #[inline(always)]
-            |j, n| {
-                let sv = ld(row, j, n, T::ZERO);
-                let e = ld(buf, j, n, T::ZERO);
-                let w = e * scale;
-                let et = ld(ds_row, j, n, T::ZERO);
-                let wt = et * ld(cols.scale, j, n, T::ZERO);
-                wt.mul_add(cs, w * rs).store(&mut ds_row[j..j + n]);
-                if !info_nce {
-                    loss_r.add_mul(w, sv - spv, T::ZERO);
-                }
-                if cols.loss {
-                    loss_c.add_mul(wt, sv - ld(p.diag, j, n, T::ZERO), T::ZERO);
-                }
-                if want_h {
-                    e.mul_add(hs, ld(h_part, j, n, T::ZERO))
-                        .store(&mut h_part[j..j + n]);
-                }
-                if cols.h {
-                    h_img.add_mul(et, ld(cols.h_factor, j, n, T::ZERO), T::ZERO);
-                }
-                if let Some(wi) = weights_image.as_deref_mut() {
-                    w.store(&mut wi[i * b + j..i * b + j + n]);
-                }
-                if let Some(wt_out) = weights_text.as_deref_mut() {
-                    wt.store(&mut wt_out[i * b + j..i * b + j + n]);
-                }
+    for ((i, ds_row), h_img) in ds.chunks_exact_mut(b).enumerate().zip(h_image.iter_mut()) {
+        let span = i * b..(i + 1) * b;
+        let prev = state
+            .as_ref()
+            .map_or(Prev::Stateless, |(st, ids)| Prev::of(st, ids[i]));
+        let res = row(
+            &ctx,
+            i,
+            prev,
+            RowSlices {
+                ds: ds_row,
+                buf: &mut *buf,
+                h_part: &mut *h_text.part,
+                h_image: h_img,
+                weights_image: weights_image.as_deref_mut().map(|w| &mut w[span.clone()]),
+                weights_text: weights_text.as_deref_mut().map(|w| &mut w[span]),
             },
         );
-        // The diagonal: minus both directions' weight sums (SPEC section 2).
-        ds_row[i] = -(w_sum * ds_scale) - cols.w_sum[i] * cols.ds_scale;
-        if info_nce {
-            sums.row.add(a.log_den);
-            if let Some(wi) = weights_image.as_deref_mut() {
-                wi[i * b + i] = (-a.log_den).exp();
-            }
-        } else {
-            sums.row.add(total::<T>(loss_r.finish()).value());
+        if let Some((st, ids)) = state.as_mut() {
+            anchor::store(st, ids[i], res.anchor.u);
         }
-        if cols.loss {
-            sums.col.add(total::<T>(loss_c.finish()).value());
-        }
-        if a.direct_h {
-            direct_h_row(p, i, spv, [max, a.rel_dt], h_text.sum, h_text.comp);
-        }
-        if want_h {
-            let mut k = Sum::from_parts(h_text.sum[i], h_text.comp[i]);
-            k.add(a.h_pos);
-            (h_text.sum[i], h_text.comp[i]) = k.parts();
-            h_text.end_row(i, b);
-        }
-        if cols.h {
-            let mut t = total::<T>(h_img.finish());
-            t.add(h_image[i]);
-            h_image[i] = t.value();
-        }
+        row_end(&ctx, i, &res, &mut sums, &mut h_text);
     }
     sums
+}
+
+/// After [`row`] `i` (rows in order): adds its loss terms to `sums` and
+/// its Kahan terms of the texts' `h` to `h_text`, flushing `h_text.part`
+/// at the end of a block.
+pub(crate) fn row_end<T: Real>(
+    ctx: &Ctx<'_, T>,
+    i: usize,
+    res: &RowRes<T>,
+    sums: &mut Sums<T>,
+    h_text: &mut ColumnSums<'_, T>,
+) {
+    let p = ctx.p;
+    sums.row.add(res.loss_r);
+    if ctx.cols.loss {
+        sums.col.add(res.loss_c);
+    }
+    let a = &res.anchor;
+    if a.direct_h {
+        let spv = V::<T>::splat(p.row(i)[i]);
+        direct_h_row(p, i, spv, [ctx.max[i], a.rel_dt], h_text.sum, h_text.comp);
+    }
+    if ctx.want_h {
+        let mut k = Sum::from_parts(h_text.sum[i], h_text.comp[i]);
+        k.add(a.h_pos);
+        (h_text.sum[i], h_text.comp[i]) = k.parts();
+        h_text.end_row(i, p.b);
+    }
+}
+
+/// Row `i` of the last pass: the row anchor's exponentials and
+/// statistics, then weights of both directions, `dS`, per-row loss terms,
+/// `h_image[i]`, and the row's terms of the texts' `h` added into
+/// `h_part`. Touches nothing outside row `i` but `h_part`.
+#[allow(clippy::too_many_lines)]
+pub(crate) fn row<T: Real>(
+    ctx: &Ctx<'_, T>,
+    i: usize,
+    prev: Prev<T>,
+    out: RowSlices<'_, T>,
+) -> RowRes<T> {
+    let (p, spec, cols) = (ctx.p, ctx.spec, ctx.cols);
+    let b = p.b;
+    let (info_nce, want_h, ds_scale) = (ctx.info_nce, ctx.want_h, ctx.ds_scale);
+    let RowSlices {
+        ds: ds_row,
+        buf,
+        h_part,
+        h_image,
+        mut weights_image,
+        mut weights_text,
+    } = out;
+    let row = p.row(i);
+    let s_pos = row[i];
+    let spv = V::<T>::splat(s_pos);
+    let max = ctx.max[i];
+
+    // exp(a - max) of the row into `buf`, and its compensated sum.
+    let e_sum = exp_row(p, i, spv, max, T::ZERO, buf);
+    let a: Anchor<T> = anchor::stats(spec, &ctx.logs, max, e_sum, p.zeta_t[i], prev);
+    let w_sum = if a.direct {
+        exp_row(p, i, spv, max, a.rel_den, buf)
+    } else {
+        a.scale * e_sum
+    };
+
+    // Weights of both directions, dS, losses, zeta-gradient terms.
+    let scale = V::<T>::splat(a.scale);
+    let rs = V::<T>::splat(ds_scale);
+    let cs = V::<T>::splat(cols.ds_scale);
+    let hs = V::<T>::splat(a.h_scale);
+    let mut loss_r = Blocked::zero(T::ZERO);
+    let mut loss_c = Blocked::zero(T::ZERO);
+    let mut h_img = Blocked::zero(T::ZERO);
+    // The common case (DPM with h both ways, no weights out) runs a
+    // tight loop over whole blocks; the rest goes element-generic.
+    let fast = !info_nce
+        && cols.loss
+        && want_h
+        && cols.h
+        && weights_image.is_none()
+        && weights_text.is_none();
+    let done = if fast {
+        let k = Consts {
+            scale,
+            rs,
+            cs,
+            hs,
+            s_pos: spv,
+        };
+        let accs = [&mut loss_r, &mut loss_c, &mut h_img];
+        combine_blocks(k, row, buf, ds_row, cols, p.diag, h_part, accs)
+    } else {
+        0
+    };
+    chunks_from::<T>(
+        done,
+        b,
+        #[inline(always)]
+        |j, n| {
+            let sv = ld(row, j, n, T::ZERO);
+            let e = ld(buf, j, n, T::ZERO);
+            let w = e * scale;
+            let et = ld(ds_row, j, n, T::ZERO);
+            let wt = et * ld(cols.scale, j, n, T::ZERO);
+            wt.mul_add(cs, w * rs).store(&mut ds_row[j..j + n]);
+            if !info_nce {
+                loss_r.add_mul(w, sv - spv, T::ZERO);
+            }
+            if cols.loss {
+                loss_c.add_mul(wt, sv - ld(p.diag, j, n, T::ZERO), T::ZERO);
+            }
+            if want_h {
+                e.mul_add(hs, ld(h_part, j, n, T::ZERO))
+                    .store(&mut h_part[j..j + n]);
+            }
+            if cols.h {
+                h_img.add_mul(et, ld(cols.h_factor, j, n, T::ZERO), T::ZERO);
+            }
+            if let Some(wi) = weights_image.as_deref_mut() {
+                w.store(&mut wi[j..j + n]);
+            }
+            if let Some(wt_out) = weights_text.as_deref_mut() {
+                wt.store(&mut wt_out[j..j + n]);
+            }
+        },
+    );
+    // The diagonal: minus both directions' weight sums (SPEC section 2).
+    ds_row[i] = -(w_sum * ds_scale) - cols.w_sum[i] * cols.ds_scale;
+    let loss_r = if info_nce {
+        if let Some(wi) = weights_image {
+            wi[i] = (-a.log_den).exp();
+        }
+        a.log_den
+    } else {
+        total::<T>(loss_r.finish()).value()
+    };
+    let loss_c = if cols.loss {
+        total::<T>(loss_c.finish()).value()
+    } else {
+        T::ZERO
+    };
+    if cols.h {
+        let mut t = total::<T>(h_img.finish());
+        t.add(*h_image);
+        *h_image = t.value();
+    }
+    RowRes {
+        loss_r,
+        loss_c,
+        anchor: a,
+    }
 }
 
 /// `buf[j] = exp((a[i][j] - max) - rel)` over the row (0 on the

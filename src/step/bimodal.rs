@@ -1,6 +1,7 @@
 //! Both directions of a bimodal batch from one row-major `S` (SPEC section
 //! 3), without a transposed copy.
 
+use super::engine::Engine;
 use super::{
     BimodalOut, DpmParams, Layout, Losses, SogClrParams, ZetaStep,
     checks::{self, Algo, Direction},
@@ -202,25 +203,6 @@ pub fn infonce_bimodal<T: Real>(
 
 type Ids<'a> = Option<(&'a [usize], &'a [usize])>;
 
-/// Which kernels run a bimodal step: the public functions use
-/// [`Engine::Simd`], [`crate::scalar`] the readable reference.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Engine {
-    Scalar,
-    /// The SIMD kernels where the target has vector lanes
-    /// ([`simd::LANES`]); the scalar kernel elsewhere.
-    Simd,
-}
-
-impl Engine {
-    /// The SIMD kernels run: asked for, and the target has lanes. A
-    /// compile-time `false` on targets without them (Cortex-M), so their
-    /// code is not even linked there.
-    fn simd(self) -> bool {
-        simd::LANES && self == Engine::Simd
-    }
-}
-
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // checks, then one call per engine
 pub(crate) fn run<T: Real>(
     engine: Engine,
@@ -256,7 +238,9 @@ pub(crate) fn run<T: Real>(
             checks::len(what, h.len(), b)?;
         }
     }
-    checks::at_least("scratch", scratch.len(), bimodal_scratch_len(b))?;
+    checks::at_least("scratch", scratch.len(), engine.scratch_len(b))?;
+    let (scratch, extra) = scratch.split_at_mut(bimodal_scratch_len(b));
+    let mut passes = engine.passes(extra);
 
     let (mut image, mut text) = match states {
         Some((i, t)) => (Some(i.split()), Some(t.split())),
@@ -280,7 +264,7 @@ pub(crate) fn run<T: Real>(
             cand_ids: [text_ids, image_ids],
             tau: [algos[0].tau(), algos[1].tau()],
         };
-        simd::bimodal::prepare(scores, b, &inputs, scratch)
+        simd::bimodal::prepare(&mut passes, scores, b, &inputs, scratch)
     });
     let max_abs_score = match simd_max {
         Some(Some(m)) => m,
@@ -309,34 +293,8 @@ pub(crate) fn run<T: Real>(
         h_image,
         h_text,
     } = out;
-    let [to_text, to_image] = if engine.simd() {
-        let plans = [
-            dirs[0].plan(tc.as_deref(), h_text.is_some()),
-            dirs[1].plan(ic.as_deref(), h_image.is_some()),
-        ];
-        let losses = simd::bimodal::run(
-            scores,
-            b,
-            simd::bimodal::Dir {
-                spec: plans[0].0,
-                anchor_ids: image_ids,
-                anchors: ia,
-                weights: weights_image,
-            },
-            simd::bimodal::Dir {
-                spec: plans[1].0,
-                anchor_ids: text_ids,
-                anchors: ta,
-                weights: weights_text,
-            },
-            ds,
-            scratch,
-        );
-        let (h_t, rest) = scratch.split_at(b);
-        dirs[0].finish_h(plans[0], tc, h_t, h_text);
-        dirs[1].finish_h(plans[1], ic, &rest[..b], h_image);
-        losses
-    } else {
+    let scalar = !engine.simd();
+    let [to_text, to_image] = if scalar {
         let (acc_text, acc_image) = scratch[..4 * b].split_at_mut(2 * b);
         let to_text = dirs[0].run(
             b,
@@ -365,6 +323,34 @@ pub(crate) fn run<T: Real>(
             h_image,
         );
         [to_text, to_image]
+    } else {
+        let plans = [
+            dirs[0].plan(tc.as_deref(), h_text.is_some()),
+            dirs[1].plan(ic.as_deref(), h_image.is_some()),
+        ];
+        let losses = simd::bimodal::run(
+            &mut passes,
+            scores,
+            b,
+            simd::bimodal::Dir {
+                spec: plans[0].0,
+                anchor_ids: image_ids,
+                anchors: ia,
+                weights: weights_image,
+            },
+            simd::bimodal::Dir {
+                spec: plans[1].0,
+                anchor_ids: text_ids,
+                anchors: ta,
+                weights: weights_text,
+            },
+            ds,
+            scratch,
+        );
+        let (h_t, rest) = scratch.split_at(b);
+        dirs[0].finish_h(plans[0], tc, h_t, h_text);
+        dirs[1].finish_h(plans[1], ic, &rest[..b], h_image);
+        losses
     };
     Ok(Losses {
         total: to_text + to_image,

@@ -32,6 +32,7 @@
 
 mod bimodal;
 mod checks;
+mod engine;
 mod general;
 mod kernel;
 mod layout;
@@ -39,9 +40,10 @@ mod out;
 mod params;
 mod zeta;
 
-pub(crate) use bimodal::{Engine, run as run_bimodal};
+pub(crate) use bimodal::run as run_bimodal;
 pub use bimodal::{bimodal_scratch_len, dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 pub(crate) use checks::Algo;
+pub(crate) use engine::Engine;
 pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
 pub(crate) use kernel::{Kind, Spec};
 pub use layout::Layout;

@@ -150,7 +150,37 @@ pub enum Engine {
     Simd,
     /// `dpm_core::scalar`, the reference, on `S = X Y^T`.
     Scalar,
+    /// The public functions on `S = X Y^T` (no features path).
+    Serial,
+    /// `dpm_core::par` on `S = X Y^T`, on the current rayon pool.
+    #[cfg(feature = "std")]
+    Par,
 }
+
+#[cfg(feature = "std")]
+use dpm_core::par;
+
+type DpmFn<T> = fn(
+    &[T],
+    &[usize],
+    &[usize],
+    &mut StateView<'_, T>,
+    &mut StateView<'_, T>,
+    [DpmParams<T>; 2],
+    BimodalOut<'_, T>,
+    &mut [T],
+) -> Result<dpm_core::Losses<T>, dpm_core::Error>;
+
+type SogClrFn<T> = fn(
+    &[T],
+    &[usize],
+    &[usize],
+    &mut StateView<'_, T>,
+    &mut StateView<'_, T>,
+    SogClrParams<T>,
+    BimodalOut<'_, T>,
+    &mut [T],
+) -> Result<dpm_core::Losses<T>, dpm_core::Error>;
 
 struct Replayer<'c, T> {
     case: &'c Case,
@@ -237,10 +267,16 @@ impl<T: Lanes> Replayer<'_, T> {
         let mut s = vec![T::ZERO; bb];
         let (mut ds, mut wi, mut wt) = (vec![T::ZERO; bb], vec![T::ZERO; bb], vec![T::ZERO; bb]);
         let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
-        let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
+        #[cfg(feature = "std")]
+        let scratch_len = features_scratch_len(b, d).max(par::scratch_len(b));
+        #[cfg(not(feature = "std"))]
+        let scratch_len = features_scratch_len(b, d);
+        let mut scratch = vec![T::ZERO; scratch_len];
         let refused = |e: dpm_core::Error| format!("the crate refused the step: {e}");
         let from_features = case.kind == "dgcl" && self.engine == Engine::Simd;
-        let simd = self.engine == Engine::Simd;
+        let simd = self.engine != Engine::Scalar;
+        #[cfg(feature = "std")]
+        let parallel = self.engine == Engine::Par;
         if !from_features {
             scores_forward(&x, &y, b, b, d, &mut s).map_err(refused)?;
         }
@@ -259,6 +295,8 @@ impl<T: Lanes> Replayer<'_, T> {
             ..StepParams::default()
         };
         let loss = match case.kind.as_str() {
+            #[cfg(feature = "std")]
+            "infonce" if parallel => par::infonce_bimodal(&s, b, tau, out, &mut scratch),
             "infonce" if simd => infonce_bimodal(&s, b, tau, out, &mut scratch),
             "infonce" => scalar::infonce_bimodal(&s, b, tau, out, &mut scratch),
             kind => {
@@ -285,10 +323,11 @@ impl<T: Lanes> Replayer<'_, T> {
                         gamma,
                         first_visit,
                     };
-                    let sogclr = if simd {
-                        sogclr_bimodal::<T>
-                    } else {
-                        scalar::sogclr_bimodal::<T>
+                    let sogclr: SogClrFn<T> = match self.engine {
+                        Engine::Scalar => scalar::sogclr_bimodal::<T>,
+                        Engine::Simd | Engine::Serial => sogclr_bimodal::<T>,
+                        #[cfg(feature = "std")]
+                        Engine::Par => par::sogclr_bimodal::<T>,
                     };
                     sogclr(
                         &s,
@@ -331,16 +370,22 @@ impl<T: Lanes> Replayer<'_, T> {
                     params.vanilla = vanilla;
                     params.zeta_step = on.then(|| (theta.to_f64(), eta_i, eta_t));
                     let p = [dir(self.xi_T, eta_t), dir(self.xi_I, eta_i)];
-                    if !simd {
-                        let (ii, ti) = (&st.image_ids, &st.text_ids);
-                        scalar::dpm_bimodal(&s, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
+                    let (ii, ti) = (&st.image_ids, &st.text_ids);
+                    let step: Option<DpmFn<T>> = match self.engine {
+                        Engine::Simd => None,
+                        Engine::Scalar => Some(scalar::dpm_bimodal::<T>),
+                        Engine::Serial => Some(dpm_core::dpm_bimodal::<T>),
+                        #[cfg(feature = "std")]
+                        Engine::Par => Some(par::dpm_bimodal::<T>),
+                    };
+                    if let Some(step) = step {
+                        step(&s, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
                     } else {
                         let fout = FeatureOut {
                             weights_image: out.weights_image,
                             weights_text: out.weights_text,
                             ..FeatureOut::new(&mut s, out.ds, &mut dx, &mut dy)
                         };
-                        let (ii, ti) = (&st.image_ids, &st.text_ids);
                         let normalized = Features::Normalized;
                         dpm_bimodal_from_features(
                             &x,
