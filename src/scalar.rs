@@ -14,7 +14,7 @@
 
 use crate::{
     BimodalOut, DpmParams, Error, Losses, Real, SogClrParams, StateView,
-    step::{Algo, Engine, run_bimodal},
+    step::{Engine, dpm_on, infonce_on, sogclr_on},
 };
 
 pub use crate::lse::scalar::log_sum_exp;
@@ -57,13 +57,14 @@ pub fn dpm_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    run_bimodal(
+    dpm_on(
         Engine::Scalar,
-        [Algo::Dpm(params[0]), Algo::Dpm(params[1])],
         scores,
-        image_ids.len(),
-        Some((image_ids, text_ids)),
-        Some((image, text)),
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
         out,
         scratch,
     )
@@ -100,13 +101,14 @@ pub fn sogclr_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    run_bimodal(
+    sogclr_on(
         Engine::Scalar,
-        [Algo::SogClr(params), Algo::SogClr(params)],
         scores,
-        image_ids.len(),
-        Some((image_ids, text_ids)),
-        Some((image, text)),
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
         out,
         scratch,
     )
@@ -137,15 +139,5 @@ pub fn infonce_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algo = Algo::InfoNce { tau };
-    run_bimodal(
-        Engine::Scalar,
-        [algo, algo],
-        scores,
-        b,
-        None,
-        None,
-        out,
-        scratch,
-    )
+    infonce_on(Engine::Scalar, scores, b, tau, out, scratch)
 }

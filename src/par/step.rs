@@ -3,7 +3,7 @@
 
 use crate::{
     BimodalOut, DpmParams, Error, Losses, Real, SogClrParams, StateView,
-    step::{Algo, Engine, run_bimodal},
+    step::{Engine, dpm_on, infonce_on, sogclr_on},
 };
 
 /// [`crate::dpm_bimodal`] on all workers of the current rayon pool:
@@ -52,13 +52,14 @@ pub fn dpm_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    run_bimodal(
+    dpm_on(
         Engine::Par,
-        [Algo::Dpm(params[0]), Algo::Dpm(params[1])],
         scores,
-        image_ids.len(),
-        Some((image_ids, text_ids)),
-        Some((image, text)),
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
         out,
         scratch,
     )
@@ -97,13 +98,14 @@ pub fn sogclr_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    run_bimodal(
+    sogclr_on(
         Engine::Par,
-        [Algo::SogClr(params), Algo::SogClr(params)],
         scores,
-        image_ids.len(),
-        Some((image_ids, text_ids)),
-        Some((image, text)),
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
         out,
         scratch,
     )
@@ -135,15 +137,5 @@ pub fn infonce_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algo = Algo::InfoNce { tau };
-    run_bimodal(
-        Engine::Par,
-        [algo, algo],
-        scores,
-        b,
-        None,
-        None,
-        out,
-        scratch,
-    )
+    infonce_on(Engine::Par, scores, b, tau, out, scratch)
 }

@@ -95,14 +95,14 @@ pub fn dpm_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
-    run(
+    dpm_on(
         Engine::Simd,
-        algos,
         scores,
-        image_ids.len(),
-        Some((image_ids, text_ids)),
-        Some((image, text)),
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
         out,
         scratch,
     )
@@ -144,14 +144,14 @@ pub fn sogclr_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::SogClr(params), Algo::SogClr(params)];
-    run(
+    sogclr_on(
         Engine::Simd,
-        algos,
         scores,
-        image_ids.len(),
-        Some((image_ids, text_ids)),
-        Some((image, text)),
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
         out,
         scratch,
     )
@@ -188,17 +188,71 @@ pub fn infonce_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algo = Algo::InfoNce { tau };
+    infonce_on(Engine::Simd, scores, b, tau, out, scratch)
+}
+
+/// [`dpm_bimodal`] on `engine` (the public functions of `crate::scalar`
+/// and `crate::par` are this with their engine).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dpm_on<T: Real>(
+    engine: Engine,
+    scores: &[T],
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: [DpmParams<T>; 2],
+    out: BimodalOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
     run(
-        Engine::Simd,
-        [algo, algo],
+        engine,
+        [Algo::Dpm(params[0]), Algo::Dpm(params[1])],
         scores,
-        b,
-        None,
-        None,
+        image_ids.len(),
+        Some((image_ids, text_ids)),
+        Some((image, text)),
         out,
         scratch,
     )
+}
+
+/// [`sogclr_bimodal`] on `engine`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sogclr_on<T: Real>(
+    engine: Engine,
+    scores: &[T],
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: SogClrParams<T>,
+    out: BimodalOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    run(
+        engine,
+        [Algo::SogClr(params), Algo::SogClr(params)],
+        scores,
+        image_ids.len(),
+        Some((image_ids, text_ids)),
+        Some((image, text)),
+        out,
+        scratch,
+    )
+}
+
+/// [`infonce_bimodal`] on `engine`.
+pub(crate) fn infonce_on<T: Real>(
+    engine: Engine,
+    scores: &[T],
+    b: usize,
+    tau: T,
+    out: BimodalOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algo = Algo::InfoNce { tau };
+    run(engine, [algo, algo], scores, b, None, None, out, scratch)
 }
 
 type Ids<'a> = Option<(&'a [usize], &'a [usize])>;

@@ -40,9 +40,8 @@ mod out;
 mod params;
 mod zeta;
 
-pub(crate) use bimodal::run as run_bimodal;
 pub use bimodal::{bimodal_scratch_len, dpm_bimodal, infonce_bimodal, sogclr_bimodal};
-pub(crate) use checks::Algo;
+pub(crate) use bimodal::{dpm_on, infonce_on, sogclr_on};
 pub(crate) use engine::Engine;
 pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
 pub(crate) use kernel::{Kind, Spec};
