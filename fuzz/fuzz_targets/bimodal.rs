@@ -203,8 +203,11 @@ fuzz_target!(|inp: Input| {
         };
         2.0 + 2.0 * a_max(anchor, transposed) + u + common
     };
-    let ci: Vec<f64> = (0..b * b).map(|k| cond(k / b, false)).collect();
-    let ct: Vec<f64> = (0..b * b).map(|k| cond(k % b, true)).collect();
+    // Once per anchor (a_max is O(B)); per entry it made the harness O(B^3).
+    let row_cond: Vec<f64> = (0..b).map(|a| cond(a, false)).collect();
+    let col_cond: Vec<f64> = (0..b).map(|a| cond(a, true)).collect();
+    let ci: Vec<f64> = (0..b * b).map(|k| row_cond[k / b]).collect();
+    let ct: Vec<f64> = (0..b * b).map(|k| col_cond[k % b]).collect();
     assert_close_f32(&o32.wi, &o64.wi, &ci, "weights_image");
     assert_close_f32(&o32.wt, &o64.wt, &ct, "weights_text");
     let worst = ci.iter().chain(&ct).fold(0.0_f64, |m, &c| m.max(c));
