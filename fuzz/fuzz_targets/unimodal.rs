@@ -1,11 +1,12 @@
-//! One direction over the two-view and custom layouts (SPEC section 3b):
-//! finite in means finite out, weights per row within [0, 1/gamma],
-//! nothing written on error.
+//! One direction over the two-view and custom layouts (SPEC section 3b),
+//! rows up to 64: finite in means finite out, weights per row within
+//! [0, 1/gamma], nothing written on error, and the f32 step within SPEC
+//! section 7's bound of the f64 step on the same inputs.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dpm_core::{DpmParams, FirstVisit, Layout, Offset, StepOut, ZetaStep, dpm_step};
-use dpm_core_fuzz::{Pop, assert_weights, tau_from};
+use dpm_core::{DpmParams, FirstVisit, Layout, Offset, Real, StepOut, ZetaStep, dpm_step};
+use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -27,7 +28,7 @@ struct Input {
 }
 
 fuzz_target!(|inp: Input| {
-    let rows = 2 * usize::from(inp.half % 9);
+    let rows = 2 * usize::from(inp.half % 33);
     let n = usize::from(inp.n);
     let pick = |k: usize| {
         if inp.values.is_empty() {
@@ -78,48 +79,124 @@ fuzz_target!(|inp: Input| {
         first_visit: FirstVisit::Batch,
     };
     let mut pop = Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 0);
+    let mut pop64 = pop.cast::<f64>();
+    let before64 = pop64.clone();
+    let Some(o) = run(layout, &s, &ids, &mut pop, p) else {
+        return;
+    };
+    assert_weights(&o.w, rows, p.gamma, false);
+    for r in 0..rows {
+        let negative = |c: usize| layout.is_negative(r, c, rows);
+        assert!(
+            (0..rows).all(|c| negative(c) || o.w[r * rows + c] == 0.0),
+            "weight off the negatives"
+        );
+    }
+    pop.assert_finite_at(&ids);
+
+    // The same inputs in f64 (widening is exact): accepted too, and close.
+    let wide = DpmParams {
+        tau: f64::from(p.tau),
+        gamma: f64::from(p.gamma),
+        offset: match p.offset {
+            Offset::Xi(x) => Offset::Xi(f64::from(x)),
+            Offset::Vanilla => Offset::Vanilla,
+        },
+        zeta_step: p.zeta_step.map(|z| ZetaStep {
+            theta: f64::from(z.theta),
+            eta: f64::from(z.eta),
+        }),
+        first_visit: p.first_visit,
+    };
+    let s64: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
+    let o64 = run(layout, &s64, &ids, &mut pop64, wide).expect("f64 refused what f32 accepted");
+    // Row r's condition (SPEC section 7): its largest exponent over all
+    // columns (a superset of its negatives), its history, and the terms
+    // every row shares.
+    let tau = wide.tau;
+    let pos_of = |r: usize| match layout {
+        Layout::Custom { pos, .. } => pos[r],
+        _ => (r + rows / 2) % rows,
+    };
+    let zmax = ids
+        .iter()
+        .fold(0.0_f64, |m, &k| m.max(before64.zeta[k].abs()));
+    let xi = if inp.vanilla {
+        0.0
+    } else {
+        f64::from(inp.xi).abs()
+    };
+    let common = (n as f64).ln() + wide.gamma.ln().abs() + (rows as f64).ln() + (xi + zmax) / tau;
+    let row_cond: Vec<f64> = (0..rows)
+        .map(|r| {
+            let positive = s64[r * rows + pos_of(r)];
+            let a_max = (0..rows)
+                .map(|c| ((s64[r * rows + c] - positive - before64.zeta[ids[c]]) / tau).abs())
+                .fold(0.0, f64::max);
+            let id = ids[r];
+            let u = if before64.s_flags[id] == 1 {
+                before64.log_s[id].abs()
+            } else {
+                0.0
+            };
+            2.0 + 2.0 * a_max + u + common
+        })
+        .collect();
+    let cond: Vec<f64> = (0..rows * rows).map(|k| row_cond[k / rows]).collect();
+    assert_close_f32(&o.w, &o64.w, &cond, "weights");
+    let worst = row_cond.iter().fold(0.0_f64, |m, &c| m.max(c));
+    assert_close_f32(&o.ds, &o64.ds, &vec![worst; rows * rows], "dS");
+});
+
+struct Out<T> {
+    ds: Vec<T>,
+    w: Vec<T>,
+}
+
+/// One step; `None` when it refused, after checking that the refusal wrote
+/// nothing. On success the loss, dS and h are finite.
+fn run<T: Real>(
+    layout: Layout<'_>,
+    s: &[T],
+    ids: &[usize],
+    pop: &mut Pop<T>,
+    p: DpmParams<T>,
+) -> Option<Out<T>> {
+    let rows = ids.len();
+    let fill = T::from_f64(-7.0);
     let before = pop.bits();
     let dbg_pop = pop.clone();
     let (mut ds, mut w, mut h) = (
-        vec![-7.0_f32; rows * rows],
-        vec![-7.0_f32; rows * rows],
-        vec![-7.0_f32; rows],
+        vec![fill; rows * rows],
+        vec![fill; rows * rows],
+        vec![fill; rows],
     );
-    let mut scratch = vec![0.0_f32; dpm_core::step_scratch_len(rows, rows)];
-    let Some(mut view) = pop.view() else { return };
+    let mut scratch = vec![T::ZERO; dpm_core::step_scratch_len(rows, rows)];
+    let mut view = pop.view()?;
     let (a, c) = view.split();
     let out = StepOut {
         ds: &mut ds,
         weights: Some(&mut w),
         h: Some(&mut h),
     };
-    match dpm_step(layout, &s, &ids, &ids, a, c, p, out, &mut scratch) {
+    match dpm_step(layout, s, ids, ids, a, c, p, out, &mut scratch) {
         Err(_) => {
             assert!(
-                ds.iter().chain(&w).chain(&h).all(|&v| v == -7.0),
+                ds.iter().chain(&w).chain(&h).all(|&v| v == fill),
                 "an error wrote an output"
             );
             assert_eq!(pop.bits(), before, "an error wrote state");
+            None
         }
         Ok(loss) => {
             assert!(
                 loss.is_finite() && ds.iter().chain(&h).all(|v| v.is_finite()),
-                "not finite: loss {loss} ds {ds:?} h {h:?} s {s:?} p {p:?} ids {ids:?} pop {:?} {:?} {:?} {:?} {:?}",
-                &dbg_pop.log_s[..4],
-                &dbg_pop.s_flags[..4],
-                &dbg_pop.zeta[..4],
-                &dbg_pop.z[..4],
-                &dbg_pop.z_flags[..4]
+                "not finite: loss {loss:?} ds {ds:?} h {h:?} s {s:?} ids {ids:?} pop {:?} {:?} {:?}",
+                dbg_pop.log_s.iter().take(4).collect::<Vec<_>>(),
+                dbg_pop.s_flags.iter().take(4).collect::<Vec<_>>(),
+                dbg_pop.zeta.iter().take(4).collect::<Vec<_>>(),
             );
-            assert_weights(&w, rows, p.gamma, false);
-            for r in 0..rows {
-                let negative = |c: usize| layout.is_negative(r, c, rows);
-                assert!(
-                    (0..rows).all(|c| negative(c) || w[r * rows + c] == 0.0),
-                    "weight off the negatives"
-                );
-            }
-            pop.assert_finite_at(&ids);
+            Some(Out { ds, w })
         }
     }
-});
+}
