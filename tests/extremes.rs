@@ -240,3 +240,95 @@ fn softmax_probabilities_survive_a_target_far_below_the_best() {
         assert!((g - want).abs() <= 1e-6, "{dz:?}");
     }
 }
+
+/// Found by the fuzzer (bimodal, B <= 64): with gamma = 1.4e-37 and tau =
+/// 1e-4, a text's h is -4.5e37, finite in f32, but the sum over anchors it
+/// is scaled from is 3.5e38, past f32's largest value; its compensated sum
+/// turned that into NaN, which the zeta step wrote into `z`. The checks now
+/// bound that sum and refuse such a batch before writing anything; with a
+/// gamma 1,000 times larger the same batch runs and stays finite.
+#[test]
+fn h_sum_that_would_overflow_is_refused_before_any_write() {
+    let values = [
+        4.352_511e-31_f32,
+        4.346_469e-31,
+        3.520_747e-38,
+        0.034_436_274,
+        1.452_388_4e-13,
+        0.046_200_98,
+        0.046_200_98,
+        0.0,
+    ];
+    let v = |k: usize| values[k % values.len()];
+    let b = 8;
+    let s: Vec<f32> = (0..b * b).map(v).collect();
+    let pop = |salt: usize| {
+        let mut p = Pop::<f32>::new(61, 0.0);
+        for k in 0..61 {
+            p.log_s[k] = v(3 * k + salt);
+            p.zeta[k] = v(3 * k + 1 + salt);
+            p.z[k] = v(3 * k + 2 + salt);
+        }
+        p
+    };
+    let (image_ids, text_ids): (Vec<usize>, Vec<usize>) = ((0..b).collect(), (b..2 * b).collect());
+    let p = |gamma: f32| DpmParams {
+        tau: 1e-4,
+        gamma,
+        offset: Offset::Xi(-1.016_287_7e-20),
+        zeta_step: Some(ZetaStep {
+            theta: 2.245_195e-39,
+            eta: 2.559_013_6e-17,
+        }),
+        first_visit: FirstVisit::ZeroHistory,
+    };
+    type Step = fn(
+        &[f32],
+        &[usize],
+        &[usize],
+        &mut dpm_core::StateView<'_, f32>,
+        &mut dpm_core::StateView<'_, f32>,
+        [DpmParams<f32>; 2],
+        BimodalOut<'_, f32>,
+        &mut [f32],
+    ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
+    let steps: [(&str, Step); 2] = [
+        ("simd", dpm_bimodal),
+        ("scalar", dpm_core::scalar::dpm_bimodal),
+    ];
+    for (name, step) in steps {
+        for (gamma, refused) in [(1.389_254_2e-37_f32, true), (1.389_254_2e-34, false)] {
+            let [mut x, mut y] = [pop(1), pop(2)];
+            let before = (x.bits(), y.bits());
+            let (mut ds, mut h) = (vec![-7.0_f32; b * b], vec![-7.0_f32; b]);
+            let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+            let out = BimodalOut {
+                h_text: Some(&mut h),
+                ..BimodalOut::new(&mut ds)
+            };
+            let r = step(
+                &s,
+                &image_ids,
+                &text_ids,
+                &mut x.view(),
+                &mut y.view(),
+                [p(gamma), p(gamma)],
+                out,
+                &mut scratch,
+            );
+            if refused {
+                assert_eq!(r, Err(dpm_core::Error::OutOfRange { what: "h" }), "{name}");
+                assert_eq!((x.bits(), y.bits()), before, "{name}: state written");
+                assert!(
+                    ds.iter().chain(&h).all(|&v| v == -7.0),
+                    "{name}: output written"
+                );
+            } else {
+                assert!(r.is_ok_and(|l| l.total.is_finite()), "{name}: {r:?}");
+                let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+                assert!(finite(&ds) && finite(&h), "{name}: h {h:?}");
+                assert!(finite(&y.z) && finite(&y.zeta), "{name}: z {:?}", y.z);
+            }
+        }
+    }
+}

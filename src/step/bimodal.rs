@@ -336,8 +336,21 @@ pub(crate) fn run<T: Real>(
             cand_ids: ("image_ids", image_ids),
         },
     ];
-    dirs[0].check(b, max_abs_score, ia.as_deref_mut(), tc.as_deref_mut())?;
-    dirs[1].check(b, max_abs_score, ta.as_deref_mut(), ic.as_deref_mut())?;
+    let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
+    dirs[0].check(
+        b,
+        max_abs_score,
+        h_asked[0],
+        ia.as_deref_mut(),
+        tc.as_deref_mut(),
+    )?;
+    dirs[1].check(
+        b,
+        max_abs_score,
+        h_asked[1],
+        ta.as_deref_mut(),
+        ic.as_deref_mut(),
+    )?;
 
     // ---- writes ----
     let BimodalOut {
@@ -443,12 +456,15 @@ impl<T: Real> Dir<'_, T> {
         &self,
         b: usize,
         max_abs_score: T,
+        h_out: bool,
         anchors: Option<&mut AnchorState<'_, T>>,
         candidates: Option<&mut CandidateState<'_, T>>,
     ) -> Result<(), Error> {
         Direction {
             algo: self.algo,
+            rows: b,
             cols: b,
+            h_out,
             max_abs_score,
             anchor_ids: self.anchor_ids,
             cand_ids: self.cand_ids,

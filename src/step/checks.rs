@@ -80,7 +80,10 @@ impl<T: Real> Algo<T> {
 /// The inputs of one direction, as far as checks need them.
 pub(crate) struct Direction<'a, 's, 'va, 'vc, T> {
     pub algo: Algo<T>,
+    pub rows: usize,
     pub cols: usize,
+    /// The caller asked for `h` (it is computed for a zeta step anyway).
+    pub h_out: bool,
     pub max_abs_score: T,
     pub anchor_ids: (&'static str, &'a [usize]),
     pub cand_ids: (&'static str, &'a [usize]),
@@ -152,17 +155,21 @@ impl<T: Real> Direction<'_, '_, '_, '_, T> {
         )?;
         // A row's weights sum to at most 1 / gamma, so |loss| <= 2 max|S| / gamma.
         guard("scores / gamma", two * two * self.max_abs_score / gamma)?;
-        if let Algo::Dpm(DpmParams {
-            zeta_step: Some(step),
-            ..
-        }) = self.algo
+        if let Algo::Dpm(DpmParams { zeta_step, .. }) = self.algo
+            && (zeta_step.is_some() || self.h_out)
             && let Some(st) = self.candidates.as_deref()
         {
-            // Each term of h is at most max(m / gamma, n - 1), so
-            // |h| <= 1 + 2 (C / gamma + n); z stays below max(|z|, |h|).
+            // Each term of h is at most max(m / gamma, n - 1), and a
+            // candidate's h sums one term per anchor before the 1 / R
+            // scaling: that sum, not only h, must stay finite.
             let n = T::from_usize(st.population());
-            let h = T::ONE + two * (T::from_usize(self.cols) / gamma + n);
-            guard("eta", max_zeta + step.eta * max_z.max(h))?;
+            let term = T::from_usize(self.cols) / gamma + n;
+            guard("h", T::from_usize(self.rows) * term)?;
+            // |h| <= 1 + 2 (C / gamma + n); z stays below max(|z|, |h|).
+            if let Some(step) = zeta_step {
+                let h = T::ONE + two * term;
+                guard("eta", max_zeta + step.eta * max_z.max(h))?;
+            }
         }
         Ok(())
     }

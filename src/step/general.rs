@@ -240,7 +240,9 @@ fn run<T: Real>(
     let max_abs_score = crate::check::max_abs("scores", scores)?;
     Direction {
         algo,
+        rows,
         cols,
+        h_out: out.h.is_some(),
         max_abs_score,
         anchor_ids: ("row_ids", row_ids),
         cand_ids: ("col_ids", col_ids),
