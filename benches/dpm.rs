@@ -8,6 +8,10 @@
 //! - `dpm_bimodal_f32_rayon/{simd_serial,rayon}/B` (with `--features
 //!   std`): the same step, serial against `dpm_core::par` on rayon's
 //!   global pool (one thread per core), B in {1024, 4096}.
+//! - `memory_f32/{serial,rayon}` (with `--features std`): the roofline
+//!   of those steps at B = 4096, `y = 1.0001 x + y` over two 64 MiB arrays
+//!   (the size of S and dS), on one thread and on rayon's pool; throughput
+//!   in bytes read and written (3 x 64 MiB).
 //! - `lse_row_f32/{ours,libm}/len`: log-sum-exp of one row.
 //! - `exp_f32/{ours,wide,libm}`: elementwise exp of 1M values in [-20, 0].
 
@@ -206,6 +210,41 @@ fn dpm_bimodal_f32_rayon(c: &mut Criterion) {
     );
 }
 
+/// Memory bandwidth on one thread and on rayon's pool, over arrays the
+/// size of S and dS at B = 4096: the step there reads S three times and
+/// writes dS twice (a write also reads the line) and reads it once, 7 x 64
+/// MiB, more than the 32 MiB L3 holds.
+#[cfg(feature = "std")]
+fn memory_f32(c: &mut Criterion) {
+    use rayon::prelude::*;
+    let len = 4096 * 4096;
+    let x: Vec<f32> = (0..len).map(|k| (k % 1000) as f32).collect();
+    let mut y = vec![0.0_f32; len];
+    let mut group = c.benchmark_group("memory_f32");
+    group.throughput(Throughput::Bytes((3 * len * 4) as u64));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    let triad = |x: &[f32], y: &mut [f32]| {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y += 1.0001 * x;
+        }
+    };
+    group.bench_function("serial", |b| {
+        b.iter(|| triad(black_box(&x), black_box(&mut y)));
+    });
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            // One chunk per 64 KiB: rayon splits them across its workers.
+            black_box(&mut y)
+                .par_chunks_mut(1 << 14)
+                .zip(black_box(&x).par_chunks(1 << 14))
+                .for_each(|(y, x)| triad(x, y));
+        });
+    });
+    group.finish();
+}
+
 fn lse_row_f32(c: &mut Criterion) {
     let mut group = c.benchmark_group("lse_row_f32");
     let mut rng = Rng::new(SEED ^ 1);
@@ -268,6 +307,7 @@ criterion_group!(
     benches,
     dpm_bimodal_f32,
     dpm_bimodal_f32_rayon,
+    memory_f32,
     lse_row_f32,
     exp_f32
 );
