@@ -82,6 +82,9 @@ pub trait Real:
     /// `ln(1 + self)`, accurate near 0 (libm).
     #[must_use]
     fn ln_1p(self) -> Self;
+    /// Square root, correctly rounded (libm); NaN below 0.
+    #[must_use]
+    fn sqrt(self) -> Self;
     /// Absolute value.
     #[must_use]
     fn abs(self) -> Self;
@@ -106,7 +109,7 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($t:ty, $exp:path, $ln:path, $ln1p:path) => {
+    ($t:ty, $exp:path, $ln:path, $ln1p:path, $sqrt:path) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -127,6 +130,10 @@ macro_rules! impl_real {
             #[inline]
             fn ln_1p(self) -> Self {
                 $ln1p(self)
+            }
+            #[inline]
+            fn sqrt(self) -> Self {
+                $sqrt(self)
             }
             #[inline]
             fn abs(self) -> Self {
@@ -163,5 +170,5 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, libm::expf, libm::logf, libm::log1pf);
-impl_real!(f64, libm::exp, libm::log, libm::log1p);
+impl_real!(f32, libm::expf, libm::logf, libm::log1pf, libm::sqrtf);
+impl_real!(f64, libm::exp, libm::log, libm::log1p, libm::sqrt);

@@ -387,7 +387,7 @@ fn compare_state(
     }
 }
 
-fn replay_all<T: dpm_core::embed::Lanes>(engine: Engine, dtype: &str, eps: f64, tiny: f64) {
+fn replay_all<T: dpm_core::Real>(engine: Engine, dtype: &str, eps: f64, tiny: f64) {
     let Some(cases) = cases() else { return };
     let mut worst = Worst::default();
     for (name, case) in &cases {

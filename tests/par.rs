@@ -363,7 +363,7 @@ fn golden_cases() -> Option<Vec<(String, case::Case)>> {
 /// Every output and the state after every step of a replay, as text
 /// (`{:?}` of an `f64` round-trips, `-0.0` included: equal text is equal
 /// bits).
-fn replayed<T: dpm_core::embed::Lanes>(case: &case::Case, engine: run::Engine) -> Vec<String> {
+fn replayed<T: dpm_core::Real>(case: &case::Case, engine: run::Engine) -> Vec<String> {
     run::replay::<T>(case, engine)
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
@@ -371,7 +371,7 @@ fn replayed<T: dpm_core::embed::Lanes>(case: &case::Case, engine: run::Engine) -
         .collect()
 }
 
-fn golden_bit_identical<T: dpm_core::embed::Lanes>() {
+fn golden_bit_identical<T: dpm_core::Real>() {
     let Some(cases) = golden_cases() else { return };
     let pools: Vec<_> = THREADS.iter().map(|&k| (k, pool(k))).collect();
     for (name, case) in &cases {

@@ -2,7 +2,7 @@
 //! `dL/dX = G Y`, `dL/dY = G^T X` for `G = dL/dS`, and the shared-vector
 //! form where one set of vectors plays both roles.
 
-use super::Lanes;
+use super::kernels;
 use crate::{Error, Real, check};
 
 /// `n a b`, or 0 when a factor is 0 (so `0 * inf` never reaches a guard).
@@ -15,18 +15,18 @@ fn bound<T: Real>(n: usize, a: T, b: T) -> T {
 }
 
 /// `S = X Y^T` without checks (`x`: `rows x dim`, `y`: `cols x dim`).
-pub(crate) fn forward_raw<T: Lanes>(x: &[T], y: &[T], cols: usize, dim: usize, s: &mut [T]) {
+pub(crate) fn forward_raw<T: Real>(x: &[T], y: &[T], cols: usize, dim: usize, s: &mut [T]) {
     for (i, s_row) in s.chunks_exact_mut(cols.max(1)).enumerate() {
         let xi = &x[i * dim..(i + 1) * dim];
         for (j, sij) in s_row.iter_mut().enumerate().take(cols) {
-            *sij = T::dot_lanes(xi, &y[j * dim..(j + 1) * dim]);
+            *sij = kernels::dot_lanes(xi, &y[j * dim..(j + 1) * dim]);
         }
     }
 }
 
 /// `dX = G Y`, `dY = G^T X` without checks (`g`: `rows x cols`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn backward_raw<T: Lanes>(
+pub(crate) fn backward_raw<T: Real>(
     g: &[T],
     x: &[T],
     y: &[T],
@@ -43,8 +43,8 @@ pub(crate) fn backward_raw<T: Lanes>(
         for j in 0..cols {
             let gij = g[i * cols + j];
             let span = j * dim..(j + 1) * dim;
-            T::axpy_lanes(gij, &y[span.clone()], &mut dx[i * dim..(i + 1) * dim]);
-            T::axpy_lanes(gij, xi, &mut dy[span]);
+            kernels::axpy_lanes(gij, &y[span.clone()], &mut dx[i * dim..(i + 1) * dim]);
+            kernels::axpy_lanes(gij, xi, &mut dy[span]);
         }
     }
 }
@@ -70,7 +70,7 @@ pub(crate) fn backward_raw<T: Lanes>(
 /// assert_eq!(s, [11.0, 0.0]);
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn scores_forward<T: Lanes>(
+pub fn scores_forward<T: Real>(
     x: &[T],
     y: &[T],
     rows: usize,
@@ -114,7 +114,7 @@ pub fn scores_forward<T: Lanes>(
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
-pub fn scores_backward<T: Lanes>(
+pub fn scores_backward<T: Real>(
     g: &[T],
     x: &[T],
     y: &[T],
@@ -165,7 +165,7 @@ pub fn scores_backward<T: Lanes>(
 /// assert_eq!(dphi, [3.0, 4.0, 1.0, 2.0]);
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn shared_backward<T: Lanes>(
+pub fn shared_backward<T: Real>(
     c: &[T],
     phi: &[T],
     n: usize,
@@ -187,7 +187,7 @@ pub fn shared_backward<T: Lanes>(
         let out = &mut dphi[k * dim..(k + 1) * dim];
         for j in 0..n {
             let w = c[k * n + j] + c[j * n + k];
-            T::axpy_lanes(w, &phi[j * dim..(j + 1) * dim], out);
+            kernels::axpy_lanes(w, &phi[j * dim..(j + 1) * dim], out);
         }
     }
     Ok(())

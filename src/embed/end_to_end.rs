@@ -2,9 +2,9 @@
 //! normalisation if asked), the step of SPEC sections 2-3, and the
 //! gradients back to the features (SPEC section 6).
 
-use super::{Lanes, bilinear, normalize};
+use super::{bilinear, normalize};
 use crate::{
-    BimodalOut, DpmParams, Error, Losses, StateView, bimodal_scratch_len, check, dpm_bimodal,
+    BimodalOut, DpmParams, Error, Losses, Real, StateView, bimodal_scratch_len, check, dpm_bimodal,
 };
 
 /// What the feature rows given to [`dpm_bimodal_from_features`] are.
@@ -148,7 +148,7 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
-pub fn dpm_bimodal_from_features<T: Lanes>(
+pub fn dpm_bimodal_from_features<T: Real>(
     x: &[T],
     y: &[T],
     b: usize,

@@ -1,89 +1,40 @@
-//! Dot and axpy kernels: a scalar twin and a SIMD version on [`wide`]
-//! (`f32x8` / `f64x4` lanes, scalar tails) of each.
+//! Dot and axpy kernels: a scalar twin and a SIMD version on the step's
+//! lanes (`crate::simd`: `f32x8` / `f64x4`, the tail zero-padded) of each.
 //!
 //! The SIMD versions sum in lanes, then across them: the same sum in
 //! another order, so results differ from the scalar twins by rounding
 //! only. Both are within `n eps sum_i |a_i b_i|` of the exact dot product
 //! (`n` the length), which the tests check against an `f64` evaluation.
 
-use crate::{Error, Real, check};
+use crate::{
+    Error, Real, check,
+    simd::{Lanes as _, V, chunks, ld},
+};
 
-mod sealed {
-    /// The element-specific kernels behind [`Lanes`](super::Lanes); not
-    /// nameable outside the crate, so neither implementable nor callable.
-    pub trait Kernels: Sized {
-        /// `sum_i a_i b_i` over the common length, in SIMD lanes.
-        fn dot_lanes(a: &[Self], b: &[Self]) -> Self;
-        /// `y_i += alpha x_i` over the common length, in SIMD lanes.
-        fn axpy_lanes(alpha: Self, x: &[Self], y: &mut [Self]);
-        /// Correctly rounded square root (libm).
-        fn sqrt(self) -> Self;
-    }
+/// `sum_i a_i b_i` over the common length: lanes of fused multiply-adds
+/// (the tail padded with zeros), then the lanes summed in order.
+#[inline]
+pub(crate) fn dot_lanes<T: Real>(a: &[T], b: &[T]) -> T {
+    let n = a.len().min(b.len());
+    let mut acc = V::<T>::splat(T::ZERO);
+    chunks::<T>(n, |j, len| {
+        acc = ld(a, j, len, T::ZERO).mul_add(ld(b, j, len, T::ZERO), acc);
+    });
+    let mut s = T::ZERO;
+    acc.for_each(|x| s += x);
+    s
 }
 
-/// An element type with SIMD kernels: `f32` (8 lanes) and `f64` (4 lanes).
-///
-/// Sealed, like [`Real`]: every function of [`embed`](crate::embed) takes
-/// `T: Lanes`, which `f32` and `f64` are.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::embed::{dot_wide, Lanes};
-/// fn norm2<T: Lanes>(v: &[T]) -> Result<T, dpm_core::Error> {
-///     dot_wide(v, v)
-/// }
-/// assert_eq!(norm2(&[3.0_f32, 4.0])?, 25.0);
-/// # Ok::<(), dpm_core::Error>(())
-/// ```
-pub trait Lanes: Real + sealed::Kernels {}
-
-impl Lanes for f32 {}
-impl Lanes for f64 {}
-
-macro_rules! impl_kernels {
-    ($t:ty, $v:ty, $n:literal, $sqrt:path) => {
-        impl sealed::Kernels for $t {
-            #[inline]
-            fn dot_lanes(a: &[$t], b: &[$t]) -> $t {
-                let n = a.len().min(b.len());
-                let (ca, ta) = a[..n].as_chunks::<$n>();
-                let (cb, tb) = b[..n].as_chunks::<$n>();
-                let mut acc = <$v>::ZERO;
-                for (va, vb) in ca.iter().zip(cb) {
-                    acc = <$v>::new(*va).mul_add(<$v>::new(*vb), acc);
-                }
-                let mut s = acc.reduce_add();
-                for (&p, &q) in ta.iter().zip(tb) {
-                    s += p * q;
-                }
-                s
-            }
-
-            #[inline]
-            fn axpy_lanes(alpha: $t, x: &[$t], y: &mut [$t]) {
-                let n = x.len().min(y.len());
-                let (cx, tx) = x[..n].as_chunks::<$n>();
-                let (cy, ty) = y[..n].as_chunks_mut::<$n>();
-                let va = <$v>::splat(alpha);
-                for (vx, vy) in cx.iter().zip(cy) {
-                    *vy = va.mul_add(<$v>::new(*vx), <$v>::new(*vy)).to_array();
-                }
-                for (&p, q) in tx.iter().zip(ty) {
-                    *q += alpha * p;
-                }
-            }
-
-            #[inline]
-            fn sqrt(self) -> $t {
-                $sqrt(self)
-            }
-        }
-    };
+/// `y_i += alpha x_i` over the common length, in lanes.
+#[inline]
+pub(crate) fn axpy_lanes<T: Real>(alpha: T, x: &[T], y: &mut [T]) {
+    let n = x.len().min(y.len());
+    let va = V::<T>::splat(alpha);
+    chunks::<T>(n, |j, len| {
+        va.mul_add(ld(x, j, len, T::ZERO), ld(y, j, len, T::ZERO))
+            .store(&mut y[j..j + len]);
+    });
 }
-
-impl_kernels!(f32, wide::f32x8, 8, libm::sqrtf);
-impl_kernels!(f64, wide::f64x4, 4, libm::sqrt);
 
 /// `sum_i a_i b_i`, scalar, in index order: the readable twin of
 /// [`dot_wide`].
@@ -124,9 +75,9 @@ pub fn dot<T: Real>(a: &[T], b: &[T]) -> Result<T, Error> {
 /// assert_eq!(dot_wide(&a, &a)?, dot(&a, &a)?); // small integers: exact
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn dot_wide<T: Lanes>(a: &[T], b: &[T]) -> Result<T, Error> {
+pub fn dot_wide<T: Real>(a: &[T], b: &[T]) -> Result<T, Error> {
     check::len("b", b.len(), a.len())?;
-    finish_dot(T::dot_lanes(a, b), a, b)
+    finish_dot(dot_lanes(a, b), a, b)
 }
 
 /// A dot product is finite, or the reason it is not.
@@ -181,9 +132,9 @@ pub fn axpy<T: Real>(alpha: T, x: &[T], y: &mut [T]) -> Result<(), Error> {
 /// assert!(y.iter().all(|&v| v == -1.5));
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn axpy_wide<T: Lanes>(alpha: T, x: &[T], y: &mut [T]) -> Result<(), Error> {
+pub fn axpy_wide<T: Real>(alpha: T, x: &[T], y: &mut [T]) -> Result<(), Error> {
     check_axpy(alpha, x, y)?;
-    T::axpy_lanes(alpha, x, y);
+    axpy_lanes(alpha, x, y);
     Ok(())
 }
 

@@ -13,9 +13,10 @@
 //! | [`axpy`], [`axpy_wide`] | `y += alpha x`, scalar and SIMD |
 //! | [`dpm_bimodal_from_features`] | `S`, [`dpm_bimodal`](crate::dpm_bimodal), `dS`, `dX`, `dY` |
 //!
-//! Matrices are row-major flat slices with explicit dimensions; element
-//! types are those with SIMD kernels, [`Lanes`] (`f32` in `f32x8` lanes,
-//! `f64` in `f64x4`, from the `wide` crate, which is `no_std` here).
+//! Matrices are row-major flat slices with explicit dimensions; elements
+//! are [`Real`](crate::Real): `f32` (the SIMD kernels in `f32x8` lanes)
+//! or `f64` (`f64x4`), the lanes of the `wide` crate, `no_std` here, that
+//! the step's kernels use too.
 //!
 //! # Errors
 //!
@@ -29,5 +30,5 @@ mod normalize;
 
 pub use bilinear::{scores_backward, scores_forward, shared_backward};
 pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
-pub use kernels::{Lanes, axpy, axpy_wide, dot, dot_wide};
+pub use kernels::{axpy, axpy_wide, dot, dot_wide};
 pub use normalize::{l2_normalize, l2_normalize_backward};

@@ -1,13 +1,13 @@
 //! L2 normalisation of the rows of a matrix, forward and backward (SPEC
 //! section 6): `x = v / |v|`, `dL/dv = (dL/dx - (x . dL/dx) x) / |v|`.
 
-use super::Lanes;
+use crate::Real;
 use crate::{Error, check, sum::Sum};
 
 /// `(m, r)` with `m = max_k |v_k|` and `r = sqrt(sum_k (v_k / m)^2)`, so
 /// `|v| = m r` and `r` in `[1, sqrt(d)]`: no square overflows or
 /// underflows. `m = 0` for a zero row.
-pub(crate) fn scale<T: Lanes>(v: &[T]) -> (T, T) {
+pub(crate) fn scale<T: Real>(v: &[T]) -> (T, T) {
     let m = v.iter().fold(T::ZERO, |a, &b| a.max(b.abs()));
     if m == T::ZERO {
         return (m, T::ZERO);
@@ -24,7 +24,7 @@ pub(crate) fn scale<T: Lanes>(v: &[T]) -> (T, T) {
 /// finite: `m d <= MAX / 64`) and, when `g_max` is given, that a backward
 /// pass with `|dL/dx| <= g_max` stays finite: `g_max (1 + d) / |v| <=
 /// MAX / 64`.
-pub(crate) fn check_rows<T: Lanes>(
+pub(crate) fn check_rows<T: Real>(
     what: &'static str,
     v: &[T],
     dim: usize,
@@ -47,7 +47,7 @@ pub(crate) fn check_rows<T: Lanes>(
 }
 
 /// Writes `x = v / |v|` for one row (as `(v / m) / r`).
-pub(crate) fn row_forward<T: Lanes>(v: &[T], x: &mut [T]) -> T {
+pub(crate) fn row_forward<T: Real>(v: &[T], x: &mut [T]) -> T {
     let (m, r) = scale(v);
     for (o, &vk) in x.iter_mut().zip(v) {
         *o = (vk / m) / r;
@@ -57,7 +57,7 @@ pub(crate) fn row_forward<T: Lanes>(v: &[T], x: &mut [T]) -> T {
 
 /// Replaces `g = dL/dx` by `dL/dv = (g - (x . g) x) / |v|` for one row,
 /// with `x` recomputed from `v`.
-pub(crate) fn row_backward<T: Lanes>(v: &[T], g: &mut [T]) {
+pub(crate) fn row_backward<T: Real>(v: &[T], g: &mut [T]) {
     let (m, r) = scale(v);
     let x = |vk: T| (vk / m) / r;
     let mut t = Sum::ZERO;
@@ -94,7 +94,7 @@ pub(crate) fn row_backward<T: Lanes>(v: &[T], g: &mut [T]) {
 /// assert_eq!((x, n), ([0.6, 0.8, 0.0, -1.0], [5.0, 2.0]));
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn l2_normalize<T: Lanes>(
+pub fn l2_normalize<T: Real>(
     v: &[T],
     rows: usize,
     dim: usize,
@@ -143,7 +143,7 @@ pub fn l2_normalize<T: Lanes>(
 /// assert!((dv[0] - 0.64 / 5.0).abs() < 1e-16 && (dv[1] + 0.48 / 5.0).abs() < 1e-16);
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
-pub fn l2_normalize_backward<T: Lanes>(
+pub fn l2_normalize_backward<T: Real>(
     v: &[T],
     dx: &[T],
     rows: usize,

@@ -7,8 +7,8 @@ use super::case::{Case, Outputs, Sparse, SparseState, Step};
 use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, StateView, ZetaStep,
     embed::{
-        FeatureOut, Features, Lanes, dpm_bimodal_from_features, features_scratch_len,
-        scores_backward, scores_forward,
+        FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len, scores_backward,
+        scores_forward,
     },
     infonce_bimodal, scalar,
     schedule::nuclr_eta,
@@ -191,7 +191,7 @@ struct Replayer<'c, T> {
     xi_T: T,
 }
 
-impl<T: Lanes> Replayer<'_, T> {
+impl<T: Real> Replayer<'_, T> {
     fn dense(&self) -> DenseState {
         DenseState {
             log_s_I: self.image.log_s(),
@@ -445,7 +445,7 @@ impl<T: Lanes> Replayer<'_, T> {
 }
 
 /// Replays every step of `case` in `T`, through the state, on `engine`.
-pub fn replay<T: Lanes>(case: &Case, engine: Engine) -> Result<Vec<StepRun>, String> {
+pub fn replay<T: Real>(case: &Case, engine: Engine) -> Result<Vec<StepRun>, String> {
     let n = case.n.unwrap_or(2);
     let first = case.first_state().cloned().unwrap_or_default();
     let (image, text) = if case.kind == "infonce" {

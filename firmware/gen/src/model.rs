@@ -3,9 +3,9 @@
 //! host f32 cross-check evaluate.
 
 use dpm_core::embed::{
-    FeatureOut, Features, Lanes, dpm_bimodal_from_features, features_scratch_len,
+    FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len,
 };
-use dpm_core::{DpmParams, FirstVisit, Offset, StateView, ZetaStep};
+use dpm_core::{DpmParams, FirstVisit, Offset, Real, StateView, ZetaStep};
 
 /// The state of one population over `Vec`s (the firmware uses
 /// `dpm_core::State` arrays; the values are the same).
@@ -18,7 +18,7 @@ pub struct Pop<T> {
     pub z_flags: Vec<u8>,
 }
 
-impl<T: Lanes> Pop<T> {
+impl<T: Real> Pop<T> {
     pub fn new(n: usize, zeta_init: T) -> Self {
         Pop {
             log_s: vec![T::ZERO; n],
@@ -43,7 +43,7 @@ impl<T: Lanes> Pop<T> {
 
 /// The parameters of both directions as f32 values (what the firmware
 /// uses), widened exactly to `T`.
-pub fn params<T: Lanes>(raw: &[[f32; 5]; 2]) -> [DpmParams<T>; 2] {
+pub fn params<T: Real>(raw: &[[f32; 5]; 2]) -> [DpmParams<T>; 2] {
     let w = |v: f32| T::from_f64(f64::from(v));
     let one = |r: &[f32; 5], vanilla: bool, first: FirstVisit| DpmParams {
         tau: w(r[0]),
@@ -77,7 +77,7 @@ pub struct StepIn<T> {
 
 /// Runs the step on a copy of the state; returns the outputs in the order
 /// of [`layout`] and the state after the step.
-pub fn eval<T: Lanes>(
+pub fn eval<T: Real>(
     inp: &StepIn<T>,
     b: usize,
     d: usize,
