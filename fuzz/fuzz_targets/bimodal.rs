@@ -7,7 +7,7 @@
 
 use arbitrary::Arbitrary;
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, ZetaStep, dpm_bimodal};
-use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from};
+use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from, widen};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -130,19 +130,7 @@ fuzz_target!(|inp: Input| {
         },
     };
     let p = params(tau_from(inp.log_tau));
-    let wide = DpmParams {
-        tau: f64::from(p.tau),
-        gamma: f64::from(p.gamma),
-        offset: match p.offset {
-            Offset::Xi(x) => Offset::Xi(f64::from(x)),
-            Offset::Vanilla => Offset::Vanilla,
-        },
-        zeta_step: p.zeta_step.map(|z| ZetaStep {
-            theta: f64::from(z.theta),
-            eta: f64::from(z.eta),
-        }),
-        first_visit: p.first_visit,
-    };
+    let wide = widen(p);
     let ids = (&image_ids[..], &text_ids[..]);
     let (r32, o32) = run(&inp, &s32, ids, &mut p32, p, false);
     let (r32s, o32s) = run(&inp, &s32, ids, &mut p32_scalar, p, true);
@@ -214,23 +202,23 @@ fuzz_target!(|inp: Input| {
     assert_close_f32(&o32.ds, &o64.ds, &vec![worst; b * b], "dS");
     // SIMD against the scalar reference: each is within the bound of the
     // exact value, so they are within twice the bound of each other.
-    let widen = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+    let to64 = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
     let twice = |c: &[f64]| c.iter().map(|&x| 2.0 * x).collect::<Vec<_>>();
     assert_close_f32(
         &o32.wi,
-        &widen(&o32s.wi),
+        &to64(&o32s.wi),
         &twice(&ci),
         "SIMD vs scalar weights_image",
     );
     assert_close_f32(
         &o32.wt,
-        &widen(&o32s.wt),
+        &to64(&o32s.wt),
         &twice(&ct),
         "SIMD vs scalar weights_text",
     );
     assert_close_f32(
         &o32.ds,
-        &widen(&o32s.ds),
+        &to64(&o32s.ds),
         &vec![2.0 * worst; b * b],
         "SIMD vs scalar dS",
     );

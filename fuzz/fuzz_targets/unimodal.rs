@@ -6,7 +6,7 @@
 
 use arbitrary::Arbitrary;
 use dpm_core::{DpmParams, FirstVisit, Layout, Offset, Real, StepOut, ZetaStep, dpm_step};
-use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from};
+use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from, widen};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -95,19 +95,7 @@ fuzz_target!(|inp: Input| {
     pop.assert_finite_at(&ids);
 
     // The same inputs in f64 (widening is exact): accepted too, and close.
-    let wide = DpmParams {
-        tau: f64::from(p.tau),
-        gamma: f64::from(p.gamma),
-        offset: match p.offset {
-            Offset::Xi(x) => Offset::Xi(f64::from(x)),
-            Offset::Vanilla => Offset::Vanilla,
-        },
-        zeta_step: p.zeta_step.map(|z| ZetaStep {
-            theta: f64::from(z.theta),
-            eta: f64::from(z.eta),
-        }),
-        first_visit: p.first_visit,
-    };
+    let wide = widen(p);
     let s64: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
     let o64 = run(layout, &s64, &ids, &mut pop64, wide).expect("f64 refused what f32 accepted");
     // Row r's condition (SPEC section 7): its largest exponent over all

@@ -1,7 +1,7 @@
 //! Shared pieces of the fuzz targets: populations from fuzz input, and the
 //! invariants every step must keep.
 
-use dpm_core::{Real, StateView};
+use dpm_core::{DpmParams, Offset, Real, StateView, ZetaStep};
 
 /// One population's state in vectors.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,5 +138,22 @@ pub fn assert_close_f32(w32: &[f32], w64: &[f64], cond: &[f64], what: &str) {
             err <= bound,
             "{what}[{k}]: f32 {a:e} vs f64 {b:e}: |err| {err:e} > {bound:e}"
         );
+    }
+}
+
+/// The same parameters in f64 (exact: widening rounds nothing).
+pub fn widen(p: DpmParams<f32>) -> DpmParams<f64> {
+    DpmParams {
+        tau: f64::from(p.tau),
+        gamma: f64::from(p.gamma),
+        offset: match p.offset {
+            Offset::Xi(x) => Offset::Xi(f64::from(x)),
+            Offset::Vanilla => Offset::Vanilla,
+        },
+        zeta_step: p.zeta_step.map(|z| ZetaStep {
+            theta: f64::from(z.theta),
+            eta: f64::from(z.eta),
+        }),
+        first_visit: p.first_visit,
     }
 }
