@@ -2,9 +2,7 @@
 //! growable (host) state: the function both the f64 reference and the
 //! host f32 cross-check evaluate.
 
-use dpm_core::embed::{
-    FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len,
-};
+use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
 use dpm_core::{DpmParams, FirstVisit, Offset, Real, StateView, ZetaStep};
 
 /// The state of one population over `Vec`s (the firmware uses
