@@ -5,9 +5,10 @@
 //! - `dpm_bimodal_f32/{scalar,simd}/B`: the full step (both directions, dS,
 //!   state, h, zeta update), tau = 0.01, n = 1 000 000, realistic cosine
 //!   scores, fixed seed; throughput in score entries (B * B).
-//! - `dpm_bimodal_f32_rayon/{simd_serial,rayon}/B` (with `--features
-//!   std`): the same step, serial against `dpm_core::par` on rayon's
-//!   global pool (one thread per core), B in {1024, 4096}.
+//! - `dpm_bimodal_f32_rayon/{simd_serial,rayon_1thread,rayon}/B` (with
+//!   `--features std`): the same step, serial against `dpm_core::par` on a
+//!   pool of one thread and on rayon's global pool (one thread per core),
+//!   B in {1024, 4096}.
 //! - `memory_f32/{serial,rayon}` (with `--features std`): the roofline
 //!   of those steps at B = 4096, `y = 1.0001 x + y` over two 64 MiB arrays
 //!   (the size of S and dS), on one thread and on rayon's pool; throughput
@@ -205,9 +206,36 @@ fn dpm_bimodal_f32_rayon(c: &mut Criterion) {
         &[1024, 4096],
         &[
             ("simd_serial", dpm_core::dpm_bimodal, SERIAL_SCRATCH),
+            ("rayon_1thread", par_one_thread, 142),
             ("rayon", dpm_core::par::dpm_bimodal, 142),
         ],
     );
+}
+
+/// `par::dpm_bimodal` on a pool of one thread: what the parallel schedule
+/// costs before any second core helps.
+#[cfg(feature = "std")]
+#[allow(clippy::too_many_arguments)]
+fn par_one_thread(
+    s: &[f32],
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, f32>,
+    text: &mut StateView<'_, f32>,
+    params: [DpmParams<f32>; 2],
+    out: BimodalOut<'_, f32>,
+    scratch: &mut [f32],
+) -> Result<dpm_core::Losses<f32>, dpm_core::Error> {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a pool of one thread")
+    });
+    pool.install(|| {
+        dpm_core::par::dpm_bimodal(s, image_ids, text_ids, image, text, params, out, scratch)
+    })
 }
 
 /// Memory bandwidth on one thread and on rayon's pool, over arrays the
