@@ -7,7 +7,7 @@
 
 use arbitrary::Arbitrary;
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, ZetaStep, dpm_bimodal};
-use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from, widen};
+use dpm_core_fuzz::{Condition, Pop, assert_close_f32, assert_weights, tau_from, widen};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -177,7 +177,7 @@ fuzz_target!(|inp: Input| {
     } else {
         f64::from(inp.xi).abs()
     };
-    let common = (n as f64).ln() + wide.gamma.ln().abs() + (b as f64).ln() + (xi + zmax) / tau;
+    let condition = Condition::new(n, wide.gamma, b, xi, zmax, tau);
     let cond = |anchor: usize, transposed: bool| {
         let (pop, id) = if transposed {
             (&before64[1], text_ids[anchor])
@@ -189,7 +189,7 @@ fuzz_target!(|inp: Input| {
         } else {
             0.0
         };
-        2.0 + 2.0 * a_max(anchor, transposed) + u + common
+        condition.of(a_max(anchor, transposed), u)
     };
     // Once per anchor (a_max is O(B)); per entry it made the harness O(B^3).
     let row_cond: Vec<f64> = (0..b).map(|a| cond(a, false)).collect();

@@ -6,7 +6,7 @@
 
 use arbitrary::Arbitrary;
 use dpm_core::{DpmParams, FirstVisit, Layout, Offset, Real, StepOut, ZetaStep, dpm_step};
-use dpm_core_fuzz::{Pop, assert_close_f32, assert_weights, tau_from, widen};
+use dpm_core_fuzz::{Condition, Pop, assert_close_f32, assert_weights, tau_from, widen};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -114,7 +114,7 @@ fuzz_target!(|inp: Input| {
     } else {
         f64::from(inp.xi).abs()
     };
-    let common = (n as f64).ln() + wide.gamma.ln().abs() + (rows as f64).ln() + (xi + zmax) / tau;
+    let condition = Condition::new(n, wide.gamma, rows, xi, zmax, tau);
     let row_cond: Vec<f64> = (0..rows)
         .map(|r| {
             let positive = s64[r * rows + pos_of(r)];
@@ -127,7 +127,7 @@ fuzz_target!(|inp: Input| {
             } else {
                 0.0
             };
-            2.0 + 2.0 * a_max + u + common
+            condition.of(a_max, u)
         })
         .collect();
     let cond: Vec<f64> = (0..rows * rows).map(|k| row_cond[k / rows]).collect();

@@ -157,3 +157,24 @@ pub fn widen(p: DpmParams<f32>) -> DpmParams<f64> {
         first_visit: p.first_visit,
     }
 }
+
+/// SPEC section 7's condition of an anchor's outputs, `cond = 1 + |a| +
+/// |log_den|`, bounded from the inputs: the anchor's largest `|a|`, its
+/// history `|u|` (0 on a first visit), and what every anchor of the batch
+/// shares (`n` ids, `gamma`, `m` candidates, `|xi|`, the batch's largest
+/// `|zeta|`, `tau`).
+pub struct Condition {
+    shared: f64,
+}
+
+impl Condition {
+    pub fn new(n: usize, gamma: f64, m: usize, xi: f64, zmax: f64, tau: f64) -> Self {
+        Condition {
+            shared: (n as f64).ln() + gamma.ln().abs() + (m as f64).ln() + (xi + zmax) / tau,
+        }
+    }
+
+    pub fn of(&self, a_max: f64, u: f64) -> f64 {
+        2.0 + 2.0 * a_max + u + self.shared
+    }
+}
