@@ -386,6 +386,19 @@ fn simd_and_scalar_within_the_bound_f64() {
     sweep::<f64>(0x0513_df64);
 }
 
+/// Batches of many chunks of rows (the SIMD column sums add a chunk of 32
+/// rows at a time): SPEC section 7's bound does not grow with `B`, so the
+/// compensated sums must not lose `B eps` to rounding.
+#[test]
+fn large_batches_within_the_bound() {
+    let mut rng = Rng::new(0x1a7e_b16b);
+    for &b in &[1000_usize, 1024] {
+        let c = random_case(&mut rng, b, 0.07, false);
+        let worst = check::<f32>(&c, &run::<f32>(&c, dpm_core::dpm_bimodal), "simd");
+        println!("B = {b}: worst error / bound {worst:.3}");
+    }
+}
+
 /// InfoNCE through both engines agrees closely (the golden tests cover its
 /// absolute accuracy).
 #[test]
@@ -429,7 +442,7 @@ fn infonce_engines_agree() {
 #[test]
 fn fallback_paths_within_the_bound() {
     let mut rng = Rng::new(7);
-    for &b in &[3_usize, 9, 17, 64] {
+    for &b in &[3_usize, 9, 17, 64, 100] {
         for &tau in &[0.01, 1.0] {
             let mut c = random_case(&mut rng, b, tau, false);
             for p in &mut c.params {

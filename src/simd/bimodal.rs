@@ -365,8 +365,8 @@ pub(crate) fn run<T: Real>(
     if matches!(spec_r.kind, Kind::Dpm { h: true, .. }) {
         let f = h_factor::<T>(spec_r.n, b);
         for j in 0..b {
-            let t = Sum::from_parts(h_text[j], h_text_comp[j]).value();
-            h_text[j] = T::ONE - f * t;
+            // The Kahan pair's value (`ColumnSums`).
+            h_text[j] = T::ONE - f * (h_text[j] - h_text_comp[j]);
         }
     }
     if want_h_c {

@@ -196,9 +196,7 @@ pub(crate) fn row_end<T: Real>(
         direct_h_row(p, i, spv, [ctx.max[i], a.rel_dt], h_text.sum, h_text.comp);
     }
     if ctx.want_h {
-        let mut k = Sum::from_parts(h_text.sum[i], h_text.comp[i]);
-        k.add(a.h_pos);
-        (h_text.sum[i], h_text.comp[i]) = k.parts();
+        h_text.add_at(i, a.h_pos);
         h_text.end_row(i, p.b);
     }
 }
