@@ -9,6 +9,9 @@
 //!   `--features std`): the same step, serial against `dpm_core::par` on a
 //!   pool of one thread and on rayon's global pool (one thread per core),
 //!   B in {1024, 4096}.
+//! - `dpm_bimodal_f32_pair/{serial,run_batch}/B` (with `--features std`):
+//!   two independent steps one after the other, and as a `par::run_batch`
+//!   on two workers: the ceiling of two cores for a step of that size.
 //! - `memory_f32/{serial,rayon}` (with `--features std`): the roofline
 //!   of those steps at B = 4096, `y = 1.0001 x + y` over two 64 MiB arrays
 //!   (the size of S and dS), on one thread and on rayon's pool; throughput
@@ -114,38 +117,91 @@ type Step = fn(
     &mut [f32],
 ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
 
+/// One batch of `b` pairs over two populations: scores, ids, outputs and
+/// the ids' state to restore before each timed step.
+struct Batch {
+    s: Vec<f32>,
+    image_ids: Vec<usize>,
+    text_ids: Vec<usize>,
+    outs: Outs,
+    saved: (Vec<Saved>, Vec<Saved>),
+    params: [DpmParams<f32>; 2],
+}
+
+/// A batch's output vectors.
+struct Outs {
+    ds: Vec<f32>,
+    h_image: Vec<f32>,
+    h_text: Vec<f32>,
+}
+
+impl Outs {
+    /// The outputs: `dS` and both directions' `h`.
+    fn get(&mut self) -> BimodalOut<'_, f32> {
+        BimodalOut {
+            ds: &mut self.ds,
+            weights_image: None,
+            weights_text: None,
+            h_image: Some(&mut self.h_image),
+            h_text: Some(&mut self.h_text),
+        }
+    }
+}
+
+impl Batch {
+    fn new(rng: &mut Rng, b: usize, images: &mut Pop, texts: &mut Pop) -> Self {
+        let p = |xi: f32, eta: f32| DpmParams {
+            tau: TAU,
+            gamma: 0.8,
+            offset: Offset::Xi(xi),
+            zeta_step: Some(ZetaStep { theta: 0.9, eta }),
+            first_visit: FirstVisit::Batch,
+        };
+        let params = [
+            p(texts.view().refresh_xi(0.0), 5e-6),
+            p(images.view().refresh_xi(0.0), 5e-7),
+        ];
+        let s = cosine_scores(rng, b, 64)
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
+        let image_ids = distinct_ids(rng, b, N);
+        let text_ids = distinct_ids(rng, b, N);
+        let saved = (images.save(&image_ids), texts.save(&text_ids));
+        Batch {
+            s,
+            image_ids,
+            text_ids,
+            outs: Outs {
+                ds: vec![0.0; b * b],
+                h_image: vec![0.0; b],
+                h_text: vec![0.0; b],
+            },
+            saved,
+            params,
+        }
+    }
+}
+
+/// Criterion's sample count and seconds for a step of `b` pairs.
+fn timing(b: usize) -> (usize, u64) {
+    match b {
+        4096 => (10, 4),
+        1024 => (15, 3),
+        _ => (30, 2),
+    }
+}
+
 /// Benchmarks `kernels` on the DPM step at each of `sizes`, in `group`.
 fn bench_steps(c: &mut Criterion, group: &str, sizes: &[usize], kernels: &[(&str, Step, usize)]) {
     let mut group = c.benchmark_group(group);
     let mut rng = Rng::new(SEED);
     let (mut images, mut texts) = (Pop::new(&mut rng), Pop::new(&mut rng));
-    let xi_i = images.view().refresh_xi(0.0);
-    let xi_t = texts.view().refresh_xi(0.0);
-    let p = |xi: f32, eta: f32| DpmParams {
-        tau: TAU,
-        gamma: 0.8,
-        offset: Offset::Xi(xi),
-        zeta_step: Some(ZetaStep { theta: 0.9, eta }),
-        first_visit: FirstVisit::Batch,
-    };
-    let params = [p(xi_t, 5e-6), p(xi_i, 5e-7)];
     for &b in sizes {
-        let s: Vec<f32> = cosine_scores(&mut rng, b, 64)
-            .into_iter()
-            .map(|v| v as f32)
-            .collect();
-        let image_ids = distinct_ids(&mut rng, b, N);
-        let text_ids = distinct_ids(&mut rng, b, N);
-        let mut ds = vec![0.0_f32; b * b];
-        let (mut h_image, mut h_text) = (vec![0.0_f32; b], vec![0.0_f32; b]);
-        let saved = (images.save(&image_ids), texts.save(&text_ids));
+        let mut batch = Batch::new(&mut rng, b, &mut images, &mut texts);
         let (mut image_view, mut text_view) = (images.view(), texts.view());
         group.throughput(Throughput::Elements((b * b) as u64));
-        let (samples, secs) = match b {
-            4096 => (10, 4),
-            1024 => (15, 3),
-            _ => (30, 2),
-        };
+        let (samples, secs) = timing(b);
         group
             .sample_size(samples)
             .measurement_time(Duration::from_secs(secs));
@@ -153,23 +209,16 @@ fn bench_steps(c: &mut Criterion, group: &str, sizes: &[usize], kernels: &[(&str
             let mut scratch = vec![0.0_f32; scratch_len * b];
             group.bench_with_input(BenchmarkId::new(name, b), &b, |bench, _| {
                 bench.iter(|| {
-                    restore(&mut image_view, &saved.0);
-                    restore(&mut text_view, &saved.1);
-                    let out = BimodalOut {
-                        ds: &mut ds,
-                        weights_image: None,
-                        weights_text: None,
-                        h_image: Some(&mut h_image),
-                        h_text: Some(&mut h_text),
-                    };
+                    restore(&mut image_view, &batch.saved.0);
+                    restore(&mut text_view, &batch.saved.1);
                     step(
-                        black_box(&s),
-                        &image_ids,
-                        &text_ids,
+                        black_box(&batch.s),
+                        &batch.image_ids,
+                        &batch.text_ids,
                         &mut image_view,
                         &mut text_view,
-                        params,
-                        out,
+                        batch.params,
+                        batch.outs.get(),
                         &mut scratch,
                     )
                     .unwrap()
@@ -210,6 +259,70 @@ fn dpm_bimodal_f32_rayon(c: &mut Criterion) {
             ("rayon", dpm_core::par::dpm_bimodal, 142),
         ],
     );
+}
+
+/// Two independent steps of `b` pairs, each with its own scores, outputs,
+/// scratch and populations: one after the other on this thread
+/// (`serial`), and as a `par::run_batch` of two problems, one per worker.
+/// Work that shares nothing but the machine (memory bandwidth, the L3)
+/// goes no faster on two cores than `run_batch` does here: their ratio is
+/// the ceiling of any parallel step of that size on this machine.
+#[cfg(feature = "std")]
+fn dpm_bimodal_f32_pair(c: &mut Criterion) {
+    use dpm_core::par::{Problem, run_batch};
+    let mut group = c.benchmark_group("dpm_bimodal_f32_pair");
+    let mut rng = Rng::new(SEED ^ 3);
+    let mut pops: Vec<(Pop, Pop)> = (0..2)
+        .map(|_| (Pop::new(&mut rng), Pop::new(&mut rng)))
+        .collect();
+    for b in [1024, 4096] {
+        let mut batches: Vec<Batch> = pops
+            .iter_mut()
+            .map(|(images, texts)| Batch::new(&mut rng, b, images, texts))
+            .collect();
+        let mut views: Vec<_> = pops.iter_mut().map(|(i, t)| (i.view(), t.view())).collect();
+        let mut scratch = vec![vec![0.0_f32; SERIAL_SCRATCH * b]; 2];
+        group.throughput(Throughput::Elements((2 * b * b) as u64));
+        let (samples, secs) = timing(b);
+        group
+            .sample_size(samples)
+            .measurement_time(Duration::from_secs(2 * secs));
+        for name in ["serial", "run_batch"] {
+            group.bench_with_input(BenchmarkId::new(name, b), &b, |bench, _| {
+                bench.iter(|| {
+                    let mut problems: Vec<Problem<'_, '_, f32>> = batches
+                        .iter_mut()
+                        .zip(&mut views)
+                        .zip(&mut scratch)
+                        .map(|((batch, (image, text)), scratch)| {
+                            restore(image, &batch.saved.0);
+                            restore(text, &batch.saved.1);
+                            Problem::Dpm {
+                                scores: black_box(&batch.s),
+                                image_ids: &batch.image_ids,
+                                text_ids: &batch.text_ids,
+                                image,
+                                text,
+                                params: batch.params,
+                                out: batch.outs.get(),
+                                scratch,
+                            }
+                        })
+                        .collect();
+                    if name == "serial" {
+                        for p in &mut problems {
+                            p.run().unwrap();
+                        }
+                    } else {
+                        let mut results = [Ok(dpm_core::Losses::default()); 2];
+                        run_batch(&mut problems, &mut results).unwrap();
+                        black_box(results.map(Result::unwrap));
+                    }
+                });
+            });
+        }
+    }
+    group.finish();
 }
 
 /// `par::dpm_bimodal` on a pool of one thread: what the parallel schedule
@@ -335,6 +448,7 @@ criterion_group!(
     benches,
     dpm_bimodal_f32,
     dpm_bimodal_f32_rayon,
+    dpm_bimodal_f32_pair,
     memory_f32,
     lse_row_f32,
     exp_f32
