@@ -14,15 +14,17 @@
 //! # Bit-identical for any number of threads
 //!
 //! The serial step makes three passes over `S` (described in
-//! `src/simd/bimodal.rs`). Here each pass splits the rows into
-//! blocks of 4 (the period of the serial blocked column sums) and computes
-//! waves of up to 32 blocks in parallel; whatever the serial pass folds
-//! across rows (column maxima, compensated column sums, loss sums, state
-//! writes) is kept per block and folded in block order by one task, while
-//! the next wave runs. Every floating-point operation therefore sees the
-//! same operands in the same order as in the serial step, and results are
-//! equal bit for bit, with 1 thread or 64 (`tests/par.rs` checks 1, 2 and
-//! 4 threads against the serial step).
+//! `src/simd/bimodal.rs`). The first, the maxima, folds with an exact
+//! maximum, so it splits the rows into as many ranges as there are slots
+//! (up to 64), each with its own column maxima, merged in range order. The
+//! other two split the rows into blocks of 4 (the period of the serial
+//! blocked column sums) and compute waves of up to 32 blocks in parallel;
+//! whatever the serial pass folds across rows (compensated column sums,
+//! loss sums, state writes) is kept per block and folded in block order by
+//! one task, while the next wave runs. Every floating-point operation
+//! therefore sees the same operands in the same order as in the serial
+//! step, and results are equal bit for bit, with 1 thread or 64
+//! (`tests/par.rs` checks 1, 2 and 4 threads against the serial step).
 //!
 //! # Memory
 //!

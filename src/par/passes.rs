@@ -1,9 +1,11 @@
 //! The three passes over `S` on rayon's workers ([`Waves`]), each
-//! bit-identical to its serial twin in `crate::simd`:
+//! bit-identical to its serial twin in `crate::simd`. The maxima need no
+//! order: up to `2 * WAVE` ranges of rows run at once, each with its
+//! slot of column maxima, merged range by range at the end. The other two
+//! run in waves of 4-row blocks ([`waves::run`]):
 //!
 //! | pass | per block (parallel) | in block order (one task) |
 //! |---|---|---|
-//! | maxima | row maxima; the block's column maxima and score check into its slot | `colmax = max(colmax, slot)`, checks merged |
 //! | exp | `dS` rows of the column direction; the block's column sums into its slot | the slot flushed into the Kahan pairs |
 //! | rows | everything of `simd::row::row` per row: `dS`, weights, `h_image`, the texts' `h` partial sums into its slot | loss sums, image-anchor state writes, the texts' `h` Kahan pairs |
 //!
@@ -23,6 +25,7 @@ use crate::{
     state::AnchorState,
     sum::Sum,
 };
+use rayon::prelude::*;
 
 /// Elements of one slot for a batch of `b`.
 pub(crate) const fn slot_len(b: usize) -> usize {
@@ -42,20 +45,31 @@ impl<'a, T> Waves<'a, T> {
 
 impl<T: Real> Passes<T> for Waves<'_, T> {
     fn maxima(&mut self, p: &Pass<'_, T>, rowmax: &mut [T], colmax: &mut [T]) -> Option<T> {
+        // Maxima merge exactly however the rows are grouped (see
+        // `column::merge_max`), so this pass needs no 4-row blocks: a
+        // few ranges of rows, one slot each, merged in order at the end.
         let b = p.b;
+        let len = slot_len(b);
+        let ranges = 2 * waves::wave_len(b);
+        let rows = b.div_ceil(ranges).max(1);
+        let mut checks = [MaxAbs::<V<T>>::new(T::ZERO); 2 * waves::WAVE];
+        rowmax
+            .par_chunks_mut(rows)
+            .zip(self.slots.par_chunks_mut(len))
+            .zip(checks.par_iter_mut())
+            .enumerate()
+            .for_each(|(k, ((rm, slot), check))| {
+                let part = &mut slot[..b];
+                part.fill(T::NEG_INFINITY);
+                column::maxima_rows(p, k * rows, rm, part, check);
+            });
         colmax.fill(T::NEG_INFINITY);
-        let mut order = MaxOrder {
-            rowmax,
-            colmax,
-            check: MaxAbs::new(T::ZERO),
-        };
-        let compute = |it: &mut MaxItem<'_, T>, slot: &mut [T]| {
-            let part = &mut slot[..b];
-            part.fill(T::NEG_INFINITY);
-            column::maxima_rows(p, it.i0, &mut *it.rowmax, part, &mut it.check);
-        };
-        waves::run(b, self.slots, slot_len(b), &mut order, &compute);
-        order.check.finish()
+        let mut check = MaxAbs::new(T::ZERO);
+        for (slot, c) in self.slots.chunks(len).zip(&checks).take(b.div_ceil(rows)) {
+            column::merge_max(colmax, &slot[..b]);
+            check.merge(*c);
+        }
+        check.finish()
     }
 
     fn exp_pass(
@@ -145,36 +159,6 @@ impl<T: Real> Passes<T> for Waves<'_, T> {
         };
         waves::run(b, self.slots, slot_len(b), &mut order, &compute);
         order.sums
-    }
-}
-
-/// A block of the maxima pass.
-struct MaxItem<'r, T: Real> {
-    i0: usize,
-    rowmax: &'r mut [T],
-    check: MaxAbs<V<T>>,
-}
-
-struct MaxOrder<'r, T: Real> {
-    rowmax: &'r mut [T],
-    colmax: &'r mut [T],
-    check: MaxAbs<V<T>>,
-}
-
-impl<'r, T: Real> Order<T> for MaxOrder<'r, T> {
-    type Item = MaxItem<'r, T>;
-
-    fn make(&mut self, rows: core::ops::Range<usize>) -> Self::Item {
-        MaxItem {
-            i0: rows.start,
-            rowmax: take(&mut self.rowmax, rows.len()),
-            check: MaxAbs::new(T::ZERO),
-        }
-    }
-
-    fn flush(&mut self, item: Self::Item, slot: &mut [T]) {
-        column::merge_max(self.colmax, &slot[..self.colmax.len()]);
-        self.check.merge(item.check);
     }
 }
 
@@ -272,6 +256,64 @@ impl<'r, T: Real> Order<T> for RowOrder<'r, '_, '_, T> {
                 anchor::store(st, ids[i], res.anchor.u);
             }
             row::row_end(self.ctx, i, res, &mut self.sums, &mut h_text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Waves;
+    use crate::simd::bimodal::{Prepare, Serial, prepare, scratch_len};
+    use std::{vec, vec::Vec};
+
+    /// The maxima of scores that tie at `+0` and `-0` (`a = (S - S_jj -
+    /// zeta) / tau` keeps the sign: `-0 - +0 = -0`), with rows split into
+    /// ranges: the maxima's bits, signs of zero included, are the serial
+    /// pass's for 1, 2 and 4 threads. Merging the ranges in any other
+    /// order than theirs picks other zeros.
+    #[test]
+    fn maxima_ranges_keep_the_serial_zeros() {
+        let b = 300;
+        let mut x = 12_345_u32;
+        let s: Vec<f64> = (0..b * b)
+            .map(|k| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if k % (b + 1) == 0 {
+                    0.0
+                } else {
+                    [0.0, -0.0, -1.0][(x % 3) as usize]
+                }
+            })
+            .collect();
+        let ids: Vec<usize> = (0..b).collect();
+        let inputs = Prepare {
+            zeta: [None, None],
+            cand_ids: [&ids, &ids],
+            tau: [1.0, 1.0],
+        };
+        let mut want = vec![0.0; scratch_len(b)];
+        prepare(&mut Serial, &s, b, &inputs, &mut want);
+        let maxima = 7 * b..9 * b; // `rowmax`, `colmax` (`bimodal::Parts`)
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let signs = want[maxima.clone()]
+            .iter()
+            .filter(|x| x.is_sign_negative())
+            .count();
+        assert!(
+            signs > 0 && signs < 2 * b,
+            "the case has ties of both zeros"
+        );
+        for threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let mut got = vec![0.0; crate::par::scratch_len(b)];
+            let (own, slots) = got.split_at_mut(scratch_len(b));
+            pool.install(|| prepare(&mut Waves::new(slots), &s, b, &inputs, own));
+            assert_eq!(bits(&own[maxima.clone()]), bits(&want[maxima.clone()]));
         }
     }
 }

@@ -11,6 +11,9 @@
 //! every fold (Kahan updates, loss sums, state writes) sees the same
 //! operands in the same order as the serial pass, whatever the number of
 //! threads, and the fold overlaps the next wave instead of stopping it.
+//! The same task then cuts the outputs of the wave after (`Order::make`,
+//! which also reads the anchors' state in order), so the workers never
+//! wait for that either.
 
 use crate::{
     Real,
@@ -63,23 +66,29 @@ where
     let wave = wave_len(b);
     let (even, odd) = slots[..2 * wave * slot_len].split_at_mut(wave * slot_len);
     let mut halves = [even, odd];
+    // The items of wave `w + 1` are cut while wave `w` computes, on the
+    // in-order side (they read state in order).
+    let make = |order: &mut O, first: usize| {
+        let mut items: [Option<O::Item>; WAVE] = core::array::from_fn(|_| None);
+        let m = (blocks - first).min(wave);
+        for (q, it) in items[..m].iter_mut().enumerate() {
+            let k = first + q;
+            *it = Some(order.make(k * ROWS..((k + 1) * ROWS).min(b)));
+        }
+        (items, m)
+    };
+    let (mut items, mut m) = make(order, 0);
     let mut pending: Option<[Option<O::Item>; WAVE]> = None;
     let mut next = 0;
     let mut w = 0;
     loop {
-        let m = (blocks - next).min(wave);
         if m == 0 && pending.is_none() {
             break;
-        }
-        let mut items: [Option<O::Item>; WAVE] = core::array::from_fn(|_| None);
-        for (q, it) in items[..m].iter_mut().enumerate() {
-            let k = next + q;
-            *it = Some(order.make(k * ROWS..((k + 1) * ROWS).min(b)));
         }
         let [h0, h1] = &mut halves;
         let (cur, old) = if w % 2 == 0 { (h0, h1) } else { (h1, h0) };
         let prev = pending.take();
-        rayon::join(
+        let ((), (following, m_next)) = rayon::join(
             || {
                 items[..m]
                     .par_iter_mut()
@@ -96,10 +105,12 @@ where
                         order.flush(it, slot);
                     }
                 }
+                make(order, next + m)
             },
         );
-        pending = (m > 0).then_some(items);
+        pending = (m > 0).then_some(core::mem::replace(&mut items, following));
         next += m;
+        m = m_next;
         w += 1;
     }
 }
