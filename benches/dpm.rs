@@ -16,6 +16,10 @@
 //!   of those steps at B = 4096, `y = 1.0001 x + y` over two 64 MiB arrays
 //!   (the size of S and dS), on one thread and on rayon's pool; throughput
 //!   in bytes read and written (3 x 64 MiB).
+//! - `fma_f32/{serial,rayon}` (with `--features std`): two jobs of pure
+//!   register arithmetic (8 independent FMA chains, no memory traffic), one
+//!   after the other and on two rayon workers: what two cores of the
+//!   machine give when nothing at all is shared.
 //! - `lse_row_f32/{ours,libm}/len`: log-sum-exp of one row.
 //! - `exp_f32/{ours,wide,libm}`: elementwise exp of 1M values in [-20, 0].
 
@@ -386,6 +390,42 @@ fn memory_f32(c: &mut Criterion) {
     group.finish();
 }
 
+/// 8 independent chains of `x = 0.999 x + 1e-6`, `steps` long: arithmetic
+/// in registers only (one FMA per element with `target-cpu=native`).
+#[cfg(feature = "std")]
+fn fma_chains(steps: u64) -> f32 {
+    let mut acc = [0.0_f32; 8];
+    let (a, b) = (black_box(0.999_f32), black_box(1e-6_f32));
+    for _ in 0..steps {
+        for x in &mut acc {
+            *x = x.mul_add(a, b);
+        }
+    }
+    acc.iter().sum()
+}
+
+#[cfg(feature = "std")]
+fn fma_f32(c: &mut Criterion) {
+    let steps = 20_000_000;
+    let mut group = c.benchmark_group("fma_f32");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function("serial", |b| {
+        b.iter(|| fma_chains(black_box(steps)) + fma_chains(black_box(steps)));
+    });
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            let (x, y) = rayon::join(
+                || fma_chains(black_box(steps)),
+                || fma_chains(black_box(steps)),
+            );
+            x + y
+        });
+    });
+    group.finish();
+}
+
 fn lse_row_f32(c: &mut Criterion) {
     let mut group = c.benchmark_group("lse_row_f32");
     let mut rng = Rng::new(SEED ^ 1);
@@ -450,6 +490,7 @@ criterion_group!(
     dpm_bimodal_f32_rayon,
     dpm_bimodal_f32_pair,
     memory_f32,
+    fma_f32,
     lse_row_f32,
     exp_f32
 );
