@@ -52,19 +52,17 @@ pub fn dpm_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    on_worker(|| {
-        dpm_on(
-            Engine::Par,
-            scores,
-            image_ids,
-            text_ids,
-            image,
-            text,
-            params,
-            out,
-            scratch,
-        )
-    })
+    dpm_on(
+        Engine::Par,
+        scores,
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
+        out,
+        scratch,
+    )
 }
 
 /// [`crate::sogclr_bimodal`] on all workers of the current rayon pool,
@@ -100,19 +98,17 @@ pub fn sogclr_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    on_worker(|| {
-        sogclr_on(
-            Engine::Par,
-            scores,
-            image_ids,
-            text_ids,
-            image,
-            text,
-            params,
-            out,
-            scratch,
-        )
-    })
+    sogclr_on(
+        Engine::Par,
+        scores,
+        image_ids,
+        text_ids,
+        image,
+        text,
+        params,
+        out,
+        scratch,
+    )
 }
 
 /// [`crate::infonce_bimodal`] on all workers of the current rayon pool,
@@ -141,15 +137,5 @@ pub fn infonce_bimodal<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    on_worker(|| infonce_on(Engine::Par, scores, b, tau, out, scratch))
-}
-
-/// Runs a step on a worker of the current pool. Called from outside any
-/// pool, every `join` of the passes would otherwise be injected into the
-/// global pool and waited for on its own (tens of microseconds each,
-/// about 10% of a step at B = 1024); from a worker they are plain
-/// work-stealing joins. `rayon::scope` runs its closure on a worker of the
-/// current pool (the global one from outside) and returns its result.
-fn on_worker<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| f())
+    infonce_on(Engine::Par, scores, b, tau, out, scratch)
 }

@@ -268,6 +268,15 @@ pub(crate) fn run<T: Real>(
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
+    #[cfg(feature = "std")]
+    if engine == Engine::Par && rayon::current_thread_index().is_none() {
+        // Called from outside any pool, every `join` of the passes would
+        // be injected into the global pool and waited for on its own (tens
+        // of microseconds each, about 10% of a step at B = 1024). On a
+        // worker (`rayon::scope` runs its closure on one) they are plain
+        // work-stealing joins.
+        return rayon::scope(|_| run(engine, algos, scores, b, ids, states, out, scratch));
+    }
     // ---- checks: nothing is written above the line "writes" ----
     if b < 2 {
         return Err(Error::BatchTooSmall { len: b });
