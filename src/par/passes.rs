@@ -51,7 +51,7 @@ impl<T: Real> Passes<T> for Waves<'_, T> {
         let b = p.b;
         let len = slot_len(b);
         let ranges = 2 * waves::wave_len(b);
-        let rows = b.div_ceil(ranges).max(1);
+        let rows = b.div_ceil(ranges);
         let mut checks = [MaxAbs::<V<T>>::new(T::ZERO); 2 * waves::WAVE];
         rowmax
             .par_chunks_mut(rows)
