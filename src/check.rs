@@ -80,6 +80,20 @@ pub(crate) fn max_abs<T: Real>(what: &'static str, x: &[T]) -> Result<T, Error> 
     Ok(m)
 }
 
+/// `Ok` if `x` and `1 / x` are both positive normal numbers, that is
+/// `MIN_POSITIVE <= x <= 1 / MIN_POSITIVE` (a temperature, an inverse
+/// temperature): dividing by `x` or multiplying by `1 / x` then never
+/// overflows for that reason alone, and neither factor is subnormal.
+pub(crate) fn normal_and_reciprocal<T: Real>(what: &'static str, x: T) -> Result<(), Error> {
+    // `x >= MIN_POSITIVE` is false for NaN; `1 / x >= MIN_POSITIVE` false
+    // for `+inf` and for `x > 1 / MIN_POSITIVE`.
+    if x >= T::MIN_POSITIVE && T::ONE / x >= T::MIN_POSITIVE {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { what })
+    }
+}
+
 /// `Ok` if a scalar input is finite.
 pub(crate) fn finite<T: Real>(what: &'static str, x: T) -> Result<(), Error> {
     if x.is_finite() {

@@ -5,8 +5,11 @@ use core::fmt;
 /// Why a call refused its input.
 ///
 /// Every function that returns `Result<_, Error>` checks all of its
-/// preconditions before it writes anything: on `Err`, every output slice and
-/// every state array is bit-identical to what it was before the call.
+/// preconditions before it writes any output or state: on `Err`, every
+/// output slice and every state array is bit-identical to what it was
+/// before the call. Caller scratch may have been written (some checks
+/// run fused with a first pass that fills it); its contents are never an
+/// input.
 ///
 /// Names in `what` fields are the argument names of the function that
 /// refused (for example `"scores"`, `"ds"`, `"image_ids"`).

@@ -7,8 +7,10 @@
 //!   sizes are `const fn`s ([`bimodal_scratch_len`], [`step_scratch_len`]).
 //! - Log-domain state and log-sum-exp-stable kernels: no finite input gives
 //!   NaN or an infinity; inputs so large that one would are refused.
-//! - Every precondition is checked before anything is written: on `Err`,
-//!   outputs and state are bit-identical to before.
+//! - Every precondition is checked before any output or state is
+//!   written: on `Err`, outputs and state are bit-identical to before
+//!   (caller scratch may have been written: its contents are never an
+//!   input).
 //!
 //! The mathematical contract is SPEC.md (sections quoted in the docs);
 //! scores are higher-is-better, `S[i][j]` = anchor `i` against candidate
@@ -20,8 +22,8 @@
 //! use dpm_core::{dpm_bimodal, BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
 //!
 //! // Per-sample state of a data set of 1000 image-text pairs.
-//! let mut images = State::<f32, 1000>::new(-0.05);
-//! let mut texts = State::<f32, 1000>::new(-0.05);
+//! let mut images = State::<f32, 1000>::new(-0.05)?;
+//! let mut texts = State::<f32, 1000>::new(-0.05)?;
 //! let xi = images.view().refresh_xi(0.0); // once per epoch
 //!
 //! // One batch of B = 3: cosine scores, image rows x text columns.

@@ -36,7 +36,7 @@ pub use crate::lse::scalar::log_sum_exp;
 /// };
 /// let mut scratch = [0.0_f32; dpm_core::bimodal_scratch_len(2)];
 /// let mut run = |simd: bool| {
-///     let (mut images, mut texts) = (State::<f32, 100>::new(-0.05), State::<f32, 100>::new(-0.05));
+///     let (mut images, mut texts) = (State::<f32, 100>::new(-0.05).unwrap(), State::<f32, 100>::new(-0.05).unwrap());
 ///     let mut ds = [0.0_f32; 4];
 ///     let f = if simd { dpm_core::dpm_bimodal } else { dpm_core::scalar::dpm_bimodal };
 ///     let loss = f(&s, &[3, 7], &[3, 7], &mut images.view(), &mut texts.view(), [p, p],
@@ -80,7 +80,7 @@ pub fn dpm_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{BimodalOut, FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
 /// let (mut ds, mut scratch) = ([0.0; 4], [0.0; dpm_core::bimodal_scratch_len(2)]);
 /// let loss = dpm_core::scalar::sogclr_bimodal(

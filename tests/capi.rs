@@ -177,7 +177,10 @@ fn same_results_as_the_rust_api() {
     for _ in 0..3 {
         assert_eq!(c.run(), DPM_OK);
     }
-    let (mut img, mut txt) = (State::<f32, N>::new(-0.05), State::<f32, N>::new(-0.05));
+    let (mut img, mut txt) = (
+        State::<f32, N>::new(-0.05).unwrap(),
+        State::<f32, N>::new(-0.05).unwrap(),
+    );
     let p = DpmParams {
         tau: 0.1,
         gamma: 0.9,

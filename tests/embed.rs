@@ -391,7 +391,12 @@ fn naive_unit(v: &[f64]) -> Vec<f64> {
 fn end_to_end_matches_an_independent_naive_chain() {
     let mut rng = Rng(6);
     let (x, y) = (rng.vec(B * D, -1.0, 1.0), rng.vec(B * D, -1.0, 1.0));
-    let fresh = || [State::<f64, 16>::new(-0.05), State::<f64, 16>::new(-0.05)];
+    let fresh = || {
+        [
+            State::<f64, 16>::new(-0.05).unwrap(),
+            State::<f64, 16>::new(-0.05).unwrap(),
+        ]
+    };
     for kind in [Features::Raw, Features::Normalized] {
         let (xh, yh) = match kind {
             Features::Raw => (naive_unit(&x), naive_unit(&y)),
@@ -464,7 +469,10 @@ fn end_to_end_matches_an_independent_naive_chain() {
 fn end_to_end_errors_leave_outputs_and_state_untouched() {
     let mut rng = Rng(8);
     let (x, y) = (rng.vec(B * D, -1.0, 1.0), rng.vec(B * D, -1.0, 1.0));
-    let mut states = [State::<f64, 16>::new(-0.05), State::<f64, 16>::new(-0.05)];
+    let mut states = [
+        State::<f64, 16>::new(-0.05).unwrap(),
+        State::<f64, 16>::new(-0.05).unwrap(),
+    ];
     from_features(&x, &y, Features::Raw, &mut states); // visited state
     let before = format!("{states:?}");
     let mut zero_row = x.clone();
@@ -606,14 +614,17 @@ fn end_to_end_f32_raw_is_finite_and_close_to_f64() {
         &x,
         &y,
         Features::Raw,
-        &mut [State::new(-0.05), State::new(-0.05)],
+        &mut [State::new(-0.05).unwrap(), State::new(-0.05).unwrap()],
     );
     #[allow(clippy::cast_possible_truncation)]
     let (x32, y32): (Vec<f32>, Vec<f32>) = (
         x.iter().map(|&v| v as f32).collect(),
         y.iter().map(|&v| v as f32).collect(),
     );
-    let (mut si, mut st) = (State::<f32, 16>::new(-0.05), State::<f32, 16>::new(-0.05));
+    let (mut si, mut st) = (
+        State::<f32, 16>::new(-0.05).unwrap(),
+        State::<f32, 16>::new(-0.05).unwrap(),
+    );
     let (mut s, mut ds, mut dx, mut dy) = (
         [0.0_f32; B * B],
         [0.0_f32; B * B],

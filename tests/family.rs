@@ -451,6 +451,11 @@ fn errors_leave_outputs_bit_identical() {
     }
     assert_eq!(
         gibbs_nll(&[0.0, 1.0], 1e-320, 0, &mut g[..2]),
+        Err(Error::InvalidParameter { what: "beta" })
+    );
+    // A normal beta so small that ln(K) / beta passes the limit.
+    assert_eq!(
+        gibbs_nll(&[0.0, 1.0], 1e-307, 0, &mut g[..2]),
         Err(Error::OutOfRange { what: "1 / beta" })
     );
     assert_eq!(bits(&g), bits(&[s; 3]));

@@ -178,7 +178,9 @@ impl Trainer {
     ) -> Result<f64, Error> {
         // The authors' schedule: cosine decay, / 10 from half-way, / 100
         // from three quarters; both views alike (ratio 1), no warm-up.
-        self.eta = nuclr_eta(epoch.0, epoch.1, 0, self.hyper.eta, 1.0).1;
+        self.eta = nuclr_eta(epoch.0, epoch.1, 0, self.hyper.eta, 1.0)
+            .expect("finite schedule parameters")
+            .1;
         // The offset bounds, refreshed once per epoch as the authors do.
         self.xi = (
             self.pop_a.view().refresh_xi(self.hyper.zeta_init),

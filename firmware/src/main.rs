@@ -113,8 +113,8 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         "scenario does not fit"
     );
     let (mut image, mut text) = (
-        State::<f32, N>::new(expected::ZETA_INIT),
-        State::new(expected::ZETA_INIT),
+        State::<f32, N>::new(expected::ZETA_INIT).expect("a finite zeta_init"),
+        State::new(expected::ZETA_INIT).expect("a finite zeta_init"),
     );
     let mut buf = Buffers {
         scores: [0.0; MAX_B * MAX_B],

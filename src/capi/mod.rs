@@ -17,7 +17,8 @@
 //!   the C layer's own `DPM_ERR_BAD_POINTER` (-1). `DPM_ERR_OTHER` (-2) is
 //!   the documented catch-all for a variant without a code of its own
 //!   (never returned by this version).
-//! - On any error nothing is written: no output, no state, no `*losses`.
+//! - On any error no output, no state and no `*losses` is written;
+//!   `scratch` may have been (its contents are never an input).
 //! - Arrays are the caller's, passed as pointer and element count, never
 //!   kept after the call; naturally aligned; NULL only with count 0 (or
 //!   where an output is optional); outputs may not overlap other arrays.

@@ -78,7 +78,8 @@ impl<'o, T> FeatureOut<'o, T> {
 
 /// Scratch elements [`dpm_bimodal_from_features`] needs for `b` pairs of
 /// dimension `d`: `b^2 + 2 b d + `[`bimodal_scratch_len`]`(b)`
-/// (saturating: a size that overflows is one no slice has).
+/// (saturating at `usize::MAX`, a size no slice has: refused, never
+/// wrapped).
 ///
 /// # Example
 ///
@@ -128,7 +129,7 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// ```
 /// use dpm_core::embed::{dpm_bimodal_from_features, features_scratch_len, FeatureOut, Features};
 /// use dpm_core::{DpmParams, FirstVisit, Offset, State};
-/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05), State::<f32, 10>::new(-0.05));
+/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05)?, State::<f32, 10>::new(-0.05)?);
 /// let x = [1.0_f32, 0.2, 0.1, 1.0]; // 2 images, d = 2, raw
 /// let y = [0.9_f32, 0.0, 0.3, 1.1];
 /// let p = DpmParams {

@@ -40,7 +40,7 @@ pub const fn softmax_batch_scratch_len(classes: usize) -> usize {
 /// class `>= layer.classes`), and [`Error::NonFinite`] or
 /// [`Error::OutOfRange`] as
 /// [`softmax_cross_entropy_linear`](super::softmax_cross_entropy_linear).
-/// On `Err`, `grad` and `scratch` are untouched.
+/// On `Err`, `grad` is untouched (`scratch` may have been written).
 ///
 /// # Example
 ///
@@ -99,14 +99,17 @@ pub fn softmax_cross_entropy_linear_batch<T: Real>(
     let z = &mut scratch[..k];
     dw.fill(T::ZERO);
     db.fill(T::ZERO);
-    let inv_n = T::ONE / T::from_usize(n);
+    let n_t = T::from_usize(n);
+    let inv_n = T::ONE / n_t;
     let mut loss = Sum::ZERO;
     for (idx, &c) in classes.iter().enumerate() {
         let xn = &x[idx * d..(idx + 1) * d];
         for (i, zi) in z.iter_mut().enumerate() {
             *zi = layer.logit(i, xn);
         }
-        loss.add(softmax_in_place(z, c));
+        // One sample's loss is bounded by the checks, a sum of N of them
+        // is not: divided by N first, the mean stays within that bound.
+        loss.add(softmax_in_place(z, c) / n_t);
         for (i, &g) in z.iter().enumerate() {
             let g = g * inv_n;
             db[i] += g;
@@ -115,5 +118,5 @@ pub fn softmax_cross_entropy_linear_batch<T: Real>(
             }
         }
     }
-    Ok(loss.value() * inv_n)
+    Ok(loss.value())
 }

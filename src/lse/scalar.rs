@@ -61,7 +61,10 @@ pub fn log_sum_exp<T: Real>(x: &[T]) -> Result<T, Error> {
 /// # Errors
 ///
 /// [`Error::LengthMismatch`] if the last element lies outside `x`
-/// (`expected` is the length `x` would need); [`Error::NonFinite`] as for
+/// (`expected` is the length `x` would need); [`Error::InvalidParameter`]
+/// (`what: "stride"`) for `stride = 0` with `count > 1`, which would read
+/// one element `count` times (so every accepted call reads `count <=
+/// x.len()` distinct elements); [`Error::NonFinite`] as for
 /// [`log_sum_exp`] (`index` counts along the column).
 ///
 /// # Example
@@ -81,6 +84,10 @@ pub fn log_sum_exp_strided<T: Real>(
 ) -> Result<T, Error> {
     if count == 0 {
         return Ok(T::NEG_INFINITY);
+    }
+    if stride == 0 && count > 1 {
+        // The same element `count` times: work not bounded by the data.
+        return Err(Error::InvalidParameter { what: "stride" });
     }
     let needed = (count - 1)
         .checked_mul(stride)

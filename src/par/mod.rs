@@ -39,8 +39,8 @@
 //!
 //! ```
 //! use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
-//! let mut images = State::<f32, 100>::new(-0.05);
-//! let mut texts = State::<f32, 100>::new(-0.05);
+//! let mut images = State::<f32, 100>::new(-0.05)?;
+//! let mut texts = State::<f32, 100>::new(-0.05)?;
 //! let s = [0.9_f32, 0.1, 0.2, 0.8];
 //! let p = DpmParams {
 //!     tau: 0.05, gamma: 0.8, offset: Offset::Xi(0.0),
@@ -71,7 +71,9 @@ pub use step::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 /// Scratch elements the parallel step needs for `b` pairs: the serial
 /// step's [`bimodal_scratch_len`](crate::bimodal_scratch_len)`(b) = 14 b`,
 /// plus `4 b` per block of 4 rows in a wave (two waves of up to 32 blocks,
-/// a slot of `2 b` each): `142 b` once `b >= 128`.
+/// a slot of `2 b` each): `142 b` once `b >= 128`. Saturating: a size
+/// past `usize::MAX` is `usize::MAX`, which no slice has, so the step
+/// refuses such a batch.
 ///
 /// # Example
 ///
@@ -83,5 +85,6 @@ pub use step::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 /// ```
 #[must_use]
 pub const fn scratch_len(b: usize) -> usize {
-    crate::simd::bimodal::scratch_len(b) + 2 * waves::wave_len(b) * passes::slot_len(b)
+    let slots = (2 * waves::wave_len(b)).saturating_mul(passes::slot_len(b));
+    crate::simd::bimodal::scratch_len(b).saturating_add(slots)
 }

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 
 /// Elements of one slot for a batch of `b`.
 pub(crate) const fn slot_len(b: usize) -> usize {
-    2 * b
+    b.saturating_mul(2)
 }
 
 /// The passes on rayon's workers, over caller scratch for the slots.

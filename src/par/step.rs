@@ -26,7 +26,7 @@ use crate::{
 /// };
 /// let s: Vec<f32> = (0..9).map(|k| if k % 4 == 0 { 0.9 } else { 0.1 * k as f32 / 9.0 }).collect();
 /// let mut run = |parallel: bool| {
-///     let (mut images, mut texts) = (State::<f32, 10>::new(-0.05), State::<f32, 10>::new(-0.05));
+///     let (mut images, mut texts) = (State::<f32, 10>::new(-0.05)?, State::<f32, 10>::new(-0.05)?);
 ///     let mut ds = [0.0_f32; 9];
 ///     let mut scratch = vec![0.0_f32; dpm_core::par::scratch_len(3)];
 ///     let (iv, tv) = (&mut images.view(), &mut texts.view());
@@ -77,7 +77,7 @@ pub fn dpm_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{BimodalOut, FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
 /// let (mut ds, mut scratch) = ([0.0; 4], vec![0.0; dpm_core::par::scratch_len(2)]);
 /// let loss = dpm_core::par::sogclr_bimodal(

@@ -34,7 +34,7 @@ use crate::{
 /// Scratch elements the SIMD bimodal step needs: 14 vectors of length `b`
 /// ([`Parts`]).
 pub(crate) const fn scratch_len(b: usize) -> usize {
-    14 * b
+    b.saturating_mul(14)
 }
 
 /// How the three passes over the whole matrix run: [`Serial`] here, on
@@ -313,7 +313,8 @@ pub(crate) fn run<T: Real>(
             direct_h_column(&p, j, [cmax, a.rel_dt], h_image);
         }
         if let Kind::InfoNce = spec_c.kind {
-            loss_c.add(a.log_den);
+            // Divided by B before the sum, as every loss term (`row::Sums`).
+            loss_c.add(a.log_den / T::from_usize(b));
         }
     }
 
@@ -375,10 +376,12 @@ pub(crate) fn run<T: Real>(
             *v = T::ONE - f * *v;
         }
     }
-    let r = T::from_usize(b);
+    // Every term is divided by B already; the column direction's
+    // per-entry terms carry their weight too (`row::Sums`).
+    let col_weight = if info_nce_c { spec_c.weight } else { T::ONE };
     [
-        sums.row.value() * spec_r.weight / r,
-        loss_c.value() * spec_c.weight / r,
+        sums.row.value() * spec_r.weight,
+        loss_c.value() * col_weight,
     ]
 }
 

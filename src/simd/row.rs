@@ -49,7 +49,9 @@ pub(crate) struct Rows<'a, 's, 'v, T: Real> {
     pub state: Option<(&'s mut crate::state::AnchorState<'v, T>, &'a [usize])>,
 }
 
-/// Losses of the pass (sums over anchors, not yet averaged).
+/// Losses of the pass, each term already divided by `B`: `row`, the row
+/// direction's `sum_i loss_i / B` (not yet weighted); `col`, the column
+/// direction's per-entry terms `w_T dS-scale (S - S_jj)` (weighted).
 pub(crate) struct Sums<T> {
     pub row: Sum<T>,
     pub col: Sum<T>,
@@ -118,7 +120,7 @@ pub(crate) struct RowRes<T> {
     /// The row's term of the row direction's loss sum.
     pub loss_r: T,
     /// The row's term of the column direction's loss sum (if counted per
-    /// entry).
+    /// entry), its weights already times the direction's `dS` scale.
     pub loss_c: T,
     /// The row anchor's statistics (its new `u` in `anchor.u`).
     pub anchor: Anchor<T>,
@@ -186,7 +188,10 @@ pub(crate) fn row_end<T: Real>(
     h_text: &mut ColumnSums<'_, T>,
 ) {
     let p = ctx.p;
-    sums.row.add(res.loss_r);
+    // A row's loss is bounded by the checks, a sum of B of them is not:
+    // scaled by 1 / B first, the sum stays within that bound (SPEC section
+    // 7). The column direction's terms are scaled per entry already.
+    sums.row.add(res.loss_r / T::from_usize(p.b));
     if ctx.cols.loss {
         sums.col.add(res.loss_c);
     }
@@ -276,12 +281,13 @@ pub(crate) fn row<T: Real>(
             let w = e * scale;
             let et = ld(ds_row, j, n, T::ZERO);
             let wt = et * ld(cols.scale, j, n, T::ZERO);
-            wt.mul_add(cs, w * rs).store(&mut ds_row[j..j + n]);
+            let gt = wt * cs;
+            w.mul_add(rs, gt).store(&mut ds_row[j..j + n]);
             if !info_nce {
                 loss_r.add_mul(w, sv - spv, T::ZERO);
             }
             if cols.loss {
-                loss_c.add_mul(wt, sv - ld(p.diag, j, n, T::ZERO), T::ZERO);
+                loss_c.add_mul(gt, sv - ld(p.diag, j, n, T::ZERO), T::ZERO);
             }
             if want_h {
                 e.mul_add(hs, ld(h_part, j, n, T::ZERO))
@@ -437,10 +443,10 @@ fn combine_blocks<T: Real>(
             let e = V::<T>::load(&e[r.clone()]);
             let w = e * k.scale;
             let et = V::<T>::load(&d[r.clone()]);
-            let wt = et * V::<T>::load(&c[r.clone()]);
-            wt.mul_add(k.cs, w * k.rs).store(&mut d[r.clone()]);
+            let gt = et * V::<T>::load(&c[r.clone()]) * k.cs;
+            w.mul_add(k.rs, gt).store(&mut d[r.clone()]);
             loss_r.push_mul(w, sv - k.s_pos);
-            loss_c.push_mul(wt, sv - V::<T>::load(&g[r.clone()]));
+            loss_c.push_mul(gt, sv - V::<T>::load(&g[r.clone()]));
             e.mul_add(k.hs, V::<T>::load(&hp[r.clone()]))
                 .store(&mut hp[r.clone()]);
             h_img.push_mul(et, V::<T>::load(&hf[r]));

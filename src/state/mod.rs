@@ -111,6 +111,16 @@ fn finite<T: Real>(v: T, index: usize) -> Result<(), Error> {
     }
 }
 
+/// `Ok` if `zeta_init` is finite (what [`State::new`] and
+/// [`StateView::reset`] accept).
+fn check_zeta_init<T: Real>(zeta_init: T) -> Result<(), Error> {
+    if zeta_init.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { what: "zeta_init" })
+    }
+}
+
 impl<'a, T: Real> StateView<'a, T> {
     /// Wraps five slices of one length `n` as a population's state.
     ///
@@ -182,10 +192,31 @@ impl<'a, T: Real> StateView<'a, T> {
 
     /// Marks every id never visited and sets every `zeta` to `zeta_init`
     /// (the authors start at `-0.05`).
-    pub fn reset(&mut self, zeta_init: T) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] (`what: "zeta_init"`) if `zeta_init` is
+    /// NaN or infinite; the state is then untouched.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{Error, State};
+    /// let mut st = State::<f64, 4>::new(0.0)?;
+    /// let mut view = st.view();
+    /// view.set_zeta(1, 3.0)?;
+    /// view.reset(-0.05)?;
+    /// assert_eq!(view.zeta(1)?, -0.05);
+    /// assert_eq!(view.reset(f64::NAN), Err(Error::InvalidParameter { what: "zeta_init" }));
+    /// assert_eq!(view.zeta(1)?, -0.05);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn reset(&mut self, zeta_init: T) -> Result<(), Error> {
+        check_zeta_init(zeta_init)?;
         self.anchors.flags.fill(0);
         self.candidates.flags.fill(0);
         self.candidates.zeta.fill(zeta_init);
+        Ok(())
     }
 
     /// `u = ln s` of an anchor, or `None` if it was never visited.
@@ -285,10 +316,11 @@ impl<'a, T: Real> StateView<'a, T> {
     ///
     /// ```
     /// use dpm_core::State;
-    /// let mut st = State::<f32, 8>::new(-0.05);
+    /// let mut st = State::<f32, 8>::new(-0.05)?;
     /// let mut view = st.view();
     /// let (anchors, candidates) = view.split();
     /// assert_eq!((anchors.population(), candidates.population()), (8, 8));
+    /// # Ok::<(), dpm_core::Error>(())
     /// ```
     #[inline]
     pub fn split(&mut self) -> (&mut AnchorState<'a, T>, &mut CandidateState<'a, T>) {

@@ -1,7 +1,7 @@
 //! Fixed-capacity owned state for firmware.
 
 use super::{AnchorState, CandidateState, StateView};
-use crate::Real;
+use crate::{Error, Real};
 
 /// The state of a population of `N` samples in fixed arrays (no heap):
 /// `3 N` elements of `T` and `2 N` flag bytes.
@@ -13,7 +13,7 @@ use crate::Real;
 ///
 /// ```
 /// use dpm_core::State;
-/// let mut images = State::<f32, 64>::new(-0.05);
+/// let mut images = State::<f32, 64>::new(-0.05)?;
 /// let view = images.view();
 /// assert_eq!(view.population(), 64);
 /// assert_eq!(view.zeta(3)?, -0.05);
@@ -32,16 +32,21 @@ impl<T: Real, const N: usize> State<T, N> {
     const AT_LEAST_TWO: () = assert!(N >= 2, "a population needs at least 2 samples");
 
     /// Every id never visited, every `zeta = zeta_init`.
-    #[must_use]
-    pub fn new(zeta_init: T) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] (`what: "zeta_init"`) if `zeta_init` is
+    /// NaN or infinite: every step would refuse such a state.
+    pub fn new(zeta_init: T) -> Result<Self, Error> {
         let () = Self::AT_LEAST_TWO;
-        State {
+        super::check_zeta_init(zeta_init)?;
+        Ok(State {
             log_s: [T::ZERO; N],
             s_flags: [0; N],
             zeta: [zeta_init; N],
             z: [T::ZERO; N],
             z_flags: [0; N],
-        }
+        })
     }
 
     /// A view of this state, as the steps take it.

@@ -10,7 +10,9 @@ use super::{
 };
 use crate::{AnchorState, CandidateState, Error, Real, StateView, simd};
 
-/// Scratch elements a bimodal step over `b` pairs needs: `14 b`.
+/// Scratch elements a bimodal step over `b` pairs needs: `14 b`,
+/// saturating at `usize::MAX` (no slice is that long, so a batch that
+/// large is refused, never given a wrapped, small size).
 ///
 /// The SIMD kernels keep fourteen per-column vectors (candidates' zeta, the
 /// diagonal of `S`, row and column maxima, the column sums and the factors
@@ -49,11 +51,15 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 ///
 /// # Errors
 ///
-/// Every precondition of SPEC section 7, checked before anything is
-/// written: [`Error::BatchTooSmall`] (B < 2), [`Error::LengthMismatch`]
-/// (`text_ids`, `scores`, `ds`, a weights or `h` slice, or `scratch`
-/// shorter than [`bimodal_scratch_len`]), [`Error::IdOutOfRange`],
-/// [`Error::DuplicateId`], [`Error::InvalidParameter`],
+/// Every precondition of SPEC section 7, checked before any output or
+/// state is written (`scratch` may be: the first pass over `S` runs
+/// among the checks): [`Error::BatchTooSmall`] (B < 2),
+/// [`Error::LengthMismatch`] (`text_ids`, `scores`, `ds`, a weights or
+/// `h` slice, or `scratch` shorter than [`bimodal_scratch_len`]),
+/// [`Error::IdOutOfRange`], [`Error::DuplicateId`],
+/// [`Error::InvalidParameter`] (`tau` or `1 / tau` not a positive normal
+/// number, `gamma` or `theta` outside `(0, 1]` or subnormal, `eta`
+/// negative, subnormal or not finite, `xi` not finite),
 /// [`Error::NonFinite`] (a score, or a state value this batch reads),
 /// [`Error::OutOfRange`] (finite values so large that an intermediate
 /// would overflow).
@@ -62,8 +68,8 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 ///
 /// ```
 /// use dpm_core::{dpm_bimodal, BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
-/// let mut images = State::<f32, 100>::new(-0.05);
-/// let mut texts = State::<f32, 100>::new(-0.05);
+/// let mut images = State::<f32, 100>::new(-0.05)?;
+/// let mut texts = State::<f32, 100>::new(-0.05)?;
 /// let s = [0.9_f32, 0.1, 0.2, 0.8]; // B = 2 cosine scores
 /// let p = DpmParams {
 ///     tau: 0.05,
@@ -122,7 +128,7 @@ pub fn dpm_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{sogclr_bimodal, BimodalOut, FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
 /// let (mut ds, mut scratch) = ([0.0; 4], [0.0; dpm_core::bimodal_scratch_len(2)]);
 /// let loss = sogclr_bimodal(

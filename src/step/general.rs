@@ -9,7 +9,9 @@ use super::{
 };
 use crate::{AnchorState, CandidateState, Error, Real};
 
-/// Scratch elements a one-direction step over `rows x cols` scores needs.
+/// Scratch elements a one-direction step over `rows x cols` scores needs:
+/// `2 cols`, saturating at `usize::MAX` (no slice is that long, so such a
+/// size is refused, never wrapped to a small one).
 ///
 /// # Example
 ///
@@ -19,7 +21,7 @@ use crate::{AnchorState, CandidateState, Error, Real};
 #[must_use]
 pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
     let _ = rows;
-    2 * cols
+    cols.saturating_mul(2)
 }
 
 /// One direction of the DPM (NUCLR) step over any [`Layout`].
@@ -40,7 +42,8 @@ pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
 /// [`Error::BatchTooSmall`] (fewer than 2 rows or columns),
 /// [`Error::InvalidLayout`], and every error of
 /// [`dpm_bimodal`](crate::dpm_bimodal), with the ids named `row_ids`,
-/// `col_ids`. Nothing is written on error.
+/// `col_ids`. On error no output and no state is written (`scratch` may
+/// be).
 ///
 /// # Example
 ///
@@ -54,7 +57,7 @@ pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
 ///     0.2, 0.8, 0.1, 1.0,
 /// ];
 /// let ids = [0, 1, 2, 3]; // one id per view
-/// let mut st = State::<f64, 10>::new(-0.05);
+/// let mut st = State::<f64, 10>::new(-0.05)?;
 /// let mut view = st.view();
 /// let (anchors, candidates) = view.split();
 /// let p = DpmParams {
@@ -111,7 +114,7 @@ pub fn dpm_step<T: Real>(
 ///
 /// ```
 /// use dpm_core::{sogclr_step, FirstVisit, Layout, SogClrParams, State, StepOut};
-/// let mut st = State::<f32, 4>::new(0.0);
+/// let mut st = State::<f32, 4>::new(0.0)?;
 /// let mut view = st.view();
 /// let p = SogClrParams { tau: 0.5, gamma: 1.0, first_visit: FirstVisit::Batch };
 /// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0; dpm_core::step_scratch_len(2, 2)]);

@@ -193,10 +193,14 @@ pub(crate) fn run<T: Real>(
         let g_pos = -w_sum.value() * ds_scale;
         let kp = scores.idx(r, p);
         ds[kp] = if add { ds[kp] + g_pos } else { g_pos };
-        loss.add(match spec.kind {
+        // Each row's loss is bounded by the checks, a sum of R of them is
+        // not: scaled by 1 / R before it is summed, the total stays within
+        // that bound too (SPEC section 7).
+        let row_loss = match spec.kind {
             Kind::InfoNce => mx + rel_den,
             _ => row_loss.value(),
-        });
+        };
+        loss.add(row_loss / r_count);
 
         // Terms of the zeta gradient: exp(a[r][c] - log_dt[r]) for every
         // column the row sees, its positive included (a = -zeta[pos]/tau).
@@ -220,7 +224,7 @@ pub(crate) fn run<T: Real>(
             );
         }
     }
-    loss.value() * spec.weight / r_count
+    loss.value() * spec.weight
 }
 
 /// Updates the anchor's `u` (SPEC section 2) and returns it relative to the

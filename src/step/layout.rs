@@ -44,18 +44,30 @@ pub enum Layout<'a> {
 impl Layout<'_> {
     /// The positive column of row `r` in a matrix with `cols` columns.
     ///
-    /// Only meaningful for a layout that fits the matrix (the steps check).
+    /// Only meaningful for a layout that fits the matrix (the steps
+    /// check). Any arguments give an answer without overflow: a row
+    /// outside a [`Layout::Custom`]'s `pos` has the positive `usize::MAX`,
+    /// and [`Layout::TwoView`] takes `r` modulo `cols` (`0` when
+    /// `cols = 0`).
     #[inline]
     #[must_use]
     pub fn positive(&self, r: usize, cols: usize) -> usize {
         match *self {
             Layout::Diagonal => r,
-            Layout::TwoView => (r + cols / 2) % cols.max(1),
+            Layout::TwoView => {
+                // (r + cols / 2) mod cols, without forming the sum.
+                let r = r.checked_rem(cols).unwrap_or(0);
+                let rest = cols - cols / 2;
+                if r < rest { r + cols / 2 } else { r - rest }
+            }
             Layout::Custom { pos, .. } => pos.get(r).copied().unwrap_or(usize::MAX),
         }
     }
 
     /// Whether column `c` is a negative of row `r`.
+    ///
+    /// Any arguments give an answer without overflow; a cell outside a
+    /// [`Layout::Custom`]'s mask is excluded, so it is no negative.
     #[inline]
     #[must_use]
     pub fn is_negative(&self, r: usize, c: usize, cols: usize) -> bool {
@@ -65,17 +77,36 @@ impl Layout<'_> {
         match *self {
             Layout::Diagonal => true,
             Layout::TwoView => c != r,
-            Layout::Custom { excluded, .. } => !excluded.get(r * cols + c).copied().unwrap_or(true),
+            Layout::Custom { excluded, .. } => {
+                let cell = r.checked_mul(cols).and_then(|k| k.checked_add(c));
+                let excluded = cell.and_then(|k| excluded.get(k)).copied();
+                c < cols && !excluded.unwrap_or(true)
+            }
         }
     }
 
     /// `m_r`: the number of negatives of row `r`.
+    ///
+    /// For [`Layout::Custom`], counted over the row's cells in the mask
+    /// (a row outside it has none), so the time is proportional to the
+    /// mask, never to a `cols` the mask does not hold.
     #[must_use]
     pub fn negatives(&self, r: usize, cols: usize) -> usize {
         match *self {
             Layout::Diagonal => cols.saturating_sub(1),
             Layout::TwoView => cols.saturating_sub(2),
-            Layout::Custom { .. } => (0..cols).filter(|&c| self.is_negative(r, c, cols)).count(),
+            Layout::Custom { excluded, .. } => {
+                let start = r.checked_mul(cols);
+                let span = start.and_then(|a| Some(a..a.checked_add(cols)?));
+                let Some(row) = span.and_then(|s| excluded.get(s)) else {
+                    return 0;
+                };
+                let p = self.positive(r, cols);
+                row.iter()
+                    .enumerate()
+                    .filter(|&(c, &x)| !x && c != p)
+                    .count()
+            }
         }
     }
 

@@ -33,9 +33,10 @@ pub enum FirstVisit {
 /// `zeta -= eta z`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ZetaStep<T> {
-    /// Momentum of the gradient average, in `(0, 1]`.
+    /// Momentum of the gradient average, in `(0, 1]` and not subnormal.
     pub theta: T,
-    /// Step size, `>= 0` (the authors use `eta_I = 0.1 eta_T`).
+    /// Step size: `0`, or a finite positive normal number (the authors use
+    /// `eta_I = 0.1 eta_T`).
     pub eta: T,
 }
 
@@ -62,7 +63,8 @@ pub struct ZetaStep<T> {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DpmParams<T> {
-    /// Temperature, `> 0`.
+    /// Temperature: `tau` and `1 / tau` positive normal numbers
+    /// (`MIN_POSITIVE <= tau <= 1 / MIN_POSITIVE`).
     pub tau: T,
     /// Moving-average rate, in `(0, 1]` and not subnormal; `1` keeps no
     /// history.
@@ -88,7 +90,8 @@ pub struct DpmParams<T> {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SogClrParams<T> {
-    /// Temperature, `> 0`.
+    /// Temperature: `tau` and `1 / tau` positive normal numbers
+    /// (`MIN_POSITIVE <= tau <= 1 / MIN_POSITIVE`).
     pub tau: T,
     /// Moving-average rate, in `(0, 1]` and not subnormal.
     pub gamma: T,
@@ -97,22 +100,18 @@ pub struct SogClrParams<T> {
     pub first_visit: FirstVisit,
 }
 
+/// `Ok` if `tau` and `1 / tau` are both positive normal numbers
+/// (`MIN_POSITIVE <= tau <= 1 / MIN_POSITIVE`): a subnormal `tau` has an
+/// infinite reciprocal, and a `tau` above `1 / MIN_POSITIVE` a subnormal
+/// one (SPEC section 7).
 pub(crate) fn check_tau<T: Real>(tau: T) -> Result<(), Error> {
-    if tau.is_finite() && tau > T::ZERO {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter { what: "tau" })
-    }
+    crate::check::normal_and_reciprocal("tau", tau)
 }
 
-/// `(0, 1]`; with `normal`, also not subnormal (so that `1 / x` is finite).
-pub(crate) fn check_rate<T: Real>(what: &'static str, x: T, normal: bool) -> Result<(), Error> {
-    let low = if normal {
-        x >= T::MIN_POSITIVE
-    } else {
-        x > T::ZERO
-    };
-    if low && x <= T::ONE {
+/// `(0, 1]` and not subnormal (so that `1 / x` is finite and no product
+/// with it is subnormal for that reason).
+pub(crate) fn check_rate<T: Real>(what: &'static str, x: T) -> Result<(), Error> {
+    if x >= T::MIN_POSITIVE && x <= T::ONE {
         Ok(())
     } else {
         Err(Error::InvalidParameter { what })
@@ -122,15 +121,18 @@ pub(crate) fn check_rate<T: Real>(what: &'static str, x: T, normal: bool) -> Res
 impl<T: Real> DpmParams<T> {
     pub(crate) fn check(&self) -> Result<(), Error> {
         check_tau(self.tau)?;
-        check_rate("gamma", self.gamma, true)?;
+        check_rate("gamma", self.gamma)?;
         if let Offset::Xi(xi) = self.offset
             && !xi.is_finite()
         {
             return Err(Error::InvalidParameter { what: "xi" });
         }
         if let Some(z) = self.zeta_step {
-            check_rate("theta", z.theta, false)?;
-            if !(z.eta.is_finite() && z.eta >= T::ZERO) {
+            check_rate("theta", z.theta)?;
+            // 0 (no step) or a normal number: a subnormal eta only makes
+            // subnormal products.
+            let normal = z.eta >= T::MIN_POSITIVE && z.eta.is_finite();
+            if !(z.eta == T::ZERO || normal) {
                 return Err(Error::InvalidParameter { what: "eta" });
             }
         }
@@ -141,6 +143,6 @@ impl<T: Real> DpmParams<T> {
 impl<T: Real> SogClrParams<T> {
     pub(crate) fn check(&self) -> Result<(), Error> {
         check_tau(self.tau)?;
-        check_rate("gamma", self.gamma, true)
+        check_rate("gamma", self.gamma)
     }
 }

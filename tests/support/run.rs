@@ -347,7 +347,8 @@ impl<T: Real> Replayer<'_, T> {
                         start,
                         need(h.eta_init, "eta_init")?,
                         need(h.eta_I_ratio, "eta_I_ratio")?,
-                    );
+                    )
+                    .map_err(|e| format!("eta schedule: {e}"))?;
                     etas = Some((eta_i, eta_t));
                     let theta = T::from_f64(need(h.theta, "theta")?);
                     let on = st.epoch >= start;
