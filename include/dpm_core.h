@@ -189,7 +189,8 @@ extern "C" {
 // `DPM_ERR_INVALID_PARAMETER` (also an unknown `offset`, `first_visit` or
 // `has_zeta_step`), `DPM_ERR_NON_FINITE`, `DPM_ERR_OUT_OF_RANGE`,
 // `DPM_ERR_CORRUPT_STATE`. On any error, no output array, no state array
-// and `*losses` is written.
+// and `*losses` is written (`scratch` may be). Never panics (see the
+// module docs).
 //
 // # Safety
 //
@@ -235,7 +236,11 @@ int32_t dpm_bimodal_f32(const float *scores,
 int32_t dpm_state_init_f32(const struct DpmStateF32 *state, float zeta_init);
 
 // C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
-// `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]).
+// `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]):
+// `14 b`, or `SIZE_MAX` when `14 b` does not fit a `size_t`. No buffer
+// has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch
+// (`b * b` scores do not fit either); the function never wraps or
+// aborts.
 size_t dpm_bimodal_scratch_len(size_t b);
 
 // C: `int32_t dpm_log_sum_exp_f32(const float *x, size_t len, float

@@ -12,7 +12,8 @@
 //!   (caller scratch may have been written: its contents are never an
 //!   input).
 //!
-//! The mathematical contract is SPEC.md (sections quoted in the docs);
+//! The mathematical contract is [`spec`] (`docs/SPEC.md` in the
+//! repository; the docs cite its sections as "SPEC section N");
 //! scores are higher-is-better, `S[i][j]` = anchor `i` against candidate
 //! `j`, positives on the diagonal.
 //!
@@ -87,6 +88,9 @@ pub mod par;
 mod real;
 pub mod scalar;
 pub mod schedule;
+#[doc = include_str!("../docs/SPEC.md")]
+#[allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)] // its plain-ASCII notation: `a[i][j]`
+pub mod spec {}
 mod simd;
 mod state;
 mod step;

@@ -1,4 +1,4 @@
-//! Replays every case of `../shared/golden` through the crate in f64 and
+//! Replays every case of `tests/golden` through the crate in f64 and
 //! f32 (multi-step cases through the state) and checks every output against
 //! the case's plain-math block (`math_block`) with SPEC section 7's
 //! condition-aware bound.
@@ -20,47 +20,7 @@ mod run;
 use case::{Case, SparseState};
 use reference::{Bimodal, Kind, eval_bimodal};
 use run::{DenseState, Engine, StepRun};
-use std::{collections::BTreeMap, path::PathBuf};
-
-fn golden_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/golden");
-    dir.is_dir().then_some(dir)
-}
-
-fn cases() -> Option<Vec<(String, Case)>> {
-    let Some(dir) = golden_dir() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "../shared/golden is missing, and CI must run the golden tests"
-        );
-        eprintln!("SKIPPED: ../shared/golden not found beside the repository");
-        return None;
-    };
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 28,
-        "expected the 28 golden cases, found {}",
-        files.len()
-    );
-    Some(
-        files
-            .into_iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).unwrap();
-                let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-                (
-                    name.clone(),
-                    Case::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}")),
-                )
-            })
-            .collect(),
-    )
-}
+use std::collections::BTreeMap;
 
 /// The golden state as dense vectors (`z == 0`: never set).
 fn dense(st: &SparseState) -> DenseState {
@@ -388,7 +348,7 @@ fn compare_state(
 }
 
 fn replay_all<T: dpm_core::Real>(engine: Engine, dtype: &str, eps: f64, tiny: f64) {
-    let Some(cases) = cases() else { return };
+    let cases = case::golden();
     let mut worst = Worst::default();
     for (name, case) in &cases {
         let runs = run::replay::<T>(case, engine).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -22,7 +22,6 @@ use dpm_core::{
 };
 use pop::Pop;
 use rng::Rng;
-use std::path::PathBuf;
 
 const THREADS: [usize; 3] = [1, 2, 4];
 
@@ -330,36 +329,6 @@ fn refusals_match_and_write_nothing() {
     assert!(got.ds.iter().all(|&x| f64::from_bits(x) == 7.25));
 }
 
-fn golden_cases() -> Option<Vec<(String, case::Case)>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/golden");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "../shared/golden is missing, and CI must run the golden tests"
-        );
-        eprintln!("SKIPPED: ../shared/golden not found beside the repository");
-        return None;
-    }
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 28, "expected the 28 golden cases");
-    Some(
-        files
-            .into_iter()
-            .map(|p| {
-                let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-                let text = std::fs::read_to_string(&p).unwrap();
-                let case = case::Case::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-                (name, case)
-            })
-            .collect(),
-    )
-}
-
 /// Every output and the state after every step of a replay, as text
 /// (`{:?}` of an `f64` round-trips, `-0.0` included: equal text is equal
 /// bits).
@@ -372,7 +341,7 @@ fn replayed<T: dpm_core::Real>(case: &case::Case, engine: run::Engine) -> Vec<St
 }
 
 fn golden_bit_identical<T: dpm_core::Real>() {
-    let Some(cases) = golden_cases() else { return };
+    let cases = case::golden();
     let pools: Vec<_> = THREADS.iter().map(|&k| (k, pool(k))).collect();
     for (name, case) in &cases {
         let want = replayed::<T>(case, run::Engine::Serial);

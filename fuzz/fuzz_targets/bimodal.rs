@@ -1,24 +1,31 @@
-//! The DPM bimodal step on arbitrary inputs: finite in means finite out,
-//! weights within [0, 1/gamma] per anchor, nothing written on error, and
-//! the f32 step within SPEC section 7's bound of the f64 step on the same
-//! inputs, and the SIMD step (the public function) within the bound of the
-//! scalar reference (`dpm_core::scalar`): same errors, close outputs.
+//! The bimodal steps (DPM, SogCLR, InfoNCE) on arbitrary inputs over the
+//! whole finite domain (any f32 for tau, gamma, theta, eta, xi, scores and
+//! state; B up to 256): finite in means finite out, weights within
+//! [0, 1/gamma] per anchor, nothing written on error, the SIMD step
+//! refusing exactly what the scalar reference refuses, and, for DPM with
+//! B <= 64, the f32 step within SPEC section 7's bound of the f64 step on
+//! the same inputs and of the scalar reference (`dpm_core::scalar`).
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, ZetaStep, dpm_bimodal};
-use dpm_core_fuzz::{Condition, Pop, assert_close_f32, assert_weights, tau_from, widen};
+use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, ZetaStep};
+use dpm_core_fuzz::{
+    Condition, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic, widen,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
     b: u8,
+    wide: u8,
     n: u8,
-    log_tau: i16,
-    gamma: f32,
-    theta: f32,
-    eta: f32,
-    xi: f32,
+    /// 0: DPM, 1: SogCLR, 2: InfoNCE (others: DPM).
+    algo: u8,
+    tau: Scalar,
+    gamma: Scalar,
+    theta: Scalar,
+    eta: Scalar,
+    xi: Scalar,
     vanilla: bool,
     zeta_step: bool,
     zero_history: bool,
@@ -26,6 +33,14 @@ struct Input {
     values: Vec<f32>,
     ids: Vec<u8>,
     visited: Vec<bool>,
+}
+
+/// The loss of a run.
+#[derive(Clone, Copy)]
+enum Loss<T> {
+    Dpm(DpmParams<T>),
+    SogClr(SogClrParams<T>),
+    InfoNce(T),
 }
 
 struct Out<T> {
@@ -39,7 +54,7 @@ fn run<T: Real>(
     s: &[T],
     ids: (&[usize], &[usize]),
     pops: &mut [Pop<T>; 2],
-    p: DpmParams<T>,
+    loss: Loss<T>,
     scalar: bool,
 ) -> (Result<T, dpm_core::Error>, Out<T>) {
     let b = ids.0.len();
@@ -61,21 +76,16 @@ fn run<T: Real>(
         weights_text: Some(&mut o.wt),
         ..BimodalOut::new(&mut o.ds)
     };
-    let step = if scalar {
-        dpm_core::scalar::dpm_bimodal::<T>
-    } else {
-        dpm_bimodal::<T>
-    };
-    let r = step(
-        s,
-        ids.0,
-        ids.1,
-        &mut image,
-        &mut text,
-        [p, p],
-        out,
-        &mut scratch,
-    )
+    let (ii, ti, sc) = (ids.0, ids.1, &mut scratch[..]);
+    let (iv, tv) = (&mut image, &mut text);
+    let r = match (loss, scalar) {
+        (Loss::Dpm(p), false) => dpm_core::dpm_bimodal(s, ii, ti, iv, tv, [p, p], out, sc),
+        (Loss::Dpm(p), true) => dpm_core::scalar::dpm_bimodal(s, ii, ti, iv, tv, [p, p], out, sc),
+        (Loss::SogClr(p), false) => dpm_core::sogclr_bimodal(s, ii, ti, iv, tv, p, out, sc),
+        (Loss::SogClr(p), true) => dpm_core::scalar::sogclr_bimodal(s, ii, ti, iv, tv, p, out, sc),
+        (Loss::InfoNce(tau), false) => dpm_core::infonce_bimodal(s, ii.len(), tau, out, sc),
+        (Loss::InfoNce(tau), true) => dpm_core::scalar::infonce_bimodal(s, ii.len(), tau, out, sc),
+    }
     .map(|l| l.total);
     if r.is_err() {
         assert!(
@@ -92,16 +102,9 @@ fn run<T: Real>(
 }
 
 fuzz_target!(|inp: Input| {
-    let b = usize::from(inp.b % 65);
+    let b = batch(inp.b, inp.wide);
     let n = usize::from(inp.n);
-    let pick = |k: usize| {
-        if inp.values.is_empty() {
-            0.0
-        } else {
-            inp.values[k % inp.values.len()]
-        }
-    };
-    let s32: Vec<f32> = (0..b * b).map(pick).collect();
+    let s32: Vec<f32> = (0..b * b).map(|k| cyclic(&inp.values, k)).collect();
     let id = |k: usize| inp.ids.get(k).map_or(k, |&v| usize::from(v));
     let image_ids: Vec<usize> = (0..b).map(id).collect();
     let text_ids: Vec<usize> = (0..b).map(|k| id(k + b)).collect();
@@ -111,46 +114,72 @@ fuzz_target!(|inp: Input| {
     ];
     let mut p64 = [p32[0].cast::<f64>(), p32[1].cast::<f64>()];
     let mut p32_scalar = [p32[0].clone(), p32[1].clone()];
-    let params = |tau: f32| DpmParams {
+    let first_visit = if inp.zero_history {
+        FirstVisit::ZeroHistory
+    } else {
+        FirstVisit::Batch
+    };
+    let (tau, gamma) = (inp.tau.get(), inp.gamma.get());
+    let p = DpmParams {
         tau,
-        gamma: inp.gamma,
+        gamma,
         offset: if inp.vanilla {
             Offset::Vanilla
         } else {
-            Offset::Xi(inp.xi)
+            Offset::Xi(inp.xi.get())
         },
         zeta_step: inp.zeta_step.then_some(ZetaStep {
-            theta: inp.theta,
-            eta: inp.eta,
+            theta: inp.theta.get(),
+            eta: inp.eta.get(),
         }),
-        first_visit: if inp.zero_history {
-            FirstVisit::ZeroHistory
-        } else {
-            FirstVisit::Batch
-        },
+        first_visit,
     };
-    let p = params(tau_from(inp.log_tau));
-    let wide = widen(p);
+    let (loss, cap) = match inp.algo {
+        1 => (
+            Loss::SogClr(SogClrParams {
+                tau,
+                gamma,
+                first_visit,
+            }),
+            gamma,
+        ),
+        2 => (Loss::InfoNce(tau), 1.0),
+        _ => (Loss::Dpm(p), gamma),
+    };
     let ids = (&image_ids[..], &text_ids[..]);
-    let (r32, o32) = run(&inp, &s32, ids, &mut p32, p, false);
-    let (r32s, o32s) = run(&inp, &s32, ids, &mut p32_scalar, p, true);
-    assert_eq!(
-        r32.as_ref().err(),
-        r32s.as_ref().err(),
-        "SIMD and scalar disagree on refusing"
-    );
-    let Ok(loss) = r32 else { return };
-    assert!(loss.is_finite(), "loss {loss}");
-    assert!(o32.ds.iter().all(|v| v.is_finite()), "dS not finite");
-    assert_weights(&o32.wi, b, p.gamma, false);
-    assert_weights(&o32.wt, b, p.gamma, true);
+    let (r32, o32) = run(&inp, &s32, ids, &mut p32, loss, false);
+    // The wide class is there for the sums: the SIMD step only. Up to 64,
+    // the scalar twin too, and (DPM) the comparisons with f64.
+    let twin = (b <= 64).then(|| run(&inp, &s32, ids, &mut p32_scalar, loss, true));
+    if let Some((r32s, _)) = &twin {
+        assert_eq!(
+            r32.as_ref().err(),
+            r32s.as_ref().err(),
+            "SIMD and scalar disagree on refusing"
+        );
+    }
+    let Ok(total) = r32 else { return };
+    assert!(total.is_finite(), "loss {total}");
+    assert!(all_finite(&o32.ds), "dS not finite");
+    assert_weights(&o32.wi, b, cap, false);
+    assert_weights(&o32.wt, b, cap, true);
     p32[0].assert_finite_at(&image_ids);
     p32[1].assert_finite_at(&text_ids);
+    let Some((_, o32s)) = twin else { return };
+    assert!(all_finite(&o32s.ds), "scalar dS not finite");
+    assert_weights(&o32s.wi, b, cap, false);
+    assert_weights(&o32s.wt, b, cap, true);
+    p32_scalar[0].assert_finite_at(&image_ids);
+    p32_scalar[1].assert_finite_at(&text_ids);
+    if !matches!(loss, Loss::Dpm(_)) {
+        return;
+    }
+    let wide = widen(p);
 
     // The same inputs in f64 (widening is exact): accepted too, and close.
     let before64 = [p64[0].clone(), p64[1].clone()];
     let s64: Vec<f64> = s32.iter().map(|&v| f64::from(v)).collect();
-    let (r64, o64) = run(&inp, &s64, ids, &mut p64, wide, false);
+    let (r64, o64) = run(&inp, &s64, ids, &mut p64, Loss::Dpm(wide), false);
     assert!(r64.is_ok(), "f64 refused what f32 accepted: {r64:?}");
     let tau = wide.tau;
     let a_max = |anchor: usize, transposed: bool| -> f64 {
@@ -172,10 +201,9 @@ fuzz_target!(|inp: Input| {
         .map(|&k| before64[0].zeta[k])
         .chain(text_ids.iter().map(|&k| before64[1].zeta[k]));
     let zmax = batch_zeta.fold(0.0_f64, |m, v| m.max(v.abs()));
-    let xi = if inp.vanilla {
-        0.0
-    } else {
-        f64::from(inp.xi).abs()
+    let xi = match wide.offset {
+        Offset::Xi(x) => x.abs(),
+        Offset::Vanilla => 0.0,
     };
     let condition = Condition::new(n, wide.gamma, b, xi, zmax, tau);
     let cond = |anchor: usize, transposed: bool| {

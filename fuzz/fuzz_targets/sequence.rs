@@ -1,11 +1,12 @@
 //! Several bimodal steps through one state: ids recur across steps, xi is
-//! refreshed between them, and every step keeps the invariants (finite,
-//! weights within 1/gamma, nothing written on error).
+//! refreshed between them, parameters range over the whole finite domain,
+//! and every step keeps the invariants (finite, weights within 1/gamma,
+//! nothing written on error).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, ZetaStep, dpm_bimodal};
-use dpm_core_fuzz::{Pop, assert_weights, tau_from};
+use dpm_core_fuzz::{Pop, Scalar, all_finite, assert_weights, cyclic};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -19,11 +20,11 @@ struct Step {
 struct Input {
     b: u8,
     n: u8,
-    log_tau: i16,
-    gamma: f32,
-    theta: f32,
-    eta: f32,
-    xi_init: f32,
+    tau: Scalar,
+    gamma: Scalar,
+    theta: Scalar,
+    eta: Scalar,
+    xi_init: Scalar,
     vanilla: bool,
     steps: Vec<Step>,
 }
@@ -35,37 +36,31 @@ fuzz_target!(|inp: Input| {
         Pop::<f32>::from_fuzz(n, &[-0.05], &[], 0),
         Pop::<f32>::from_fuzz(n, &[-0.05], &[], 0),
     ];
-    let (mut xi_i, mut xi_t) = (inp.xi_init, inp.xi_init);
+    let xi_init = inp.xi_init.get();
+    let gamma = inp.gamma.get();
+    let (mut xi_i, mut xi_t) = (xi_init, xi_init);
     for st in inp.steps.iter().take(6) {
         if st.refresh_xi {
-            xi_i = pops[0].view().unwrap().refresh_xi(inp.xi_init);
-            xi_t = pops[1].view().unwrap().refresh_xi(inp.xi_init);
+            xi_i = pops[0].view().unwrap().refresh_xi(xi_init);
+            xi_t = pops[1].view().unwrap().refresh_xi(xi_init);
         }
         let id = |k: usize| st.ids.get(k).map_or(k, |&v| usize::from(v) % n);
         let (ii, ti): (Vec<usize>, Vec<usize>) = (
             (0..b).map(id).collect(),
             (0..b).map(|k| id(k + b)).collect(),
         );
-        let s: Vec<f32> = (0..b * b)
-            .map(|k| {
-                if st.scores.is_empty() {
-                    0.0
-                } else {
-                    st.scores[k % st.scores.len()]
-                }
-            })
-            .collect();
+        let s: Vec<f32> = (0..b * b).map(|k| cyclic(&st.scores, k)).collect();
         let dir = |xi: f32| DpmParams {
-            tau: tau_from(inp.log_tau),
-            gamma: inp.gamma,
+            tau: inp.tau.get(),
+            gamma,
             offset: if inp.vanilla {
                 Offset::Vanilla
             } else {
                 Offset::Xi(xi)
             },
             zeta_step: Some(ZetaStep {
-                theta: inp.theta,
-                eta: inp.eta,
+                theta: inp.theta.get(),
+                eta: inp.eta.get(),
             }),
             first_visit: FirstVisit::Batch,
         };
@@ -105,9 +100,9 @@ fuzz_target!(|inp: Input| {
                 );
             }
             Ok(l) => {
-                assert!(l.total.is_finite() && ds.iter().all(|v| v.is_finite()));
-                assert_weights(&wi, b, inp.gamma, false);
-                assert_weights(&wt, b, inp.gamma, true);
+                assert!(l.total.is_finite() && all_finite(&ds));
+                assert_weights(&wi, b, gamma, false);
+                assert_weights(&wt, b, gamma, true);
                 pops[0].assert_finite_at(&ii);
                 pops[1].assert_finite_at(&ti);
             }

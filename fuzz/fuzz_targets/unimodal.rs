@@ -1,24 +1,34 @@
 //! One direction over the two-view and custom layouts (SPEC section 3b),
-//! rows up to 64: finite in means finite out, weights per row within
-//! [0, 1/gamma], nothing written on error, and the f32 step within SPEC
+//! rows up to 256, over the whole finite domain (any f32 parameter, score
+//! and state value): finite in means finite out, weights per row within
+//! [0, 1/gamma], nothing written on error, for `dpm_step`, `sogclr_step`
+//! and `infonce_step`; for DPM with rows <= 64, the f32 step within SPEC
 //! section 7's bound of the f64 step on the same inputs.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dpm_core::{DpmParams, FirstVisit, Layout, Offset, Real, StepOut, ZetaStep, dpm_step};
-use dpm_core_fuzz::{Condition, Pop, assert_close_f32, assert_weights, tau_from, widen};
+use dpm_core::{
+    DpmParams, FirstVisit, Layout, Offset, Real, SogClrParams, StepOut, ZetaStep, dpm_step,
+    infonce_step, sogclr_step,
+};
+use dpm_core_fuzz::{
+    Condition, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic, widen,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
     half: u8,
+    wide: u8,
     n: u8,
     custom: bool,
-    log_tau: i16,
-    gamma: f32,
-    theta: f32,
-    eta: f32,
-    xi: f32,
+    /// 0: DPM, 1: SogCLR, 2: InfoNCE (others: DPM).
+    algo: u8,
+    tau: Scalar,
+    gamma: Scalar,
+    theta: Scalar,
+    eta: Scalar,
+    xi: Scalar,
     vanilla: bool,
     values: Vec<f32>,
     ids: Vec<u8>,
@@ -27,17 +37,18 @@ struct Input {
     excluded: Vec<bool>,
 }
 
+/// The loss of a run.
+#[derive(Clone, Copy)]
+enum Loss<T> {
+    Dpm(DpmParams<T>),
+    SogClr(SogClrParams<T>),
+    InfoNce(T),
+}
+
 fuzz_target!(|inp: Input| {
-    let rows = 2 * usize::from(inp.half % 33);
+    let rows = 2 * (batch(inp.half, inp.wide) / 2);
     let n = usize::from(inp.n);
-    let pick = |k: usize| {
-        if inp.values.is_empty() {
-            0.0
-        } else {
-            inp.values[k % inp.values.len()]
-        }
-    };
-    let s: Vec<f32> = (0..rows * rows).map(pick).collect();
+    let s: Vec<f32> = (0..rows * rows).map(|k| cyclic(&inp.values, k)).collect();
     let ids: Vec<usize> = (0..rows)
         .map(|k| inp.ids.get(k).map_or(k, |&v| usize::from(v)))
         .collect();
@@ -64,40 +75,60 @@ fuzz_target!(|inp: Input| {
     } else {
         Layout::TwoView
     };
+    let (tau, gamma) = (inp.tau.get(), inp.gamma.get());
     let p = DpmParams {
-        tau: tau_from(inp.log_tau),
-        gamma: inp.gamma,
+        tau,
+        gamma,
         offset: if inp.vanilla {
             Offset::Vanilla
         } else {
-            Offset::Xi(inp.xi)
+            Offset::Xi(inp.xi.get())
         },
         zeta_step: Some(ZetaStep {
-            theta: inp.theta,
-            eta: inp.eta,
+            theta: inp.theta.get(),
+            eta: inp.eta.get(),
         }),
         first_visit: FirstVisit::Batch,
+    };
+    let (loss, cap) = match inp.algo {
+        1 => (
+            Loss::SogClr(SogClrParams {
+                tau,
+                gamma,
+                first_visit: FirstVisit::Batch,
+            }),
+            gamma,
+        ),
+        2 => (Loss::InfoNce(tau), 1.0),
+        _ => (Loss::Dpm(p), gamma),
     };
     let mut pop = Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 0);
     let mut pop64 = pop.cast::<f64>();
     let before64 = pop64.clone();
-    let Some(o) = run(layout, &s, &ids, &mut pop, p) else {
+    let Some(o) = run(layout, &s, &ids, &mut pop, loss) else {
         return;
     };
-    assert_weights(&o.w, rows, p.gamma, false);
+    assert_weights(&o.w, rows, cap, false);
+    let info_nce = matches!(loss, Loss::InfoNce(_));
     for r in 0..rows {
-        let negative = |c: usize| layout.is_negative(r, c, rows);
+        // InfoNCE's softmax weighs the positive too.
+        let weighed =
+            |c: usize| layout.is_negative(r, c, rows) || info_nce && c == layout.positive(r, rows);
         assert!(
-            (0..rows).all(|c| negative(c) || o.w[r * rows + c] == 0.0),
+            (0..rows).all(|c| weighed(c) || o.w[r * rows + c] == 0.0),
             "weight off the negatives"
         );
     }
     pop.assert_finite_at(&ids);
+    if rows > 64 || !matches!(loss, Loss::Dpm(_)) {
+        return;
+    }
 
     // The same inputs in f64 (widening is exact): accepted too, and close.
     let wide = widen(p);
     let s64: Vec<f64> = s.iter().map(|&v| f64::from(v)).collect();
-    let o64 = run(layout, &s64, &ids, &mut pop64, wide).expect("f64 refused what f32 accepted");
+    let o64 = run(layout, &s64, &ids, &mut pop64, Loss::Dpm(wide))
+        .expect("f64 refused what f32 accepted");
     // Row r's condition (SPEC section 7): its largest exponent over all
     // columns (a superset of its negatives), its history, and the terms
     // every row shares.
@@ -109,10 +140,9 @@ fuzz_target!(|inp: Input| {
     let zmax = ids
         .iter()
         .fold(0.0_f64, |m, &k| m.max(before64.zeta[k].abs()));
-    let xi = if inp.vanilla {
-        0.0
-    } else {
-        f64::from(inp.xi).abs()
+    let xi = match wide.offset {
+        Offset::Xi(x) => x.abs(),
+        Offset::Vanilla => 0.0,
     };
     let condition = Condition::new(n, wide.gamma, rows, xi, zmax, tau);
     let row_cond: Vec<f64> = (0..rows)
@@ -148,7 +178,7 @@ fn run<T: Real>(
     s: &[T],
     ids: &[usize],
     pop: &mut Pop<T>,
-    p: DpmParams<T>,
+    loss: Loss<T>,
 ) -> Option<Out<T>> {
     let rows = ids.len();
     let fill = T::from_f64(-7.0);
@@ -167,7 +197,13 @@ fn run<T: Real>(
         weights: Some(&mut w),
         h: Some(&mut h),
     };
-    match dpm_step(layout, s, ids, ids, a, c, p, out, &mut scratch) {
+    let sc = &mut scratch[..];
+    let r = match loss {
+        Loss::Dpm(p) => dpm_step(layout, s, ids, ids, a, c, p, out, sc),
+        Loss::SogClr(p) => sogclr_step(layout, s, ids, rows, a, p, out, sc),
+        Loss::InfoNce(tau) => infonce_step(layout, s, rows, rows, tau, out, sc),
+    };
+    match r {
         Err(_) => {
             assert!(
                 ds.iter().chain(&w).chain(&h).all(|&v| v == fill),
@@ -178,7 +214,7 @@ fn run<T: Real>(
         }
         Ok(loss) => {
             assert!(
-                loss.is_finite() && ds.iter().chain(&h).all(|v| v.is_finite()),
+                loss.is_finite() && all_finite(&ds) && all_finite(&h),
                 "not finite: loss {loss:?} ds {ds:?} h {h:?} s {s:?} ids {ids:?} pop {:?} {:?} {:?}",
                 dbg_pop.log_s.iter().take(4).collect::<Vec<_>>(),
                 dbg_pop.s_flags.iter().take(4).collect::<Vec<_>>(),

@@ -1,6 +1,7 @@
 //! Shared pieces of the fuzz targets: populations from fuzz input, and the
 //! invariants every step must keep.
 
+use arbitrary::Arbitrary;
 use dpm_core::{DpmParams, Offset, Real, StateView, ZetaStep};
 
 /// One population's state in vectors.
@@ -73,9 +74,10 @@ impl<T: Real> Pop<T> {
         all
     }
 
-    /// The ids a batch side touched hold finite state afterwards.
+    /// The ids a batch side touched hold finite state afterwards (ids out
+    /// of range are ignored: only a stateless loss accepts them).
     pub fn assert_finite_at(&self, ids: &[usize]) {
-        for &k in ids {
+        for &k in ids.iter().filter(|&&k| k < self.log_s.len()) {
             let ok = |v: T, f: u8| f == 0 || v.is_finite();
             assert!(
                 ok(self.log_s[k], self.s_flags[k]),
@@ -88,9 +90,57 @@ impl<T: Real> Pop<T> {
     }
 }
 
-/// tau = 10^(x / 64) for x in [-256, 256]: [1e-4, 1e4].
-pub fn tau_from(x: i16) -> f32 {
-    10f32.powf(f32::from(x.clamp(-256, 256)) / 64.0)
+/// A scalar parameter: any f32 bit pattern (every finite value the API
+/// accepts or must refuse, NaN and infinities included), or, so that the
+/// fuzzer also spends time where training runs, a value in a friendly
+/// range: `10^(x / 64)` for `x` in `[-256, 256]` (`[1e-4, 1e4]`), or a
+/// fraction `k / 65535` in `[0, 1]`.
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum Scalar {
+    Bits(u32),
+    Log(i16),
+    Unit(u16),
+}
+
+impl Scalar {
+    pub fn get(self) -> f32 {
+        match self {
+            Scalar::Bits(b) => f32::from_bits(b),
+            Scalar::Log(x) => 10f32.powf(f32::from(x.clamp(-256, 256)) / 64.0),
+            Scalar::Unit(k) => f32::from(k) / 65535.0,
+        }
+    }
+}
+
+/// `values[k % len]`, or 0 for no values.
+pub fn cyclic(values: &[f32], k: usize) -> f32 {
+    if values.is_empty() {
+        0.0
+    } else {
+        values[k % values.len()]
+    }
+}
+
+/// A batch size: up to 64 normally, and 65 to 256 for one input in eight
+/// (`wide % 8 == 0`): the class whose per-row sums overflowed only past
+/// 64 or 131 rows. Rare, because such an input costs 20 times a small
+/// one.
+pub fn batch(b: u8, wide: u8) -> usize {
+    if is_wide(wide) {
+        65 + usize::from(b) % 192
+    } else {
+        usize::from(b % 65)
+    }
+}
+
+/// The wide class of [`batch`].
+pub fn is_wide(wide: u8) -> bool {
+    wide.is_multiple_of(8)
+}
+
+/// Every value finite.
+pub fn all_finite<T: Real>(v: &[T]) -> bool {
+    v.iter().all(|x| x.is_finite())
 }
 
 /// Every value finite, every weight in [0, (1/gamma)(1 + slack)], and each

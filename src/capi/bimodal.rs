@@ -26,7 +26,8 @@ use crate::{BimodalOut, dpm_bimodal};
 /// `DPM_ERR_INVALID_PARAMETER` (also an unknown `offset`, `first_visit` or
 /// `has_zeta_step`), `DPM_ERR_NON_FINITE`, `DPM_ERR_OUT_OF_RANGE`,
 /// `DPM_ERR_CORRUPT_STATE`. On any error, no output array, no state array
-/// and `*losses` is written.
+/// and `*losses` is written (`scratch` may be). Never panics (see the
+/// module docs).
 ///
 /// # Safety
 ///

@@ -24,6 +24,37 @@
 //!   where an output is optional); outputs may not overlap other arrays.
 //! - No allocation, no global state: every function is reentrant, and
 //!   calls on disjoint arrays may run concurrently.
+//!
+//! # No panics, so no unwinding and no abort
+//!
+//! A panic inside an `extern "C"` function aborts the process (Rust
+//! 1.81 and later; a bare-metal static library's handler calls
+//! `abort()`). None is reachable from any input, for these reasons:
+//!
+//! - `dpm_bimodal_scratch_len`: one saturating multiplication (`14 b`,
+//!   `SIZE_MAX` when that overflows: no buffer is that large, so
+//!   `dpm_bimodal_f32` refuses such a `b`).
+//! - `dpm_status_message`: a `match` over every `int32_t` with a default
+//!   arm; static strings.
+//! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`:
+//!   every `(pointer, length)` pair goes through one check (`ptr.rs`)
+//!   before any slice exists: NULL with a nonzero length, misalignment,
+//!   `len * size` or `start + bytes` overflowing (checked arithmetic),
+//!   more than `isize::MAX` bytes, and any overlap of an output with
+//!   another array are `DPM_ERR_BAD_POINTER`. The slices then handed to
+//!   the Rust functions have exactly the lengths given, and those
+//!   functions check every length against the others (with checked
+//!   `b * b`), every id against the population, and every value, before
+//!   they index anything: what they index afterwards is in bounds by
+//!   those checks. Their size arithmetic saturates or is checked.
+//!
+//! The tests show it at the edges: `tests/capi_edges.rs` calls every
+//! function with every array at lengths 0, 1, one below and one above
+//! the true length, past `isize::MAX` bytes and `SIZE_MAX`, and with
+//! NULL and misaligned pointers (a panic would abort that test binary),
+//! under overflow checks and under Miri; `tests/capi.rs` maps every
+//! error; the fuzz targets drive the Rust functions underneath over the
+//! whole finite domain.
 #![allow(unsafe_code)]
 
 mod bimodal;

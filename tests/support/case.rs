@@ -1,4 +1,4 @@
-//! The golden case schema (`../shared/golden/README.md`), as far as a
+//! The golden case schema (`tests/golden/README.md`), as far as a
 //! replay needs it. Fields a replay does not read are ignored.
 #![allow(dead_code, non_snake_case)]
 
@@ -131,6 +131,30 @@ impl Sparse {
             value,
         }
     }
+}
+
+/// Every case of `tests/golden`, by file name, in name order. Panics if
+/// the folder or a case is missing: a clone without its data must fail,
+/// not skip.
+pub fn golden() -> Vec<(String, Case)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (the golden cases)", dir.display()));
+    let mut files: Vec<_> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 28, "the 28 golden cases in {}", dir.display());
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).unwrap();
+            let case = Case::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, case)
+        })
+        .collect()
 }
 
 impl Case {

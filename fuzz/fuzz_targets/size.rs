@@ -1,0 +1,84 @@
+//! Every size and index the API computes from caller integers, over all
+//! of `usize` (built with overflow checks in CI: a wrapped size is a
+//! panic here): scratch lengths saturate exactly at `usize::MAX`, the C
+//! size function agrees, the schedule and the layout helpers answer for
+//! any index, and a strided log-sum-exp with any count returns at once.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use dpm_core::{Layout, lse::log_sum_exp_strided, schedule::nuclr_eta};
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    a: u64,
+    b: u64,
+    c: u64,
+    eta: f32,
+    ratio: f32,
+    pos: Vec<u64>,
+    excluded: Vec<bool>,
+}
+
+/// `x * k` when it fits a `usize`, else `usize::MAX`.
+fn sat(x: u128, k: u128) -> usize {
+    usize::try_from(x.saturating_mul(k)).unwrap_or(usize::MAX)
+}
+
+fuzz_target!(|inp: Input| {
+    let (a, b, c) = (inp.a as usize, inp.b as usize, inp.c as usize);
+    let (a128, b128) = (a as u128, b as u128);
+
+    // Scratch sizes: exact, or usize::MAX when the exact one does not fit.
+    assert_eq!(dpm_core::bimodal_scratch_len(a), sat(a128, 14));
+    assert_eq!(dpm_core::capi::dpm_bimodal_scratch_len(a), sat(a128, 14));
+    assert_eq!(dpm_core::step_scratch_len(a, b), sat(b128, 2));
+    assert_eq!(dpm_core::family::softmax_batch_scratch_len(a), a);
+    let features = a128
+        .saturating_mul(a128)
+        .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
+        .saturating_add(14 * a128);
+    assert_eq!(
+        dpm_core::embed::features_scratch_len(a, b),
+        usize::try_from(features).unwrap_or(usize::MAX)
+    );
+    let slots = 2 * a128.div_ceil(4).min(32) * 2 * a128;
+    let par = usize::try_from(14 * a128 + slots).unwrap_or(usize::MAX);
+    assert_eq!(dpm_core::par::scratch_len(a), par);
+
+    // The schedule: any epochs, finite or refused.
+    match nuclr_eta(a, b, c, inp.eta, inp.ratio) {
+        Ok((ei, et)) => assert!(ei.is_finite() && et.is_finite()),
+        Err(_) => assert!(
+            !inp.eta.is_finite() || !inp.ratio.is_finite() || !(inp.ratio * inp.eta).is_finite()
+        ),
+    }
+
+    // Layout helpers at any index (the custom mask as given, any length).
+    let pos: Vec<usize> = inp.pos.iter().map(|&p| p as usize).collect();
+    for l in [
+        Layout::Diagonal,
+        Layout::TwoView,
+        Layout::Custom {
+            pos: &pos,
+            excluded: &inp.excluded,
+        },
+    ] {
+        let p = l.positive(a, b);
+        if let Layout::TwoView = l {
+            assert!(b == 0 && p == 0 || p < b);
+        }
+        let _ = l.is_negative(a, c, b);
+        let m = l.negatives(a, b);
+        if let Layout::Custom { .. } = l {
+            assert!(m <= inp.excluded.len());
+        }
+    }
+
+    // A strided log-sum-exp reads at most x.len() elements, whatever the
+    // count: an accepted call is a short one.
+    let x = [0.5_f32, -1.0, 2.0];
+    if let Ok(v) = log_sum_exp_strided(&x, a % 4, b, c) {
+        assert!(c <= x.len() && !v.is_nan());
+    }
+});

@@ -1,0 +1,385 @@
+//! Every length and pointer edge of every `extern "C"` function: each
+//! call returns a status code (never panics: a panic in an `extern "C"`
+//! function aborts this test binary), and a refused call writes no
+//! output and no state.
+//!
+//! Lengths are probed at 0, 1, one below and one above the true length,
+//! at the first count whose size in bytes passes `isize::MAX`, and at
+//! `SIZE_MAX`; pointers at NULL and misaligned. Every array is allocated
+//! a few elements longer than the true length, so that a length one
+//! above it is still memory the caller owns (a C caller lying beyond its
+//! allocation is outside any contract).
+#![cfg(feature = "capi")]
+#![allow(unsafe_code)]
+
+use dpm_core::capi::*;
+use std::ptr::{null, null_mut};
+
+const B: usize = 4;
+const N: usize = 10;
+const SPARE: usize = 8;
+
+/// The codes a function may return.
+fn is_status(rc: i32) -> bool {
+    rc == DPM_OK || rc == DPM_ERR_BAD_POINTER || (1..=12).contains(&rc)
+}
+
+/// Lengths to probe for an array of `len` elements of `size` bytes.
+fn lengths(len: usize, size: usize) -> Vec<usize> {
+    let past_isize = (isize::MAX as usize) / size + 1;
+    vec![0, 1, len.saturating_sub(1), len + 1, past_isize, usize::MAX]
+}
+
+/// What a pointer argument is replaced by.
+#[derive(Clone, Copy, Debug)]
+enum Ptr {
+    Live,
+    Null,
+    Misaligned,
+}
+
+fn ptr_of<T>(p: *mut T, how: Ptr) -> *mut T {
+    match how {
+        Ptr::Live => p,
+        Ptr::Null => null_mut(),
+        Ptr::Misaligned => p.cast::<u8>().wrapping_add(1).cast(),
+    }
+}
+
+/// One population, spare elements included; `n` is what the struct says.
+#[derive(Clone, Debug, PartialEq)]
+struct Pop {
+    log_s: Vec<f32>,
+    s_flags: Vec<u8>,
+    zeta: Vec<f32>,
+    z: Vec<f32>,
+    z_flags: Vec<u8>,
+}
+
+impl Pop {
+    fn new() -> Self {
+        Pop {
+            log_s: vec![0.0; N + SPARE],
+            s_flags: vec![0; N + SPARE],
+            zeta: vec![-0.05; N + SPARE],
+            z: vec![0.0; N + SPARE],
+            z_flags: vec![0; N + SPARE],
+        }
+    }
+
+    /// The C struct with `n`, and array `which` (0..5) replaced as `how`.
+    fn c(&mut self, n: usize, which: usize, how: Ptr) -> DpmStateF32 {
+        let pick = |k: usize| if k == which { how } else { Ptr::Live };
+        DpmStateF32 {
+            log_s: ptr_of(self.log_s.as_mut_ptr(), pick(0)),
+            s_flags: ptr_of(self.s_flags.as_mut_ptr(), pick(1)),
+            zeta: ptr_of(self.zeta.as_mut_ptr(), pick(2)),
+            z: ptr_of(self.z.as_mut_ptr(), pick(3)),
+            z_flags: ptr_of(self.z_flags.as_mut_ptr(), pick(4)),
+            n,
+        }
+    }
+}
+
+/// The array arguments of `dpm_bimodal_f32`, in order.
+const ARRAYS: [&str; 7] = [
+    "scores",
+    "image_ids",
+    "text_ids",
+    "ds",
+    "weights_image",
+    "weights_text",
+    "scratch",
+];
+
+/// The state of one call: inputs, outputs and states.
+#[derive(Clone, Debug, PartialEq)]
+struct Call {
+    s: Vec<f32>,
+    image_ids: Vec<usize>,
+    text_ids: Vec<usize>,
+    ds: Vec<f32>,
+    wi: Vec<f32>,
+    wt: Vec<f32>,
+    scratch: Vec<f32>,
+    image: Pop,
+    text: Pop,
+    losses: DpmLossesF32,
+}
+
+impl Call {
+    fn new() -> Self {
+        let s = (0..B * B + SPARE)
+            .map(|k| if k % (B + 1) == 0 { 0.9 } else { 0.1 })
+            .collect();
+        Call {
+            s,
+            image_ids: (0..B + SPARE).collect(),
+            text_ids: (0..B + SPARE).map(|k| (k + 3) % N).collect(),
+            ds: vec![-7.0; B * B + SPARE],
+            wi: vec![-7.0; B * B + SPARE],
+            wt: vec![-7.0; B * B + SPARE],
+            scratch: vec![0.0; dpm_bimodal_scratch_len(B) + SPARE],
+            image: Pop::new(),
+            text: Pop::new(),
+            losses: DpmLossesF32 {
+                total: -7.0,
+                image_to_text: -7.0,
+                text_to_image: -7.0,
+            },
+        }
+    }
+
+    /// What the caller can observe: everything but scratch.
+    fn observed(&self) -> (Vec<f32>, Vec<f32>, Vec<f32>, Pop, Pop, DpmLossesF32) {
+        let (ds, wi, wt) = (self.ds.clone(), self.wi.clone(), self.wt.clone());
+        (
+            ds,
+            wi,
+            wt,
+            self.image.clone(),
+            self.text.clone(),
+            self.losses,
+        )
+    }
+
+    /// Calls with array `arg` given `len` elements at a pointer replaced
+    /// as `how`, and state `n` for both populations.
+    fn run(&mut self, arg: usize, len: usize, how: Ptr, n: usize) -> i32 {
+        let true_len = [B * B, B, B, B * B, B * B, B * B, dpm_bimodal_scratch_len(B)];
+        let l = |k: usize| if k == arg { len } else { true_len[k] };
+        let p = |k: usize| if k == arg { how } else { Ptr::Live };
+        let params = DpmParamsF32 {
+            tau: 0.1,
+            gamma: 0.9,
+            offset: DPM_OFFSET_XI,
+            xi: 0.0,
+            has_zeta_step: 1,
+            theta: 0.9,
+            eta: 1e-2,
+            first_visit: DPM_FIRST_VISIT_BATCH,
+        };
+        let (img, txt) = (self.image.c(n, 9, Ptr::Live), self.text.c(n, 9, Ptr::Live));
+        // SAFETY: every live pointer is a Vec at least SPARE elements
+        // longer than the true length; every other length is refused
+        // before a slice is formed (that is what this test checks).
+        unsafe {
+            dpm_bimodal_f32(
+                ptr_of(self.s.as_mut_ptr(), p(0)),
+                l(0),
+                ptr_of(self.image_ids.as_mut_ptr(), p(1)),
+                l(1),
+                ptr_of(self.text_ids.as_mut_ptr(), p(2)),
+                l(2),
+                &img,
+                &txt,
+                &params,
+                &params,
+                ptr_of(self.ds.as_mut_ptr(), p(3)),
+                l(3),
+                ptr_of(self.wi.as_mut_ptr(), p(4)),
+                l(4),
+                ptr_of(self.wt.as_mut_ptr(), p(5)),
+                l(5),
+                ptr_of(self.scratch.as_mut_ptr(), p(6)),
+                l(6),
+                &mut self.losses,
+            )
+        }
+    }
+}
+
+#[test]
+fn bimodal_every_array_length_and_pointer() {
+    let true_len = [B * B, B, B, B * B, B * B, B * B, dpm_bimodal_scratch_len(B)];
+    let sizes = [4, 8, 8, 4, 4, 4, 4];
+    let mut cases = 0;
+    for arg in 0..ARRAYS.len() {
+        let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
+            .into_iter()
+            .map(|len| (len, Ptr::Live))
+            .collect();
+        probes.push((true_len[arg], Ptr::Null));
+        probes.push((true_len[arg], Ptr::Misaligned));
+        for (len, how) in probes {
+            let mut c = Call::new();
+            let before = c.observed();
+            let rc = c.run(arg, len, how, N);
+            let ctx = format!("{} = {how:?} with length {len}: {rc}", ARRAYS[arg]);
+            assert!(is_status(rc), "{ctx}");
+            // Scratch may be longer than needed; the weights are optional
+            // (NULL means "not asked for").
+            let fine = len == true_len[arg] && matches!(how, Ptr::Live)
+                || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live)
+                || (arg == 4 || arg == 5) && matches!(how, Ptr::Null);
+            if fine {
+                assert_eq!(rc, DPM_OK, "{ctx}");
+            } else {
+                assert_ne!(rc, DPM_OK, "{ctx}");
+                assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+            }
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 7 * 8);
+}
+
+#[test]
+fn bimodal_every_state_length_and_pointer() {
+    for n in lengths(N, 4).into_iter().chain(lengths(N, 1)) {
+        for (which, how) in bad_state_pointers() {
+            for side in 0..2 {
+                let mut c = Call::new();
+                let before = c.observed();
+                let probe = |pop: &mut Pop, here: bool| {
+                    if here {
+                        pop.c(n, which, how)
+                    } else {
+                        pop.c(N, 9, Ptr::Live)
+                    }
+                };
+                let img = probe(&mut c.image, side == 0);
+                let txt = probe(&mut c.text, side == 1);
+                let params = [DpmParamsF32 {
+                    tau: 0.1,
+                    gamma: 0.9,
+                    offset: DPM_OFFSET_VANILLA,
+                    xi: 0.0,
+                    has_zeta_step: 0,
+                    theta: 1.0,
+                    eta: 0.0,
+                    first_visit: DPM_FIRST_VISIT_BATCH,
+                }; 2];
+                // SAFETY: as in `Call::run`; the state arrays are N + SPARE
+                // long and every larger n is refused before use.
+                let rc = unsafe {
+                    dpm_bimodal_f32(
+                        c.s.as_ptr(),
+                        B * B,
+                        c.image_ids.as_ptr(),
+                        B,
+                        c.text_ids.as_ptr(),
+                        B,
+                        &img,
+                        &txt,
+                        &params[0],
+                        &params[1],
+                        c.ds.as_mut_ptr(),
+                        B * B,
+                        null_mut(),
+                        0,
+                        null_mut(),
+                        0,
+                        c.scratch.as_mut_ptr(),
+                        dpm_bimodal_scratch_len(B),
+                        &mut c.losses,
+                    )
+                };
+                let ctx = format!("side {side}, n = {n}, array {which} {how:?}: {rc}");
+                assert!(is_status(rc), "{ctx}");
+                if n == 0 {
+                    // Empty arrays: the pointers are ignored, n < 2 refused.
+                    assert_eq!(rc, DPM_ERR_POPULATION_TOO_SMALL, "{ctx}");
+                } else {
+                    assert_ne!(rc, DPM_OK, "{ctx}");
+                }
+                assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+            }
+        }
+    }
+}
+
+/// NULL for each of the five state arrays, and misaligned for the three
+/// float arrays (a byte array cannot be misaligned).
+fn bad_state_pointers() -> Vec<(usize, Ptr)> {
+    let null = (0..5).map(|k| (k, Ptr::Null));
+    null.chain([0, 2, 3].map(|k| (k, Ptr::Misaligned)))
+        .collect()
+}
+
+#[test]
+fn state_init_every_length_and_pointer() {
+    for n in lengths(N, 4).into_iter().chain(lengths(N, 1)) {
+        for (which, how) in [(9, Ptr::Live)].into_iter().chain(bad_state_pointers()) {
+            let mut pop = Pop::new();
+            pop.zeta.fill(3.0);
+            let before = pop.clone();
+            let st = pop.c(n, which, how);
+            // SAFETY: arrays of N + SPARE; any larger n is refused.
+            let rc = unsafe { dpm_state_init_f32(&st, -0.05) };
+            let ctx = format!("n = {n}, array {which} {how:?}: {rc}");
+            assert!(is_status(rc), "{ctx}");
+            let live = matches!(how, Ptr::Live);
+            if (2..=N + 1).contains(&n) && live {
+                assert_eq!(rc, DPM_OK, "{ctx}");
+            } else {
+                assert_ne!(rc, DPM_OK, "{ctx}");
+                assert_eq!(pop, before, "{ctx}: a refused init wrote");
+            }
+        }
+    }
+    // SAFETY: NULL and misaligned struct pointers are refused unread.
+    unsafe {
+        assert_eq!(dpm_state_init_f32(null(), 0.0), DPM_ERR_BAD_POINTER);
+        let mut pop = Pop::new();
+        let st = [pop.c(N, 9, Ptr::Live), pop.c(N, 9, Ptr::Live)];
+        let odd = st.as_ptr().cast::<u8>().wrapping_add(1).cast();
+        assert_eq!(dpm_state_init_f32(odd, 0.0), DPM_ERR_BAD_POINTER);
+    }
+}
+
+#[test]
+fn log_sum_exp_every_length_and_pointer() {
+    let mut x = vec![1.0_f32; 4 + SPARE];
+    for len in lengths(4, 4) {
+        for how in [Ptr::Live, Ptr::Null, Ptr::Misaligned] {
+            let mut out = -7.0_f32;
+            let p = ptr_of(x.as_mut_ptr(), how);
+            // SAFETY: x has 4 + SPARE floats; any longer length is refused.
+            let rc = unsafe { dpm_log_sum_exp_f32(p, len, &mut out) };
+            let ctx = format!("len {len} {how:?}: {rc}");
+            assert!(is_status(rc), "{ctx}");
+            let ok = len == 0 || (len <= 4 + 1 && matches!(how, Ptr::Live));
+            assert_eq!(rc == DPM_OK, ok, "{ctx}");
+            if !ok {
+                assert_eq!(out, -7.0, "{ctx}: a refused call wrote");
+            }
+        }
+        // SAFETY: a NULL out is refused before anything is read.
+        assert_eq!(
+            unsafe { dpm_log_sum_exp_f32(x.as_ptr(), len, null_mut()) },
+            DPM_ERR_BAD_POINTER
+        );
+    }
+    // `out` inside `x`, or misaligned.
+    let p = x.as_mut_ptr();
+    // SAFETY: both refused before use.
+    unsafe {
+        assert_eq!(dpm_log_sum_exp_f32(p, 4, p.add(1)), DPM_ERR_BAD_POINTER);
+        let odd = p.cast::<u8>().wrapping_add(1).cast::<f32>();
+        assert_eq!(dpm_log_sum_exp_f32(p, 4, odd), DPM_ERR_BAD_POINTER);
+    }
+}
+
+#[test]
+fn size_and_message_functions_answer_every_input() {
+    for b in [
+        0,
+        1,
+        2,
+        1 << 20,
+        usize::MAX / 14,
+        usize::MAX / 14 + 1,
+        usize::MAX,
+    ] {
+        let len = dpm_bimodal_scratch_len(b);
+        assert_eq!(len, b.saturating_mul(14), "b = {b}");
+    }
+    for code in [i32::MIN, -3, -2, -1, 0, 12, 13, i32::MAX] {
+        let msg = dpm_status_message(code);
+        assert!(!msg.is_null());
+        // SAFETY: a static NUL-terminated string (documented).
+        let text = unsafe { std::ffi::CStr::from_ptr(msg) };
+        assert!(!text.to_bytes().is_empty(), "code {code}");
+    }
+}
