@@ -17,8 +17,9 @@
 #include <string.h>
 
 #define B 3
-/* dpm_bimodal_scratch_len(B): checked against the library below. */
-#define SCRATCH (14 * B)
+/* At least dpm_bimodal_scratch_len(B) on every target (32 B with SIMD
+   lanes, 3 B on Cortex-M): checked against the library below. */
+#define SCRATCH (32 * B)
 #define N 6
 
 static int failures = 0;
@@ -206,7 +207,7 @@ static void test_refusals(void) {
     si = view(&c.image, N), st = view(&c.text, N);
 #define UNTOUCHED(what) CHECK(memcmp(&c, &before, sizeof c) == 0, "%s: something was written", what)
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
-                          NULL, 0, NULL, 0, c.scratch, SCRATCH - 1, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "short scratch");
+                          NULL, 0, NULL, 0, c.scratch, dpm_bimodal_scratch_len(B) - 1, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "short scratch");
     UNTOUCHED("short scratch");
     CHECK(dpm_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B - 1, &si, &st, &c.p[0], &c.p[1], c.ds, B * B,
                           NULL, 0, NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_LENGTH_MISMATCH, "text ids length");
@@ -249,7 +250,7 @@ static void test_lse_and_messages(void) {
     CHECK(dpm_log_sum_exp_f32(bad, 2, &out) == DPM_ERR_NON_FINITE && out == 9.0f, "lse NaN");
     CHECK(dpm_log_sum_exp_f32(x, 3, NULL) == DPM_ERR_BAD_POINTER, "lse NULL out");
     CHECK(dpm_log_sum_exp_f32(NULL, 0, &out) == DPM_OK && out == -INFINITY, "lse empty");
-    CHECK(dpm_bimodal_scratch_len(B) == SCRATCH, "scratch len");
+    CHECK(dpm_bimodal_scratch_len(B) <= SCRATCH, "scratch len");
     for (code = -2; code <= 12; code++) {
         const char *m = dpm_status_message(code);
         CHECK(m != NULL && strcmp(m, "unknown status code") != 0, "message of %d", (int)code);

@@ -1,7 +1,10 @@
 //! Precondition checks shared by every public function, run before it
 //! writes anything.
 
-use crate::{Error, Real};
+use crate::{
+    Error, Real,
+    lanes::{Base, sum::Scan},
+};
 
 /// Intermediates stay below this, so that sums of a few of them and their
 /// differences stay finite.
@@ -65,10 +68,10 @@ pub(crate) fn index(what: &'static str, id: usize, len: usize) -> Result<(), Err
 /// The largest `|x|` (0 for an empty slice), or the first non-finite value
 /// (a SIMD pass; the scalar loop runs only to name the culprit).
 pub(crate) fn max_abs<T: Real>(what: &'static str, x: &[T]) -> Result<T, Error> {
-    if crate::simd::LANES
-        && let Some(m) = crate::simd::max_abs(x)
+    if crate::lanes::LANES
+        && let Scan::Finite { max_abs, .. } = crate::lanes::sum::scan::<Base<T>>(x)
     {
-        return Ok(m);
+        return Ok(max_abs);
     }
     let mut m = T::ZERO;
     for (index, &v) in x.iter().enumerate() {

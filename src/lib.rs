@@ -81,17 +81,19 @@ mod check;
 pub mod embed;
 mod error;
 pub mod family;
+mod kernel;
+mod lanes;
 pub mod lse;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod par;
+mod params;
 mod real;
 pub mod scalar;
 pub mod schedule;
 #[doc = include_str!("../docs/SPEC.md")]
 #[allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)] // its plain-ASCII notation: `a[i][j]`
 pub mod spec {}
-mod simd;
 mod state;
 mod step;
 mod sum;
@@ -104,23 +106,31 @@ struct ReadmeDoctests;
 /// Hooks for `benches/`: not part of the API, may change in any release.
 #[doc(hidden)]
 pub mod __bench {
-    /// `x[k] = e^x[k]` with the SIMD exp the kernels use.
+    /// `x[k] = e^x[k]` with the exp the kernels use, on this machine's
+    /// lanes (0 below the smallest normal result).
     ///
     /// ```
-    /// let mut x = [0.0_f32, 1.0];
+    /// let mut x = [0.0_f32, 1.0, -100.0];
     /// dpm_core::__bench::exp_in_place(&mut x);
-    /// assert_eq!(x[0], 1.0);
+    /// assert_eq!((x[0], x[2]), (1.0, 0.0));
     /// ```
     pub fn exp_in_place<T: crate::Real>(x: &mut [T]) {
-        crate::simd::exp_in_place(x);
+        crate::lanes::exp::exp_in_place(x);
+    }
+
+    /// The instruction set the kernels dispatch to on this machine:
+    /// `"avx512f"`, `"avx2+fma"` or `"baseline"`.
+    #[must_use]
+    pub fn isa() -> &'static str {
+        crate::lanes::dispatch::isa().name()
     }
 }
 
 pub use error::Error;
+pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
 pub use real::Real;
 pub use state::{AnchorState, CandidateState, State, StateView};
 pub use step::{
-    BimodalOut, DpmParams, FirstVisit, Layout, Losses, Offset, SogClrParams, StepOut, ZetaStep,
-    bimodal_scratch_len, dpm_bimodal, dpm_step, infonce_bimodal, infonce_step, sogclr_bimodal,
-    sogclr_step, step_scratch_len,
+    BimodalOut, Layout, Losses, StepOut, bimodal_scratch_len, dpm_bimodal, dpm_step,
+    infonce_bimodal, infonce_step, sogclr_bimodal, sogclr_step, step_scratch_len,
 };

@@ -8,18 +8,35 @@
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
-/// The seal, and the per-type choice of SIMD lanes: a crate-private
-/// supertrait, so the lane types never appear in the public API.
+/// The seal, and the per-type choice of SIMD lanes and exp constants: a
+/// crate-private supertrait, so the lane types never appear in the public
+/// API.
 mod sealed {
-    pub trait Sealed {
-        /// The `wide` vector the SIMD kernels use for this type.
-        type Lanes: crate::simd::Lanes<Scalar = Self>;
+    use crate::lanes::exp::ExpConsts;
+
+    pub trait Sealed: ExpConsts {
+        /// The baseline lanes (`wide`, chosen at compile time).
+        type Base: crate::lanes::Lanes<Scalar = Self>;
+        /// AVX2 + FMA lanes, chosen at run time.
+        #[cfg(target_arch = "x86_64")]
+        type Avx2: crate::lanes::Lanes<Scalar = Self>;
+        /// AVX-512F lanes, chosen at run time.
+        #[cfg(target_arch = "x86_64")]
+        type Avx512: crate::lanes::Lanes<Scalar = Self>;
     }
     impl Sealed for f32 {
-        type Lanes = wide::f32x8;
+        type Base = wide::f32x8;
+        #[cfg(target_arch = "x86_64")]
+        type Avx2 = crate::lanes::x86::Avx2F32;
+        #[cfg(target_arch = "x86_64")]
+        type Avx512 = crate::lanes::x86::Avx512F32;
     }
     impl Sealed for f64 {
-        type Lanes = wide::f64x4;
+        type Base = wide::f64x4;
+        #[cfg(target_arch = "x86_64")]
+        type Avx2 = crate::lanes::x86::Avx2F64;
+        #[cfg(target_arch = "x86_64")]
+        type Avx512 = crate::lanes::x86::Avx512F64;
     }
 }
 

@@ -267,9 +267,13 @@ fn one_code_per_error_variant() {
         Error::CorruptState { id: 0 },
         Error::Empty { what: "x" },
         Error::ZeroNorm { what: "x", row: 0 },
+        Error::Subnormal {
+            what: "x",
+            index: 0,
+        },
     ];
     let codes: Vec<i32> = all.iter().map(status_code).collect();
-    assert_eq!(codes, (1..=12).collect::<Vec<_>>());
+    assert_eq!(codes, (1..=13).collect::<Vec<_>>());
     for code in codes
         .iter()
         .copied()

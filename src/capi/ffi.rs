@@ -87,7 +87,8 @@ unsafe fn state_init(state: *const DpmStateF32, zeta_init: f32) -> Result<(), i3
 
 /// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
 /// `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]):
-/// `14 b`, or `SIZE_MAX` when `14 b` does not fit a `size_t`. No buffer
+/// `32 b` on hosts (SIMD lanes), `3 b` on Cortex-M, or `SIZE_MAX` when
+/// that does not fit a `size_t`. No buffer
 /// has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch
 /// (`b * b` scores do not fit either); the function never wraps or
 /// aborts.

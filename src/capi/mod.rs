@@ -13,7 +13,7 @@
 //! # Conventions
 //!
 //! - Every function returns an `int32_t` status: `DPM_OK` (0), one code
-//!   per [`Error`](crate::Error) variant (1 to 12, [`status_code`]), or
+//!   per [`Error`](crate::Error) variant (1 to 13, [`status_code`]), or
 //!   the C layer's own `DPM_ERR_BAD_POINTER` (-1). `DPM_ERR_OTHER` (-2) is
 //!   the documented catch-all for a variant without a code of its own
 //!   (never returned by this version).
@@ -31,7 +31,7 @@
 //! 1.81 and later; a bare-metal static library's handler calls
 //! `abort()`). None is reachable from any input, for these reasons:
 //!
-//! - `dpm_bimodal_scratch_len`: one saturating multiplication (`14 b`,
+//! - `dpm_bimodal_scratch_len`: one saturating multiplication (`32 b`,
 //!   `SIZE_MAX` when that overflows: no buffer is that large, so
 //!   `dpm_bimodal_f32` refuses such a `b`).
 //! - `dpm_status_message`: a `match` over every `int32_t` with a default

@@ -32,6 +32,8 @@ pub const DPM_ERR_CORRUPT_STATE: i32 = 10;
 pub const DPM_ERR_EMPTY: i32 = 11;
 /// [`Error::ZeroNorm`]: a zero vector to be L2-normalised.
 pub const DPM_ERR_ZERO_NORM: i32 = 12;
+/// [`Error::Subnormal`]: a subnormal input value.
+pub const DPM_ERR_SUBNORMAL: i32 = 13;
 /// C layer only (no [`Error`] variant): a required pointer is NULL, an
 /// array pointer with a nonzero length is NULL or misaligned for its
 /// element type, an array is larger than `PTRDIFF_MAX` bytes, or an output
@@ -67,6 +69,7 @@ pub const fn status_code(e: &Error) -> i32 {
         Error::CorruptState { .. } => DPM_ERR_CORRUPT_STATE,
         Error::Empty { .. } => DPM_ERR_EMPTY,
         Error::ZeroNorm { .. } => DPM_ERR_ZERO_NORM,
+        Error::Subnormal { .. } => DPM_ERR_SUBNORMAL,
     }
 }
 
@@ -96,6 +99,7 @@ pub const fn status_message(code: i32) -> &'static CStr {
         DPM_ERR_CORRUPT_STATE => c"a state flag byte is neither 0 nor 1",
         DPM_ERR_EMPTY => c"an argument that needs an element is empty",
         DPM_ERR_ZERO_NORM => c"a zero vector cannot be L2-normalised",
+        DPM_ERR_SUBNORMAL => c"an input value is subnormal",
         DPM_ERR_BAD_POINTER => c"a pointer is NULL, misaligned, too large or overlapping",
         DPM_ERR_OTHER => c"an error without a code of its own",
         _ => c"unknown status code",

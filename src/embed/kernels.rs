@@ -1,5 +1,6 @@
-//! Dot and axpy kernels: a scalar twin and a SIMD version on the step's
-//! lanes (`crate::simd`: `f32x8` / `f64x4`, the tail zero-padded) of each.
+//! Dot and axpy kernels: a scalar twin and a SIMD version on the baseline
+//! lanes (`crate::lanes`: `wide`'s `f32x8` / `f64x4`, the tail
+//! zero-padded) of each.
 //!
 //! The SIMD versions sum in lanes, then across them: the same sum in
 //! another order, so results differ from the scalar twins by rounding
@@ -8,8 +9,13 @@
 
 use crate::{
     Error, Real, check,
-    simd::{Lanes as _, V, chunks, ld},
+    lanes::{
+        Base, Lanes as _,
+        iter::{chunks, ld},
+    },
 };
+
+type V<T> = Base<T>;
 
 /// `sum_i a_i b_i` over the common length: lanes of fused multiply-adds
 /// (the tail padded with zeros), then the lanes summed in order.
@@ -17,8 +23,8 @@ use crate::{
 pub(crate) fn dot_lanes<T: Real>(a: &[T], b: &[T]) -> T {
     let n = a.len().min(b.len());
     let mut acc = V::<T>::splat(T::ZERO);
-    chunks::<T>(n, |j, len| {
-        acc = ld(a, j, len, T::ZERO).mul_add(ld(b, j, len, T::ZERO), acc);
+    chunks::<V<T>>(n, |j, len| {
+        acc = ld::<V<T>>(a, j, len, T::ZERO).mul_add(ld(b, j, len, T::ZERO), acc);
     });
     let mut s = T::ZERO;
     acc.for_each(|x| s += x);
@@ -30,7 +36,7 @@ pub(crate) fn dot_lanes<T: Real>(a: &[T], b: &[T]) -> T {
 pub(crate) fn axpy_lanes<T: Real>(alpha: T, x: &[T], y: &mut [T]) {
     let n = x.len().min(y.len());
     let va = V::<T>::splat(alpha);
-    chunks::<T>(n, |j, len| {
+    chunks::<V<T>>(n, |j, len| {
         va.mul_add(ld(x, j, len, T::ZERO), ld(y, j, len, T::ZERO))
             .store(&mut y[j..j + len]);
     });

@@ -23,6 +23,7 @@
 //! does not grow with the length). The tests check `8 eps (1 + |m|)`.
 
 pub(crate) mod scalar;
+mod simd;
 
 use crate::{Error, Real};
 pub(crate) use scalar::lse_of;
@@ -54,9 +55,9 @@ pub use scalar::{log_add_exp, log_sum_exp_strided};
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
 pub fn log_sum_exp<T: Real>(x: &[T]) -> Result<T, Error> {
-    if !crate::simd::LANES {
+    if !crate::lanes::LANES {
         return scalar::log_sum_exp(x);
     }
     scalar::check(x.iter().copied())?;
-    Ok(crate::simd::lse::log_sum_exp(x))
+    Ok(simd::log_sum_exp(x))
 }

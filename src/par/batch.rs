@@ -160,7 +160,8 @@ impl<T: Real> Problem<'_, '_, T> {
 /// use dpm_core::{BimodalOut, Error, Losses, par::{Problem, run_batch}};
 /// let s = [1.0_f32, 0.0, 0.0, 1.0];
 /// let (mut ds1, mut ds2) = ([0.0_f32; 4], [0.0_f32; 4]);
-/// let (mut sc1, mut sc2) = ([0.0_f32; 28], [0.0_f32; 28]);
+/// const N: usize = dpm_core::bimodal_scratch_len(2);
+/// let (mut sc1, mut sc2) = ([0.0_f32; N], [0.0_f32; N]);
 /// let mut problems = [
 ///     Problem::InfoNce { scores: &s, b: 2, tau: 1.0, out: BimodalOut::new(&mut ds1), scratch: &mut sc1 },
 ///     Problem::InfoNce { scores: &s, b: 2, tau: -1.0, out: BimodalOut::new(&mut ds2), scratch: &mut sc2 },

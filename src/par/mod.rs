@@ -60,31 +60,24 @@
 //! ```
 
 mod batch;
-mod passes;
 mod step;
-mod waves;
 
 pub use batch::{Problem, run_batch};
-pub(crate) use passes::Waves;
 pub use step::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 
 /// Scratch elements the parallel step needs for `b` pairs: the serial
-/// step's [`bimodal_scratch_len`](crate::bimodal_scratch_len)`(b) = 14 b`,
-/// plus `4 b` per block of 4 rows in a wave (two waves of up to 32 blocks,
-/// a slot of `2 b` each): `142 b` once `b >= 128`. Saturating: a size
-/// past `usize::MAX` is `usize::MAX`, which no slice has, so the step
-/// refuses such a batch.
+/// step's workspace without its slot, plus `2 b` per block of 4 rows in
+/// a wave (two waves of up to 32 blocks): `158 b` once `b >= 128`;
+/// saturating at `usize::MAX`.
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::par::scratch_len(4096), 142 * 4096);
-/// assert_eq!(dpm_core::par::scratch_len(8), 14 * 8 + 2 * 2 * 16); // 2 blocks
+/// assert_eq!(dpm_core::par::scratch_len(4096), 158 * 4096);
 /// const SCRATCH: usize = dpm_core::par::scratch_len(64);
 /// # let _ = SCRATCH;
 /// ```
 #[must_use]
 pub const fn scratch_len(b: usize) -> usize {
-    let slots = (2 * waves::wave_len(b)).saturating_mul(passes::slot_len(b));
-    crate::simd::bimodal::scratch_len(b).saturating_add(slots)
+    crate::step::Engine::Par.scratch_len(b)
 }

@@ -1,36 +1,31 @@
 //! Both directions of a bimodal batch from one row-major `S` (SPEC section
 //! 3), without a transposed copy.
 
-use super::engine::Engine;
-use super::{
-    BimodalOut, DpmParams, Layout, Losses, SogClrParams, ZetaStep,
-    checks::{self, Algo, Direction},
-    kernel::{self, Batch, Kind, Scores, Sink, Spec},
-    zeta,
-};
-use crate::{AnchorState, CandidateState, Error, Real, StateView, simd};
+use super::{BimodalOut, Losses, checks::Algo, engine::Engine, run::run};
+use crate::{DpmParams, Error, Real, SogClrParams, StateView};
 
-/// Scratch elements a bimodal step over `b` pairs needs: `14 b`,
-/// saturating at `usize::MAX` (no slice is that long, so a batch that
-/// large is refused, never given a wrapped, small size).
+/// Scratch elements a bimodal step over `b` pairs needs: `32 b` on targets
+/// with SIMD lanes, `3 b` on the others (Cortex-M, RISC-V: the scalar
+/// kernels run there); saturating at `usize::MAX` (no slice is that long,
+/// so a batch that large is refused, never given a wrapped, small size).
 ///
-/// The SIMD kernels keep fourteen per-column vectors (candidates' zeta, the
-/// diagonal of `S`, row and column maxima, the column sums and the factors
-/// they become, a row buffer, blocked and compensated column sums); the scalar
-/// reference of [`crate::scalar`] needs `4 b` of it. Memory: `56 b` bytes in
-/// `f32` (56 KiB at `b = 1024`).
+/// The SIMD passes keep per-anchor values of both directions (maxima,
+/// sums, shifts, the factors of `h`, 10 vectors each), the candidates'
+/// zeta and the diagonal, compensated column sums, `h`, and one slot of
+/// two partial column vectors; the scalar reference of
+/// [`crate::scalar`] needs `3 b` of it. Memory in `f32`: 128 KiB at
+/// `b = 1024` with SIMD lanes.
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::bimodal_scratch_len(64), 896);
 /// const SCRATCH: usize = dpm_core::bimodal_scratch_len(16);
 /// let scratch = [0.0_f32; SCRATCH];
-/// # let _ = scratch;
+/// assert!(scratch.len() >= 3 * 16);
 /// ```
 #[must_use]
 pub const fn bimodal_scratch_len(b: usize) -> usize {
-    simd::bimodal::scratch_len(b)
+    Engine::Simd.scratch_len(b)
 }
 
 /// The DPM (NUCLR) step on a bimodal batch: image-to-text on the rows of
@@ -259,316 +254,4 @@ pub(crate) fn infonce_on<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let algo = Algo::InfoNce { tau };
     run(engine, [algo, algo], scores, b, None, None, out, scratch)
-}
-
-type Ids<'a> = Option<(&'a [usize], &'a [usize])>;
-
-#[allow(clippy::too_many_arguments, clippy::too_many_lines)] // checks, then one call per engine
-pub(crate) fn run<T: Real>(
-    engine: Engine,
-    algos: [Algo<T>; 2],
-    scores: &[T],
-    b: usize,
-    ids: Ids<'_>,
-    states: Option<(&mut StateView<'_, T>, &mut StateView<'_, T>)>,
-    out: BimodalOut<'_, T>,
-    scratch: &mut [T],
-) -> Result<Losses<T>, Error> {
-    #[cfg(feature = "std")]
-    if engine == Engine::Par && rayon::current_thread_index().is_none() {
-        // Called from outside any pool, every `join` of the passes would
-        // be injected into the global pool and waited for on its own (tens
-        // of microseconds each, about 10% of a step at B = 1024). On a
-        // worker (`rayon::scope` runs its closure on one) they are plain
-        // work-stealing joins.
-        return rayon::scope(|_| run(engine, algos, scores, b, ids, states, out, scratch));
-    }
-    // ---- checks: nothing is written above the line "writes" ----
-    if b < 2 {
-        return Err(Error::BatchTooSmall { len: b });
-    }
-    let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
-    if ids.is_some() {
-        checks::len("text_ids", text_ids.len(), b)?;
-    }
-    let bb = checks::cells("scores", b, b)?;
-    checks::len("scores", scores.len(), bb)?;
-    checks::len("ds", out.ds.len(), bb)?;
-    for (what, w) in [
-        ("weights_image", &out.weights_image),
-        ("weights_text", &out.weights_text),
-    ] {
-        if let Some(w) = w {
-            checks::len(what, w.len(), bb)?;
-        }
-    }
-    for (what, h) in [("h_image", &out.h_image), ("h_text", &out.h_text)] {
-        if let Some(h) = h {
-            checks::len(what, h.len(), b)?;
-        }
-    }
-    checks::at_least("scratch", scratch.len(), engine.scratch_len(b))?;
-    let (scratch, extra) = scratch.split_at_mut(bimodal_scratch_len(b));
-    let mut passes = engine.passes(extra);
-
-    let (mut image, mut text) = match states {
-        Some((i, t)) => (Some(i.split()), Some(t.split())),
-        None => (None, None),
-    };
-    let (mut ia, mut ic) = halves(&mut image);
-    let (mut ta, mut tc) = halves(&mut text);
-    let dpm = [
-        matches!(algos[0], Algo::Dpm(_)),
-        matches!(algos[1], Algo::Dpm(_)),
-    ];
-    // The SIMD engine's first pass over S (maxima of both directions)
-    // doubles as the finiteness and magnitude check of the scores; it
-    // writes only scratch.
-    let simd_max = engine.simd().then(|| {
-        let inputs = simd::bimodal::Prepare {
-            zeta: [
-                tc.as_deref().filter(|_| dpm[0]).map(|c| &*c.zeta),
-                ic.as_deref().filter(|_| dpm[1]).map(|c| &*c.zeta),
-            ],
-            cand_ids: [text_ids, image_ids],
-            tau: [algos[0].tau(), algos[1].tau()],
-        };
-        simd::bimodal::prepare(&mut passes, scores, b, &inputs, scratch)
-    });
-    let max_abs_score = match simd_max {
-        Some(Some(m)) => m,
-        _ => crate::check::max_abs("scores", scores)?,
-    };
-    let dirs = [
-        Dir {
-            algo: algos[0],
-            anchor_ids: ("image_ids", image_ids),
-            cand_ids: ("text_ids", text_ids),
-        },
-        Dir {
-            algo: algos[1],
-            anchor_ids: ("text_ids", text_ids),
-            cand_ids: ("image_ids", image_ids),
-        },
-    ];
-    let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
-    dirs[0].check(
-        b,
-        max_abs_score,
-        h_asked[0],
-        ia.as_deref_mut(),
-        tc.as_deref_mut(),
-    )?;
-    dirs[1].check(
-        b,
-        max_abs_score,
-        h_asked[1],
-        ta.as_deref_mut(),
-        ic.as_deref_mut(),
-    )?;
-
-    // ---- writes ----
-    let BimodalOut {
-        ds,
-        weights_image,
-        weights_text,
-        h_image,
-        h_text,
-    } = out;
-    let scalar = !engine.simd();
-    let [to_text, to_image] = if scalar {
-        let (acc_text, acc_image) = scratch[..4 * b].split_at_mut(2 * b);
-        let to_text = dirs[0].run(
-            b,
-            Scores::rows(scores, b),
-            ia,
-            tc,
-            Sink {
-                ds: &mut *ds,
-                add: false,
-                weights: weights_image,
-                h_acc: Some(acc_text),
-            },
-            h_text,
-        );
-        let to_image = dirs[1].run(
-            b,
-            Scores::transposed(scores, b),
-            ta,
-            ic,
-            Sink {
-                ds,
-                add: true,
-                weights: weights_text,
-                h_acc: Some(acc_image),
-            },
-            h_image,
-        );
-        [to_text, to_image]
-    } else {
-        let plans = [
-            dirs[0].plan(tc.as_deref(), h_text.is_some()),
-            dirs[1].plan(ic.as_deref(), h_image.is_some()),
-        ];
-        let losses = simd::bimodal::run(
-            &mut passes,
-            scores,
-            b,
-            simd::bimodal::Dir {
-                spec: plans[0].0,
-                anchor_ids: image_ids,
-                anchors: ia,
-                weights: weights_image,
-            },
-            simd::bimodal::Dir {
-                spec: plans[1].0,
-                anchor_ids: text_ids,
-                anchors: ta,
-                weights: weights_text,
-            },
-            ds,
-            scratch,
-        );
-        let (h_t, rest) = scratch.split_at(b);
-        dirs[0].finish_h(plans[0], tc, h_t, h_text);
-        dirs[1].finish_h(plans[1], ic, &rest[..b], h_image);
-        losses
-    };
-    Ok(Losses {
-        total: to_text + to_image,
-        image_to_text: to_text,
-        text_to_image: to_image,
-    })
-}
-
-type Halves<'s, 'v, T> = (
-    Option<&'s mut AnchorState<'v, T>>,
-    Option<&'s mut CandidateState<'v, T>>,
-);
-
-fn halves<'s, 'v, T>(
-    split: &'s mut Option<(&mut AnchorState<'v, T>, &mut CandidateState<'v, T>)>,
-) -> Halves<'s, 'v, T> {
-    match split {
-        Some((a, c)) => (Some(&mut **a), Some(&mut **c)),
-        None => (None, None),
-    }
-}
-
-/// One direction of the bimodal batch.
-struct Dir<'a, T> {
-    algo: Algo<T>,
-    anchor_ids: (&'static str, &'a [usize]),
-    cand_ids: (&'static str, &'a [usize]),
-}
-
-impl<T: Real> Dir<'_, T> {
-    fn is_dpm(&self) -> bool {
-        matches!(self.algo, Algo::Dpm(_))
-    }
-
-    fn check(
-        &self,
-        b: usize,
-        max_abs_score: T,
-        h_out: bool,
-        anchors: Option<&mut AnchorState<'_, T>>,
-        candidates: Option<&mut CandidateState<'_, T>>,
-    ) -> Result<(), Error> {
-        Direction {
-            algo: self.algo,
-            rows: b,
-            cols: b,
-            h_out,
-            max_abs_score,
-            anchor_ids: self.anchor_ids,
-            cand_ids: self.cand_ids,
-            anchors,
-            candidates: candidates.filter(|_| self.is_dpm()),
-        }
-        .check()
-    }
-
-    /// The kernel parameters of the direction, and its zeta step. `h` is
-    /// computed when the direction updates zeta or `h_out` asks for it.
-    fn plan(
-        &self,
-        candidates: Option<&CandidateState<'_, T>>,
-        h_out: bool,
-    ) -> (Spec<T>, Option<ZetaStep<T>>) {
-        let n = candidates
-            .filter(|_| self.is_dpm())
-            .map_or(0, CandidateState::population);
-        // Bimodal InfoNCE is the mean of its directions (CLIP's convention).
-        let weight = if matches!(self.algo, Algo::InfoNce { .. }) {
-            T::from_f64(0.5)
-        } else {
-            T::ONE
-        };
-        self.algo.spec(n, weight, h_out)
-    }
-
-    /// After a kernel left the finished `h` in `h`: copies it to `h_out`
-    /// and runs the zeta update, if the direction has them.
-    fn finish_h(
-        &self,
-        plan: (Spec<T>, Option<ZetaStep<T>>),
-        candidates: Option<&mut CandidateState<'_, T>>,
-        h: &[T],
-        h_out: Option<&mut [T]>,
-    ) {
-        if !matches!(plan.0.kind, Kind::Dpm { h: true, .. }) {
-            return;
-        }
-        if let Some(out) = h_out {
-            out.copy_from_slice(h);
-        }
-        if let (Some(step), Some(c)) = (plan.1, candidates.filter(|_| self.is_dpm())) {
-            zeta::commit(c, self.cand_ids.1, h, step);
-        }
-    }
-
-    /// Runs the direction; `sink.h_acc` is the direction's scratch, used
-    /// only when `h` is needed (a zeta step, or `h_out`).
-    fn run(
-        &self,
-        b: usize,
-        scores: Scores<'_, T>,
-        anchors: Option<&mut AnchorState<'_, T>>,
-        candidates: Option<&mut CandidateState<'_, T>>,
-        mut sink: Sink<'_, T>,
-        h_out: Option<&mut [T]>,
-    ) -> T {
-        let candidates = candidates.filter(|_| self.is_dpm());
-        let plan = self.plan(candidates.as_deref(), h_out.is_some());
-        let spec = plan.0;
-        let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
-        let acc = sink.h_acc.take().filter(|_| want_h);
-        let n = spec.n;
-        let batch = Batch {
-            layout: Layout::Diagonal,
-            rows: b,
-            cols: b,
-            anchor_ids: self.anchor_ids.1,
-            cand_ids: self.cand_ids.1,
-        };
-        let zeta_arr = candidates.as_deref().map(|c| &*c.zeta);
-        let Some(acc) = acc else {
-            return kernel::run(&spec, &batch, scores, anchors, zeta_arr, sink);
-        };
-        let loss = kernel::run(
-            &spec,
-            &batch,
-            scores,
-            anchors,
-            zeta_arr,
-            Sink {
-                h_acc: Some(&mut *acc),
-                ..sink
-            },
-        );
-        kernel::finish_h(n, b, acc);
-        self.finish_h(plan, candidates, &acc[..b], h_out);
-        loss
-    }
 }

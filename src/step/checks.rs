@@ -1,14 +1,12 @@
 //! Precondition checks of SPEC section 7, run before a step writes
 //! anything.
 
-use super::{
-    DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep,
-    kernel::{Kind, Spec},
-};
 pub(crate) use crate::check::{at_least, cells, len};
 use crate::{
-    Error, Real,
+    DpmParams, Error, FirstVisit, Offset, Real, SogClrParams, ZetaStep,
     check::guard,
+    kernel::spec::{Kind, Spec},
+    lanes::sum::Scan,
     state::{AnchorState, CandidateState, SEEN_FLAG, check_ids},
 };
 
@@ -39,43 +37,92 @@ impl<T: Real> Algo<T> {
 
     /// The kernel's view of these parameters for a direction whose
     /// candidates number `n`, weighted `weight` in the total; `h_out`: the
-    /// caller asked for `h`. Also returns the zeta step to commit.
-    pub(crate) fn spec(&self, n: usize, weight: T, h_out: bool) -> (Spec<T>, Option<ZetaStep<T>>) {
-        let (kind, gamma, first_visit, zeta_step) = match *self {
+    /// caller asked for `h` (it is computed for a zeta step anyway).
+    pub(crate) fn spec(&self, n: usize, weight: T, h_out: bool) -> Spec<T> {
+        let (kind, gamma, first_visit) = match *self {
             Algo::Dpm(p) => {
                 let h = p.zeta_step.is_some() || h_out;
-                (
-                    Kind::Dpm {
-                        offset: p.offset,
-                        h,
-                    },
-                    p.gamma,
-                    p.first_visit,
-                    p.zeta_step,
-                )
+                let kind = Kind::Dpm {
+                    offset: p.offset,
+                    h,
+                };
+                (kind, p.gamma, p.first_visit)
             }
-            Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit, None),
-            Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch, None),
+            Algo::SogClr(p) => (Kind::SogClr, p.gamma, p.first_visit),
+            Algo::InfoNce { .. } => (Kind::InfoNce, T::ONE, FirstVisit::Batch),
         };
-        let spec = Spec {
+        Spec {
             kind,
             tau: self.tau(),
             gamma,
             first_visit,
             n,
             weight,
-        };
-        (spec, zeta_step)
+        }
+    }
+
+    /// The zeta update that ends the direction, if any.
+    pub(crate) fn zeta_step(&self) -> Option<ZetaStep<T>> {
+        match *self {
+            Algo::Dpm(p) => p.zeta_step,
+            _ => None,
+        }
     }
 
     fn check(&self) -> Result<(), Error> {
         match self {
             Algo::Dpm(p) => p.check(),
             Algo::SogClr(p) => p.check(),
-            Algo::InfoNce { tau } => super::params::check_tau(*tau),
+            Algo::InfoNce { tau } => crate::params::check_tau(*tau),
         }
     }
 }
+
+/// The scores' check without lanes: the largest and the smallest nonzero
+/// `|S|`, or non-finite.
+pub(crate) fn scan<T: Real>(s: &[T]) -> Scan<T> {
+    let (mut max_abs, mut min_nonzero) = (T::ZERO, T::INFINITY);
+    for &v in s {
+        if !v.is_finite() {
+            return Scan::NonFinite;
+        }
+        max_abs = max_abs.max(v.abs());
+        if v != T::ZERO {
+            min_nonzero = min_nonzero.min(v.abs());
+        }
+    }
+    Scan::Finite {
+        max_abs,
+        min_nonzero,
+    }
+}
+
+/// The largest `|S|` of scores `s` that `scan` passed, or the error that
+/// names the first value it refused: NaN or infinite
+/// ([`Error::NonFinite`]), or subnormal ([`Error::Subnormal`]: no
+/// subnormal number is consumed, SPEC section 7).
+pub(crate) fn scores<T: Real>(what: &'static str, s: &[T], scan: Scan<T>) -> Result<T, Error> {
+    match scan {
+        Scan::Finite {
+            max_abs,
+            min_nonzero,
+        } if min_nonzero >= T::MIN_POSITIVE => Ok(max_abs),
+        _ => {
+            for (index, &v) in s.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::NonFinite { what, index });
+                }
+                if v != T::ZERO && v.abs() < T::MIN_POSITIVE {
+                    return Err(Error::Subnormal { what, index });
+                }
+            }
+            // The scan and this loop agree; unreachable in practice.
+            Err(Error::NonFinite { what, index: 0 })
+        }
+    }
+}
+
+impl<T: Real> Algo<T> {}
 
 /// The inputs of one direction, as far as checks need them.
 pub(crate) struct Direction<'a, 's, 'va, 'vc, T> {
@@ -107,12 +154,7 @@ impl<T: Real> Direction<'_, '_, '_, '_, T> {
             for &id in ids {
                 if st.flags[id] & SEEN_FLAG != 0 {
                     let u = st.log_s[id];
-                    if !u.is_finite() {
-                        return Err(Error::NonFinite {
-                            what: "log_s",
-                            index: id,
-                        });
-                    }
+                    state_value("log_s", u, id)?;
                     guard("log_s", u.abs())?;
                 }
             }
@@ -122,21 +164,11 @@ impl<T: Real> Direction<'_, '_, '_, '_, T> {
             check_ids(what, ids, st.flags)?;
             for &id in ids {
                 let zeta = st.zeta[id];
-                if !zeta.is_finite() {
-                    return Err(Error::NonFinite {
-                        what: "zeta",
-                        index: id,
-                    });
-                }
+                state_value("zeta", zeta, id)?;
                 max_zeta = max_zeta.max(zeta.abs());
                 if st.flags[id] & SEEN_FLAG != 0 {
                     let z = st.z[id];
-                    if !z.is_finite() {
-                        return Err(Error::NonFinite {
-                            what: "z",
-                            index: id,
-                        });
-                    }
+                    state_value("z", z, id)?;
                     max_z = max_z.max(z.abs());
                 }
             }
@@ -173,4 +205,17 @@ impl<T: Real> Direction<'_, '_, '_, '_, T> {
         }
         Ok(())
     }
+}
+
+/// A state value a batch reads: finite ([`Error::NonFinite`]) and not
+/// subnormal ([`Error::Subnormal`]; the crate never stores one, so only a
+/// caller's own slices can hold one).
+fn state_value<T: Real>(what: &'static str, v: T, index: usize) -> Result<(), Error> {
+    if !v.is_finite() {
+        return Err(Error::NonFinite { what, index });
+    }
+    if v != T::ZERO && v.abs() < T::MIN_POSITIVE {
+        return Err(Error::Subnormal { what, index });
+    }
+    Ok(())
 }

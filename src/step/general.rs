@@ -2,26 +2,40 @@
 //! one direction of a bimodal batch, or a unimodal (two-view) batch.
 
 use super::{
-    DpmParams, Layout, SogClrParams, StepOut,
+    Layout, StepOut,
     checks::{self, Algo, Direction},
-    kernel::{self, Batch, Kind, Scores, Sink},
+    engine::SCALAR,
     zeta,
 };
-use crate::{AnchorState, CandidateState, Error, Real};
+use crate::{
+    AnchorState, CandidateState, DpmParams, Error, Real, SogClrParams,
+    kernel::{
+        general,
+        scalar::{self, Batch, Scores, Sink},
+        workspace::{self, General},
+    },
+    lanes::dispatch::isa,
+};
 
-/// Scratch elements a one-direction step over `rows x cols` scores needs:
-/// `2 cols`, saturating at `usize::MAX` (no slice is that long, so such a
-/// size is refused, never wrapped to a small one).
+/// Scratch elements a one-direction step over `rows x cols` scores
+/// needs: `5 cols + 10 rows` on targets with SIMD lanes, `3 cols` on the
+/// others (the scalar kernel); saturating at `usize::MAX` (no slice is
+/// that long, so such a size is refused, never wrapped to a small one).
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::step_scratch_len(8, 8), 16);
+/// assert!(dpm_core::step_scratch_len(8, 8) >= 3 * 8);
+/// assert_eq!(dpm_core::step_scratch_len(8, usize::MAX), usize::MAX);
 /// ```
 #[must_use]
 pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
-    let _ = rows;
-    cols.saturating_mul(2)
+    if crate::lanes::LANES {
+        workspace::general_len(rows, cols)
+    } else {
+        let _ = rows;
+        cols.saturating_mul(SCALAR)
+    }
 }
 
 /// One direction of the DPM (NUCLR) step over any [`Layout`].
@@ -216,7 +230,7 @@ fn run<T: Real>(
     out: StepOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<T, Error> {
-    // ---- checks ----
+    // ---- checks: no output or state is written above "writes" ----
     let Shape {
         layout,
         rows,
@@ -240,7 +254,18 @@ fn run<T: Real>(
         checks::len("h", h.len(), cols)?;
     }
     checks::at_least("scratch", scratch.len(), step_scratch_len(rows, cols))?;
-    let max_abs_score = crate::check::max_abs("scores", scores)?;
+    let kernel_shape = general::Shape { layout, rows, cols };
+    let isa = isa();
+    let simd = crate::lanes::LANES;
+    let mut ws = simd.then(|| General::carve(scratch, rows, cols));
+    let scan = match ws.as_mut() {
+        Some(ws) => {
+            let zeta = candidates.as_deref().map(|c| &*c.zeta);
+            general::prepare(isa, scores, kernel_shape, zeta, col_ids, algo.tau(), ws)
+        }
+        None => checks::scan(scores),
+    };
+    let max_abs_score = checks::scores("scores", scores, scan)?;
     Direction {
         algo,
         rows,
@@ -256,39 +281,55 @@ fn run<T: Real>(
 
     // ---- writes ----
     let n = candidates.as_ref().map_or(0, |c| c.population());
-    let (spec, zeta_step) = algo.spec(n, T::ONE, out.h.is_some());
-    let batch = Batch {
-        layout,
-        rows,
-        cols,
-        anchor_ids: row_ids,
-        cand_ids: col_ids,
-    };
-    let want_h = matches!(spec.kind, Kind::Dpm { h: true, .. });
-    let acc = &mut scratch[..2 * cols];
+    let spec = algo.spec(n, T::ONE, out.h.is_some());
     let StepOut { ds, weights, h } = out;
-    let sink = Sink {
-        ds,
-        add: false,
-        weights,
-        h_acc: want_h.then_some(&mut *acc),
+    let (loss, h_done) = if let Some(ws) = ws {
+        let loss = general::run(
+            isa,
+            scores,
+            kernel_shape,
+            max_abs_score,
+            spec,
+            row_ids,
+            anchors,
+            ds,
+            weights,
+            ws,
+        );
+        (loss, General::carve(scratch, rows, cols).h.sum)
+    } else {
+        let (h_vals, acc) = scratch[..SCALAR * cols].split_at_mut(cols);
+        let batch = Batch {
+            layout,
+            rows,
+            cols,
+            anchor_ids: row_ids,
+            cand_ids: col_ids,
+        };
+        let sink = Sink {
+            ds,
+            add: false,
+            weights,
+            h: Some(&mut *h_vals),
+            h_acc: acc,
+        };
+        let zeta = candidates.as_deref().map(|c| &*c.zeta);
+        let loss = scalar::run(
+            &spec,
+            &batch,
+            Scores::rows(scores, cols),
+            anchors,
+            zeta,
+            sink,
+        );
+        (loss, h_vals)
     };
-    let zeta_arr = candidates.as_deref().map(|c| &*c.zeta);
-    let loss = kernel::run(
-        &spec,
-        &batch,
-        Scores::rows(scores, cols),
-        anchors,
-        zeta_arr,
-        sink,
-    );
-    if want_h {
-        kernel::finish_h(n, rows, acc);
+    if spec.wants_h() {
         if let Some(out) = h {
-            out.copy_from_slice(&acc[..cols]);
+            out.copy_from_slice(&h_done[..cols]);
         }
-        if let (Some(step), Some(c)) = (zeta_step, candidates) {
-            zeta::commit(c, col_ids, &acc[..cols], step);
+        if let (Some(step), Some(c)) = (algo.zeta_step(), candidates) {
+            zeta::commit(c, col_ids, &h_done[..cols], step);
         }
     }
     Ok(loss)

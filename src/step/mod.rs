@@ -7,12 +7,12 @@
 //! | [`sogclr_bimodal`], [`sogclr_step`] | 4 | SogCLR / GCL: zeta = 0, no offset |
 //! | [`infonce_bimodal`], [`infonce_step`] | 4 | InfoNCE / CLIP: softmax over all columns |
 //!
-//! The three bimodal functions run the SIMD kernels of `crate::simd` (both
-//! directions from one pass structure over `S`) on targets with vector
-//! lanes, and the scalar kernel elsewhere (Cortex-M); [`crate::scalar`] has
-//! their scalar twins. The one-direction functions run the scalar kernel (SPEC
-//! section 2 line by line). They differ in the offset, the state they touch
-//! and the weight of a direction.
+//! Every step runs the SIMD passes of `crate::kernel` (three passes over
+//! the rows of `S`, on the vector lanes this CPU has) on targets with
+//! lanes, and the scalar kernel elsewhere (Cortex-M, RISC-V);
+//! [`crate::scalar`] has the bimodal functions' scalar twins. The losses
+//! differ in the offset, the state they touch and the weight of a
+//! direction.
 //!
 //! # Accuracy
 //!
@@ -34,17 +34,14 @@ mod bimodal;
 mod checks;
 mod engine;
 mod general;
-mod kernel;
 mod layout;
 mod out;
-mod params;
+mod run;
 mod zeta;
 
 pub use bimodal::{bimodal_scratch_len, dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 pub(crate) use bimodal::{dpm_on, infonce_on, sogclr_on};
 pub(crate) use engine::Engine;
 pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
-pub(crate) use kernel::{Kind, Spec};
 pub use layout::Layout;
 pub use out::{BimodalOut, Losses, StepOut};
-pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};

@@ -1,9 +1,10 @@
 //! The last part of a DPM step: the moving average of the zeta gradient and
 //! the zeta update (SPEC section 2).
 
-use super::ZetaStep;
+use crate::ZetaStep;
 use crate::{
     Real,
+    lanes::exp::flush,
     state::{CandidateState, SEEN_FLAG},
 };
 
@@ -17,13 +18,14 @@ pub(crate) fn commit<T: Real>(
 ) {
     let ZetaStep { theta, eta } = step;
     for (&id, &h) in ids.iter().zip(h) {
+        // Stored values are never subnormal (SPEC section 7).
         let z = if st.flags[id] & SEEN_FLAG != 0 {
-            (T::ONE - theta) * st.z[id] + theta * h
+            flush(flush((T::ONE - theta) * st.z[id]) + flush(theta * h))
         } else {
             h
         };
         st.z[id] = z;
         st.flags[id] |= SEEN_FLAG;
-        st.zeta[id] -= eta * z;
+        st.zeta[id] = flush(st.zeta[id] - flush(eta * z));
     }
 }

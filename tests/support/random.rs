@@ -78,3 +78,39 @@ pub fn distinct_ids(rng: &mut Rng, b: usize, n: usize) -> Vec<usize> {
     }
     ids
 }
+
+/// The scores training produces, as the project's benches and tests name
+/// them: `x` and `u` with entries uniform in `[-1, 1]`, `y = x + sigma u`
+/// entrywise, every row of `x` and `y` L2-normalised, `S = X Y^T`
+/// (`b x b`, row-major, rounded to f32). `sigma = 100` makes unrelated
+/// pairs; 1.0 and 0.3 make positives that stand out, as after some
+/// training (at tau = 0.01 most of a row's exponentials then fall below
+/// the smallest normal f32).
+pub fn family_scores(rng: &mut Rng, b: usize, dim: usize, sigma: f64) -> Vec<f32> {
+    let (x, y) = family_features(rng, b, dim, sigma);
+    let mut s = vec![0.0_f32; b * b];
+    for i in 0..b {
+        for j in 0..b {
+            let v: f64 = (0..dim).map(|k| x[i * dim + k] * y[j * dim + k]).sum();
+            s[i * b + j] = v as f32;
+        }
+    }
+    s
+}
+
+/// The features of [`family_scores`]: `(X, Y)`, `b x dim` each, row-major,
+/// rows of unit length.
+pub fn family_features(rng: &mut Rng, b: usize, dim: usize, sigma: f64) -> (Vec<f64>, Vec<f64>) {
+    let mut x: Vec<f64> = (0..b * dim).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+    let mut y: Vec<f64> = x
+        .iter()
+        .map(|v| v + sigma * (2.0 * rng.uniform() - 1.0))
+        .collect();
+    for m in [&mut x, &mut y] {
+        for row in m.chunks_mut(dim) {
+            let n = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+            row.iter_mut().for_each(|v| *v /= n);
+        }
+    }
+    (x, y)
+}

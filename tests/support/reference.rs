@@ -291,7 +291,10 @@ pub fn eval_bimodal(p: &Bimodal) -> Eval {
             out.w_text_err[i * b + j] = e1.w_err[j * b + i];
             out.grad_err[i * b + j] = if i != j {
                 let g = scale * (e0.w[i * b + j] + e1.w[j * b + i]);
-                scale * (e0.w_err[i * b + j] + e1.w_err[j * b + i]) + rnd(0.0) * g
+                // Each direction's part of dS is one exp, 0 below the
+                // smallest normal number (SPEC section 7): the floor applies
+                // to each part, not to the weight it is a fraction of.
+                scale * (e0.w_err[i * b + j] + e1.w_err[j * b + i]) + rnd(0.0) * g + 2.0 * p.tiny
             } else {
                 let g = scale * (e0.row_sum[i] + e1.row_sum[i]);
                 // InfoNCE: the reference (autograd of cross-entropy) forms

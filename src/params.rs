@@ -69,7 +69,7 @@ pub struct DpmParams<T> {
     /// Moving-average rate, in `(0, 1]` and not subnormal; `1` keeps no
     /// history.
     pub gamma: T,
-    /// The offset mode.
+    /// The offset mode (`xi` finite and not subnormal).
     pub offset: Offset<T>,
     /// The zeta update, or `None` to leave `z` and `zeta` untouched (the
     /// authors' warm-up epochs).
@@ -123,7 +123,7 @@ impl<T: Real> DpmParams<T> {
         check_tau(self.tau)?;
         check_rate("gamma", self.gamma)?;
         if let Offset::Xi(xi) = self.offset
-            && !xi.is_finite()
+            && !(xi.is_finite() && (xi == T::ZERO || xi.abs() >= T::MIN_POSITIVE))
         {
             return Err(Error::InvalidParameter { what: "xi" });
         }

@@ -1,42 +1,52 @@
-//! The schedule of a parallel pass over the rows of `S`: waves of row
-//! blocks computed on rayon's workers, each block's order-sensitive
-//! results folded in afterwards, in block order, on one worker.
+//! How the passes over the rows of `S` run: blocks of [`ROWS`] rows, each
+//! computed with a slot of scratch (partial column sums or maxima, a row
+//! buffer), then folded into the results in block order. Serially, that
+//! is one slot, block after block. With `std` and [`Sched::Par`], waves of
+//! up to [`WAVE`] blocks are computed on rayon's workers while one task
+//! folds the wave before, in order, from the other half of the slots.
 //!
-//! A block is [`ROWS`] consecutive rows, the block of the serial column
-//! sums ([`crate::simd::ColumnSums`] flushes its plain partial sums into
-//! the compensated pair every `ROWS` rows). A wave is up to [`WAVE`]
-//! blocks. While the blocks of wave `w` run in parallel, each with its own
-//! slot of scratch (partial column sums, a row buffer), one task folds the
-//! blocks of wave `w - 1` in order, from the other half of the slots: so
-//! every fold (Kahan updates, loss sums, state writes) sees the same
-//! operands in the same order as the serial pass, whatever the number of
-//! threads, and the fold overlaps the next wave instead of stopping it.
-//! The same task then cuts the outputs of the wave after (`Order::make`,
-//! which also reads the anchors' state in order), so the workers never
-//! wait for that either.
+//! The serial step is the parallel schedule with one worker: the same
+//! blocks, the same per-block computation, the same folds in the same
+//! order. So the parallel step is bit-identical to the serial one by
+//! construction, for any number of threads.
 
-use crate::{
-    Real,
-    simd::{Blocked, V},
-};
+use crate::Real;
 use core::ops::Range;
-use rayon::prelude::*;
 
-/// Rows per block: the serial column sums' flush period.
+/// Rows per block.
 pub(crate) const ROWS: usize = 4;
 
-// The blocks here must be the serial column sums' blocks, for both types.
-const _: () = assert!(Blocked::<V<f32>>::BLOCK as usize == ROWS);
-const _: () = assert!(Blocked::<V<f64>>::BLOCK as usize == ROWS);
-
-/// Blocks per wave.
+/// Blocks per wave of the parallel schedule.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 pub(crate) const WAVE: usize = 32;
 
 /// Blocks of a batch of `b` rows in one wave (fewer than [`WAVE`] only for
 /// small batches).
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 pub(crate) const fn wave_len(b: usize) -> usize {
     let blocks = b.div_ceil(ROWS);
     if blocks < WAVE { blocks } else { WAVE }
+}
+
+/// Slots a schedule needs for `b` rows.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
+pub(crate) const fn slots(sched: Sched, b: usize) -> usize {
+    let _ = b;
+    match sched {
+        Sched::Serial => 1,
+        #[cfg(feature = "std")]
+        Sched::Par => 2 * wave_len(b),
+    }
+}
+
+/// Where the blocks run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sched {
+    /// On the calling thread.
+    Serial,
+    /// On the current rayon pool's workers.
+    #[cfg(feature = "std")]
+    Par,
 }
 
 /// The in-order side of a pass: cuts the outputs into blocks, and folds
@@ -53,15 +63,42 @@ pub(crate) trait Order<T>: Send {
     fn flush(&mut self, item: Self::Item, slot: &mut [T]);
 }
 
-/// Runs the blocks of `0..b` rows through `compute` in parallel waves and
-/// through `order.flush` in block order; `slots` holds `2 * wave_len(b)`
-/// slots of `slot_len` elements.
-pub(crate) fn run<T, O, C>(b: usize, slots: &mut [T], slot_len: usize, order: &mut O, compute: &C)
+/// Runs the blocks of `0..b` rows through `compute` and `order.flush`;
+/// `slots` holds [`slots`]`(sched, b)` slots of `slot_len` elements.
+pub(crate) fn run<T, O, C>(
+    sched: Sched,
+    b: usize,
+    slots: &mut [T],
+    slot_len: usize,
+    order: &mut O,
+    compute: &C,
+) where
+    T: Real,
+    O: Order<T>,
+    C: Fn(&mut O::Item, &mut [T]) + Sync,
+{
+    match sched {
+        Sched::Serial => {
+            let slot = &mut slots[..slot_len];
+            for k in 0..b.div_ceil(ROWS) {
+                let mut item = order.make(k * ROWS..((k + 1) * ROWS).min(b));
+                compute(&mut item, slot);
+                order.flush(item, slot);
+            }
+        }
+        #[cfg(feature = "std")]
+        Sched::Par => waves(b, slots, slot_len, order, compute),
+    }
+}
+
+#[cfg(feature = "std")]
+fn waves<T, O, C>(b: usize, slots: &mut [T], slot_len: usize, order: &mut O, compute: &C)
 where
     T: Real,
     O: Order<T>,
     C: Fn(&mut O::Item, &mut [T]) + Sync,
 {
+    use rayon::prelude::*;
     let blocks = b.div_ceil(ROWS);
     let wave = wave_len(b);
     let (even, odd) = slots[..2 * wave * slot_len].split_at_mut(wave * slot_len);

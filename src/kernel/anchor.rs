@@ -1,0 +1,245 @@
+//! The per-anchor part of SPEC section 2, written once: from an anchor's
+//! largest `a` and `sum exp(a - max)` to its new `u`, the denominators
+//! `log_den` and `log_dt`, and the factors that turn its entries into
+//! `dS`, weights and terms of `h`. The scalar reference
+//! ([`super::scalar`]) and every SIMD pass call it, for row anchors and
+//! column anchors alike.
+//!
+//! Every log quantity is kept relative to the anchor's largest `a`
+//! (`max`), so that `ln(m)`, `ln(gamma)` and the sum survive in
+//! `a - log_den = (a - max) - rel_den` even when `|a|` is so large that
+//! `max + ln(m)` rounds to `max`.
+
+use super::spec::{Kind, Spec};
+use crate::{
+    FirstVisit, Offset, Real,
+    lanes::exp::{exp0_scalar, flush},
+    lse::log_add_exp,
+    state::{AnchorState, SEEN_FLAG},
+};
+
+/// The logarithms every anchor of a direction shares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Logs<T> {
+    /// `ln(1 - gamma)`.
+    ln_keep: T,
+    /// `ln(gamma)`.
+    ln_gamma: T,
+    /// `ln(n - 1)`.
+    ln_n_minus_1: T,
+    /// `ln(ds_scale)`: the factor from a weight to its `dS` entry,
+    /// `weight / R` (InfoNCE, whose `a` is `S / tau`: `weight / (R tau)`).
+    ln_ds: T,
+    /// `ds_scale` itself.
+    ds: T,
+    /// `n / (n - 1) / R`, the factor of `h`.
+    h_factor: T,
+}
+
+impl<T: Real> Logs<T> {
+    /// The constants of a direction with `rows` anchors.
+    pub(crate) fn new(spec: &Spec<T>, rows: usize) -> Self {
+        let r = T::from_usize(rows);
+        let n_minus_1 = T::from_usize(spec.n.saturating_sub(1));
+        let ds = match spec.kind {
+            Kind::InfoNce => spec.weight / (r * spec.tau),
+            _ => spec.weight / r,
+        };
+        Logs {
+            ln_keep: (T::ONE - spec.gamma).ln(),
+            ln_gamma: spec.gamma.ln(),
+            ln_n_minus_1: n_minus_1.ln(),
+            ln_ds: ds.ln(),
+            ds,
+            h_factor: T::from_usize(spec.n) / n_minus_1 / r,
+        }
+    }
+
+    /// `ds_scale` of the direction.
+    pub(crate) fn ds_scale(&self) -> T {
+        self.ds
+    }
+
+    /// `h = 1 - (n / (n-1)) (1 / R) sum` of a candidate whose terms sum
+    /// to `sum` (SPEC section 2).
+    pub(crate) fn h(&self, sum: T) -> T {
+        T::ONE - flush(self.h_factor * sum)
+    }
+}
+
+/// An anchor's `u` before the step. The statistics touch no state, so
+/// that a parallel pass can gather and scatter it in order.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Prev<T> {
+    /// No state (InfoNCE).
+    Stateless,
+    /// Never visited.
+    Fresh,
+    /// Visited, with this `u`.
+    Seen(T),
+}
+
+impl<T: Real> Prev<T> {
+    /// The `u` of `id` in `st`.
+    #[inline]
+    pub(crate) fn of(st: &AnchorState<'_, T>, id: usize) -> Self {
+        if st.flags[id] & SEEN_FLAG != 0 {
+            Prev::Seen(st.log_s[id])
+        } else {
+            Prev::Fresh
+        }
+    }
+}
+
+/// Stores the new `u` of an anchor ([`Anchor::u`]).
+#[inline]
+pub(crate) fn store<T: Real>(st: &mut AnchorState<'_, T>, id: usize, u: Option<T>) {
+    if let Some(u) = u {
+        st.log_s[id] = u;
+        st.flags[id] |= SEEN_FLAG;
+    }
+}
+
+/// One anchor's statistics.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Anchor<T> {
+    /// `log_den - max` (SPEC section 2's `log_den`).
+    pub rel_den: T,
+    /// `log_den` itself (InfoNCE's loss and positive weight).
+    pub log_den: T,
+    /// `log_dt - max` (with `h` only).
+    pub rel_dt: T,
+    /// The term of `h` of the anchor's own positive (0 without `h`).
+    pub h_pos: T,
+    /// The anchor's new `u` to store (`None` without state).
+    pub u: Option<T>,
+    /// `sum_negatives w * ds_scale`: minus the positive's `dS` entry.
+    pub ds_sum: T,
+    /// InfoNCE: the positive's own weight `exp(-log_den)` (0 otherwise).
+    pub w_pos: T,
+}
+
+/// The statistics of an anchor from `max` (over its `m` negatives' `a`)
+/// and `sum = sum exp(a - max)` (at least 1: the largest term is 1),
+/// `zeta_pos` the zeta of its positive (0 when the kind has none), `prev`
+/// its `u` before the step.
+pub(crate) fn stats<T: Real>(
+    spec: &Spec<T>,
+    logs: &Logs<T>,
+    m: usize,
+    max: T,
+    sum: T,
+    zeta_pos: T,
+    prev: Prev<T>,
+) -> Anchor<T> {
+    let tau = spec.tau;
+    let ln_m = T::from_usize(m).ln();
+    // L = log sum_{negatives} exp(a) = max + ls; the moving average in log
+    // domain, relative to max.
+    let ls = sum.ln();
+    let rel_u = match prev {
+        Prev::Stateless => ls,
+        Prev::Seen(u) => log_add_exp(logs.ln_keep + (u - max), logs.ln_gamma + ls),
+        Prev::Fresh => match spec.first_visit {
+            FirstVisit::Batch => ls,
+            FirstVisit::ZeroHistory => logs.ln_gamma + ls,
+        },
+    };
+    let u = match prev {
+        Prev::Stateless => None,
+        _ => Some(flush(max + rel_u)),
+    };
+    let log_off = match spec.kind {
+        Kind::Dpm { offset, .. } => {
+            let base = ln_m - logs.ln_n_minus_1;
+            match offset {
+                Offset::Xi(xi) => base - xi / tau,
+                Offset::Vanilla => base - zeta_pos / tau,
+            }
+        }
+        Kind::SogClr => T::NEG_INFINITY,
+        Kind::InfoNce => T::ZERO,
+    };
+    let rel_den = log_add_exp(log_off - max, rel_u);
+    let mut a = Anchor {
+        rel_den,
+        log_den: max + rel_den,
+        rel_dt: T::ZERO,
+        h_pos: T::ZERO,
+        u,
+        // sum w = exp(-rel_den) sum, times ds_scale, in log domain.
+        ds_sum: exp0_scalar((ls - rel_den) + logs.ln_ds),
+        w_pos: T::ZERO,
+    };
+    if let Kind::InfoNce = spec.kind {
+        // a[pos] = 0 is the offset itself: exp(rel_off - rel_den), written
+        // without subtracting two possibly huge numbers.
+        let rel_off = log_off - max;
+        a.w_pos = exp0_scalar(-log_add_exp(T::ZERO, rel_u - rel_off));
+    }
+    if spec.wants_h() {
+        let zeta_pos = zeta_pos / tau;
+        a.rel_dt = log_add_exp((-logs.ln_n_minus_1 - zeta_pos) - max, rel_u - ln_m);
+        // a[pos] - log_dt with a[pos] = -zeta_pos, written without
+        // subtracting two possibly huge numbers (that cancellation
+        // overflows exp).
+        let t = -log_add_exp(-logs.ln_n_minus_1, (rel_u - ln_m) - (-zeta_pos - max));
+        a.h_pos = h_term(exp0_scalar(t));
+    }
+    a
+}
+
+/// A term of `h` as it is summed: 0 below [`ExpConsts::H_FLOOR`].
+///
+/// [`ExpConsts::H_FLOOR`]: crate::lanes::exp::ExpConsts::H_FLOOR
+#[inline]
+pub(crate) fn h_term<T: Real>(t: T) -> T {
+    if t < T::H_FLOOR { T::ZERO } else { t }
+}
+
+/// What the outputs pass needs of an anchor, besides its `max`. Every
+/// exponent is formed as `(a - max) - shift`, relative to the anchor's
+/// largest `a`, so that the small log terms survive when `|a|` is huge.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Out<T> {
+    /// `dS` entry of a negative with `a`: `exp((a - max) - shift)` (the
+    /// weight times `ds_scale`, one exp, no product).
+    pub shift: T,
+    /// The term of `h` of an entry is `dS entry * h_fac`...
+    pub h_fac: T,
+    /// ... kept where the `dS` entry is at least `h_min` (below it the
+    /// term is under [`h_term`]'s floor, and the product would be
+    /// subnormal).
+    pub h_min: T,
+    /// `h_fac` would overflow: the terms are `exp((a - max) - rel_dt)`,
+    /// an exp of their own.
+    pub direct_h: bool,
+}
+
+/// A factor of `h` beyond this (`e^64`) is computed directly instead.
+pub(crate) const H_DIRECT_LIMIT: f64 = 64.0;
+
+impl<T: Real> Out<T> {
+    /// The outputs-pass values of anchor `a` of a direction with `logs`.
+    pub(crate) fn of(a: &Anchor<T>, logs: &Logs<T>, h: bool) -> Self {
+        let shift = a.rel_den - logs.ln_ds;
+        // term = exp(a - log_dt) = dS entry * exp(log_den - log_dt - ln_ds).
+        let ln_h = (a.rel_den - a.rel_dt) - logs.ln_ds;
+        let direct_h = h && ln_h.to_f64() > H_DIRECT_LIMIT;
+        let (h_fac, h_min) = if h && !direct_h {
+            // Slightly above floor / h_fac, so that kept products are
+            // at least the floor after rounding.
+            let margin = T::ONE + T::from_f64(4.0) * T::EPSILON;
+            let h_min = exp0_scalar(T::H_FLOOR.ln() - ln_h) * margin;
+            (ln_h.exp(), h_min.max(T::MIN_POSITIVE))
+        } else {
+            (T::ZERO, T::INFINITY)
+        };
+        Out {
+            shift,
+            h_fac,
+            h_min,
+            direct_h,
+        }
+    }
+}

@@ -1,0 +1,644 @@
+//! A bimodal step on the SIMD passes (SPEC sections 2 and 3): the row
+//! direction (image anchors) and the column direction (text anchors) of
+//! one row-major `B x B` matrix, in three passes over its rows
+//! ([`super::passes`]) with the anchors' statistics
+//! ([`super::anchor`]) between the second and the third.
+//!
+//! [`prepare`] runs among the precondition checks (it writes only
+//! scratch): the candidates' zeta and the diagonal gathered, and the
+//! maxima pass, which is also the check of the scores. [`run`] does the
+//! rest once the checks passed.
+
+use super::{
+    anchor::{self, Logs, Out, Prev},
+    passes::{self, Block, Losses, Shifts, Wants},
+    rows::{Cols, Mat},
+    schedule::{self, Order, Sched, take},
+    spec::Spec,
+    workspace::{Anchors, Bimodal, Pair},
+};
+use crate::{
+    Layout, Real,
+    lanes::{
+        Lanes,
+        dispatch::{Isa, Kernel, on},
+        exp::flush,
+        iter::{chunks, ld},
+        sum::{Check, ColumnSums, Scan},
+    },
+    state::AnchorState,
+    sum::Sum,
+};
+use core::{marker::PhantomData, ops::Range};
+
+/// The first pass and what it needs: gathers the candidates' zeta
+/// (`zeta[0]` the texts', indexed by `cand_ids[0]`; 0 for an id out of
+/// range, which the checks then refuse, or without zeta) and the diagonal
+/// into `ws`, and computes both directions' maxima and the check of the
+/// scores.
+pub(crate) fn prepare<T: Real>(
+    isa: Isa,
+    sched: Sched,
+    s: &[T],
+    b: usize,
+    zeta: [Option<&[T]>; 2],
+    cand_ids: [&[usize]; 2],
+    tau: [T; 2],
+    ws: &mut Bimodal<'_, T>,
+) -> Scan<T> {
+    gather(ws.zeta_t, zeta[0], cand_ids[0]);
+    gather(ws.zeta_i, zeta[1], cand_ids[1]);
+    for (j, d) in ws.diag.iter_mut().enumerate() {
+        *d = s[j * b + j];
+    }
+    let m = mat(s, b, ws.zeta_t, ws.zeta_i, ws.diag, tau, T::ONE);
+    on(
+        isa,
+        Maxima {
+            m,
+            sched,
+            rowmax: &mut *ws.rows.max,
+            colmax: &mut *ws.cols.max,
+            slots: &mut *ws.slots,
+            slot_len: 2 * b,
+        },
+    )
+}
+
+fn mat<'a, T: Real>(
+    s: &'a [T],
+    b: usize,
+    zeta_t: &'a [T],
+    zeta_i: &'a [T],
+    diag: &'a [T],
+    tau: [T; 2],
+    sigma: T,
+) -> Mat<'a, T> {
+    Mat {
+        s,
+        rows: b,
+        cols: b,
+        layout: Layout::Diagonal,
+        zeta_r: zeta_t,
+        inv_tau_r: T::ONE / tau[0],
+        col: Some(Cols {
+            zeta: zeta_i,
+            diag,
+            inv_tau: T::ONE / tau[1],
+        }),
+        sigma,
+    }
+}
+
+/// `out[k] = zeta[ids[k]]` (0 for an id out of range), or 0 without zeta.
+pub(crate) fn gather<T: Real>(out: &mut [T], zeta: Option<&[T]>, ids: &[usize]) {
+    match zeta {
+        Some(z) => {
+            for (o, &id) in out.iter_mut().zip(ids) {
+                *o = z.get(id).copied().unwrap_or(T::ZERO);
+            }
+        }
+        None => out.fill(T::ZERO),
+    }
+}
+
+/// The losses' scale for scores whose largest magnitude is `max_abs`: the
+/// power of two `sigma` with `2 max_abs sigma` in `[1/2, 1)` (1 for all
+/// zeros), so that scaled score gaps are at most 1.
+pub(crate) fn sigma<T: Real>(max_abs: T) -> T {
+    let d = T::from_f64(2.0) * max_abs;
+    let (two, half) = (T::from_f64(2.0), T::from_f64(0.5));
+    let mut s = T::ONE;
+    if d > T::ZERO {
+        while d * s >= T::ONE {
+            s = s * half;
+        }
+        while d * s < half {
+            s = s * two;
+        }
+    }
+    s
+}
+
+/// The maxima pass (`colmax` empty for one direction).
+pub(crate) struct Maxima<'a, 'w, T> {
+    pub m: Mat<'a, T>,
+    pub sched: Sched,
+    pub rowmax: &'w mut [T],
+    pub colmax: &'w mut [T],
+    pub slots: &'w mut [T],
+    pub slot_len: usize,
+}
+
+struct MaximaOrder<'w, L: Lanes> {
+    rowmax: &'w mut [L::Scalar],
+    colmax: &'w mut [L::Scalar],
+    check: Check<L>,
+}
+
+struct MaximaItem<'w, L: Lanes> {
+    rows: Range<usize>,
+    rowmax: &'w mut [L::Scalar],
+    check: Check<L>,
+}
+
+impl<'w, L: Lanes> Order<L::Scalar> for MaximaOrder<'w, L> {
+    type Item = MaximaItem<'w, L>;
+
+    fn make(&mut self, rows: Range<usize>) -> Self::Item {
+        MaximaItem {
+            rowmax: take(&mut self.rowmax, rows.len()),
+            rows,
+            check: Check::new(),
+        }
+    }
+
+    fn flush(&mut self, item: Self::Item, slot: &mut [L::Scalar]) {
+        let colmax = &mut *self.colmax;
+        L::enter(
+            #[inline(always)]
+            || merge_max::<L>(colmax, &slot[..colmax.len()]),
+        );
+        self.check.merge(item.check);
+    }
+}
+
+/// `into[j] = max(into[j], part[j])`: the lane maximum keeps its left
+/// operand only when it is strictly larger, so merging consecutive row
+/// ranges in order gives the bits of one pass over all rows (signs of
+/// zero included) on every target.
+fn merge_max<L: Lanes>(into: &mut [L::Scalar], part: &[L::Scalar]) {
+    let ninf = L::Scalar::NEG_INFINITY;
+    chunks::<L>(
+        into.len(),
+        #[inline(always)]
+        |j, n| {
+            ld::<L>(into, j, n, ninf)
+                .max(ld::<L>(part, j, n, ninf))
+                .store(&mut into[j..j + n]);
+        },
+    );
+}
+
+impl<T: Real> Kernel<T> for Maxima<'_, '_, T> {
+    type Output = Scan<T>;
+
+    fn run<L: Lanes<Scalar = T>>(self) -> Scan<T> {
+        let rows = self.m.rows;
+        self.colmax.fill(T::NEG_INFINITY);
+        let width = self.colmax.len();
+        let mut order = MaximaOrder::<L> {
+            rowmax: self.rowmax,
+            colmax: self.colmax,
+            check: Check::new(),
+        };
+        let m = &self.m;
+        let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [T]| {
+            L::enter(
+                #[inline(always)]
+                || {
+                    let colmax = &mut slot[..width];
+                    passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
+                },
+            );
+        };
+        schedule::run(
+            self.sched,
+            rows,
+            self.slots,
+            self.slot_len,
+            &mut order,
+            &compute,
+        );
+        order.check.finish()
+    }
+}
+
+/// One direction of the step: its parameters, anchors' ids and state,
+/// weights out. The candidates' zeta went in through [`prepare`].
+pub(crate) struct Dir<'a, 's, 'v, T> {
+    pub spec: Spec<T>,
+    pub anchor_ids: &'a [usize],
+    pub anchors: Option<&'s mut AnchorState<'v, T>>,
+    pub weights: Option<&'s mut [T]>,
+}
+
+/// Runs both directions after [`prepare`] and the checks: writes `dS`,
+/// the weights asked for, the anchors' state, and `h` of both directions'
+/// candidates into `ws.h_text.sum` (row direction) and `ws.h_image`
+/// (column direction), each when its direction computes `h`. Returns the
+/// directions' weighted losses. `max_abs`: the largest `|S|`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run<T: Real>(
+    isa: Isa,
+    sched: Sched,
+    s: &[T],
+    b: usize,
+    max_abs: T,
+    (d_row, d_col): (Dir<'_, '_, '_, T>, Dir<'_, '_, '_, T>),
+    ds: &mut [T],
+    ws: Bimodal<'_, T>,
+) -> [T; 2] {
+    on(
+        isa,
+        Step {
+            sched,
+            s,
+            b,
+            sigma: sigma(max_abs),
+            d_row,
+            d_col,
+            ds,
+            ws,
+        },
+    )
+}
+
+struct Step<'a, 's1, 'v1, 's2, 'v2, 'w, T> {
+    sched: Sched,
+    s: &'a [T],
+    b: usize,
+    sigma: T,
+    d_row: Dir<'a, 's1, 'v1, T>,
+    d_col: Dir<'a, 's2, 'v2, T>,
+    ds: &'a mut [T],
+    ws: Bimodal<'w, T>,
+}
+
+impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
+    type Output = [T; 2];
+
+    #[allow(clippy::too_many_lines)] // the pass order, in one place
+    fn run<L: Lanes<Scalar = T>>(self) -> [T; 2] {
+        let Step {
+            sched,
+            s,
+            b,
+            sigma,
+            d_row,
+            d_col,
+            ds,
+            ws,
+        } = self;
+        let Bimodal {
+            zeta_t,
+            zeta_i,
+            diag,
+            mut rows,
+            mut cols,
+            col_sum,
+            col_loss,
+            h_text,
+            h_image,
+            slots,
+        } = ws;
+        let tau = [d_row.spec.tau, d_col.spec.tau];
+        let m = mat(s, b, zeta_t, zeta_i, diag, tau, sigma);
+        let losses = Losses {
+            row: !d_row.spec.is_info_nce(),
+            col: !d_col.spec.is_info_nce(),
+        };
+
+        // Pass 2: sums.
+        col_sum.sum.fill(T::ZERO);
+        col_sum.comp.fill(T::ZERO);
+        col_loss.sum.fill(T::ZERO);
+        col_loss.comp.fill(T::ZERO);
+        {
+            let mut order = SumsOrder::<L> {
+                sum: &mut *rows.sum,
+                loss: &mut *rows.loss,
+                cols: Some((
+                    Pair {
+                        sum: &mut *col_sum.sum,
+                        comp: &mut *col_sum.comp,
+                    },
+                    Pair {
+                        sum: &mut *col_loss.sum,
+                        comp: &mut *col_loss.comp,
+                    },
+                )),
+                b,
+                _l: PhantomData,
+            };
+            let (rowmax, colmax) = (&*rows.max, &*cols.max);
+            let m = &m;
+            let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
+                L::enter(
+                    #[inline(always)]
+                    || {
+                        passes::sums::<L>(
+                            m,
+                            it.rows.clone(),
+                            rowmax,
+                            colmax,
+                            losses,
+                            it.sum,
+                            it.loss,
+                            slot,
+                        );
+                    },
+                );
+            };
+            schedule::run(sched, b, slots, 2 * b, &mut order, &compute);
+        }
+
+        // The anchors' statistics, in order: state, shifts, losses, the
+        // positives' terms of h.
+        let (spec_r, spec_c) = (d_row.spec, d_col.spec);
+        let (logs_r, logs_c) = (Logs::new(&spec_r, b), Logs::new(&spec_c, b));
+        h_text.sum.fill(T::ZERO);
+        h_text.comp.fill(T::ZERO);
+        h_image.fill(T::ZERO);
+        let mut h_text_sums = ColumnSums {
+            part: &mut [],
+            sum: &mut *h_text.sum,
+            comp: &mut *h_text.comp,
+        };
+        // (The positives' terms go into the pairs directly; the pass's
+        // partial sums are flushed into them block by block.)
+        let mut loss = [Sum::ZERO; 2];
+        let Dir {
+            anchor_ids: image_ids,
+            anchors: mut image_state,
+            weights: mut weights_image,
+            ..
+        } = d_row;
+        let Dir {
+            anchor_ids: text_ids,
+            anchors: mut text_state,
+            weights: mut weights_text,
+            ..
+        } = d_col;
+        for i in 0..b {
+            let prev = image_state
+                .as_deref()
+                .map_or(Prev::Stateless, |st| Prev::of(st, image_ids[i]));
+            let sum = rows.sum[i] * T::UNSCALE;
+            let a = anchor::stats(&spec_r, &logs_r, b - 1, rows.max[i], sum, zeta_t[i], prev);
+            if let Some(st) = image_state.as_deref_mut() {
+                anchor::store(st, image_ids[i], a.u);
+            }
+            set(&mut rows, i, &a, &logs_r, spec_r.wants_h());
+            loss[0].add(row_loss(&spec_r, &a, rows.loss[i], sigma, b));
+            if spec_r.wants_h() {
+                h_text_sums.add_at(i, a.h_pos);
+            }
+        }
+        for j in 0..b {
+            let prev = text_state
+                .as_deref()
+                .map_or(Prev::Stateless, |st| Prev::of(st, text_ids[j]));
+            let sum = (col_sum.sum[j] - col_sum.comp[j]) * T::UNSCALE;
+            let a = anchor::stats(&spec_c, &logs_c, b - 1, cols.max[j], sum, zeta_i[j], prev);
+            if let Some(st) = text_state.as_deref_mut() {
+                anchor::store(st, text_ids[j], a.u);
+            }
+            set(&mut cols, j, &a, &logs_c, spec_c.wants_h());
+            let col_l = col_loss.sum[j] - col_loss.comp[j];
+            loss[1].add(row_loss(&spec_c, &a, col_l, sigma, b));
+            h_image[j] = a.h_pos;
+        }
+
+        // Pass 3: outputs.
+        let wants = Wants {
+            h_row: spec_r.wants_h(),
+            h_col: spec_c.wants_h(),
+            h_row_direct: rows.h_shift.iter().any(|&v| v < T::INFINITY),
+            h_col_direct: cols.h_shift.iter().any(|&v| v < T::INFINITY),
+        };
+        {
+            let row_sh = shifts(&rows);
+            let col_sh = shifts(&cols);
+            let mut order = OutputsOrder::<L> {
+                cols: b,
+                ds: &mut *ds,
+                weights_row: weights_image.as_deref_mut(),
+                weights_col: weights_text.as_deref_mut(),
+                h_col: Some(&mut *h_image),
+                h_row: spec_r.wants_h().then(|| Pair {
+                    sum: h_text_sums.sum,
+                    comp: h_text_sums.comp,
+                }),
+                _l: PhantomData,
+            };
+            let m = &m;
+            let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
+                L::enter(
+                    #[inline(always)]
+                    || {
+                        let out = Block {
+                            ds: &mut *it.ds,
+                            weights_row: it.weights_row.as_deref_mut(),
+                            weights_col: it.weights_col.as_deref_mut(),
+                            h_col: it.h_col.as_deref_mut(),
+                        };
+                        passes::outputs::<L>(
+                            m,
+                            it.rows.clone(),
+                            &row_sh,
+                            Some(&col_sh),
+                            wants,
+                            out,
+                            slot,
+                        );
+                    },
+                );
+            };
+            schedule::run(sched, b, slots, 2 * b, &mut order, &compute);
+        }
+        {
+            // The positives: minus both directions' sums of weights (SPEC
+            // section 2), and InfoNCE's positive weights.
+            for i in 0..b {
+                ds[i * b + i] = -(rows.ds_sum[i] + cols.ds_sum[i]);
+            }
+            for (w, a) in [(weights_image, &rows), (weights_text, &cols)] {
+                if let Some(w) = w {
+                    for i in 0..b {
+                        w[i * b + i] = a.w_pos[i];
+                    }
+                }
+            }
+        }
+
+        // h = 1 - (n / (n-1)) (1 / B) sum (SPEC section 2).
+        if spec_r.wants_h() {
+            for j in 0..b {
+                h_text.sum[j] = logs_r.h(h_text.sum[j] - h_text.comp[j]);
+            }
+        }
+        if spec_c.wants_h() {
+            for v in h_image.iter_mut() {
+                *v = logs_c.h(*v);
+            }
+        }
+        [
+            flush(loss[0].value() * spec_r.weight),
+            flush(loss[1].value() * spec_c.weight),
+        ]
+    }
+}
+
+/// Writes anchor `k`'s outputs-pass values.
+pub(crate) fn set<T: Real>(
+    v: &mut Anchors<'_, T>,
+    k: usize,
+    a: &anchor::Anchor<T>,
+    logs: &Logs<T>,
+    h: bool,
+) {
+    let o = Out::of(a, logs, h);
+    v.shift[k] = o.shift;
+    v.h_fac[k] = o.h_fac;
+    v.h_min[k] = o.h_min;
+    v.h_shift[k] = if o.direct_h { a.rel_dt } else { T::INFINITY };
+    v.ds_sum[k] = a.ds_sum;
+    v.rel_den[k] = a.rel_den;
+    v.w_pos[k] = a.w_pos;
+}
+
+/// The per-anchor values of the outputs pass.
+pub(crate) fn shifts<'a, T>(v: &'a Anchors<'_, T>) -> Shifts<'a, T> {
+    Shifts {
+        max: v.max,
+        shift: v.shift,
+        h_fac: v.h_fac,
+        h_min: v.h_min,
+        h_shift: v.h_shift,
+        rel_den: v.rel_den,
+    }
+}
+
+/// An anchor's term of its direction's loss, already divided by the
+/// anchors' count `r`: InfoNCE's `log_den / r`, else `sum_j w_j (S_j -
+/// S_pos) / r` from the pass's scaled sum `l = sum e 2^S gap sigma`.
+pub(crate) fn row_loss<T: Real>(
+    spec: &Spec<T>,
+    a: &anchor::Anchor<T>,
+    l: T,
+    sigma: T,
+    r: usize,
+) -> T {
+    let r = T::from_usize(r);
+    if spec.is_info_nce() {
+        return flush(a.log_den / r);
+    }
+    // sum w gap = exp(-rel_den) l 2^-S / sigma: bounded by the checks
+    // (weights sum to at most 1 / gamma), so the order below neither
+    // overflows nor loses the value to an early underflow.
+    let x = mul_exp(flush(l * T::UNSCALE), -a.rel_den);
+    flush(flush(x / r) / sigma)
+}
+
+/// `x e^y` for the per-anchor scalars, without a spurious underflow of
+/// `e^y` alone (the caller's product is bounded; `y <= 88`).
+pub(crate) fn mul_exp<T: Real>(x: T, y: T) -> T {
+    let half = T::X_C * T::from_f64(0.5);
+    if y >= half {
+        flush(x * y.exp())
+    } else {
+        let h = y * T::from_f64(0.5);
+        flush(flush(x * crate::lanes::exp::exp0_scalar(h)) * crate::lanes::exp::exp0_scalar(y - h))
+    }
+}
+
+/// The sums pass: per row into `sum` and `loss`; the column direction's
+/// sums and loss sums (bimodal, `b` columns) flushed from the slots.
+pub(crate) struct SumsOrder<'w, L: Lanes> {
+    pub sum: &'w mut [L::Scalar],
+    pub loss: &'w mut [L::Scalar],
+    pub cols: Option<(Pair<'w, L::Scalar>, Pair<'w, L::Scalar>)>,
+    pub b: usize,
+    pub _l: PhantomData<L>,
+}
+
+pub(crate) struct SumsItem<'w, T> {
+    pub rows: Range<usize>,
+    pub sum: &'w mut [T],
+    pub loss: &'w mut [T],
+}
+
+impl<'w, L: Lanes> Order<L::Scalar> for SumsOrder<'w, L> {
+    type Item = SumsItem<'w, L::Scalar>;
+
+    fn make(&mut self, rows: Range<usize>) -> Self::Item {
+        SumsItem {
+            sum: take(&mut self.sum, rows.len()),
+            loss: take(&mut self.loss, rows.len()),
+            rows,
+        }
+    }
+
+    fn flush(&mut self, _: Self::Item, slot: &mut [L::Scalar]) {
+        let Some((col_sum, col_loss)) = self.cols.as_mut() else {
+            return;
+        };
+        let (col_part, loss_part) = slot[..2 * self.b].split_at_mut(self.b);
+        L::enter(
+            #[inline(always)]
+            || {
+                for (part, pair) in [(col_part, col_sum), (loss_part, col_loss)] {
+                    ColumnSums {
+                        part,
+                        sum: &mut *pair.sum,
+                        comp: &mut *pair.comp,
+                    }
+                    .flush::<L>();
+                }
+            },
+        );
+    }
+}
+
+/// The outputs pass.
+pub(crate) struct OutputsOrder<'w, 'h, L: Lanes> {
+    pub cols: usize,
+    pub ds: &'w mut [L::Scalar],
+    pub weights_row: Option<&'w mut [L::Scalar]>,
+    pub weights_col: Option<&'w mut [L::Scalar]>,
+    pub h_col: Option<&'w mut [L::Scalar]>,
+    /// The row direction's `h` sums, when it computes `h`.
+    pub h_row: Option<Pair<'h, L::Scalar>>,
+    pub _l: PhantomData<L>,
+}
+
+pub(crate) struct OutputsItem<'w, T> {
+    pub rows: Range<usize>,
+    pub ds: &'w mut [T],
+    pub weights_row: Option<&'w mut [T]>,
+    pub weights_col: Option<&'w mut [T]>,
+    pub h_col: Option<&'w mut [T]>,
+}
+
+impl<'w, L: Lanes> Order<L::Scalar> for OutputsOrder<'w, '_, L> {
+    type Item = OutputsItem<'w, L::Scalar>;
+
+    fn make(&mut self, rows: Range<usize>) -> Self::Item {
+        let cells = rows.len() * self.cols;
+        OutputsItem {
+            ds: take(&mut self.ds, cells),
+            weights_row: self.weights_row.as_mut().map(|w| take(w, cells)),
+            weights_col: self.weights_col.as_mut().map(|w| take(w, cells)),
+            h_col: self.h_col.as_mut().map(|h| take(h, rows.len())),
+            rows,
+        }
+    }
+
+    fn flush(&mut self, _: Self::Item, slot: &mut [L::Scalar]) {
+        if let Some(pair) = self.h_row.as_mut() {
+            let part = &mut slot[..self.cols];
+            L::enter(
+                #[inline(always)]
+                || {
+                    ColumnSums {
+                        part,
+                        sum: &mut *pair.sum,
+                        comp: &mut *pair.comp,
+                    }
+                    .flush::<L>();
+                },
+            );
+        }
+    }
+}
