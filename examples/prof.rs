@@ -1,41 +1,44 @@
-//! Profiling driver: repeated SIMD steps at one B (not a benchmark).
+//! Profiling driver: repeated bimodal steps at one B on the scores of a
+//! family (not a benchmark; criterion's are in `benches/`). Prints the
+//! median and the fastest step.
+//!
+//! `cargo run --release --example prof -- [B] [iters] [sigma] [scalar]`:
+//! sigma of the score family (`tests/support/random.rs`, d = 128; 100 for
+//! unrelated pairs, 1.0 or 0.3 for aligned ones), `scalar` for the
+//! reference kernel.
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, StateView, ZetaStep};
 #[path = "../tests/support/random.rs"]
 mod random;
 use random::*;
 fn main() {
-    let b: usize = std::env::args().nth(1).map_or(1024, |a| a.parse().unwrap());
-    let iters: usize = std::env::args().nth(2).map_or(50, |a| a.parse().unwrap());
-    let scalar = std::env::args().nth(3).is_some();
+    let arg = |k: usize| std::env::args().nth(k);
+    let b: usize = arg(1).map_or(1024, |a| a.parse().unwrap());
+    let iters: usize = arg(2).map_or(50, |a| a.parse().unwrap());
+    let sigma: f64 = arg(3).map_or(1.0, |a| a.parse().unwrap());
+    let scalar = arg(4).is_some();
     let n = 1_000_000;
     let mut rng = Rng::new(7);
-    let s: Vec<f32> = cosine_scores(&mut rng, b, 64)
-        .into_iter()
-        .map(|v| v as f32)
-        .collect();
+    let s = family_scores(&mut rng, b, 128, sigma);
     let ids_i = distinct_ids(&mut rng, b, n);
     let ids_t = distinct_ids(&mut rng, b, n);
-    let (mut a1, mut a2, mut a3, mut a4, mut a5) = (
-        vec![0f32; n],
-        vec![0u8; n],
-        vec![-0.05f32; n],
-        vec![0f32; n],
-        vec![0u8; n],
-    );
-    let (mut b1, mut b2, mut b3, mut b4, mut b5) = (
-        vec![0f32; n],
-        vec![0u8; n],
-        vec![-0.05f32; n],
-        vec![0f32; n],
-        vec![0u8; n],
-    );
+    let pop = || {
+        (
+            vec![0f32; n],
+            vec![0u8; n],
+            vec![-0.05f32; n],
+            vec![0f32; n],
+            vec![0u8; n],
+        )
+    };
+    let (mut a1, mut a2, mut a3, mut a4, mut a5) = pop();
+    let (mut b1, mut b2, mut b3, mut b4, mut b5) = pop();
     let mut ds = vec![0f32; b * b];
     let mut hi = vec![0f32; b];
     let mut ht = vec![0f32; b];
     let mut scratch = vec![0f32; dpm_core::bimodal_scratch_len(b)];
     let mut vi = StateView::new(&mut a1, &mut a2, &mut a3, &mut a4, &mut a5).unwrap();
     let mut vt = StateView::new(&mut b1, &mut b2, &mut b3, &mut b4, &mut b5).unwrap();
-    let t = std::time::Instant::now();
+    let mut times = Vec::with_capacity(iters);
     for _ in 0..iters {
         for (v, ids) in [(&mut vi, &ids_i), (&mut vt, &ids_t)] {
             for &id in ids.iter() {
@@ -63,6 +66,7 @@ fn main() {
             h_image: Some(&mut hi),
             h_text: Some(&mut ht),
         };
+        let t = std::time::Instant::now();
         f(
             &s,
             &ids_i,
@@ -74,11 +78,16 @@ fn main() {
             &mut scratch,
         )
         .unwrap();
+        times.push(t.elapsed().as_secs_f64());
     }
-    let dt = t.elapsed().as_secs_f64() / iters as f64;
+    times.sort_by(f64::total_cmp);
+    let per = |t: f64| t * 1e9 / (b * b) as f64;
+    let (med, min) = (times[times.len() / 2], times[0]);
     println!(
-        "B {b}: {:.3} ms per step, {:.3} ns per entry",
-        dt * 1e3,
-        dt * 1e9 / (b * b) as f64
+        "B {b} sigma {sigma}: median {:.3} ms ({:.3} ns per entry), fastest {:.3} ms ({:.3} ns)",
+        med * 1e3,
+        per(med),
+        min * 1e3,
+        per(min)
     );
 }

@@ -200,14 +200,56 @@ fn serial_equals_parallel<T: Real>(seed: u64, sizes: &[usize]) {
     println!("{checked} parallel runs equal to the serial step bit for bit");
 }
 
+/// The batch sizes of the random cases, with `large` last: left out when
+/// `DPM_TEST_EMULATED` is set (CI's aarch64 run under qemu-user, where it
+/// alone would take ten minutes; B = 257 already spans several waves).
+fn sizes(large: usize) -> Vec<usize> {
+    let mut v = vec![2, 3, 17, 100, 257];
+    if std::env::var_os("DPM_TEST_EMULATED").is_none() {
+        v.push(large);
+    }
+    v
+}
+
 #[test]
 fn random_f32_bit_identical() {
-    serial_equals_parallel::<f32>(0x9a7a_11e1, &[2, 3, 17, 100, 257, 1024]);
+    serial_equals_parallel::<f32>(0x9a7a_11e1, &sizes(1024));
 }
 
 #[test]
 fn random_f64_bit_identical() {
-    serial_equals_parallel::<f64>(0x9a7a_11e2, &[2, 3, 17, 100, 257, 600]);
+    serial_equals_parallel::<f64>(0x9a7a_11e2, &sizes(600));
+}
+
+/// Ties of both zeros: scores and zetas exact zeros of random sign (and
+/// some -1), so that every row's and column's maximum is a tie of +0 and
+/// -0, which `max` orders differently on x86 and NEON. Whatever sign a
+/// target's max keeps, the parallel ranges give the serial bits.
+#[test]
+fn signed_zero_ties_bit_identical() {
+    let mut rng = Rng::new(0x5167);
+    for b in [17, 257] {
+        for loss in losses::<f32>() {
+            let mut c = random_case::<f32>(&mut rng, b, loss, true);
+            let zero = |rng: &mut Rng| match rng.below(5) {
+                0 => -1.0,
+                1 | 2 => 0.0,
+                _ => -0.0,
+            };
+            c.s.iter_mut().for_each(|s| *s = zero(&mut rng));
+            for pop in [&mut c.images, &mut c.texts] {
+                pop.zeta.iter_mut().for_each(|z| *z = zero(&mut rng));
+            }
+            let want = c.serial();
+            assert!(want.result.is_ok(), "b {b} {loss:?}: {:?}", want.result);
+            for k in THREADS {
+                assert!(
+                    pool(k).install(|| c.parallel()) == want,
+                    "b {b}, {k} threads, {loss:?}"
+                );
+            }
+        }
+    }
 }
 
 /// A case whose anchors all have a history far lighter than the batch,

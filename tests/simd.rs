@@ -7,13 +7,19 @@
 //!
 //! Seeded random cases: realistic cosine scores, tau in {0.01, 0.07, 1},
 //! B in {2, 3, 9, 17, 64} (not multiples of the 8 lanes, and one that is),
-//! random visited / unvisited state, Xi and Vanilla offsets, f32 and f64.
+//! random visited / unvisited state, Xi and Vanilla offsets, f32 and f64;
+//! the three score families of the benches (unrelated pairs, aligned ones).
+//! Every run also checks SPEC section 7's rule that no output and no state
+//! value is subnormal.
+//!
+//! The SIMD step runs on the best instruction set of the machine; CI runs
+//! this suite again with `DPM_CORE_ISA=baseline` and `avx2`.
 
 #[path = "support/random.rs"]
 mod random;
 
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, StateView, ZetaStep};
-use random::{Rng, cosine_scores, distinct_ids};
+use random::{Rng, cosine_scores, distinct_ids, family_scores};
 
 /// One population: dense f64 copies of what the crate's state holds.
 #[derive(Clone)]
@@ -215,6 +221,35 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
     )
     .unwrap();
     let wide = |v: &[T]| v.iter().map(|x| x.to_f64()).collect::<Vec<_>>();
+    // SPEC section 7: no output and no state value is subnormal.
+    let normal = |what: &str, v: &[T]| {
+        if let Some(k) = v
+            .iter()
+            .position(|x| *x != T::ZERO && x.abs() < T::MIN_POSITIVE)
+        {
+            panic!("B={b}: {what}[{k}] = {:e} is subnormal", v[k].to_f64());
+        }
+    };
+    for (what, v) in [("ds", &ds), ("w_image", &wi), ("w_text", &wt)] {
+        normal(what, v);
+    }
+    normal("h_image", &hi);
+    normal("h_text", &ht);
+    let loss_v = [loss.total, loss.image_to_text, loss.text_to_image];
+    normal("loss", &loss_v);
+    for (what, v) in [
+        ("image log_s", &i1),
+        ("image zeta", &i3),
+        ("image z", &i4),
+        ("text log_s", &t1),
+        ("text zeta", &t3),
+        ("text z", &t4),
+    ] {
+        normal(what, v);
+    }
+    let mut vi = StateView::new(&mut i1, &mut i2, &mut i3, &mut i4, &mut i5).unwrap();
+    let mut vt = StateView::new(&mut t1, &mut t2, &mut t3, &mut t4, &mut t5).unwrap();
+    let (vi, vt) = (&mut vi, &mut vt);
     let u = |v: &StateView<'_, T>, ids: &[usize]| {
         ids.iter()
             .map(|&id| v.log_s(id).unwrap().unwrap().to_f64())
@@ -222,8 +257,8 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
     };
     Got {
         loss: [loss.image_to_text.to_f64(), loss.text_to_image.to_f64()],
-        u_image: u(&vi, &c.image_ids),
-        u_text: u(&vt, &c.text_ids),
+        u_image: u(vi, &c.image_ids),
+        u_text: u(vt, &c.text_ids),
         ds: wide(&ds),
         w_image: wide(&wi),
         w_text: wide(&wt),
@@ -388,6 +423,53 @@ fn simd_and_scalar_within_the_bound_f64() {
     sweep::<f64>(0x0513_df64);
 }
 
+/// The score families of the benches (`family_scores`, d = 128): unrelated
+/// pairs (sigma 100) and aligned ones (sigma 1.0 and 0.3), whose positives
+/// stand out so far at tau = 0.01 that most exps fall below the smallest
+/// normal number and become 0. SIMD and scalar within the bound, nothing
+/// subnormal; B = 131 spans lanes, row blocks and a tail.
+#[test]
+fn score_families_within_the_bound() {
+    let mut rng = Rng::new(0xfa41);
+    let mut worst = [0.0_f64; 3];
+    for sigma in [100.0, 1.0, 0.3] {
+        for b in [64, 131] {
+            let mut c = random_case(&mut rng, b, 0.01, false);
+            c.s = family_scores(&mut rng, b, 128, sigma)
+                .into_iter()
+                .map(f64::from)
+                .collect();
+            let simd = run::<f32>(&c, dpm_core::dpm_bimodal);
+            worst[0] = worst[0].max(check::<f32>(&c, &simd, "simd f32"));
+            // The floor is exercised: on aligned scores many weights are
+            // below the smallest normal number, so exactly 0.
+            let zero = simd.w_image.iter().filter(|&&w| w == 0.0).count();
+            let frac = zero as f64 / (b * b) as f64;
+            println!(
+                "sigma {sigma}, B = {b}: {:.1}% of the f32 weights are 0",
+                100.0 * frac
+            );
+            if sigma < 10.0 {
+                assert!(
+                    frac > 0.01,
+                    "sigma {sigma}: only {frac} of the weights are 0"
+                );
+            }
+            let scalar = run::<f32>(&c, dpm_core::scalar::dpm_bimodal);
+            worst[1] = worst[1].max(check::<f32>(&c, &scalar, "scalar f32"));
+            worst[2] = worst[2].max(check::<f64>(
+                &c,
+                &run::<f64>(&c, dpm_core::dpm_bimodal),
+                "simd f64",
+            ));
+        }
+    }
+    println!(
+        "score families: worst error / bound: simd f32 {:.3}, scalar f32 {:.3}, simd f64 {:.3}",
+        worst[0], worst[1], worst[2]
+    );
+}
+
 /// Batches of many chunks of rows (the SIMD column sums add a chunk of 32
 /// rows at a time): SPEC section 7's bound does not grow with `B`, so the
 /// compensated sums must not lose `B eps` to rounding.
@@ -461,5 +543,18 @@ fn fallback_paths_within_the_bound() {
             let simd = run::<f64>(&c, dpm_core::dpm_bimodal);
             check::<f64>(&c, &simd, "simd f64 fallback");
         }
+    }
+}
+
+/// The instruction set the SIMD step ran on: CI runs this suite under
+/// `DPM_CORE_ISA=baseline` and `avx2`, and the cap must take effect.
+#[test]
+fn runs_on_the_instruction_set_asked_for() {
+    let isa = dpm_core::__bench::isa();
+    println!("SIMD step on {isa}");
+    match std::env::var("DPM_CORE_ISA").as_deref() {
+        Ok("baseline") => assert_eq!(isa, "baseline"),
+        Ok("avx2") => assert!(isa == "avx2+fma" || isa == "baseline", "{isa}"),
+        _ => {}
     }
 }

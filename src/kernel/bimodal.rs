@@ -36,6 +36,7 @@ use core::{marker::PhantomData, ops::Range};
 /// range, which the checks then refuse, or without zeta) and the diagonal
 /// into `ws`, and computes both directions' maxima and the check of the
 /// scores.
+#[allow(clippy::too_many_arguments)] // both directions' inputs, named
 pub(crate) fn prepare<T: Real>(
     isa: Isa,
     sched: Sched,
@@ -111,10 +112,10 @@ pub(crate) fn sigma<T: Real>(max_abs: T) -> T {
     let mut s = T::ONE;
     if d > T::ZERO {
         while d * s >= T::ONE {
-            s = s * half;
+            s *= half;
         }
         while d * s < half {
-            s = s * two;
+            s *= two;
         }
     }
     s
@@ -156,7 +157,7 @@ impl<'w, L: Lanes> Order<L::Scalar> for MaximaOrder<'w, L> {
     fn flush(&mut self, item: Self::Item, slot: &mut [L::Scalar]) {
         let colmax = &mut *self.colmax;
         L::enter(
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             || merge_max::<L>(colmax, &slot[..colmax.len()]),
         );
         self.check.merge(item.check);
@@ -171,7 +172,7 @@ fn merge_max<L: Lanes>(into: &mut [L::Scalar], part: &[L::Scalar]) {
     let ninf = L::Scalar::NEG_INFINITY;
     chunks::<L>(
         into.len(),
-        #[inline(always)]
+        #[cfg_attr(not(debug_assertions), inline(always))]
         |j, n| {
             ld::<L>(into, j, n, ninf)
                 .max(ld::<L>(part, j, n, ninf))
@@ -183,6 +184,7 @@ fn merge_max<L: Lanes>(into: &mut [L::Scalar], part: &[L::Scalar]) {
 impl<T: Real> Kernel<T> for Maxima<'_, '_, T> {
     type Output = Scan<T>;
 
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> Scan<T> {
         let rows = self.m.rows;
         self.colmax.fill(T::NEG_INFINITY);
@@ -195,7 +197,7 @@ impl<T: Real> Kernel<T> for Maxima<'_, '_, T> {
         let m = &self.m;
         let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [T]| {
             L::enter(
-                #[inline(always)]
+                #[cfg_attr(not(debug_assertions), inline(always))]
                 || {
                     let colmax = &mut slot[..width];
                     passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
@@ -269,6 +271,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
     type Output = [T; 2];
 
     #[allow(clippy::too_many_lines)] // the pass order, in one place
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> [T; 2] {
         let Step {
             sched,
@@ -325,7 +328,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
             let m = &m;
             let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
                 L::enter(
-                    #[inline(always)]
+                    #[cfg_attr(not(debug_assertions), inline(always))]
                     || {
                         passes::sums::<L>(
                             m,
@@ -416,7 +419,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
                 weights_row: weights_image.as_deref_mut(),
                 weights_col: weights_text.as_deref_mut(),
                 h_col: Some(&mut *h_image),
-                h_row: spec_r.wants_h().then(|| Pair {
+                h_row: spec_r.wants_h().then_some(Pair {
                     sum: h_text_sums.sum,
                     comp: h_text_sums.comp,
                 }),
@@ -425,7 +428,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
             let m = &m;
             let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
                 L::enter(
-                    #[inline(always)]
+                    #[cfg_attr(not(debug_assertions), inline(always))]
                     || {
                         let out = Block {
                             ds: &mut *it.ds,
@@ -543,12 +546,15 @@ pub(crate) fn mul_exp<T: Real>(x: T, y: T) -> T {
     }
 }
 
+/// The column direction's slots: sums and loss sums.
+pub(crate) type ColPairs<'w, T> = (Pair<'w, T>, Pair<'w, T>);
+
 /// The sums pass: per row into `sum` and `loss`; the column direction's
 /// sums and loss sums (bimodal, `b` columns) flushed from the slots.
 pub(crate) struct SumsOrder<'w, L: Lanes> {
     pub sum: &'w mut [L::Scalar],
     pub loss: &'w mut [L::Scalar],
-    pub cols: Option<(Pair<'w, L::Scalar>, Pair<'w, L::Scalar>)>,
+    pub cols: Option<ColPairs<'w, L::Scalar>>,
     pub b: usize,
     pub _l: PhantomData<L>,
 }
@@ -576,7 +582,7 @@ impl<'w, L: Lanes> Order<L::Scalar> for SumsOrder<'w, L> {
         };
         let (col_part, loss_part) = slot[..2 * self.b].split_at_mut(self.b);
         L::enter(
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             || {
                 for (part, pair) in [(col_part, col_sum), (loss_part, col_loss)] {
                     ColumnSums {
@@ -629,7 +635,7 @@ impl<'w, L: Lanes> Order<L::Scalar> for OutputsOrder<'w, '_, L> {
         if let Some(pair) = self.h_row.as_mut() {
             let part = &mut slot[..self.cols];
             L::enter(
-                #[inline(always)]
+                #[cfg_attr(not(debug_assertions), inline(always))]
                 || {
                     ColumnSums {
                         part,

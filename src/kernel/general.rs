@@ -122,6 +122,10 @@ struct Step<'a, 's, 'v, 'w, T> {
 impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
     type Output = T;
 
+    // The three passes and the statistics between them, in order: one
+    // function, as `bimodal::Step::run`, so that they read top to bottom.
+    #[allow(clippy::too_many_lines)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> T {
         let Step {
             s,
@@ -159,7 +163,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
             let (rowmax, m) = (&*rows.max, &m);
             let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
                 L::enter(
-                    #[inline(always)]
+                    #[cfg_attr(not(debug_assertions), inline(always))]
                     || {
                         let (sum, loss) = (&mut *it.sum, &mut *it.loss);
                         passes::sums::<L>(m, it.rows.clone(), rowmax, &[], losses, sum, loss, slot);
@@ -179,6 +183,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
             comp: &mut *h.comp,
         };
         let mut loss = Sum::ZERO;
+        #[allow(clippy::needless_range_loop)] // `i` indexes five things
         for i in 0..r {
             let pos = shape.layout.positive(i, c);
             let prev = anchors
@@ -205,35 +210,36 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
             h_col_direct: false,
         };
         let row_sh = bimodal::shifts(&rows);
-        let mut order = OutputsOrder::<L> {
-            cols: c,
-            ds: &mut *ds,
-            weights_row: weights.as_deref_mut(),
-            weights_col: None,
-            h_col: None,
-            h_row: spec.wants_h().then(|| Pair {
-                sum: h_sums.sum,
-                comp: h_sums.comp,
-            }),
-            _l: PhantomData,
-        };
-        let m = &m;
-        let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
-            L::enter(
-                #[inline(always)]
-                || {
-                    let out = Block {
-                        ds: &mut *it.ds,
-                        weights_row: it.weights_row.as_deref_mut(),
-                        weights_col: None,
-                        h_col: None,
-                    };
-                    passes::outputs::<L>(m, it.rows.clone(), &row_sh, None, wants, out, slot);
-                },
-            );
-        };
-        schedule::run(Sched::Serial, r, slots, c, &mut order, &compute);
-        drop(order);
+        {
+            let mut order = OutputsOrder::<L> {
+                cols: c,
+                ds: &mut *ds,
+                weights_row: weights.as_deref_mut(),
+                weights_col: None,
+                h_col: None,
+                h_row: spec.wants_h().then_some(Pair {
+                    sum: h_sums.sum,
+                    comp: h_sums.comp,
+                }),
+                _l: PhantomData,
+            };
+            let m = &m;
+            let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
+                L::enter(
+                    #[cfg_attr(not(debug_assertions), inline(always))]
+                    || {
+                        let out = Block {
+                            ds: &mut *it.ds,
+                            weights_row: it.weights_row.as_deref_mut(),
+                            weights_col: None,
+                            h_col: None,
+                        };
+                        passes::outputs::<L>(m, it.rows.clone(), &row_sh, None, wants, out, slot);
+                    },
+                );
+            };
+            schedule::run(Sched::Serial, r, slots, c, &mut order, &compute);
+        }
         // The positives: minus the sum of the row's weights (SPEC section
         // 2), and InfoNCE's positive weight.
         for i in 0..r {

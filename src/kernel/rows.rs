@@ -52,7 +52,7 @@ pub(crate) struct Cols<'a, T> {
 
 impl<'a, T: Real> Mat<'a, T> {
     /// Row `i` of `S`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn row(&self, i: usize) -> &'a [T] {
         let s: &'a [T] = self.s;
         &s[i * self.cols..(i + 1) * self.cols]
@@ -82,7 +82,7 @@ pub(crate) struct Row<'a, L: Lanes> {
 
 impl<'a, L: Lanes> Row<'a, L> {
     /// Row `i` of `m`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn new(m: &Mat<'a, L::Scalar>, i: usize) -> Self {
         let pos = m.layout.positive(i, m.cols);
         let special = match m.layout {
@@ -105,7 +105,7 @@ impl<'a, L: Lanes> Row<'a, L> {
 
     /// The two columns [`crate::lanes::iter::around`] treats as edges
     /// (for a custom layout every chunk is masked anyway).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn edges(&self, cols: usize) -> (usize, usize) {
         match self.special {
             Special::Two(a, b) => (a, b),
@@ -114,52 +114,72 @@ impl<'a, L: Lanes> Row<'a, L> {
     }
 
     /// The scores of columns `j..j + n`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn scores(&self, j: usize, n: usize) -> L {
         ld::<L>(self.s, j, n, <L::Scalar as Real>::ZERO)
     }
 
-    /// `a` of columns `j..j + n` for scores `sv`, `-inf` off the negatives.
-    #[inline(always)]
-    pub(crate) fn a(&self, m: &Mat<'_, L::Scalar>, sv: L, j: usize, n: usize, edge: bool) -> L {
+    /// Every chunk of the row needs [`Row::mask_a`] (a custom layout).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn masked(&self) -> bool {
+        matches!(self.special, Special::Mask(..))
+    }
+
+    /// `a` for scores `sv` and the candidates' zeta `zeta`, unmasked.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn a_raw(&self, inv_tau: L, sv: L, zeta: L) -> L {
+        ((sv - self.s_pos_v) - zeta) * inv_tau
+    }
+
+    /// `a` of the chunk `j..j + n` with `-inf` off the negatives (its
+    /// special columns, the padding, a custom layout's excluded columns).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn mask_a(&self, a: L, j: usize, n: usize) -> L {
         let ninf = <L::Scalar as Real>::NEG_INFINITY;
-        let zeta = ld::<L>(m.zeta_r, j, n, <L::Scalar as Real>::ZERO);
-        let a = ((sv - self.s_pos_v) - zeta) * L::splat(m.inv_tau_r);
+        let mut a = pad(a, n, ninf);
         match self.special {
             Special::Two(p, q) => {
-                if !edge {
-                    return a;
-                }
-                let mut a = pad(a, n, ninf);
                 for c in [p, q] {
                     if c.wrapping_sub(j) < n {
                         a = a.with_lane(c - j, ninf);
                     }
                 }
-                a
             }
             Special::Mask(excluded, pos) => {
-                let mut a = pad(a, n, ninf);
                 for k in 0..n {
                     if excluded[j + k] || j + k == pos {
                         a = a.with_lane(k, ninf);
                     }
                 }
-                a
             }
+        }
+        a
+    }
+
+    /// `a` of columns `j..j + n` for scores `sv`, `-inf` off the negatives
+    /// where `edge`.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn a(&self, m: &Mat<'_, L::Scalar>, sv: L, j: usize, n: usize, edge: bool) -> L {
+        let zeta = ld::<L>(m.zeta_r, j, n, <L::Scalar as Real>::ZERO);
+        let a = self.a_raw(L::splat(m.inv_tau_r), sv, zeta);
+        if edge || self.masked() {
+            self.mask_a(a, j, n)
+        } else {
+            a
         }
     }
 
-    /// `c` of columns `j..j + n` for scores `sv` (bimodal only), `-inf` at
-    /// the diagonal and in the padding.
-    #[inline(always)]
-    pub(crate) fn c(&self, cols: &Cols<'_, L::Scalar>, sv: L, j: usize, n: usize, edge: bool) -> L {
+    /// `c` for scores `sv` and the diagonal `diag`, unmasked.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn c_raw(&self, inv_tau: L, sv: L, diag: L) -> L {
+        ((sv - diag) - self.zeta_c) * inv_tau
+    }
+
+    /// `c` of the chunk `j..j + n` with `-inf` at the diagonal and in the
+    /// padding.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn mask_c(&self, c: L, j: usize, n: usize) -> L {
         let ninf = <L::Scalar as Real>::NEG_INFINITY;
-        let diag = ld::<L>(cols.diag, j, n, <L::Scalar as Real>::ZERO);
-        let c = ((sv - diag) - self.zeta_c) * L::splat(cols.inv_tau);
-        if !edge {
-            return c;
-        }
         let c = pad(c, n, ninf);
         if self.i.wrapping_sub(j) < n {
             c.with_lane(self.i - j, ninf)
@@ -168,9 +188,18 @@ impl<'a, L: Lanes> Row<'a, L> {
         }
     }
 
+    /// `c` of columns `j..j + n` for scores `sv` (bimodal only), `-inf` at
+    /// the diagonal and in the padding where `edge`.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn c(&self, cols: &Cols<'_, L::Scalar>, sv: L, j: usize, n: usize, edge: bool) -> L {
+        let diag = ld::<L>(cols.diag, j, n, <L::Scalar as Real>::ZERO);
+        let c = self.c_raw(L::splat(cols.inv_tau), sv, diag);
+        if edge { self.mask_c(c, j, n) } else { c }
+    }
+
     /// `(S[i][j] - S[i][pos]) sigma` of columns `j..j + n` (the row
     /// direction's loss gaps, scaled).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn gap(&self, sv: L, sigma: L) -> L {
         (sv - self.s_pos_v) * sigma
     }

@@ -75,12 +75,15 @@ pub(crate) const fn bimodal_len(b: usize, slots: usize) -> usize {
     b.saturating_mul(BIMODAL + SLOT * slots)
 }
 
-/// Cuts `n` vectors of `len` off the front of `rest`.
+/// Cuts `n` vectors of `len` off the front of `rest` (a slice cursor, as
+/// [`super::schedule::take`]).
+#[allow(clippy::mut_mut)]
 fn cut<'a, T, const N: usize>(rest: &mut &'a mut [T], len: usize) -> [&'a mut [T]; N] {
     core::array::from_fn(|_| super::schedule::take(rest, len))
 }
 
 impl<'a, T> Anchors<'a, T> {
+    #[allow(clippy::mut_mut)] // a slice cursor
     fn carve(rest: &mut &'a mut [T], len: usize) -> Self {
         let [
             max,
@@ -110,6 +113,7 @@ impl<'a, T> Anchors<'a, T> {
 }
 
 impl<'a, T> Pair<'a, T> {
+    #[allow(clippy::mut_mut)] // a slice cursor
     fn carve(rest: &mut &'a mut [T], len: usize) -> Self {
         let [sum, comp] = cut(rest, len);
         Pair { sum, comp }

@@ -1,6 +1,6 @@
 //! Which lanes a kernel runs on.
 //!
-//! On x86_64 the CPU is asked once, by CPUID and XGETBV (`core` has both,
+//! On `x86_64` the CPU is asked once, by CPUID and XGETBV (`core` has both,
 //! so with or without `std`): AVX-512F, else AVX2 + FMA, else the
 //! baseline. So one default build runs AVX-512 code on a machine that has
 //! it and AVX2 code on one that has only that, with no `-C target-cpu`.
@@ -107,12 +107,12 @@ pub(crate) fn on<T: Real, K: Kernel<T>>(isa: Isa, k: K) -> K::Output {
         Isa::Base => k.run::<super::Base<T>>(),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => super::x86::run_avx2(
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             || k.run::<<T as crate::real::Sealed>::Avx2>(),
         ),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => super::x86::run_avx512(
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             || k.run::<<T as crate::real::Sealed>::Avx512>(),
         ),
     }

@@ -4,7 +4,7 @@
 use super::Lanes;
 
 /// Loads `s[j..j + n]` (`n <= N`), padding missing lanes with `fill`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn ld<L: Lanes>(s: &[L::Scalar], j: usize, n: usize, fill: L::Scalar) -> L {
     if n == L::N {
         L::load(&s[j..j + n])
@@ -15,13 +15,13 @@ pub(crate) fn ld<L: Lanes>(s: &[L::Scalar], j: usize, n: usize, fill: L::Scalar)
 
 /// Calls `f(start, len)` for every chunk of `N` elements of `0..len`, then
 /// once for the shorter tail if there is one (unrolled by two).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn chunks<L: Lanes>(len: usize, f: impl FnMut(usize, usize)) {
     chunks_from::<L>(0, len, f);
 }
 
 /// [`chunks`] over `start..len`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn chunks_from<L: Lanes>(start: usize, len: usize, mut f: impl FnMut(usize, usize)) {
     let n = L::N;
     let full = len - (len - start) % n;
@@ -40,51 +40,56 @@ pub(crate) fn chunks_from<L: Lanes>(start: usize, len: usize, mut f: impl FnMut(
     }
 }
 
-/// Like [`chunks`] over a row whose columns `d0` and `d1` are special
-/// (a diagonal, a positive): calls `f(start, len, edge)` with `edge = true`
-/// only for the chunks holding them and for the tail, so the other chunks
-/// (a constant `edge = false` once `f` is inlined) skip the masks and the
-/// padding. `d0 = d1` for one special column; a column `>= len` is none.
-#[inline(always)]
-pub(crate) fn around<L: Lanes>(
-    len: usize,
-    d0: usize,
-    d1: usize,
-    mut f: impl FnMut(usize, usize, bool),
-) {
-    let n = L::N;
-    let full = len - len % n;
-    let (c0, c1) = (d0 - d0 % n, d1 - d1 % n);
-    let (lo, hi) = if c0 <= c1 { (c0, c1) } else { (c1, c0) };
-    let mut j = 0;
-    for special in [lo, hi] {
-        if special < j {
-            continue; // both in one chunk
-        }
-        while j < special.min(full) {
-            f(j, n, false);
-            j += n;
-        }
-        if special < full {
-            f(special, n, true);
-            j = special + n;
-        }
-    }
-    while j < full {
-        f(j, n, false);
-        j += n;
-    }
-    if full < len {
-        f(full, len - full, true);
-    }
-}
-
 /// `v` with lanes `n..` set to `fill` (the tail of a row).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn pad<L: Lanes>(v: L, n: usize, fill: L::Scalar) -> L {
     let mut v = v;
     for k in n..L::N {
         v = v.with_lane(k, fill);
     }
     v
+}
+
+/// A piece of a row: whole vectors none of whose columns is special
+/// (`Interior(start, end)`), or one chunk holding a special column or the
+/// tail (`Edge(start, len)`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Seg {
+    Interior(usize, usize),
+    Edge(usize, usize),
+}
+
+/// The pieces of a row of `len` columns with special columns `d0`, `d1`
+/// (equal for one; `>= len` for none), in order: the passes run a tight
+/// loop over the interiors and the masked code over the few edges.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn segments<L: Lanes>(len: usize, d0: usize, d1: usize) -> ([Seg; 6], usize) {
+    let n = L::N;
+    let full = len - len % n;
+    let (c0, c1) = (d0 - d0 % n, d1 - d1 % n);
+    let (lo, hi) = if c0 <= c1 { (c0, c1) } else { (c1, c0) };
+    let mut out = [Seg::Edge(0, 0); 6];
+    let mut k = 0;
+    let mut j = 0;
+    for special in [lo, hi] {
+        if special < j || special >= full {
+            continue; // both in one chunk, or in the tail
+        }
+        if j < special {
+            out[k] = Seg::Interior(j, special);
+            k += 1;
+        }
+        out[k] = Seg::Edge(special, n);
+        k += 1;
+        j = special + n;
+    }
+    if j < full {
+        out[k] = Seg::Interior(j, full);
+        k += 1;
+    }
+    if full < len {
+        out[k] = Seg::Edge(full, len - full);
+        k += 1;
+    }
+    (out, k)
 }

@@ -5,13 +5,13 @@
 //! | module | what |
 //! |---|---|
 //! | `wide` | `wide::f32x8` / `f64x4`: the baseline, chosen at compile time (SSE2, or AVX2 + FMA under `-C target-cpu`, NEON on aarch64) |
-//! | `x86` | AVX2 + FMA (`__m256`) and AVX-512F (`__m512`) lanes, with `std` on x86_64 |
-//! | `dispatch` | which lanes run: detected once at run time with `std` on x86_64, the baseline otherwise |
+//! | `x86` | AVX2 + FMA (`__m256`) and AVX-512F (`__m512`) lanes, on `x86_64` (with or without `std`) |
+//! | `dispatch` | which lanes run: detected once at run time on `x86_64`, the baseline otherwise |
 //! | `exp` | `e^x` on any lanes, 0 below the log of the smallest normal number |
 //! | `sum` | compensated sums of lanes |
 //! | `iter` | loops over a row in whole vectors and one padded tail |
 //!
-//! `#[inline(always)]` is deliberate throughout: a kernel generic over
+//! `#[cfg_attr(not(debug_assertions), inline(always))]` is deliberate throughout: a kernel generic over
 //! [`Lanes`] must inline into the `#[target_feature]` function the
 //! dispatcher calls, or the intrinsics stay out-of-line calls.
 #![allow(clippy::inline_always)]

@@ -19,14 +19,14 @@ pub(crate) struct Kahan<L> {
 
 impl<L: Lanes> Kahan<L> {
     /// A zero sum.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn zero() -> Self {
         let z = L::splat(L::Scalar::ZERO);
         Kahan { sum: z, comp: z }
     }
 
     /// Adds `x` to every lane's sum.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn add(&mut self, x: L) {
         let y = x - self.comp;
         let t = self.sum + y;
@@ -60,7 +60,7 @@ impl<L: Lanes> Blocked<L> {
     /// Terms per plain block.
     pub(crate) const BLOCK: u32 = 4;
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn zero() -> Self {
         Blocked {
             part: L::splat(L::Scalar::ZERO),
@@ -69,7 +69,7 @@ impl<L: Lanes> Blocked<L> {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn tick(&mut self) {
         self.count += 1;
         if self.count == Self::BLOCK {
@@ -78,21 +78,21 @@ impl<L: Lanes> Blocked<L> {
     }
 
     /// Adds `x`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn add(&mut self, x: L) {
         self.part = self.part + x;
         self.tick();
     }
 
     /// Adds `a * b` (fused where the lanes have FMA).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn add_mul(&mut self, a: L, b: L) {
         self.part = a.mul_add(b, self.part);
         self.tick();
     }
 
     /// Closes the current block.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn end_block(&mut self) {
         self.total.add(self.part);
         self.part = L::splat(L::Scalar::ZERO);
@@ -100,7 +100,7 @@ impl<L: Lanes> Blocked<L> {
     }
 
     /// The compensated total of all lanes.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn finish(mut self) -> Sum<L::Scalar> {
         self.total.add(self.part);
         self.total.total()
@@ -118,12 +118,12 @@ pub(crate) struct ColumnSums<'a, T> {
 
 impl<T: Real> ColumnSums<'_, T> {
     /// Moves `part` into the Kahan pair and zeroes it.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn flush<L: Lanes<Scalar = T>>(&mut self) {
         let (part, sum, comp) = (&mut *self.part, &mut *self.sum, &mut *self.comp);
         chunks::<L>(
             part.len(),
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             |j, n| {
                 let mut k = Kahan {
                     sum: ld::<L>(sum, j, n, T::ZERO),
@@ -170,7 +170,7 @@ pub(crate) enum Scan<T> {
 }
 
 impl<L: Lanes> Check<L> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn new() -> Self {
         Check {
             max: L::splat(L::Scalar::ZERO),
@@ -179,7 +179,7 @@ impl<L: Lanes> Check<L> {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn add(&mut self, x: L) {
         let a = x.abs();
         let zero = L::splat(L::Scalar::ZERO);
@@ -217,13 +217,67 @@ impl<L: Lanes> Check<L> {
 }
 
 /// A [`Check`] of a whole slice.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn scan<L: Lanes>(x: &[L::Scalar]) -> Scan<L::Scalar> {
     let mut c = Check::<L>::new();
     chunks::<L>(
         x.len(),
-        #[inline(always)]
+        #[cfg_attr(not(debug_assertions), inline(always))]
         |j, n| c.add(ld::<L>(x, j, n, L::Scalar::ZERO)),
     );
     c.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::Base;
+
+    /// Many column contributions each below half an ulp of the running
+    /// sum, through `part` and `flush` (every 4th row) and `add_at`: the
+    /// Kahan pair keeps what plain addition drops, on the lanes and on the
+    /// scalar path alike, for columns in lanes and in the tail.
+    #[test]
+    fn column_sums_keep_what_rounding_drops() {
+        const COLS: usize = 11; // one lane group and a tail on every width
+        let (mut part, mut sum, mut comp) = ([0.0_f32; COLS], [0.0_f32; COLS], [0.0_f32; COLS]);
+        let mut c = ColumnSums {
+            part: &mut part,
+            sum: &mut sum,
+            comp: &mut comp,
+        };
+        for j in 0..COLS {
+            c.add_at(j, 1.0);
+        }
+        let tiny = 2.0_f32.powi(-26); // an eighth of an ulp of 1
+        let rows = 4095_u16;
+        for i in 0..rows {
+            for j in 0..COLS {
+                if (usize::from(i) + j) % 3 == 0 {
+                    c.add_at(j, tiny);
+                } else {
+                    c.part[j] += tiny;
+                }
+            }
+            if i % 4 == 3 {
+                c.flush::<Base<f32>>();
+            }
+        }
+        c.flush::<Base<f32>>();
+        let want = 1.0 + f64::from(rows) * f64::from(tiny); // not an f32
+        for j in 0..COLS {
+            let (s, k) = (f64::from(sum[j]), f64::from(comp[j]));
+            // The opposite sign misses by `2 |comp|`; plain f32 sums drop
+            // every `tiny` (an error of 6e-5).
+            assert!(
+                (s - k - want).abs() < 1e-12,
+                "column {j}: {} vs {want}",
+                s - k
+            );
+            assert!(
+                (s + k - want).abs() > 1e-9,
+                "column {j}: comp {k} carries nothing"
+            );
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! [`Lanes`] on x86_64 vector registers, chosen at run time
+//! [`Lanes`] on `x86_64` vector registers, chosen at run time
 //! ([`super::dispatch`]): AVX2 + FMA (`__m256`, `__m256d`) and AVX-512F
 //! (`__m512`, `__m512d`), and the detection of both.
 //!
@@ -16,6 +16,7 @@
 #![allow(unsafe_code)]
 
 use super::Lanes;
+#[allow(clippy::wildcard_imports)] // the intrinsics, dozens of them
 use core::arch::x86_64::*;
 use core::ops::{Add, Mul, Sub};
 
@@ -125,7 +126,7 @@ macro_rules! lanes {
 
         impl Add for $name {
             type Output = Self;
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn add(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $add(self.0, o.0) })
@@ -133,7 +134,7 @@ macro_rules! lanes {
         }
         impl Sub for $name {
             type Output = Self;
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn sub(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $sub(self.0, o.0) })
@@ -141,7 +142,7 @@ macro_rules! lanes {
         }
         impl Mul for $name {
             type Output = Self;
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn mul(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $mul(self.0, o.0) })
@@ -153,26 +154,26 @@ macro_rules! lanes {
             type Mask = $mask;
             const N: usize = $n;
 
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn splat(x: $t) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $set1(x) })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn load(s: &[$t]) -> Self {
                 let a: &[$t; $n] = s[..$n].try_into().unwrap_or(&[0.0; $n]);
                 // SAFETY: `a` holds N initialised elements (unaligned load);
                 // see the module docs for the features.
                 Self(unsafe { $loadu(a.as_ptr()) })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn load_part(s: &[$t], fill: $t) -> Self {
                 let mut a = [fill; $n];
                 let k = s.len().min($n);
                 a[..k].copy_from_slice(&s[..k]);
                 Self::load(&a)
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn store(self, d: &mut [$t]) {
                 if let Some(d) = d.get_mut(..$n) {
                     // SAFETY: `d` has N elements (unaligned store); see the
@@ -186,73 +187,73 @@ macro_rules! lanes {
                     d.copy_from_slice(&a[..k]);
                 }
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn max(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $max(self.0, o.0) })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn min(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $min(self.0, o.0) })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn abs(self) -> Self {
                 let $ax = self.0;
                 // SAFETY: see the module docs.
                 Self(unsafe { $abs })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn mul_add(self, m: Self, a: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $fmadd(self.0, m.0, a.0) })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn lt(self, o: Self) -> $mask {
-                let ($ca, $cb) = (self.0, o.0);
                 const $op: i32 = _CMP_LT_OQ;
-                // SAFETY: see the module docs.
-                unsafe { $cmp }
-            }
-            #[inline(always)]
-            fn eq(self, o: Self) -> $mask {
                 let ($ca, $cb) = (self.0, o.0);
-                const $op: i32 = _CMP_EQ_OQ;
                 // SAFETY: see the module docs.
                 unsafe { $cmp }
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            fn eq(self, o: Self) -> $mask {
+                const $op: i32 = _CMP_EQ_OQ;
+                let ($ca, $cb) = (self.0, o.0);
+                // SAFETY: see the module docs.
+                unsafe { $cmp }
+            }
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn select(m: $mask, t: Self, f: Self) -> Self {
                 let ($bm, $bt, $bf) = (m, t.0, f.0);
                 // SAFETY: see the module docs.
                 Self(unsafe { $blend })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn pow2_shifted(t: Self) -> Self {
                 let $pt = t.0;
                 // SAFETY: see the module docs.
                 Self(unsafe { $pow2 })
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn with_lane(self, k: usize, v: $t) -> Self {
                 let mut a = [0.0; $n];
                 self.store(&mut a);
                 a[k] = v;
                 Self::load(&a)
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn reduce_max(self) -> $t {
                 let mut a = [0.0; $n];
                 self.store(&mut a);
                 a.into_iter().fold(<$t>::NEG_INFINITY, <$t>::max)
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn for_each(self, f: impl FnMut($t)) {
                 let mut a = [0.0; $n];
                 self.store(&mut a);
                 a.into_iter().for_each(f);
             }
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             fn enter<R>(f: impl FnOnce() -> R) -> R {
                 $enter(f)
             }

@@ -23,12 +23,13 @@ struct Lse<'a, T>(&'a [T]);
 impl<T: Real> Kernel<T> for Lse<'_, T> {
     type Output = T;
 
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> T {
         let x = self.0;
         let mut m = L::splat(T::NEG_INFINITY);
         chunks::<L>(
             x.len(),
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             |j, n| {
                 m = m.max(ld::<L>(x, j, n, T::NEG_INFINITY));
             },
@@ -41,7 +42,7 @@ impl<T: Real> Kernel<T> for Lse<'_, T> {
         let mut acc = Blocked::<L>::zero();
         chunks::<L>(
             x.len(),
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
             |j, n| {
                 acc.add(exp0_scaled(ld::<L>(x, j, n, T::NEG_INFINITY) - mv));
             },
