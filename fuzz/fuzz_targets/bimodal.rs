@@ -10,7 +10,8 @@
 use arbitrary::Arbitrary;
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, ZetaStep};
 use dpm_core_fuzz::{
-    Condition, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic, widen,
+    Condition, Parts, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic,
+    widen,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -114,6 +115,7 @@ fuzz_target!(|inp: Input| {
     ];
     let mut p64 = [p32[0].cast::<f64>(), p32[1].cast::<f64>()];
     let mut p32_scalar = [p32[0].clone(), p32[1].clone()];
+    let before32 = [p32[0].clone(), p32[1].clone()];
     let first_visit = if inp.zero_history {
         FirstVisit::ZeroHistory
     } else {
@@ -146,6 +148,11 @@ fuzz_target!(|inp: Input| {
         2 => (Loss::InfoNce(tau), 1.0),
         _ => (Loss::Dpm(p), gamma),
     };
+    let parts = match loss {
+        Loss::Dpm(p) => Parts::dpm(p.zeta_step.is_some()),
+        Loss::SogClr(_) => Parts::LOG_S,
+        Loss::InfoNce(_) => Parts::NONE,
+    };
     let ids = (&image_ids[..], &text_ids[..]);
     let (r32, o32) = run(&inp, &s32, ids, &mut p32, loss, false);
     // The wide class is there for the sums: the SIMD step only. Up to 64,
@@ -163,14 +170,14 @@ fuzz_target!(|inp: Input| {
     assert!(all_finite(&o32.ds), "dS not finite");
     assert_weights(&o32.wi, b, cap, false);
     assert_weights(&o32.wt, b, cap, true);
-    p32[0].assert_finite_at(&image_ids);
-    p32[1].assert_finite_at(&text_ids);
+    p32[0].assert_after(&before32[0], &image_ids, parts);
+    p32[1].assert_after(&before32[1], &text_ids, parts);
     let Some((_, o32s)) = twin else { return };
     assert!(all_finite(&o32s.ds), "scalar dS not finite");
     assert_weights(&o32s.wi, b, cap, false);
     assert_weights(&o32s.wt, b, cap, true);
-    p32_scalar[0].assert_finite_at(&image_ids);
-    p32_scalar[1].assert_finite_at(&text_ids);
+    p32_scalar[0].assert_after(&before32[0], &image_ids, parts);
+    p32_scalar[1].assert_after(&before32[1], &text_ids, parts);
     if !matches!(loss, Loss::Dpm(_)) {
         return;
     }

@@ -11,7 +11,7 @@ use dpm_core::embed::{
     features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
 };
 use dpm_core::{DpmParams, FirstVisit, Offset, ZetaStep};
-use dpm_core_fuzz::{Pop, Scalar, all_finite, assert_weights, cyclic};
+use dpm_core_fuzz::{Parts, Pop, Scalar, all_finite, assert_weights, cyclic};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -54,6 +54,7 @@ fn from_features(inp: &Input, x: &[f32], y: &[f32], b: usize, d: usize, n: usize
         Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 2),
     ];
     let before: Vec<u64> = pops.iter().flat_map(Pop::bits).collect();
+    let before_pops = pops.clone();
     let gamma = inp.gamma.get();
     let p = DpmParams {
         tau: inp.tau.get(),
@@ -117,8 +118,9 @@ fn from_features(inp: &Input, x: &[f32], y: &[f32], b: usize, d: usize, n: usize
             assert!(all_finite(&hi) && all_finite(&ht), "h not finite");
             assert_weights(&wi, b, gamma, false);
             assert_weights(&wt, b, gamma, true);
-            pops[0].assert_finite_at(&image_ids);
-            pops[1].assert_finite_at(&text_ids);
+            let parts = Parts::dpm(inp.zeta_step);
+            pops[0].assert_after(&before_pops[0], &image_ids, parts);
+            pops[1].assert_after(&before_pops[1], &text_ids, parts);
         }
         Err(_) => {
             let outs = [&s, &ds, &wi, &wt, &dx, &dy, &hi, &ht];

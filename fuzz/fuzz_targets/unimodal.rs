@@ -12,7 +12,8 @@ use dpm_core::{
     infonce_step, sogclr_step,
 };
 use dpm_core_fuzz::{
-    Condition, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic, widen,
+    Condition, Parts, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic,
+    widen,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -105,6 +106,7 @@ fuzz_target!(|inp: Input| {
     let mut pop = Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 0);
     let mut pop64 = pop.cast::<f64>();
     let before64 = pop64.clone();
+    let before_pop = pop.clone();
     let Some(o) = run(layout, &s, &ids, &mut pop, loss) else {
         return;
     };
@@ -119,7 +121,12 @@ fuzz_target!(|inp: Input| {
             "weight off the negatives"
         );
     }
-    pop.assert_finite_at(&ids);
+    let parts = match loss {
+        Loss::Dpm(_) => Parts::ALL,
+        Loss::SogClr(_) => Parts::LOG_S,
+        Loss::InfoNce(_) => Parts::NONE,
+    };
+    pop.assert_after(&before_pop, &ids, parts);
     if rows > 64 || !matches!(loss, Loss::Dpm(_)) {
         return;
     }

@@ -75,17 +75,93 @@ impl<T: Real> Pop<T> {
     }
 
     /// The ids a batch side touched hold finite state afterwards (ids out
-    /// of range are ignored: only a stateless loss accepts them).
+    /// of range are ignored: only a stateless loss accepts them). For a
+    /// DPM step with a zeta update, which reads and writes every part.
     pub fn assert_finite_at(&self, ids: &[usize]) {
+        self.assert_after(self, ids, Parts::ALL);
+    }
+
+    /// After an accepted step: at the batch's ids, the parts the loss
+    /// reads or writes hold finite values; every part it neither reads
+    /// nor writes is bit-identical to `before` (a NaN left there by the
+    /// caller is the caller's: SogCLR never reads zeta, InfoNCE no state).
+    pub fn assert_after(&self, before: &Self, ids: &[usize], parts: Parts) {
+        let same = |a: &[T], b: &[T]| {
+            a.iter()
+                .zip(b)
+                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits())
+        };
+        if !parts.log_s {
+            assert!(
+                same(&self.log_s, &before.log_s) && self.s_flags == before.s_flags,
+                "log_s written"
+            );
+        }
+        if !parts.zeta {
+            assert!(same(&self.zeta, &before.zeta), "zeta written");
+        }
+        if !parts.z {
+            assert!(
+                same(&self.z, &before.z) && self.z_flags == before.z_flags,
+                "z written"
+            );
+        }
         for &k in ids.iter().filter(|&&k| k < self.log_s.len()) {
             let ok = |v: T, f: u8| f == 0 || v.is_finite();
             assert!(
-                ok(self.log_s[k], self.s_flags[k]),
+                !parts.log_s || ok(self.log_s[k], self.s_flags[k]),
                 "log_s[{k}] = {:?}",
                 self.log_s[k]
             );
-            assert!(ok(self.z[k], self.z_flags[k]), "z[{k}] = {:?}", self.z[k]);
-            assert!(self.zeta[k].is_finite(), "zeta[{k}] = {:?}", self.zeta[k]);
+            assert!(
+                !parts.z || ok(self.z[k], self.z_flags[k]),
+                "z[{k}] = {:?}",
+                self.z[k]
+            );
+            assert!(
+                !parts.zeta || self.zeta[k].is_finite(),
+                "zeta[{k}] = {:?}",
+                self.zeta[k]
+            );
+        }
+    }
+}
+
+/// Which parts of the state a loss reads or writes.
+#[derive(Clone, Copy, Debug)]
+pub struct Parts {
+    pub log_s: bool,
+    pub zeta: bool,
+    pub z: bool,
+}
+
+impl Parts {
+    /// DPM with a zeta update.
+    pub const ALL: Parts = Parts {
+        log_s: true,
+        zeta: true,
+        z: true,
+    };
+    /// SogCLR: `u` only.
+    pub const LOG_S: Parts = Parts {
+        log_s: true,
+        zeta: false,
+        z: false,
+    };
+    /// InfoNCE: no state.
+    pub const NONE: Parts = Parts {
+        log_s: false,
+        zeta: false,
+        z: false,
+    };
+
+    /// DPM: `u` and zeta always (zeta weighs the negatives), `z` only
+    /// with a zeta update.
+    pub fn dpm(zeta_step: bool) -> Parts {
+        Parts {
+            log_s: true,
+            zeta: true,
+            z: zeta_step,
         }
     }
 }
