@@ -338,3 +338,85 @@ fn h_sum_that_would_overflow_is_refused_before_any_write() {
         }
     }
 }
+
+/// Found by an adversarial review of the kernels of issue 14: a loss of
+/// about 1e-36 (a hundred times the smallest normal f32, exps just above
+/// the cutoff) came back as 0, in both engines: its factors were
+/// multiplied one after the other and an intermediate product was flushed.
+/// Now the loss is within the bound of `sum w (S_j - S_pos) / B` formed in
+/// f64 from the returned weights.
+#[test]
+fn tiny_loss_is_not_flushed() {
+    let t = f64::from(f32::MIN_POSITIVE.ln()) + 0.03; // a = -87.3065
+    #[allow(clippy::cast_possible_truncation)]
+    let s = [0.0_f32, t as f32, t as f32, 0.0];
+    let b = 2;
+    let p = DpmParams {
+        tau: 1.0,
+        gamma: 0.1,
+        offset: Offset::Xi(1000.0),
+        zeta_step: Some(ZetaStep {
+            theta: 0.9,
+            eta: 1e-3,
+        }),
+        first_visit: FirstVisit::Batch,
+    };
+    type Step = fn(
+        &[f32],
+        &[usize],
+        &[usize],
+        &mut dpm_core::StateView<'_, f32>,
+        &mut dpm_core::StateView<'_, f32>,
+        [DpmParams<f32>; 2],
+        BimodalOut<'_, f32>,
+        &mut [f32],
+    ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
+    let engines: [(&str, Step); 2] = [
+        ("simd", dpm_bimodal),
+        ("scalar", dpm_core::scalar::dpm_bimodal),
+    ];
+    for (name, run) in engines {
+        let mut pops = pops(7, Some(0.0), 0.0);
+        let ids: Vec<usize> = (0..b).collect();
+        let [x, y] = &mut pops;
+        let (mut image, mut text) = (x.view(), y.view());
+        let (mut ds, mut wi, mut wt) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b * b]);
+        let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+        let out = BimodalOut {
+            weights_image: Some(&mut wi),
+            weights_text: Some(&mut wt),
+            ..BimodalOut::new(&mut ds)
+        };
+        let loss = run(
+            &s,
+            &ids,
+            &ids,
+            &mut image,
+            &mut text,
+            [p, p],
+            out,
+            &mut scratch,
+        )
+        .unwrap();
+        let want = |w: &[f32], transposed: bool| -> f64 {
+            let mut sum = 0.0;
+            for i in 0..b {
+                for j in (0..b).filter(|&j| j != i) {
+                    let (r, c) = if transposed { (j, i) } else { (i, j) };
+                    sum += f64::from(w[r * b + c])
+                        * (f64::from(s[r * b + c]) - f64::from(s[i * b + i]));
+                }
+            }
+            sum / 2.0
+        };
+        let (w_it, w_ti) = (want(&wi, false), want(&wt, true));
+        assert!(w_it < -1e-37 && w_ti < -1e-37, "{name}: {w_it:e} {w_ti:e}");
+        for (got, want) in [(loss.image_to_text, w_it), (loss.text_to_image, w_ti)] {
+            let err = (f64::from(got) - want).abs();
+            assert!(
+                err <= 1e-5 * want.abs() || err <= f64::from(f32::MIN_POSITIVE),
+                "{name}: loss {got:e}, want {want:e}"
+            );
+        }
+    }
+}

@@ -527,23 +527,34 @@ pub(crate) fn row_loss<T: Real>(
     if spec.is_info_nce() {
         return flush(a.log_den / r);
     }
-    // sum w gap = exp(-rel_den) l 2^-S / sigma: bounded by the checks
-    // (weights sum to at most 1 / gamma), so the order below neither
-    // overflows nor loses the value to an early underflow.
-    let x = mul_exp(flush(l * T::UNSCALE), -a.rel_den);
-    flush(flush(x / r) / sigma)
+    // sum w gap = l 2^-S e^(-rel_den) / r / sigma.
+    scaled_loss(l, -a.rel_den, r, sigma)
 }
 
-/// `x e^y` for the per-anchor scalars, without a spurious underflow of
-/// `e^y` alone (the caller's product is bounded; `y <= 88`).
-pub(crate) fn mul_exp<T: Real>(x: T, y: T) -> T {
-    let half = T::X_C * T::from_f64(0.5);
-    if y >= half {
-        flush(x * y.exp())
-    } else {
-        let h = y * T::from_f64(0.5);
-        flush(flush(x * crate::lanes::exp::exp0_scalar(h)) * crate::lanes::exp::exp0_scalar(y - h))
+/// `l 2^-S e^z / r / sigma` (`sigma` a power of two), rounded once at the
+/// end and flushed only if that result is below the smallest normal
+/// number: `l = m 2^k` exactly and `e^z = e^f 2^n` with `|f| <= ln2 / 2`,
+/// so `m e^f / r` is a normal number whatever the magnitudes, and the
+/// powers of two are applied in one step. (Multiplying the factors one
+/// after the other flushed intermediate products: a loss of 1e-36 came
+/// back as 0.) The checks bound the result (weights sum to at most
+/// `1 / gamma`), so it does not overflow.
+pub(crate) fn scaled_loss<T: Real>(l: T, z: T, r: T, sigma: T) -> T {
+    // (`z` is finite: the checks refuse what would make it NaN.)
+    if l == T::ZERO || z < T::from_f64(-8192.0) {
+        // e^z below 2^-11818: no finite l makes the product normal.
+        return T::ZERO;
     }
+    let (m, k) = l.frexp();
+    let (_, ks) = sigma.frexp(); // sigma = 2^(ks - 1)
+    #[allow(clippy::cast_possible_truncation)] // |z log2 e| <= 11818
+    let n = libm::round(z.to_f64().min(8192.0) * core::f64::consts::LOG2_E) as i32;
+    let nt = T::from_f64(f64::from(n));
+    // n ln2_hi is exact for |n| < 2^9 (f32), 2^11 (f64).
+    let f = (z + nt * T::NEG_LN2_HI) + nt * T::NEG_LN2_LO;
+    #[allow(clippy::cast_possible_truncation)] // S is 64 or 512
+    let s = T::SCALE.to_f64() as i32;
+    flush((m * f.exp() / r).scalbn(k + n - s - (ks - 1)))
 }
 
 /// The column direction's slots: sums and loss sums.

@@ -68,6 +68,13 @@ pub trait ExpConsts: Copy + 'static {
     /// f64): `h = 1 - f sum` is only good to `eps` absolute anyway, and
     /// sums of terms this large never round into the subnormal range.
     const H_FLOOR: Self;
+
+    /// `(m, k)` with `self = m 2^k` exactly, `|m|` in `[1/2, 1)` (libm's
+    /// `frexp`; `(0, 0)` for 0).
+    fn frexp(self) -> (Self, i32);
+    /// `self 2^n`, rounded once (libm's `scalbn`).
+    #[must_use]
+    fn scalbn(self, n: i32) -> Self;
 }
 
 impl ExpConsts for f32 {
@@ -91,6 +98,14 @@ impl ExpConsts for f32 {
     const SCALE: f32 = 64.0;
     const UNSCALE: f32 = f32::from_bits((127 - 64) << 23); // 2^-64
     const H_FLOOR: f32 = f32::from_bits((127 - 100) << 23); // 2^-100
+
+    fn frexp(self) -> (f32, i32) {
+        libm::frexpf(self)
+    }
+
+    fn scalbn(self, n: i32) -> f32 {
+        libm::scalbnf(self, n)
+    }
 }
 
 impl ExpConsts for f64 {
@@ -121,6 +136,14 @@ impl ExpConsts for f64 {
     const SCALE: f64 = 512.0;
     const UNSCALE: f64 = f64::from_bits((1023 - 512) << 52); // 2^-512
     const H_FLOOR: f64 = f64::from_bits((1023 - 900) << 52); // 2^-900
+
+    fn frexp(self) -> (f64, i32) {
+        libm::frexp(self)
+    }
+
+    fn scalbn(self, n: i32) -> f64 {
+        libm::scalbn(self, n)
+    }
 }
 
 /// `(t, k, p)`: the shifter, `k` and `e^r` of a clamped `x`.
