@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 elf=${1:-target/thumbv7em-none-eabihf/release/dpm-firmware}
+[ -f "$elf" ] || { echo "size.sh: no ELF at $elf (a relative path is read from firmware/)"; exit 1; }
 budget=$((16 * 1024))
 # nm -S: address size type name; t/T text, r/R rodata, d/D data, b/B bss.
 # nm -t d prints decimal sizes (mawk has no strtonum).
