@@ -249,7 +249,7 @@ mod tests {
         for j in 0..COLS {
             c.add_at(j, 1.0);
         }
-        let tiny = 2.0_f32.powi(-26); // an eighth of an ulp of 1
+        let tiny = f32::from_bits((127 - 26) << 23); // 2^-26, an eighth of an ulp of 1
         let rows = 4095_u16;
         for i in 0..rows {
             for j in 0..COLS {
