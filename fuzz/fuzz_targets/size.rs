@@ -29,22 +29,30 @@ fuzz_target!(|inp: Input| {
     let (a, b, c) = (inp.a as usize, inp.b as usize, inp.c as usize);
     let (a128, b128) = (a as u128, b as u128);
 
-    // Scratch sizes: exact, or usize::MAX when the exact one does not fit.
-    assert_eq!(dpm_core::bimodal_scratch_len(a), sat(a128, 14));
-    assert_eq!(dpm_core::capi::dpm_bimodal_scratch_len(a), sat(a128, 14));
-    assert_eq!(dpm_core::step_scratch_len(a, b), sat(b128, 2));
+    // Scratch sizes (targets with SIMD lanes: src/kernel/workspace.rs):
+    // exact, or usize::MAX when the exact one does not fit.
+    assert_eq!(dpm_core::bimodal_scratch_len(a), sat(a128, 32));
+    assert_eq!(dpm_core::capi::dpm_bimodal_scratch_len(a), sat(a128, 32));
+    let step = b128
+        .saturating_mul(5)
+        .saturating_add(a128.saturating_mul(10));
+    assert_eq!(
+        dpm_core::step_scratch_len(a, b),
+        usize::try_from(step).unwrap_or(usize::MAX)
+    );
     assert_eq!(dpm_core::family::softmax_batch_scratch_len(a), a);
     let features = a128
         .saturating_mul(a128)
         .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
-        .saturating_add(14 * a128);
+        .saturating_add(32 * a128);
     assert_eq!(
         dpm_core::embed::features_scratch_len(a, b),
         usize::try_from(features).unwrap_or(usize::MAX)
     );
-    let slots = 2 * a128.div_ceil(4).min(32) * 2 * a128;
-    let par = usize::try_from(14 * a128 + slots).unwrap_or(usize::MAX);
-    assert_eq!(dpm_core::par::scratch_len(a), par);
+    // par: 30 per pair plus 2 x 2 slots of 2 b per block of a wave (up to
+    // 32 blocks of 4 rows): 158 b from b = 128 on.
+    let wave = a128.div_ceil(4).min(32);
+    assert_eq!(dpm_core::par::scratch_len(a), sat(a128, 30 + 4 * wave));
 
     // The schedule: any epochs, finite or refused.
     match nuclr_eta(a, b, c, inp.eta, inp.ratio) {
