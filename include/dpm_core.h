@@ -88,6 +88,9 @@
 // [`Error::ZeroNorm`]: a zero vector to be L2-normalised.
 #define DPM_ERR_ZERO_NORM 12
 
+// [`Error::Subnormal`]: a subnormal input value.
+#define DPM_ERR_SUBNORMAL 13
+
 // C layer only (no [`Error`] variant): a required pointer is NULL, an
 // array pointer with a nonzero length is NULL or misaligned for its
 // element type, an array is larger than `PTRDIFF_MAX` bytes, or an output
@@ -237,7 +240,8 @@ int32_t dpm_state_init_f32(const struct DpmStateF32 *state, float zeta_init);
 
 // C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
 // `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]):
-// `14 b`, or `SIZE_MAX` when `14 b` does not fit a `size_t`. No buffer
+// `32 b` on hosts (SIMD lanes), `3 b` on Cortex-M, or `SIZE_MAX` when
+// that does not fit a `size_t`. No buffer
 // has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch
 // (`b * b` scores do not fit either); the function never wraps or
 // aborts.
