@@ -3,7 +3,7 @@
 # table: every symbol of dpm_core (generic code is named after dpm_core
 # wherever it is instantiated) and of libm (expf, logf, log1pf, sqrtf,
 # which the step calls). Prints a markdown table; exits 1 if the step's
-# .text exceeds the 16 KiB budget. Run after `cargo build --release` here.
+# .text exceeds the 16 KiB budget or no symbol is counted. Run after `cargo build --release` here.
 set -euo pipefail
 cd "$(dirname "$0")"
 elf=${1:-target/thumbv7em-none-eabihf/release/dpm-firmware}
@@ -28,4 +28,5 @@ arm-none-eabi-nm -C -S -t d --size-sort "$elf" | awk -v budget="$budget" '
     }
     printf "| **DPM step total** | %d | **%d** | %d | %d | %d |\n", n["dpm_core"] + n["libm"], text, ro, da, bs
     if (text > budget) { printf "over budget: .text %d > %d bytes\n", text, budget; exit 1 }
+    if (text == 0) { printf "no dpm_core or libm symbol counted\n"; exit 1 }
   }'
