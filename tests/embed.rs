@@ -667,3 +667,87 @@ fn end_to_end_f32_raw_is_finite_and_close_to_f64() {
         assert!((f64::from(dy[k]) - run64.dy[k]).abs() < 1e-4);
     }
 }
+
+/// Features whose products round below the smallest normal number: the
+/// step from features flushes them (SPEC section 7: no subnormal out, and
+/// the step refuses subnormal scores). Without the flush, tiny normalised
+/// features were refused (`Error::Subnormal` on the computed `S`), and
+/// `dX` came back with subnormal entries.
+#[test]
+fn from_features_never_returns_a_subnormal() {
+    let subnormal = |v: &[f32]| v.iter().any(|e| e.is_subnormal());
+    let mut rng = Rng(21);
+    #[allow(clippy::cast_possible_truncation)]
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.uniform(-1.0, 1.0) as f32).collect() };
+    let pow2 = |e: i32| f32::from_bits(u32::try_from(127 + e).unwrap() << 23);
+    let mut zeros = 0;
+    // Normalised: y scaled by 2^-e, so S and dX = dS Y near 2^-e. Raw: a
+    // row (2^60, 2^(60 - e) r, ..), so its normalised entries near 2^-e.
+    let cases = (100..=125)
+        .map(|e| (Features::Normalized, e))
+        .chain((120..=140).map(|e| (Features::Raw, e)));
+    for (kind, e) in cases {
+        let (mut x, mut y) = (draw(B * D), draw(B * D));
+        match kind {
+            Features::Normalized => y.iter_mut().for_each(|v| *v *= pow2(-e)),
+            Features::Raw => {
+                for (k, v) in x.iter_mut().chain(y.iter_mut()).enumerate() {
+                    *v *= if k % D == 0 { pow2(60) } else { pow2(60 - e) };
+                }
+            }
+        }
+        let mut states = [
+            State::<f32, 16>::new(-0.05).unwrap(),
+            State::<f32, 16>::new(-0.05).unwrap(),
+        ];
+        let (mut s, mut ds, mut dx, mut dy) =
+            ([7.0; B * B], [7.0; B * B], [7.0; B * D], [7.0; B * D]);
+        let mut w = [7.0; B * B];
+        let mut scratch = vec![0.0; features_scratch_len(B, D)];
+        let [si, st] = &mut states;
+        let out = FeatureOut {
+            weights_image: Some(&mut w),
+            ..FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy)
+        };
+        let p = DpmParams {
+            tau: 0.1_f32,
+            gamma: 0.8,
+            offset: Offset::Xi(0.0),
+            zeta_step: Some(ZetaStep {
+                theta: 0.9,
+                eta: 1e-2,
+            }),
+            first_visit: FirstVisit::Batch,
+        };
+        let ids = [3, 9, 1, 12];
+        let loss = dpm_bimodal_from_features(
+            &x,
+            &y,
+            B,
+            D,
+            kind,
+            &ids,
+            &ids,
+            &mut si.view(),
+            &mut st.view(),
+            [p, p],
+            out,
+            &mut scratch,
+        );
+        let loss = loss.unwrap_or_else(|err| panic!("{kind:?} 2^-{e}: {err:?}"));
+        assert!(loss.total.is_finite() && !loss.total.is_subnormal());
+        for (what, v) in [
+            ("S", &s[..]),
+            ("dS", &ds),
+            ("dx", &dx),
+            ("dy", &dy),
+            ("w", &w),
+        ] {
+            assert!(!subnormal(v), "{kind:?} 2^-{e}: {what} {v:?}");
+        }
+        zeros += s.iter().chain(&dx).filter(|&&v| v == 0.0).count();
+    }
+    // The sweep reached the range where values were flushed.
+    assert!(zeros > 0);
+}

@@ -2,7 +2,8 @@
 //! domain (any f32 feature, parameter and state value; B up to 64, d up
 //! to 32): `dpm_bimodal_from_features` on raw and normalised features,
 //! and the kernels it is made of. Finite in means finite out (or a
-//! refusal), weights within [0, 1/gamma], nothing written on error.
+//! refusal), and from features no subnormal out; weights within
+//! [0, 1/gamma], nothing written on error.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -112,10 +113,15 @@ fn from_features(inp: &Input, x: &[f32], y: &[f32], b: usize, d: usize, n: usize
     match r {
         Ok(l) => {
             assert!(l.total.is_finite(), "loss {l:?}");
-            for (what, v) in [("S", &s), ("dS", &ds), ("dx", &dx), ("dy", &dy)] {
+            let outs = [("S", &s), ("dS", &ds), ("dx", &dx), ("dy", &dy)];
+            let outs = outs
+                .into_iter()
+                .chain([("h", &hi), ("h", &ht), ("w", &wi), ("w", &wt)]);
+            for (what, v) in outs {
                 assert!(all_finite(v), "{what} not finite");
+                // SPEC section 7: no output holds a subnormal.
+                assert!(!v.iter().any(|e| e.is_subnormal()), "{what} subnormal");
             }
-            assert!(all_finite(&hi) && all_finite(&ht), "h not finite");
             assert_weights(&wi, b, gamma, false);
             assert_weights(&wt, b, gamma, true);
             let parts = Parts::dpm(inp.zeta_step);

@@ -5,7 +5,18 @@
 use super::{bilinear, normalize};
 use crate::{
     BimodalOut, DpmParams, Error, Losses, Real, StateView, bimodal_scratch_len, check, dpm_bimodal,
+    lanes::exp::flush,
 };
+
+/// Every subnormal of `v` becomes 0 (SPEC section 7: no output holds a
+/// subnormal, and the step refuses subnormal scores). A product of two
+/// small features can round into the subnormal range; 0 is within the
+/// bound's absolute floor of it.
+fn flush_all<T: Real>(v: &mut [T]) {
+    for e in v {
+        *e = flush(*e);
+    }
+}
 
 /// What the feature rows given to [`dpm_bimodal_from_features`] are.
 ///
@@ -112,6 +123,13 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// `dS Y` and `dS^T X` (then `dL/dv = (dL/dx - (x . dL/dx) x) / |v|`
 /// row-wise for raw features).
 ///
+/// No subnormal is produced (SPEC section 7): entries of the normalised
+/// rows, of `S`, `dX` and `dY` that round below the smallest normal number
+/// are written as 0, so features whose products underflow give `S = 0`
+/// there, not a refusal of the step. The building blocks
+/// ([`scores_forward`](super::scores_forward) and the others) are plain
+/// arithmetic and do not flush.
+///
 /// # Errors
 ///
 /// Everything is checked before anything is written or any state moves:
@@ -217,11 +235,14 @@ pub fn dpm_bimodal_from_features<T: Real>(
                 normalize::row_forward(&x[span.clone()], &mut xn[span.clone()]);
                 normalize::row_forward(&y[span.clone()], &mut yn[span]);
             }
+            flush_all(xn);
+            flush_all(yn);
             (xn, yn)
         }
         Features::Normalized => (x, y),
     };
     bilinear::forward_raw(xs, ys, b, d, s_buf);
+    flush_all(s_buf);
     let FeatureOut {
         scores,
         ds,
@@ -258,5 +279,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
             normalize::row_backward(&y[span.clone()], &mut dy[span]);
         }
     }
+    flush_all(dx);
+    flush_all(dy);
     Ok(losses)
 }
