@@ -7,7 +7,7 @@ mod pop;
 #[path = "support/rng.rs"]
 mod rng;
 
-use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, ZetaStep, dpm_bimodal};
+use dpm_core::{BimodalOut, DpmParams, FirstVisit, Losses, Offset, ZetaStep, dpm_bimodal};
 use pop::Pop;
 
 /// Both populations, every id visited with `u = log_s` (or none).
@@ -29,13 +29,34 @@ fn transpose(w: &[f32], b: usize) -> Vec<f32> {
     (0..b * b).map(|k| w[(k % b) * b + k / b]).collect()
 }
 
-/// Runs one bimodal f32 step; returns (weights_image, weights_text, ds, loss).
-fn step(
+/// A bimodal f32 DPM step: the signature of [`dpm_bimodal`] and of its
+/// scalar twin.
+type Engine = fn(
+    &[f32],
+    &[usize],
+    &[usize],
+    &mut dpm_core::StateView<'_, f32>,
+    &mut dpm_core::StateView<'_, f32>,
+    [DpmParams<f32>; 2],
+    BimodalOut<'_, f32>,
+    &mut [f32],
+) -> Result<Losses<f32>, dpm_core::Error>;
+
+/// The SIMD step and the scalar reference, by name.
+const ENGINES: [(&str, Engine); 2] = [
+    ("simd", dpm_bimodal),
+    ("scalar", dpm_core::scalar::dpm_bimodal),
+];
+
+/// Runs one bimodal f32 step on ids `0..b`; returns (weights_image,
+/// weights_text, ds, losses).
+fn step_with(
+    run: Engine,
     s: &[f32],
     b: usize,
     pops: &mut [Pop<f32>; 2],
     p: DpmParams<f32>,
-) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+) -> (Vec<f32>, Vec<f32>, Vec<f32>, Losses<f32>) {
     let ids: Vec<usize> = (0..b).collect();
     let [x, y] = pops;
     let (mut image, mut text) = (x.view(), y.view());
@@ -46,7 +67,7 @@ fn step(
         weights_text: Some(&mut wt),
         ..BimodalOut::new(&mut ds)
     };
-    let loss = dpm_bimodal(
+    let loss = run(
         s,
         &ids,
         &ids,
@@ -57,6 +78,17 @@ fn step(
         &mut scratch,
     )
     .unwrap();
+    (wi, wt, ds, loss)
+}
+
+/// [`step_with`] the SIMD step, returning the total loss.
+fn step(
+    s: &[f32],
+    b: usize,
+    pops: &mut [Pop<f32>; 2],
+    p: DpmParams<f32>,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
+    let (wi, wt, ds, loss) = step_with(dpm_bimodal, s, b, pops, p);
     (wi, wt, ds, loss.total)
 }
 
@@ -288,21 +320,7 @@ fn h_sum_that_would_overflow_is_refused_before_any_write() {
         }),
         first_visit: FirstVisit::ZeroHistory,
     };
-    type Step = fn(
-        &[f32],
-        &[usize],
-        &[usize],
-        &mut dpm_core::StateView<'_, f32>,
-        &mut dpm_core::StateView<'_, f32>,
-        [DpmParams<f32>; 2],
-        BimodalOut<'_, f32>,
-        &mut [f32],
-    ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
-    let steps: [(&str, Step); 2] = [
-        ("simd", dpm_bimodal),
-        ("scalar", dpm_core::scalar::dpm_bimodal),
-    ];
-    for (name, step) in steps {
+    for (name, step) in ENGINES {
         for (gamma, refused) in [(1.389_254_2e-37_f32, true), (1.389_254_2e-34, false)] {
             let [mut x, mut y] = [pop(1), pop(2)];
             let before = (x.bits(), y.bits());
@@ -361,43 +379,8 @@ fn tiny_loss_is_not_flushed() {
         }),
         first_visit: FirstVisit::Batch,
     };
-    type Step = fn(
-        &[f32],
-        &[usize],
-        &[usize],
-        &mut dpm_core::StateView<'_, f32>,
-        &mut dpm_core::StateView<'_, f32>,
-        [DpmParams<f32>; 2],
-        BimodalOut<'_, f32>,
-        &mut [f32],
-    ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
-    let engines: [(&str, Step); 2] = [
-        ("simd", dpm_bimodal),
-        ("scalar", dpm_core::scalar::dpm_bimodal),
-    ];
-    for (name, run) in engines {
-        let mut pops = pops(7, Some(0.0), 0.0);
-        let ids: Vec<usize> = (0..b).collect();
-        let [x, y] = &mut pops;
-        let (mut image, mut text) = (x.view(), y.view());
-        let (mut ds, mut wi, mut wt) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b * b]);
-        let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
-        let out = BimodalOut {
-            weights_image: Some(&mut wi),
-            weights_text: Some(&mut wt),
-            ..BimodalOut::new(&mut ds)
-        };
-        let loss = run(
-            &s,
-            &ids,
-            &ids,
-            &mut image,
-            &mut text,
-            [p, p],
-            out,
-            &mut scratch,
-        )
-        .unwrap();
+    for (name, run) in ENGINES {
+        let (wi, wt, _, loss) = step_with(run, &s, b, &mut pops(7, Some(0.0), 0.0), p);
         let want = |w: &[f32], transposed: bool| -> f64 {
             let mut sum = 0.0;
             for i in 0..b {
