@@ -403,3 +403,94 @@ fn tiny_loss_is_not_flushed() {
         }
     }
 }
+
+/// The positive's own term of `h` depends on `u` alone: formed as
+/// `max + (u - max)` it lost `|max| eps` when the negatives lie far below
+/// the old `u` (score gap 1000 at tau = 1: 5x SPEC section 7's bound in
+/// f32 before `u` was formed from the old `u` directly).
+#[test]
+fn positive_term_of_h_survives_a_large_score_gap() {
+    let (b, n) = (2, 4);
+    let s = [0.0_f32, -1000.0, -1000.0, 0.0];
+    let gamma = 0.5_f32;
+    let p = DpmParams {
+        tau: 1.0,
+        gamma,
+        offset: Offset::Xi(0.0),
+        zeta_step: None,
+        first_visit: FirstVisit::Batch,
+    };
+    // The f64 formulas of SPEC section 2 (every u = 0, every zeta = 0;
+    // inputs exact in f32), and section 7's bound on each term.
+    let (g, eps) = (f64::from(gamma), f64::from(f32::EPSILON));
+    let rnd = |x: f64| 8.0 * eps * (1.0 + x);
+    let u = ((1.0 - g).ln()).max(g.ln() - 1000.0) + (-(1000.0_f64)).exp().ln_1p();
+    let log_dt = (-(3.0_f64.ln())).max(u) + (-(u + 3.0_f64.ln()).abs()).exp().ln_1p();
+    let f = 4.0 / 3.0 / 2.0;
+    let terms = [(-log_dt).exp(), (-1000.0 - log_dt).exp()]; // own positive, the other row
+    let want = 1.0 - f * (terms[0] + terms[1]);
+    let bound = f * terms[0] * rnd(2.0 * log_dt.abs()) + rnd(1.0) + f64::from(f32::MIN_POSITIVE);
+    for (name, run) in ENGINES {
+        let mut pops = pops(n, Some(0.0), 0.0);
+        let ids: Vec<usize> = (0..b).collect();
+        let [x, y] = &mut pops;
+        let (mut ds, mut h) = (vec![0.0; b * b], vec![0.0; b]);
+        let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+        let out = BimodalOut {
+            h_text: Some(&mut h),
+            ..BimodalOut::new(&mut ds)
+        };
+        let (mut image, mut text) = (x.view(), y.view());
+        run(
+            &s,
+            &ids,
+            &ids,
+            &mut image,
+            &mut text,
+            [p, p],
+            out,
+            &mut scratch,
+        )
+        .unwrap();
+        for (j, &got) in h.iter().enumerate() {
+            let err = (f64::from(got) - want).abs();
+            assert!(
+                err <= bound,
+                "{name}: h[{j}] = {got:e}, want {want:e}: error {err:e} > {bound:e}"
+            );
+        }
+    }
+}
+
+/// Each direction's loss is normal or 0, but their sum can cancel into
+/// the subnormal range: the total is flushed too (SPEC section 7: no
+/// subnormal out). Scores near `MIN_POSITIVE` make such pairs common.
+#[test]
+fn total_loss_that_cancels_is_not_subnormal() {
+    let (b, n) = (3, 5);
+    let mut rng = rng::Rng::new(29);
+    let p = DpmParams {
+        tau: 1.0,
+        gamma: 0.5,
+        offset: Offset::Vanilla,
+        zeta_step: None,
+        first_visit: FirstVisit::Batch,
+    };
+    let mut cancelled = 0;
+    for _ in 0..4000 {
+        #[allow(clippy::cast_possible_truncation)]
+        let s: Vec<f32> = (0..b * b)
+            .map(|_| f32::MIN_POSITIVE * (rng.below(17) as f32 - 8.0))
+            .collect();
+        for (name, run) in ENGINES {
+            let (_, _, _, l) = step_with(run, &s, b, &mut pops(n, None, 0.0), p);
+            if (l.image_to_text + l.text_to_image).is_subnormal() {
+                cancelled += 1;
+            }
+            assert!(!l.total.is_subnormal(), "{name}: {l:?} from {s:?}");
+            assert!(!l.image_to_text.is_subnormal() && !l.text_to_image.is_subnormal());
+        }
+    }
+    // The search reached the case it is about.
+    assert!(cancelled > 0);
+}

@@ -145,9 +145,20 @@ pub(crate) fn stats<T: Real>(
             FirstVisit::ZeroHistory => logs.ln_gamma + ls,
         },
     };
+    // u itself, absolute: `max + rel_u` loses |max| eps, which the bound
+    // of a weight allows (its |a| >= |max| when the negatives dominate u),
+    // but not the positive's term of h, which depends on u alone. Where the
+    // old u dominates, u is formed from it directly.
+    let u_abs = match prev {
+        Prev::Seen(u) if logs.ln_keep + (u - max) >= logs.ln_gamma + ls => {
+            let x = logs.ln_keep + (u - max);
+            (logs.ln_keep + u) + log_add_exp(T::ZERO, (logs.ln_gamma + ls) - x)
+        }
+        _ => max + rel_u,
+    };
     let u = match prev {
         Prev::Stateless => None,
-        _ => Some(flush(max + rel_u)),
+        _ => Some(flush(u_abs)),
     };
     let log_off = match spec.kind {
         Kind::Dpm { offset, .. } => {
@@ -182,8 +193,8 @@ pub(crate) fn stats<T: Real>(
         a.rel_dt = log_add_exp((-logs.ln_n_minus_1 - zeta_pos) - max, rel_u - ln_m);
         // a[pos] - log_dt with a[pos] = -zeta_pos, written without
         // subtracting two possibly huge numbers (that cancellation
-        // overflows exp).
-        let t = -log_add_exp(-logs.ln_n_minus_1, (rel_u - ln_m) - (-zeta_pos - max));
+        // overflows exp), and from the absolute u (not max + rel_u).
+        let t = -log_add_exp(-logs.ln_n_minus_1, (u_abs - ln_m) + zeta_pos);
         a.h_pos = h_term(exp0_scalar(t));
     }
     a
