@@ -751,3 +751,121 @@ fn from_features_never_returns_a_subnormal() {
     // The sweep reached the range where values were flushed.
     assert!(zeros > 0);
 }
+
+/// One f32 step from features on fresh states of 16 ids `0..b`.
+fn features_step_f32(
+    x: &[f32],
+    y: &[f32],
+    (b, d): (usize, usize),
+    kind: Features,
+    p: DpmParams<f32>,
+) -> (Result<dpm_core::Losses<f32>, Error>, Vec<f32>, Vec<f32>) {
+    let mut states = [
+        State::<f32, 16>::new(0.0).unwrap(),
+        State::<f32, 16>::new(0.0).unwrap(),
+    ];
+    let (mut s, mut ds) = (vec![7.0; b * b], vec![7.0; b * b]);
+    let (mut dx, mut dy) = (vec![7.0; b * d], vec![7.0; b * d]);
+    let mut scratch = vec![0.0; features_scratch_len(b, d)];
+    let [si, st] = &mut states;
+    let ids: Vec<usize> = (0..b).collect();
+    let r = dpm_bimodal_from_features(
+        x,
+        y,
+        b,
+        d,
+        kind,
+        &ids,
+        &ids,
+        &mut si.view(),
+        &mut st.view(),
+        [p, p],
+        FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy),
+        &mut scratch,
+    );
+    (r, dx, dy)
+}
+
+/// A flushed score moves `S / tau` by up to `MIN_POSITIVE / tau`: with a
+/// tau that small the step is refused before anything is written (found
+/// by an adversarial review: weights 5e-3 off, 43,000 eps, at tau =
+/// MIN_POSITIVE), and accepted with any realistic tau.
+#[test]
+fn flushed_scores_with_a_tiny_tau_are_refused() {
+    let pow2 = |e: i32| f32::from_bits(u32::try_from(127 + e).unwrap() << 23);
+    let (x, y) = ([pow2(-63), pow2(-63)], [pow2(-64), 0.0]); // S = 2^-127
+    let p = |tau| DpmParams {
+        tau,
+        gamma: 1.0,
+        offset: Offset::Xi(0.0),
+        zeta_step: None,
+        first_visit: FirstVisit::Batch,
+    };
+    let (r, dx, dy) = features_step_f32(&x, &y, (2, 1), Features::Normalized, p(f32::MIN_POSITIVE));
+    assert_eq!(
+        r,
+        Err(Error::OutOfRange {
+            what: "scores / tau"
+        })
+    );
+    assert!(dx.iter().chain(&dy).all(|&v| v == 7.0), "an error wrote");
+    let (r, ..) = features_step_f32(&x, &y, (2, 1), Features::Normalized, p(1e-4));
+    assert!(r.is_ok(), "{r:?}");
+}
+
+/// Normalised rows are not flushed before the backward pass: a raw row
+/// `(4, 2^-125)` normalises to `(1, 2^-127)`, and the gradient of a row
+/// `(2^-110, 0)` of the other side depends on that `2^-127` (scaled back
+/// by `1 / |v| = 2^110`). Flushing it zeroed that gradient (a review
+/// finding); the f64 step gives it.
+#[test]
+fn gradient_through_a_subnormal_normalised_entry_is_kept() {
+    let pow2 = |e: i32| f32::from_bits(u32::try_from(127 + e).unwrap() << 23);
+    let x = [4.0, pow2(-125), 4.0, pow2(-125)];
+    let y = [pow2(-110), 0.0, pow2(-111), pow2(-110)];
+    let p = DpmParams {
+        tau: 0.1_f32,
+        gamma: 0.9,
+        offset: Offset::Xi(0.0),
+        zeta_step: None,
+        first_visit: FirstVisit::Batch,
+    };
+    let (r, _, dy) = features_step_f32(&x, &y, (2, 2), Features::Raw, p);
+    r.unwrap();
+    let wide = |v: &[f32]| v.iter().map(|&e| f64::from(e)).collect::<Vec<f64>>();
+    let mut states = [
+        State::<f64, 16>::new(0.0).unwrap(),
+        State::<f64, 16>::new(0.0).unwrap(),
+    ];
+    let (mut s, mut ds, mut dx64, mut dy64) = ([0.0; 4], [0.0; 4], [0.0; 4], [0.0; 4]);
+    let mut scratch = [0.0; features_scratch_len(2, 2)];
+    let [si, st] = &mut states;
+    let p64 = DpmParams {
+        tau: f64::from(p.tau),
+        gamma: f64::from(p.gamma),
+        offset: Offset::Xi(0.0),
+        zeta_step: None,
+        first_visit: FirstVisit::Batch,
+    };
+    dpm_bimodal_from_features(
+        &wide(&x),
+        &wide(&y),
+        2,
+        2,
+        Features::Raw,
+        &[0, 1],
+        &[0, 1],
+        &mut si.view(),
+        &mut st.view(),
+        [p64, p64],
+        FeatureOut::new(&mut s, &mut ds, &mut dx64, &mut dy64),
+        &mut scratch,
+    )
+    .unwrap();
+    assert!(
+        dy64[1].abs() > 1e-7,
+        "the case is about a nonzero dy[1]: {dy64:?}"
+    );
+    let err = (f64::from(dy[1]) - dy64[1]).abs();
+    assert!(err <= 1e-4 * dy64[1].abs(), "dy {dy:?}, f64 {dy64:?}");
+}

@@ -9,12 +9,29 @@ use crate::{
 };
 
 /// Every subnormal of `v` becomes 0 (SPEC section 7: no output holds a
-/// subnormal, and the step refuses subnormal scores). A product of two
-/// small features can round into the subnormal range; 0 is within the
-/// bound's absolute floor of it.
-fn flush_all<T: Real>(v: &mut [T]) {
+/// subnormal, and the step refuses subnormal scores); whether any was
+/// nonzero. A product of two small features can round into the subnormal
+/// range; 0 is within the bound's absolute floor of it.
+fn flush_all<T: Real>(v: &mut [T]) -> bool {
+    let mut any = false;
     for e in v {
-        *e = flush(*e);
+        let f = flush(*e);
+        any |= f != *e;
+        *e = f;
+    }
+    any
+}
+
+/// A score flushed to 0 moves `a = S / tau` by up to `MIN_POSITIVE / tau`:
+/// within SPEC section 7's bound only while that is at most `eps`.
+fn flushed_tau_ok<T: Real>(params: &[DpmParams<T>; 2]) -> Result<(), Error> {
+    let floor = T::MIN_POSITIVE / T::EPSILON;
+    if params.iter().all(|p| p.tau >= floor) {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange {
+            what: "scores / tau",
+        })
     }
 }
 
@@ -123,10 +140,10 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// `dS Y` and `dS^T X` (then `dL/dv = (dL/dx - (x . dL/dx) x) / |v|`
 /// row-wise for raw features).
 ///
-/// No subnormal is produced (SPEC section 7): entries of the normalised
-/// rows, of `S`, `dX` and `dY` that round below the smallest normal number
-/// are written as 0, so features whose products underflow give `S = 0`
-/// there, not a refusal of the step. The building blocks
+/// No subnormal is produced (SPEC section 7): entries of `S`, `dX` and
+/// `dY` that round below the smallest normal number are written as 0, so
+/// features whose products underflow give `S = 0` there, not a refusal of
+/// the step. The building blocks
 /// ([`scores_forward`](super::scores_forward) and the others) are plain
 /// arithmetic and do not flush.
 ///
@@ -138,9 +155,12 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// than [`features_scratch_len`]), [`Error::InvalidParameter`] (params),
 /// [`Error::NonFinite`] (`x`, `y`), [`Error::ZeroNorm`] (a zero row of
 /// raw features, or `d = 0`), [`Error::OutOfRange`] (features so large or,
-/// raw, so small that `S` or a gradient could overflow), and every error
-/// of [`dpm_bimodal`] (ids, state). On `Err`, all of `out` and both states
-/// are untouched.
+/// raw, so small that `S` or a gradient could overflow; `what: "scores /
+/// tau"`: a score below the smallest normal number, flushed to 0, with a
+/// `tau` under `MIN_POSITIVE / EPSILON`, where that flush alone would move
+/// `S / tau` past SPEC section 7's bound), and every error of
+/// [`dpm_bimodal`] (ids, state). On `Err`, all of `out` and both states
+/// are untouched (the scratch may be written).
 ///
 /// # Example
 ///
@@ -235,14 +255,14 @@ pub fn dpm_bimodal_from_features<T: Real>(
                 normalize::row_forward(&x[span.clone()], &mut xn[span.clone()]);
                 normalize::row_forward(&y[span.clone()], &mut yn[span]);
             }
-            flush_all(xn);
-            flush_all(yn);
             (xn, yn)
         }
         Features::Normalized => (x, y),
     };
     bilinear::forward_raw(xs, ys, b, d, s_buf);
-    flush_all(s_buf);
+    if flush_all(s_buf) {
+        flushed_tau_ok(&params)?;
+    }
     let FeatureOut {
         scores,
         ds,
@@ -279,7 +299,6 @@ pub fn dpm_bimodal_from_features<T: Real>(
             normalize::row_backward(&y[span.clone()], &mut dy[span]);
         }
     }
-    flush_all(dx);
-    flush_all(dy);
+    let _ = (flush_all(dx), flush_all(dy));
     Ok(losses)
 }
