@@ -752,21 +752,23 @@ fn from_features_never_returns_a_subnormal() {
     assert!(zeros > 0);
 }
 
-/// One f32 step from features on fresh states of 16 ids `0..b`.
-fn features_step_f32(
-    x: &[f32],
-    y: &[f32],
+/// One step from features on fresh states (zeta 0) of 16 ids, the batch
+/// `0..b`; returns the result, `dx` and `dy`.
+fn features_step<T: dpm_core::Real>(
+    x: &[T],
+    y: &[T],
     (b, d): (usize, usize),
     kind: Features,
-    p: DpmParams<f32>,
-) -> (Result<dpm_core::Losses<f32>, Error>, Vec<f32>, Vec<f32>) {
+    p: DpmParams<T>,
+) -> (Result<dpm_core::Losses<T>, Error>, Vec<T>, Vec<T>) {
     let mut states = [
-        State::<f32, 16>::new(0.0).unwrap(),
-        State::<f32, 16>::new(0.0).unwrap(),
+        State::<T, 16>::new(T::ZERO).unwrap(),
+        State::<T, 16>::new(T::ZERO).unwrap(),
     ];
-    let (mut s, mut ds) = (vec![7.0; b * b], vec![7.0; b * b]);
-    let (mut dx, mut dy) = (vec![7.0; b * d], vec![7.0; b * d]);
-    let mut scratch = vec![0.0; features_scratch_len(b, d)];
+    let seven = T::from_f64(7.0);
+    let (mut s, mut ds) = (vec![seven; b * b], vec![seven; b * b]);
+    let (mut dx, mut dy) = (vec![seven; b * d], vec![seven; b * d]);
+    let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
     let [si, st] = &mut states;
     let ids: Vec<usize> = (0..b).collect();
     let r = dpm_bimodal_from_features(
@@ -801,7 +803,7 @@ fn flushed_scores_with_a_tiny_tau_are_refused() {
         zeta_step: None,
         first_visit: FirstVisit::Batch,
     };
-    let (r, dx, dy) = features_step_f32(&x, &y, (2, 1), Features::Normalized, p(f32::MIN_POSITIVE));
+    let (r, dx, dy) = features_step(&x, &y, (2, 1), Features::Normalized, p(f32::MIN_POSITIVE));
     assert_eq!(
         r,
         Err(Error::OutOfRange {
@@ -809,7 +811,7 @@ fn flushed_scores_with_a_tiny_tau_are_refused() {
         })
     );
     assert!(dx.iter().chain(&dy).all(|&v| v == 7.0), "an error wrote");
-    let (r, ..) = features_step_f32(&x, &y, (2, 1), Features::Normalized, p(1e-4));
+    let (r, ..) = features_step(&x, &y, (2, 1), Features::Normalized, p(1e-4));
     assert!(r.is_ok(), "{r:?}");
 }
 
@@ -830,16 +832,9 @@ fn gradient_through_a_subnormal_normalised_entry_is_kept() {
         zeta_step: None,
         first_visit: FirstVisit::Batch,
     };
-    let (r, _, dy) = features_step_f32(&x, &y, (2, 2), Features::Raw, p);
+    let (r, _, dy) = features_step(&x, &y, (2, 2), Features::Raw, p);
     r.unwrap();
     let wide = |v: &[f32]| v.iter().map(|&e| f64::from(e)).collect::<Vec<f64>>();
-    let mut states = [
-        State::<f64, 16>::new(0.0).unwrap(),
-        State::<f64, 16>::new(0.0).unwrap(),
-    ];
-    let (mut s, mut ds, mut dx64, mut dy64) = ([0.0; 4], [0.0; 4], [0.0; 4], [0.0; 4]);
-    let mut scratch = [0.0; features_scratch_len(2, 2)];
-    let [si, st] = &mut states;
     let p64 = DpmParams {
         tau: f64::from(p.tau),
         gamma: f64::from(p.gamma),
@@ -847,21 +842,8 @@ fn gradient_through_a_subnormal_normalised_entry_is_kept() {
         zeta_step: None,
         first_visit: FirstVisit::Batch,
     };
-    dpm_bimodal_from_features(
-        &wide(&x),
-        &wide(&y),
-        2,
-        2,
-        Features::Raw,
-        &[0, 1],
-        &[0, 1],
-        &mut si.view(),
-        &mut st.view(),
-        [p64, p64],
-        FeatureOut::new(&mut s, &mut ds, &mut dx64, &mut dy64),
-        &mut scratch,
-    )
-    .unwrap();
+    let (r, _, dy64) = features_step(&wide(&x), &wide(&y), (2, 2), Features::Raw, p64);
+    r.unwrap();
     assert!(
         dy64[1].abs() > 1e-7,
         "the case is about a nonzero dy[1]: {dy64:?}"
