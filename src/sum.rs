@@ -4,7 +4,7 @@
 //! `B` terms must not pick up `B * eps` of rounding: the compensated sum's
 //! error is about `2 eps` times the sum of magnitudes, for any length.
 
-use crate::Real;
+use crate::{Real, lanes::exp::flush};
 
 /// A running sum with a compensation term.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,6 +47,61 @@ impl<T: Real> Sum<T> {
     #[inline]
     pub(crate) fn value(self) -> T {
         self.sum + self.comp
+    }
+}
+
+/// A sum of terms given as `x 2^e` (`x` normal), some of which may lie
+/// below the smallest normal number: a direction's loss is the sum of
+/// its anchors' losses, each already divided by the anchors' count, and
+/// each of those shares can be below `MIN_POSITIVE` while their sum is
+/// not (SPEC section 7 allows one `MIN_POSITIVE` of error per loss, not
+/// one per anchor). Such terms are kept `2^LIFT` larger in a second sum,
+/// so that no subnormal number is formed until the total is rounded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScaledSum<T> {
+    normal: Sum<T>,
+    lifted: Sum<T>,
+}
+
+/// The lifted sum's scale: terms below `MIN_POSITIVE 2^-LIFT` (under
+/// `1e-57` in f32) are dropped, far below the floor whatever their count.
+const LIFT: i32 = 64;
+
+impl<T: Real> ScaledSum<T> {
+    pub(crate) const ZERO: Self = ScaledSum {
+        normal: Sum::ZERO,
+        lifted: Sum::ZERO,
+    };
+
+    /// Adds `x 2^e` (`x` normal or 0, `x 2^e` finite).
+    #[inline]
+    pub(crate) fn add_scaled(&mut self, x: T, e: i32) {
+        let v = x.scalbn(e);
+        if v.abs() >= T::MIN_POSITIVE {
+            self.normal.add(v);
+        } else if x != T::ZERO {
+            self.lifted.add(flush(x.scalbn(e + LIFT)));
+        }
+    }
+
+    /// Adds `v / r / sigma` (`v` normal or 0, `r` a count, `sigma` a
+    /// power of two), without forming a subnormal quotient.
+    #[inline]
+    pub(crate) fn add_quotient(&mut self, v: T, r: T, sigma: T) {
+        let (m, k) = v.frexp();
+        let (_, ks) = sigma.frexp(); // sigma = 2^(ks - 1)
+        self.add_scaled(m / r, k - (ks - 1));
+    }
+
+    /// The total, rounded once; 0 if it is below `MIN_POSITIVE`.
+    pub(crate) fn value(self) -> T {
+        let (normal, lifted) = (self.normal.value(), self.lifted.value());
+        if lifted == T::ZERO || normal.abs() > T::ONE {
+            // Beside a total above 1, the lifted terms are far below its
+            // rounding.
+            return flush(normal);
+        }
+        flush((normal.scalbn(LIFT) + lifted).scalbn(-LIFT))
     }
 }
 

@@ -470,7 +470,7 @@ fn total_loss_that_cancels_is_not_subnormal() {
     let (b, n) = (3, 5);
     let mut rng = rng::Rng::new(29);
     let p = DpmParams {
-        tau: 1.0,
+        tau: 4.0 * f32::MIN_POSITIVE,
         gamma: 0.5,
         offset: Offset::Vanilla,
         zeta_step: None,
@@ -493,4 +493,164 @@ fn total_loss_that_cancels_is_not_subnormal() {
     }
     // The search reached the case it is about.
     assert!(cancelled > 0);
+}
+
+/// SPEC section 7: a row of weights sums to at most `1 / gamma`, exactly,
+/// not up to rounding. One negative per row dominates and the history is
+/// empty, so its weight is `1 / gamma` to within rounding of `ln gamma`
+/// (87 at gamma = `MIN_POSITIVE`): before the cap, weights came out up to
+/// 26 ulp above `1 / gamma`. Judged in f64, for every engine, both
+/// directions.
+#[test]
+fn weights_never_sum_above_one_over_gamma() {
+    let b = 5;
+    let mut gammas = vec![f32::MIN_POSITIVE, 1e-30, 3e-20, 1e-10, 1e-3, 0.3];
+    let mut rng = rng::Rng::new(0x9a33a);
+    gammas.extend((0..40).map(|_| 10f32.powf(-37.0 * rng.unit() as f32)));
+    let mut worst = 0.0_f64;
+    for &gamma in &gammas {
+        // Row i's dominant negative is column i + 1; the column anchors'
+        // (text) dominant entry is then row j - 1.
+        let s: Vec<f32> = (0..b * b)
+            .map(|k| if k % b == (k / b + 1) % b { 0.006 } else { 0.0 })
+            .collect();
+        // a = 60 for the dominant negative, scores small enough for the
+        // guard `4 max|S| / gamma` at gamma = MIN_POSITIVE.
+        let p = DpmParams {
+            tau: 1e-4,
+            gamma,
+            // No offset to speak of (xi / tau = 1000): the weights are
+            // exp(a) / (gamma sum exp(a)).
+            offset: Offset::Xi(0.1),
+            zeta_step: None,
+            first_visit: FirstVisit::ZeroHistory,
+        };
+        let cap = 1.0 / f64::from(gamma);
+        for (name, run) in ENGINES {
+            let mut pops = pops(b, None, 0.0);
+            let (wi, wt, _, _) = step_with(run, &s, b, &mut pops, p);
+            for (dir, w) in [("image", wi), ("text", transpose(&wt, b))] {
+                for row in w.chunks(b) {
+                    let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
+                    worst = worst.max(sum / cap);
+                    assert!(
+                        sum <= cap,
+                        "{name} {dir} gamma {gamma:e}: row sum {sum:e} > 1/gamma {cap:e} \
+                         ({:.1} ulp)",
+                        (sum - cap) / (cap * f64::from(f32::EPSILON))
+                    );
+                    // The dominant weight carries nearly all of it.
+                    let top = row.iter().fold(0.0_f32, |m, &v| m.max(v));
+                    assert!(
+                        f64::from(top) >= cap * (1.0 - 1e-4),
+                        "{name} {dir}: {row:?}"
+                    );
+                }
+            }
+        }
+        // One direction over a layout (the general step) caps its rows too.
+        let ids: Vec<usize> = (0..b).collect();
+        let mut pop = Pop::<f32>::new(b, 0.0);
+        let mut view = pop.view();
+        let (anchors, candidates) = view.split();
+        let (mut ds, mut w) = (vec![0.0; b * b], vec![0.0; b * b]);
+        let mut scratch = vec![0.0; dpm_core::step_scratch_len(b, b)];
+        let out = dpm_core::StepOut {
+            weights: Some(&mut w),
+            ..dpm_core::StepOut::new(&mut ds)
+        };
+        let layout = dpm_core::Layout::Diagonal;
+        dpm_core::dpm_step(
+            layout,
+            &s,
+            &ids,
+            &ids,
+            anchors,
+            candidates,
+            p,
+            out,
+            &mut scratch,
+        )
+        .unwrap();
+        for row in w.chunks(b) {
+            let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
+            assert!(
+                sum <= cap,
+                "dpm_step gamma {gamma:e}: row sum {sum:e} > {cap:e}"
+            );
+        }
+    }
+    assert!(worst > 1.0 - 1e-5, "the case reaches the cap: {worst}");
+}
+
+/// A direction's loss is the mean of its anchors' losses. With scores a
+/// few `MIN_POSITIVE` apart each anchor's share (its loss over `B`) is
+/// below the smallest normal number while their sum is not: flushed one
+/// by one they summed to 0 (a true loss of 1.75 `MIN_POSITIVE` at B = 8,
+/// every negative at 2 `MIN_POSITIVE`). SPEC section 7 allows one
+/// `MIN_POSITIVE` of absolute error per loss.
+#[test]
+fn loss_from_anchors_each_below_the_floor_is_kept() {
+    let mp = f32::MIN_POSITIVE;
+    let p = DpmParams {
+        tau: 1.0,
+        gamma: 0.5,
+        offset: Offset::Xi(0.0),
+        zeta_step: None,
+        first_visit: FirstVisit::Batch,
+    };
+    let mut rng = rng::Rng::new(0x1055);
+    // The case above, then random multiples of MIN_POSITIVE.
+    let mut cases: Vec<(usize, Vec<f32>)> = vec![(
+        8,
+        (0..64)
+            .map(|k| if k % 9 == 0 { 0.0 } else { 2.0 * mp })
+            .collect(),
+    )];
+    for _ in 0..300 {
+        let b = 2 + rng.below(11);
+        #[allow(clippy::cast_precision_loss)]
+        let s = (0..b * b)
+            .map(|_| mp * (rng.below(9) as f32 - 2.0))
+            .collect();
+        cases.push((b, s));
+    }
+    let mut reached = 0;
+    for (b, s) in &cases {
+        let b = *b;
+        #[allow(clippy::cast_precision_loss)]
+        let r = b as f64;
+        for (name, run) in ENGINES {
+            let (wi, wt, _, loss) = step_with(run, s, b, &mut pops(b, None, 0.0), p);
+            // sum_i sum_j w_ij (S_ij - S_ii) / B from the returned weights
+            // (`weights_text` has its anchor in the column).
+            let want = |w: &[f32], transposed: bool| -> f64 {
+                let mut sum = 0.0;
+                for i in 0..b {
+                    for j in (0..b).filter(|&j| j != i) {
+                        let k = if transposed { j * b + i } else { i * b + j };
+                        sum += f64::from(w[k]) * (f64::from(s[k]) - f64::from(s[i * b + i]));
+                    }
+                }
+                sum / r
+            };
+            for (dir, got, want) in [
+                ("image", loss.image_to_text, want(&wi, false)),
+                ("text", loss.text_to_image, want(&wt, true)),
+            ] {
+                // The shares are below the floor, their mean is not.
+                if want.abs() >= f64::from(mp) && want.abs() / r < f64::from(mp) {
+                    reached += 1;
+                }
+                let err = (f64::from(got) - want).abs();
+                assert!(
+                    err <= 1e-5 * want.abs() || err <= f64::from(mp),
+                    "{name} {dir} b {b}: loss {got:e}, want {want:e} \
+                     ({:.2} MIN_POSITIVE off), scores {s:?}",
+                    err / f64::from(mp)
+                );
+            }
+        }
+    }
+    assert!(reached > 50, "{reached}");
 }

@@ -200,6 +200,24 @@ pub(crate) fn stats<T: Real>(
     a
 }
 
+/// The losses' scale for scores whose largest magnitude is `max_abs`: the
+/// power of two `sigma` with `2 max_abs sigma` in `[1/2, 1)` (1 for all
+/// zeros), so that scaled score gaps are at most 1.
+pub(crate) fn sigma<T: Real>(max_abs: T) -> T {
+    let d = T::from_f64(2.0) * max_abs;
+    let (two, half) = (T::from_f64(2.0), T::from_f64(0.5));
+    let mut s = T::ONE;
+    if d > T::ZERO {
+        while d * s >= T::ONE {
+            s *= half;
+        }
+        while d * s < half {
+            s *= two;
+        }
+    }
+    s
+}
+
 /// A term of `h` as it is summed: 0 below [`ExpConsts::H_FLOOR`].
 ///
 /// [`ExpConsts::H_FLOOR`]: crate::lanes::exp::ExpConsts::H_FLOOR

@@ -27,7 +27,7 @@ use crate::{
         sum::{Check, ColumnSums, Scan},
     },
     state::AnchorState,
-    sum::Sum,
+    sum::ScaledSum,
 };
 use core::{marker::PhantomData, ops::Range};
 
@@ -101,24 +101,6 @@ pub(crate) fn gather<T: Real>(out: &mut [T], zeta: Option<&[T]>, ids: &[usize]) 
         }
         None => out.fill(T::ZERO),
     }
-}
-
-/// The losses' scale for scores whose largest magnitude is `max_abs`: the
-/// power of two `sigma` with `2 max_abs sigma` in `[1/2, 1)` (1 for all
-/// zeros), so that scaled score gaps are at most 1.
-pub(crate) fn sigma<T: Real>(max_abs: T) -> T {
-    let d = T::from_f64(2.0) * max_abs;
-    let (two, half) = (T::from_f64(2.0), T::from_f64(0.5));
-    let mut s = T::ONE;
-    if d > T::ZERO {
-        while d * s >= T::ONE {
-            s *= half;
-        }
-        while d * s < half {
-            s *= two;
-        }
-    }
-    s
 }
 
 /// The maxima pass (`colmax` empty for one direction).
@@ -247,7 +229,7 @@ pub(crate) fn run<T: Real>(
             sched,
             s,
             b,
-            sigma: sigma(max_abs),
+            sigma: anchor::sigma(max_abs),
             d_row,
             d_col,
             ds,
@@ -360,7 +342,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
         };
         // (The positives' terms go into the pairs directly; the pass's
         // partial sums are flushed into them block by block.)
-        let mut loss = [Sum::ZERO; 2];
+        let mut loss = [ScaledSum::ZERO; 2];
         let Dir {
             anchor_ids: image_ids,
             anchors: mut image_state,
@@ -383,7 +365,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
                 anchor::store(st, image_ids[i], a.u);
             }
             set(&mut rows, i, &a, &logs_r, spec_r.wants_h());
-            loss[0].add(row_loss(&spec_r, &a, rows.loss[i], sigma, b));
+            add_row_loss(&mut loss[0], &spec_r, &a, rows.loss[i], sigma, b);
             if spec_r.wants_h() {
                 h_text_sums.add_at(i, a.h_pos);
             }
@@ -399,7 +381,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
             }
             set(&mut cols, j, &a, &logs_c, spec_c.wants_h());
             let col_l = col_loss.sum[j] - col_loss.comp[j];
-            loss[1].add(row_loss(&spec_c, &a, col_l, sigma, b));
+            add_row_loss(&mut loss[1], &spec_c, &a, col_l, sigma, b);
             h_image[j] = a.h_pos;
         }
 
@@ -513,37 +495,43 @@ pub(crate) fn shifts<'a, T>(v: &'a Anchors<'_, T>) -> Shifts<'a, T> {
     }
 }
 
-/// An anchor's term of its direction's loss, already divided by the
-/// anchors' count `r`: InfoNCE's `log_den / r`, else `sum_j w_j (S_j -
-/// S_pos) / r` from the pass's scaled sum `l = sum e 2^S gap sigma`.
-pub(crate) fn row_loss<T: Real>(
+/// Adds an anchor's term of its direction's loss, divided by the
+/// anchors' count `r`, to `loss`: InfoNCE's `log_den / r`, else `sum_j
+/// w_j (S_j - S_pos) / r` from the pass's scaled sum `l = sum e 2^S gap
+/// sigma`. A term may be below the smallest normal number; `loss` keeps
+/// it (their sum need not be).
+pub(crate) fn add_row_loss<T: Real>(
+    loss: &mut ScaledSum<T>,
     spec: &Spec<T>,
     a: &anchor::Anchor<T>,
     l: T,
     sigma: T,
     r: usize,
-) -> T {
+) {
     let r = T::from_usize(r);
     if spec.is_info_nce() {
-        return flush(a.log_den / r);
+        loss.add_quotient(a.log_den, r, T::ONE);
+        return;
     }
     // sum w gap = l 2^-S e^(-rel_den) / r / sigma.
-    scaled_loss(l, -a.rel_den, r, sigma)
+    if let Some((x, e)) = scaled_loss(l, -a.rel_den, r, sigma) {
+        loss.add_scaled(x, e);
+    }
 }
 
-/// `l 2^-S e^z / r / sigma` (`sigma` a power of two), rounded once at the
-/// end and flushed only if that result is below the smallest normal
-/// number: `l = m 2^k` exactly and `e^z = e^f 2^n` with `|f| <= ln2 / 2`,
-/// so `m e^f / r` is a normal number whatever the magnitudes, and the
-/// powers of two are applied in one step. (Multiplying the factors one
-/// after the other flushed intermediate products: a loss of 1e-36 came
-/// back as 0.) The checks bound the result (weights sum to at most
-/// `1 / gamma`), so it does not overflow.
-pub(crate) fn scaled_loss<T: Real>(l: T, z: T, r: T, sigma: T) -> T {
+/// `l 2^-S e^z / r / sigma` (`sigma` a power of two) as `x 2^e`, `x`
+/// rounded once and normal (`None` for 0): `l = m 2^k` exactly and `e^z =
+/// e^f 2^n` with `|f| <= ln2 / 2`, so `m e^f / r` is a normal number
+/// whatever the magnitudes, and the powers of two are applied in one
+/// step when the loss is summed. (Multiplying the factors one after the
+/// other flushed intermediate products: a loss of 1e-36 came back as 0.)
+/// The checks bound the result (weights sum to at most `1 / gamma`), so
+/// it does not overflow.
+pub(crate) fn scaled_loss<T: Real>(l: T, z: T, r: T, sigma: T) -> Option<(T, i32)> {
     // (`z` is finite: the checks refuse what would make it NaN.)
     if l == T::ZERO || z < T::from_f64(-8192.0) {
         // e^z below 2^-11818: no finite l makes the product normal.
-        return T::ZERO;
+        return None;
     }
     let (m, k) = l.frexp();
     let (_, ks) = sigma.frexp(); // sigma = 2^(ks - 1)
@@ -554,7 +542,7 @@ pub(crate) fn scaled_loss<T: Real>(l: T, z: T, r: T, sigma: T) -> T {
     let f = (z + nt * T::NEG_LN2_HI) + nt * T::NEG_LN2_LO;
     #[allow(clippy::cast_possible_truncation)] // S is 64 or 512
     let s = T::SCALE.to_f64() as i32;
-    flush((m * f.exp() / r).scalbn(k + n - s - (ks - 1)))
+    Some((m * f.exp() / r, k + n - s - (ks - 1)))
 }
 
 /// The column direction's slots: sums and loss sums.

@@ -19,7 +19,7 @@ use crate::{
         sum::Scan,
     },
     state::AnchorState,
-    sum::Sum,
+    sum::ScaledSum,
 };
 use core::marker::PhantomData;
 
@@ -96,7 +96,7 @@ pub(crate) fn run<T: Real>(
         Step {
             s,
             shape,
-            sigma: bimodal::sigma(max_abs),
+            sigma: anchor::sigma(max_abs),
             spec,
             anchor_ids,
             anchors,
@@ -182,7 +182,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
             sum: &mut *h.sum,
             comp: &mut *h.comp,
         };
-        let mut loss = Sum::ZERO;
+        let mut loss = ScaledSum::ZERO;
         #[allow(clippy::needless_range_loop)] // `i` indexes five things
         for i in 0..r {
             let pos = shape.layout.positive(i, c);
@@ -196,7 +196,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
                 anchor::store(st, anchor_ids[i], a.u);
             }
             bimodal::set(&mut rows, i, &a, &logs, spec.wants_h());
-            loss.add(bimodal::row_loss(&spec, &a, rows.loss[i], sigma, r));
+            bimodal::add_row_loss(&mut loss, &spec, &a, rows.loss[i], sigma, r);
             if spec.wants_h() {
                 h_sums.add_at(pos, a.h_pos);
             }

@@ -13,7 +13,7 @@ use crate::{
     Layout, Real,
     lanes::exp::{exp0_scalar, flush},
     state::AnchorState,
-    sum::Sum,
+    sum::{ScaledSum, Sum},
 };
 
 /// The score matrix as seen from one direction.
@@ -114,7 +114,7 @@ pub(crate) fn run<T: Real>(
     h_acc.fill(T::ZERO);
     let layout = batch.layout;
 
-    let mut loss = Sum::ZERO;
+    let mut loss = ScaledSum::ZERO;
     for r in 0..rows {
         let p = layout.positive(r, cols);
         let s_pos = scores.at(r, p);
@@ -138,13 +138,22 @@ pub(crate) fn run<T: Real>(
             anchor::store(st, batch.anchor_ids[r], an.u);
         }
 
-        // Weights w = exp(a - log_den), dS and the loss of this row.
+        // Weights w = exp(a - log_den), dS and the loss of this row. The
+        // loss's products are formed with tiny gaps scaled up by a power
+        // of two `sigma` (to at most 1), so that they give normal
+        // products; the sum is divided by `sigma` in `loss`. (Never
+        // scaled down: a tiny weight times a large gap is normal.)
+        let sigma = T::ONE.max(anchor::sigma(
+            (0..cols)
+                .map(|c| scores.at(r, c).abs())
+                .fold(T::ZERO, T::max),
+        ));
         let mut row_loss = Sum::ZERO;
         for c in 0..cols {
             let k = scores.idx(r, c);
             let w = if layout.is_negative(r, c, cols) {
                 let w = exp0_scalar((a(c) - mx) - an.rel_den);
-                row_loss.add(w * (scores.at(r, c) - s_pos));
+                row_loss.add(flush(w * ((scores.at(r, c) - s_pos) * sigma)));
                 w
             } else if c == p {
                 an.w_pos
@@ -164,11 +173,12 @@ pub(crate) fn run<T: Real>(
         // Each row's loss is bounded by the checks, a sum of R of them is
         // not: scaled by 1 / R before it is summed, the total stays within
         // that bound too (SPEC section 7).
-        let row_loss = match spec.kind {
-            Kind::InfoNce => an.log_den,
-            _ => row_loss.value(),
-        };
-        loss.add(flush(row_loss / r_count));
+        // (A row's share can be below the smallest normal number while
+        // the rows' sum is not: `loss` keeps it.)
+        match spec.kind {
+            Kind::InfoNce => loss.add_quotient(an.log_den, r_count, T::ONE),
+            _ => loss.add_quotient(row_loss.value(), r_count, sigma),
+        }
 
         // Terms of the zeta gradient: exp(a[r][c] - log_dt[r]) for every
         // column the row sees, its positive included (a = -zeta[pos]/tau).

@@ -27,7 +27,7 @@ impl<T: Real> Algo<T> {
         }
     }
 
-    fn gamma(&self) -> T {
+    pub(crate) fn gamma(&self) -> T {
         match *self {
             Algo::Dpm(p) => p.gamma,
             Algo::SogClr(p) => p.gamma,

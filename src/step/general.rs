@@ -2,10 +2,10 @@
 //! one direction of a bimodal batch, or a unimodal (two-view) batch.
 
 use super::{
-    Layout, StepOut,
+    Layout, StepOut, cap,
     checks::{self, Algo, Direction},
     engine::SCALAR,
-    zeta,
+    run,
 };
 use crate::{
     AnchorState, CandidateState, DpmParams, Error, Real, SogClrParams,
@@ -282,7 +282,7 @@ fn run<T: Real>(
     // ---- writes ----
     let n = candidates.as_ref().map_or(0, |c| c.population());
     let spec = algo.spec(n, T::ONE, out.h.is_some());
-    let StepOut { ds, weights, h } = out;
+    let StepOut { ds, mut weights, h } = out;
     let (loss, h_done) = if let Some(ws) = ws {
         let loss = general::run(
             isa,
@@ -293,7 +293,7 @@ fn run<T: Real>(
             row_ids,
             anchors,
             ds,
-            weights,
+            weights.as_deref_mut(),
             ws,
         );
         (loss, General::carve(scratch, rows, cols).h.sum)
@@ -309,7 +309,7 @@ fn run<T: Real>(
         let sink = Sink {
             ds,
             add: false,
-            weights,
+            weights: weights.as_deref_mut(),
             h: Some(&mut *h_vals),
             h_acc: acc,
         };
@@ -324,13 +324,9 @@ fn run<T: Real>(
         );
         (loss, h_vals)
     };
-    if spec.wants_h() {
-        if let Some(out) = h {
-            out.copy_from_slice(&h_done[..cols]);
-        }
-        if let (Some(step), Some(c)) = (algo.zeta_step(), candidates) {
-            zeta::commit(c, col_ids, &h_done[..cols], step);
-        }
+    if let Some(w) = weights {
+        cap::rows(w, cols, algo.gamma());
     }
+    run::finish(algo, spec, candidates, col_ids, &h_done[..cols], h);
     Ok(loss)
 }

@@ -31,6 +31,7 @@
 //!   is below 1.
 
 mod bimodal;
+mod cap;
 mod checks;
 mod engine;
 mod general;

@@ -2,7 +2,7 @@
 //! directions and the zeta updates.
 
 use super::{
-    BimodalOut, Losses,
+    BimodalOut, Losses, cap,
     checks::{self, Algo, Direction},
     engine::{Engine, SCALAR},
     zeta,
@@ -137,8 +137,8 @@ pub(crate) fn run<T: Real>(
     // ---- writes ----
     let BimodalOut {
         ds,
-        weights_image,
-        weights_text,
+        mut weights_image,
+        mut weights_text,
         h_image,
         h_text,
     } = out;
@@ -158,13 +158,13 @@ pub(crate) fn run<T: Real>(
                     spec: specs[0],
                     anchor_ids: image_ids,
                     anchors: ia,
-                    weights: weights_image,
+                    weights: weights_image.as_deref_mut(),
                 },
                 Dir {
                     spec: specs[1],
                     anchor_ids: text_ids,
                     anchors: ta,
-                    weights: weights_text,
+                    weights: weights_text.as_deref_mut(),
                 },
             ),
             ds,
@@ -191,7 +191,7 @@ pub(crate) fn run<T: Real>(
             ia,
             tc.filter(|_| dpm[0]),
             &mut *ds,
-            weights_image,
+            weights_image.as_deref_mut(),
             h_text,
         );
         let to_image = one.direction(
@@ -201,12 +201,18 @@ pub(crate) fn run<T: Real>(
             ta,
             ic.filter(|_| dpm[1]),
             ds,
-            weights_text,
+            weights_text.as_deref_mut(),
             h_image,
         );
         [to_text, to_image]
     };
     let [to_text, to_image] = losses;
+    if let Some(w) = weights_image {
+        cap::rows(w, b, algos[0].gamma());
+    }
+    if let Some(w) = weights_text {
+        cap::columns(w, b, algos[1].gamma());
+    }
     Ok(Losses {
         // Two normal numbers of opposite signs can cancel into the
         // subnormal range (SPEC section 7: no subnormal out).
@@ -305,7 +311,7 @@ fn plan<T: Real>(
 
 /// After a kernel left the finished `h` in `h`: copies it to `h_out` and
 /// runs the zeta update, if the direction has them.
-fn finish<T: Real>(
+pub(super) fn finish<T: Real>(
     algo: Algo<T>,
     spec: Spec<T>,
     candidates: Option<&mut CandidateState<'_, T>>,
