@@ -246,7 +246,7 @@ pub fn assert_weights(w: &[f32], b: usize, gamma: f32, by_column: bool) {
 }
 
 /// `|w32 - w64| <= w64 (exp(8 eps32 cond) - 1) + floor`: SPEC section 7's
-/// bound with the row's condition `cond = 1 + |a| + |log_den|` bounded by
+/// bound with the row's condition `cond = 1 + |a| + |max| + |log_den|` bounded by
 /// the caller, plus an absolute floor for values that underflow in f32.
 pub fn assert_close_f32(w32: &[f32], w64: &[f64], cond: &[f64], what: &str) {
     let eps = f64::from(f32::EPSILON);
@@ -284,7 +284,7 @@ pub fn widen(p: DpmParams<f32>) -> DpmParams<f64> {
 }
 
 /// SPEC section 7's condition of an anchor's outputs, `cond = 1 + |a| +
-/// |log_den|`, bounded from the inputs: the anchor's largest `|a|`, its
+/// |max| + |log_den|`, bounded from the inputs: the anchor's largest `|a|`, its
 /// history `|u|` (0 on a first visit), and what every anchor of the batch
 /// shares (`n` ids, `gamma`, `m` candidates, `|xi|`, the batch's largest
 /// `|zeta|`, `tau`).

@@ -17,9 +17,11 @@
 //! # Accuracy
 //!
 //! A weight is `exp(t)` with `t = a - log_den`; its relative error is at
-//! most `8 eps (1 + |a| + |log_den|)` (SPEC section 7), and the same form
-//! holds for `u`, the loss and `h` with their own arguments. The golden
-//! tests in `tests/golden.rs` check this bound on every recorded step.
+//! most `8 eps (1 + |a| + |max| + |log_den|)` (SPEC section 7; `max` the
+//! anchor's largest `a`, relative to which `t` is formed), and the same
+//! form holds for `u`, the loss and `h` with their own arguments. The
+//! golden tests in `tests/golden.rs` check the tighter `8 eps (1 + |a| +
+//! |log_den|)` on every recorded step.
 //!
 //! # Special cases
 //!
