@@ -48,23 +48,47 @@ const ENGINES: [(&str, Engine); 2] = [
     ("scalar", dpm_core::scalar::dpm_bimodal),
 ];
 
-/// Runs one bimodal f32 step on ids `0..b`; returns (weights_image,
-/// weights_text, ds, losses).
+/// What one step of [`step_with`] wrote.
+struct Step {
+    wi: Vec<f32>,
+    wt: Vec<f32>,
+    ds: Vec<f32>,
+    /// `h` of the texts (the image anchors' direction), if asked for.
+    h_text: Vec<f32>,
+    loss: Losses<f32>,
+}
+
+/// Runs one bimodal f32 step on ids `0..b`, asking for both weights.
 fn step_with(
     run: Engine,
     s: &[f32],
     b: usize,
     pops: &mut [Pop<f32>; 2],
     p: DpmParams<f32>,
-) -> (Vec<f32>, Vec<f32>, Vec<f32>, Losses<f32>) {
+) -> Step {
+    step_asking(run, s, b, pops, p, false)
+}
+
+/// [`step_with`], and the texts' `h` if `h` (its checks refuse more: `h`
+/// must not overflow).
+fn step_asking(
+    run: Engine,
+    s: &[f32],
+    b: usize,
+    pops: &mut [Pop<f32>; 2],
+    p: DpmParams<f32>,
+    h: bool,
+) -> Step {
     let ids: Vec<usize> = (0..b).collect();
     let [x, y] = pops;
     let (mut image, mut text) = (x.view(), y.view());
     let (mut ds, mut wi, mut wt) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b * b]);
+    let mut h_text = vec![0.0; b];
     let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
     let out = BimodalOut {
         weights_image: Some(&mut wi),
         weights_text: Some(&mut wt),
+        h_text: h.then_some(&mut h_text[..]),
         ..BimodalOut::new(&mut ds)
     };
     let loss = run(
@@ -78,7 +102,13 @@ fn step_with(
         &mut scratch,
     )
     .unwrap();
-    (wi, wt, ds, loss)
+    Step {
+        wi,
+        wt,
+        ds,
+        h_text,
+        loss,
+    }
 }
 
 /// [`step_with`] the SIMD step, returning the total loss.
@@ -88,7 +118,9 @@ fn step(
     pops: &mut [Pop<f32>; 2],
     p: DpmParams<f32>,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>, f32) {
-    let (wi, wt, ds, loss) = step_with(dpm_bimodal, s, b, pops, p);
+    let Step {
+        wi, wt, ds, loss, ..
+    } = step_with(dpm_bimodal, s, b, pops, p);
     (wi, wt, ds, loss.total)
 }
 
@@ -380,7 +412,7 @@ fn tiny_loss_is_not_flushed() {
         first_visit: FirstVisit::Batch,
     };
     for (name, run) in ENGINES {
-        let (wi, wt, _, loss) = step_with(run, &s, b, &mut pops(7, Some(0.0), 0.0), p);
+        let Step { wi, wt, loss, .. } = step_with(run, &s, b, &mut pops(7, Some(0.0), 0.0), p);
         let want = |w: &[f32], transposed: bool| -> f64 {
             let mut sum = 0.0;
             for i in 0..b {
@@ -431,27 +463,7 @@ fn positive_term_of_h_survives_a_large_score_gap() {
     let want = 1.0 - f * (terms[0] + terms[1]);
     let bound = f * terms[0] * rnd(2.0 * log_dt.abs()) + rnd(1.0) + f64::from(f32::MIN_POSITIVE);
     for (name, run) in ENGINES {
-        let mut pops = pops(n, Some(0.0), 0.0);
-        let ids: Vec<usize> = (0..b).collect();
-        let [x, y] = &mut pops;
-        let (mut ds, mut h) = (vec![0.0; b * b], vec![0.0; b]);
-        let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
-        let out = BimodalOut {
-            h_text: Some(&mut h),
-            ..BimodalOut::new(&mut ds)
-        };
-        let (mut image, mut text) = (x.view(), y.view());
-        run(
-            &s,
-            &ids,
-            &ids,
-            &mut image,
-            &mut text,
-            [p, p],
-            out,
-            &mut scratch,
-        )
-        .unwrap();
+        let h = step_asking(run, &s, b, &mut pops(n, Some(0.0), 0.0), p, true).h_text;
         for (j, &got) in h.iter().enumerate() {
             let err = (f64::from(got) - want).abs();
             assert!(
@@ -483,7 +495,7 @@ fn total_loss_that_cancels_is_not_subnormal() {
             .map(|_| f32::MIN_POSITIVE * (rng.below(17) as f32 - 8.0))
             .collect();
         for (name, run) in ENGINES {
-            let (_, _, _, l) = step_with(run, &s, b, &mut pops(n, None, 0.0), p);
+            let l = step_with(run, &s, b, &mut pops(n, None, 0.0), p).loss;
             if (l.image_to_text + l.text_to_image).is_subnormal() {
                 cancelled += 1;
             }
@@ -528,7 +540,7 @@ fn weights_never_sum_above_one_over_gamma() {
         let cap = 1.0 / f64::from(gamma);
         for (name, run) in ENGINES {
             let mut pops = pops(b, None, 0.0);
-            let (wi, wt, _, _) = step_with(run, &s, b, &mut pops, p);
+            let Step { wi, wt, .. } = step_with(run, &s, b, &mut pops, p);
             for (dir, w) in [("image", wi), ("text", transpose(&wt, b))] {
                 for row in w.chunks(b) {
                     let sum: f64 = row.iter().map(|&v| f64::from(v)).sum();
@@ -621,7 +633,7 @@ fn loss_from_anchors_each_below_the_floor_is_kept() {
         #[allow(clippy::cast_precision_loss)]
         let r = b as f64;
         for (name, run) in ENGINES {
-            let (wi, wt, _, loss) = step_with(run, s, b, &mut pops(b, None, 0.0), p);
+            let Step { wi, wt, loss, .. } = step_with(run, s, b, &mut pops(b, None, 0.0), p);
             // sum_i sum_j w_ij (S_ij - S_ii) / B from the returned weights
             // (`weights_text` has its anchor in the column).
             let want = |w: &[f32], transposed: bool| -> f64 {
@@ -695,7 +707,7 @@ fn weights_meet_the_bound_whose_condition_includes_the_anchor_max() {
             first_visit: FirstVisit::ZeroHistory,
         };
         for (name, run) in ENGINES {
-            let (wi, _, _, _) = step_with(run, &s, b, &mut pops(b, None, 0.0), p);
+            let wi = step_with(run, &s, b, &mut pops(b, None, 0.0), p).wi;
             for i in 0..b {
                 let a = |j: usize| f64::from(s[i * b + j]) / f64::from(tau);
                 let (j_big, j_small) = ((i + 1) % b, (i + 2) % b);
