@@ -5,6 +5,10 @@ use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Layout, Offset, SogClrParams, StateView, StepOut, ZetaStep,
     dpm_bimodal, dpm_step, infonce_bimodal, sogclr_bimodal,
 };
+#[path = "support/outs.rs"]
+mod outs;
+
+use outs::Outs;
 use std::{
     alloc::{GlobalAlloc, Layout as AllocLayout, System},
     cell::Cell,
@@ -74,9 +78,7 @@ fn full_steps_allocate_nothing() {
     let (mut a, mut b) = (mk(), mk());
     let mut image = StateView::new(&mut a.0, &mut a.1, &mut a.2, &mut a.3, &mut a.4).unwrap();
     let mut text = StateView::new(&mut b.0, &mut b.1, &mut b.2, &mut b.3, &mut b.4).unwrap();
-    let (mut ds, mut wi, mut wt) = (vec![0.0; B * B], vec![0.0; B * B], vec![0.0; B * B]);
-    let (mut hi, mut ht) = (vec![0.0; B], vec![0.0; B]);
-    let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(B)];
+    let mut o = Outs::<f32>::new(B);
     let p = DpmParams {
         tau: 0.01,
         gamma: 0.8,
@@ -89,24 +91,8 @@ fn full_steps_allocate_nothing() {
     };
     let n = allocations_during(|| {
         for _ in 0..3 {
-            let out = BimodalOut {
-                ds: &mut ds,
-                weights_image: Some(&mut wi),
-                weights_text: Some(&mut wt),
-                h_image: Some(&mut hi),
-                h_text: Some(&mut ht),
-            };
-            dpm_bimodal(
-                &s,
-                &ids,
-                &ids,
-                &mut image,
-                &mut text,
-                [p, p],
-                out,
-                &mut scratch,
-            )
-            .unwrap();
+            let (out, scratch) = o.all();
+            dpm_bimodal(&s, &ids, &ids, &mut image, &mut text, [p, p], out, scratch).unwrap();
         }
         let xi = image.refresh_xi(0.0);
         let q = DpmParams {
@@ -122,8 +108,8 @@ fn full_steps_allocate_nothing() {
             anchors,
             candidates,
             q,
-            StepOut::new(&mut ds),
-            &mut scratch,
+            StepOut::new(&mut o.ds),
+            &mut o.scratch,
         )
         .unwrap();
         let sp = SogClrParams {
@@ -138,11 +124,11 @@ fn full_steps_allocate_nothing() {
             &mut image,
             &mut text,
             sp,
-            BimodalOut::new(&mut ds),
-            &mut scratch,
+            BimodalOut::new(&mut o.ds),
+            &mut o.scratch,
         )
         .unwrap();
-        infonce_bimodal(&s, B, 0.07, BimodalOut::new(&mut ds), &mut scratch).unwrap();
+        infonce_bimodal(&s, B, 0.07, BimodalOut::new(&mut o.ds), &mut o.scratch).unwrap();
         // Errors allocate nothing either.
         assert!(
             dpm_bimodal(
@@ -152,12 +138,12 @@ fn full_steps_allocate_nothing() {
                 &mut image,
                 &mut text,
                 [p, p],
-                BimodalOut::new(&mut ds),
-                &mut scratch
+                BimodalOut::new(&mut o.ds),
+                &mut o.scratch
             )
             .is_err()
         );
     });
     assert_eq!(n, 0, "the steps allocated");
-    assert!(ds.iter().all(|v| v.is_finite()));
+    assert!(o.ds.iter().all(|v| v.is_finite()));
 }

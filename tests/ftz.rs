@@ -17,13 +17,15 @@
 //! accepts, and their difference is subnormal before any exp sees it.
 #![cfg(target_arch = "x86_64")]
 
+#[path = "support/outs.rs"]
+mod outs;
 #[path = "support/random.rs"]
 mod random;
 
 use dpm_core::{
-    BimodalOut, DpmParams, FirstVisit, Layout, Offset, Real, SogClrParams, State, StateView,
-    StepOut, ZetaStep,
+    DpmParams, FirstVisit, Layout, Offset, Real, SogClrParams, State, StateView, StepOut, ZetaStep,
 };
+use outs::Outs;
 use random::{Rng, distinct_ids, family_features, family_scores};
 
 /// MXCSR bits: FTZ (15) and DAZ (6).
@@ -77,20 +79,8 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
             }
         }
     }
-    let (mut ds, mut wi, mut wt) = (
-        vec![T::ZERO; b * b],
-        vec![T::ZERO; b * b],
-        vec![T::ZERO; b * b],
-    );
-    let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
-    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
-    let out = BimodalOut {
-        ds: &mut ds,
-        weights_image: Some(&mut wi),
-        weights_text: Some(&mut wt),
-        h_image: Some(&mut hi),
-        h_text: Some(&mut ht),
-    };
+    let mut o = Outs::<T>::new(b);
+    let (out, scratch) = o.all();
     let tau = T::from_f64(0.01);
     let (a, rest) = pops.split_at_mut(1);
     let (mut vi, mut vt) = (a[0].view(), rest[0].view());
@@ -106,16 +96,7 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
                 }),
                 first_visit: FirstVisit::Batch,
             };
-            dpm_core::dpm_bimodal(
-                s,
-                &ids_i,
-                &ids_t,
-                &mut vi,
-                &mut vt,
-                [p, p],
-                out,
-                &mut scratch,
-            )
+            dpm_core::dpm_bimodal(s, &ids_i, &ids_t, &mut vi, &mut vt, [p, p], out, scratch)
         }
         1 => {
             let p = SogClrParams {
@@ -123,9 +104,9 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
                 gamma: T::from_f64(0.9),
                 first_visit: FirstVisit::Batch,
             };
-            dpm_core::sogclr_bimodal(s, &ids_i, &ids_t, &mut vi, &mut vt, p, out, &mut scratch)
+            dpm_core::sogclr_bimodal(s, &ids_i, &ids_t, &mut vi, &mut vt, p, out, scratch)
         }
-        _ => dpm_core::infonce_bimodal(s, b, tau, out, &mut scratch),
+        _ => dpm_core::infonce_bimodal(s, b, tau, out, scratch),
     }
     .unwrap();
     let state = |v: &StateView<'_, T>, ids: &[usize]| -> Vec<u64> {
@@ -142,11 +123,11 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
     };
     vec![
         bits(&[loss.total, loss.image_to_text, loss.text_to_image]),
-        bits(&ds),
-        bits(&wi),
-        bits(&wt),
-        bits(&hi),
-        bits(&ht),
+        bits(&o.ds),
+        bits(&o.wi),
+        bits(&o.wt),
+        bits(&o.hi),
+        bits(&o.ht),
         state(&vi, &ids_i),
         state(&vt, &ids_t),
     ]

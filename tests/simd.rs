@@ -15,10 +15,13 @@
 //! The SIMD step runs on the best instruction set of the machine; CI runs
 //! this suite again with `DPM_CORE_ISA=baseline` and `avx2`.
 
+#[path = "support/outs.rs"]
+mod outs;
 #[path = "support/random.rs"]
 mod random;
 
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, StateView, ZetaStep};
+use outs::Outs;
 use random::{Rng, cosine_scores, distinct_ids, family_scores};
 
 /// One population: dense f64 copies of what the crate's state holds.
@@ -197,17 +200,8 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
     let (mut t1, mut t2, mut t3, mut t4, mut t5) = pop(&c.texts);
     let mut vi = StateView::new(&mut i1, &mut i2, &mut i3, &mut i4, &mut i5).unwrap();
     let mut vt = StateView::new(&mut t1, &mut t2, &mut t3, &mut t4, &mut t5).unwrap();
-    let mut ds = vec![T::ZERO; b * b];
-    let (mut wi, mut wt) = (vec![T::ZERO; b * b], vec![T::ZERO; b * b]);
-    let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
-    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
-    let out = BimodalOut {
-        ds: &mut ds,
-        weights_image: Some(&mut wi),
-        weights_text: Some(&mut wt),
-        h_image: Some(&mut hi),
-        h_text: Some(&mut ht),
-    };
+    let mut o = Outs::<T>::new(b);
+    let (out, scratch) = o.all();
     let params = [to_t(c.params[0]), to_t(c.params[1])];
     let loss = step(
         &s,
@@ -217,7 +211,7 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
         &mut vt,
         params,
         out,
-        &mut scratch,
+        scratch,
     )
     .unwrap();
     let wide = |v: &[T]| v.iter().map(|x| x.to_f64()).collect::<Vec<_>>();
@@ -230,11 +224,11 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
             panic!("B={b}: {what}[{k}] = {:e} is subnormal", v[k].to_f64());
         }
     };
-    for (what, v) in [("ds", &ds), ("w_image", &wi), ("w_text", &wt)] {
+    for (what, v) in [("ds", &o.ds), ("w_image", &o.wi), ("w_text", &o.wt)] {
         normal(what, v);
     }
-    normal("h_image", &hi);
-    normal("h_text", &ht);
+    normal("h_image", &o.hi);
+    normal("h_text", &o.ht);
     let loss_v = [loss.total, loss.image_to_text, loss.text_to_image];
     normal("loss", &loss_v);
     for (what, v) in [
@@ -259,11 +253,11 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
         loss: [loss.image_to_text.to_f64(), loss.text_to_image.to_f64()],
         u_image: u(vi, &c.image_ids),
         u_text: u(vt, &c.text_ids),
-        ds: wide(&ds),
-        w_image: wide(&wi),
-        w_text: wide(&wt),
-        h_image: wide(&hi),
-        h_text: wide(&ht),
+        ds: wide(&o.ds),
+        w_image: wide(&o.wi),
+        w_text: wide(&o.wt),
+        h_image: wide(&o.hi),
+        h_text: wide(&o.ht),
     }
 }
 
