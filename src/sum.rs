@@ -63,8 +63,9 @@ pub(crate) struct ScaledSum<T> {
     lifted: Sum<T>,
 }
 
-/// The lifted sum's scale: terms below `MIN_POSITIVE 2^-LIFT` (under
-/// `1e-57` in f32) are dropped, far below the floor whatever their count.
+/// The lifted sum's scale: terms below `MIN_POSITIVE / EPSILON 2^-LIFT`
+/// (under `1e-50` in f32) are dropped, far below the floor whatever their
+/// count.
 const LIFT: i32 = 64;
 
 impl<T: Real> ScaledSum<T> {
@@ -73,14 +74,24 @@ impl<T: Real> ScaledSum<T> {
         lifted: Sum::ZERO,
     };
 
-    /// Adds `x 2^e` (`x` normal or 0, `x 2^e` finite).
+    /// Adds `x 2^e` (`x` normal or 0, `x 2^e` finite). Each sum takes only
+    /// terms of at least `MIN_POSITIVE / EPSILON`: such numbers are
+    /// multiples of `MIN_POSITIVE`, and so are their sums and rounding
+    /// errors, so the compensation never holds a subnormal number (shares
+    /// near 1e-33 in f32 left subnormal compensation terms, and a CPU in
+    /// flush-to-zero mode gave other bits). Smaller terms go to the lifted
+    /// sum; below `MIN_POSITIVE / EPSILON 2^-LIFT` they are dropped.
     #[inline]
     pub(crate) fn add_scaled(&mut self, x: T, e: i32) {
+        let floor = T::MIN_POSITIVE / T::EPSILON;
         let v = x.scalbn(e);
-        if v.abs() >= T::MIN_POSITIVE {
+        if v.abs() >= floor {
             self.normal.add(v);
         } else if x != T::ZERO {
-            self.lifted.add(flush(x.scalbn(e + LIFT)));
+            let w = x.scalbn(e + LIFT);
+            if w.abs() >= floor {
+                self.lifted.add(w);
+            }
         }
     }
 
@@ -91,6 +102,17 @@ impl<T: Real> ScaledSum<T> {
         let (m, k) = v.frexp();
         let (_, ks) = sigma.frexp(); // sigma = 2^(ks - 1)
         self.add_scaled(m / r, k - (ks - 1));
+    }
+
+    /// Adds `x y / r` (`x`, `y` normal, subnormal or 0, `r` a count),
+    /// without forming a subnormal product.
+    #[inline]
+    pub(crate) fn add_product(&mut self, x: T, y: T, r: T) {
+        if x == T::ZERO || y == T::ZERO {
+            return;
+        }
+        let ((mx, kx), (my, ky)) = (x.frexp(), y.frexp());
+        self.add_scaled(mx * my / r, kx + ky);
     }
 
     /// The total, rounded once; 0 if it is below `MIN_POSITIVE`.

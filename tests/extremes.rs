@@ -619,6 +619,32 @@ fn loss_from_anchors_each_below_the_floor_is_kept() {
             .map(|k| if k % 9 == 0 { 0.0 } else { 2.0 * mp })
             .collect(),
     )];
+    // A review's cases (2026-12-02). Every negative at 5 MIN_POSITIVE but
+    // one at -100 per row: the scalar kernel scaled a row's gaps only when
+    // the whole row was small, and flushed each product (0 for 10
+    // MIN_POSITIVE). Gaps of 100 MIN_POSITIVE and one positive at 1e30:
+    // the SIMD passes scaled every gap by a power of two fit for 1e30, and
+    // the other rows' terms underflowed (0 for 153 MIN_POSITIVE).
+    cases.push((
+        8,
+        (0..64)
+            .map(|k| match (k / 8, k % 8) {
+                (i, j) if i == j => 0.0,
+                (i, j) if j == (i + 1) % 8 => -100.0,
+                _ => 5.0 * mp,
+            })
+            .collect(),
+    ));
+    cases.push((
+        8,
+        (0..64)
+            .map(|k| match (k / 8, k % 8) {
+                (0, 0) => 1e30,
+                (i, j) if i == j => 0.0,
+                _ => 100.0 * mp,
+            })
+            .collect(),
+    ));
     for _ in 0..300 {
         let b = 2 + rng.below(11);
         #[allow(clippy::cast_precision_loss)]
@@ -732,4 +758,40 @@ fn weights_meet_the_bound_whose_condition_includes_the_anchor_max() {
     // The case reaches the regime it is about, and stays well inside.
     assert!(worst_without_max > 2.0, "{worst_without_max}");
     assert!(worst < 0.2, "{worst}");
+}
+
+/// InfoNCE's loss of an anchor is `log_den = ln(1 + sum e^a)`, tiny when
+/// every negative lies far below its positive. Formed as `max + ln(sum
+/// ..)` relative to the largest `a`, the two terms cancelled: ln(1 +
+/// e^-20) = 2.06e-9 came back 0 in f32 and 2.9e-7 off in f64 (a review,
+/// 2026-12-02).
+#[test]
+fn infonce_loss_of_far_negatives_is_not_cancelled() {
+    fn check<T: dpm_core::Real>(tol: f64) {
+        let s = [0.0, -1.0, -1.0, 0.0].map(T::from_f64);
+        let tau = T::from_f64(0.05);
+        let want = (-20.0_f64).exp().ln_1p();
+        for name in ["simd", "scalar"] {
+            let mut ds = vec![T::ZERO; 4];
+            let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(2)];
+            let out = BimodalOut::new(&mut ds);
+            let l = if name == "simd" {
+                dpm_core::infonce_bimodal(&s, 2, tau, out, &mut scratch)
+            } else {
+                dpm_core::scalar::infonce_bimodal(&s, 2, tau, out, &mut scratch)
+            }
+            .unwrap();
+            // Each direction weighs 1/2 (CLIP's mean of the two).
+            for (got, want) in [
+                (l.total, want),
+                (l.image_to_text, want / 2.0),
+                (l.text_to_image, want / 2.0),
+            ] {
+                let err = (got.to_f64() - want).abs() / want;
+                assert!(err <= tol, "{name}: loss {:e}, want {want:e}", got.to_f64());
+            }
+        }
+    }
+    check::<f32>(1e-5);
+    check::<f64>(1e-13);
 }

@@ -174,7 +174,10 @@ pub(crate) fn stats<T: Real>(
     let rel_den = log_add_exp(log_off - max, rel_u);
     let mut a = Anchor {
         rel_den,
-        log_den: max + rel_den,
+        // Absolute, as ln(e^off + e^u) with the larger term out: InfoNCE's
+        // loss is log_den itself, and `max + rel_den` lost it when the two
+        // nearly cancel (ln(1 + e^-20) = 2.1e-9 came back 0 in f32).
+        log_den: log_add_exp0(log_off, u_abs),
         rel_dt: T::ZERO,
         h_pos: T::ZERO,
         u,
@@ -200,22 +203,41 @@ pub(crate) fn stats<T: Real>(
     a
 }
 
-/// The losses' scale for scores whose largest magnitude is `max_abs`: the
-/// power of two `sigma` with `2 max_abs sigma` in `[1/2, 1)` (1 for all
-/// zeros), so that scaled score gaps are at most 1.
-pub(crate) fn sigma<T: Real>(max_abs: T) -> T {
-    let d = T::from_f64(2.0) * max_abs;
-    let (two, half) = (T::from_f64(2.0), T::from_f64(0.5));
-    let mut s = T::ONE;
-    if d > T::ZERO {
-        while d * s >= T::ONE {
-            s *= half;
-        }
-        while d * s < half {
-            s *= two;
-        }
+/// The losses' scale for scores whose largest magnitude is `max_abs`, in
+/// a matrix whose rows and columns are at most `len` long. A term of the
+/// sums pass is `(exp(a - max) 2^S sigma) (S - S_pos)`: `sigma` is the
+/// largest power of two for which neither the first factor (at most `2^S
+/// sigma`) nor a sum of `len` terms (each below `2^S sigma 2 max_abs`)
+/// can overflow, with a factor 8 to spare. As large as that allows, and
+/// applied to the exp rather than the gap, so that the tiny gaps of one
+/// row still give normal terms beside a huge score in another: scaled to
+/// `2 max_abs sigma < 1` and applied to the gap, one score of 1e30 made
+/// every other row's gaps of `100 MIN_POSITIVE` underflow, and their loss
+/// came back 0.
+pub(crate) fn sigma<T: Real>(max_abs: T, len: usize) -> T {
+    // max_abs < 2^k, MAX < 2^k_max, MIN_POSITIVE = 2^(k_min - 1).
+    let (_, k) = max_abs.frexp();
+    let (_, k_max) = T::MAX.frexp();
+    let (_, k_min) = T::MIN_POSITIVE.frexp();
+    #[allow(clippy::cast_possible_truncation)] // S is 64 or 512
+    let s = T::SCALE.to_f64() as i32;
+    #[allow(clippy::cast_possible_wrap)] // at most usize::BITS
+    let lb = (usize::BITS - len.max(1).saturating_sub(1).leading_zeros()) as i32;
+    // 2^S 2^e <= 2^(k_max - 4), and 2^S 2^e 2^(k + 1) 2^lb 2^3 <= 2^(k_max - 1)
+    // (k is 0 for a zero matrix: the first bound decides).
+    let e = ((k_max - 4) - s).min((k_max - 1) - (s + k + 1 + lb + 3));
+    T::ONE.scalbn(e.max(k_min - 1))
+}
+
+/// `ln(e^x + e^y)` with the larger term out, neither consuming nor
+/// returning a subnormal number: the smaller term's exp is 0 below the
+/// smallest normal number ([`exp0_scalar`]), and a result below it is 0.
+fn log_add_exp0<T: Real>(x: T, y: T) -> T {
+    let m = x.max(y);
+    if m == T::NEG_INFINITY {
+        return m;
     }
-    s
+    flush(m + exp0_scalar(-(x - y).abs()).ln_1p())
 }
 
 /// A term of `h` as it is summed: 0 below [`ExpConsts::H_FLOOR`].

@@ -229,7 +229,7 @@ pub(crate) fn run<T: Real>(
             sched,
             s,
             b,
-            sigma: anchor::sigma(max_abs),
+            sigma: anchor::sigma(max_abs, b),
             d_row,
             d_col,
             ds,

@@ -96,7 +96,7 @@ pub(crate) fn run<T: Real>(
         Step {
             s,
             shape,
-            sigma: anchor::sigma(max_abs),
+            sigma: anchor::sigma(max_abs, shape.rows.max(shape.cols)),
             spec,
             anchor_ids,
             anchors,

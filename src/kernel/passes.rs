@@ -277,7 +277,9 @@ fn p2_row<L: Lanes>(
     let e = exp0_scaled(a - rc.rmax);
     rs.add(e);
     if rc.loss_row {
-        rl.add_mul(e, row.gap(sv, rc.sigma));
+        // (e sigma) first: a large exp keeps a tiny gap's product normal
+        // where `gap sigma` would underflow (sigma < 1 for huge scores).
+        rl.add_mul(e * rc.sigma, row.gap(sv));
     }
 }
 
@@ -287,7 +289,7 @@ fn p2_row<L: Lanes>(
 fn p2_col<L: Lanes>(rc: &SumsRow<L>, [sv, c, diag, cmax, cp, lp]: [L; 6]) -> (L, L) {
     let et = exp0_scaled(c - cmax);
     let lp = if rc.loss_col {
-        et.mul_add((sv - diag) * rc.sigma, lp)
+        (et * rc.sigma).mul_add(sv - diag, lp)
     } else {
         lp
     };

@@ -33,9 +33,9 @@ pub(crate) struct Mat<'a, T> {
     pub inv_tau_r: T,
     /// The column direction of a bimodal step.
     pub col: Option<Cols<'a, T>>,
-    /// The losses' scale: a power of two near `1 / max|S|`, so that
-    /// `exp(a - max) 2^S (S - S_pos) sigma` is normal for every score gap
-    /// above `2^-S` of the largest score.
+    /// The losses' scale ([`super::anchor::sigma`]): the largest power of
+    /// two for which no sum of `exp(a - max) 2^S (S - S_pos) sigma`
+    /// overflows.
     pub sigma: T,
 }
 
@@ -197,10 +197,10 @@ impl<'a, L: Lanes> Row<'a, L> {
         if edge { self.mask_c(c, j, n) } else { c }
     }
 
-    /// `(S[i][j] - S[i][pos]) sigma` of columns `j..j + n` (the row
-    /// direction's loss gaps, scaled).
+    /// `S[i][j] - S[i][pos]` of columns `j..j + n` (the row direction's
+    /// loss gaps).
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub(crate) fn gap(&self, sv: L, sigma: L) -> L {
-        (sv - self.s_pos_v) * sigma
+    pub(crate) fn gap(&self, sv: L) -> L {
+        sv - self.s_pos_v
     }
 }

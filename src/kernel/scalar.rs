@@ -114,6 +114,7 @@ pub(crate) fn run<T: Real>(
     h_acc.fill(T::ZERO);
     let layout = batch.layout;
 
+    let info_nce = matches!(spec.kind, Kind::InfoNce);
     let mut loss = ScaledSum::ZERO;
     for r in 0..rows {
         let p = layout.positive(r, cols);
@@ -138,22 +139,18 @@ pub(crate) fn run<T: Real>(
             anchor::store(st, batch.anchor_ids[r], an.u);
         }
 
-        // Weights w = exp(a - log_den), dS and the loss of this row. The
-        // loss's products are formed with tiny gaps scaled up by a power
-        // of two `sigma` (to at most 1), so that they give normal
-        // products; the sum is divided by `sigma` in `loss`. (Never
-        // scaled down: a tiny weight times a large gap is normal.)
-        let sigma = T::ONE.max(anchor::sigma(
-            (0..cols)
-                .map(|c| scores.at(r, c).abs())
-                .fold(T::ZERO, T::max),
-        ));
-        let mut row_loss = Sum::ZERO;
+        // Weights w = exp(a - log_den), dS and the loss of this row.
         for c in 0..cols {
             let k = scores.idx(r, c);
             let w = if layout.is_negative(r, c, cols) {
                 let w = exp0_scalar((a(c) - mx) - an.rel_den);
-                row_loss.add(flush(w * ((scores.at(r, c) - s_pos) * sigma)));
+                if !info_nce {
+                    // w (S - S_pos) / R: divided by R before it is summed
+                    // (the checks bound a row's loss, not a sum of R of
+                    // them; SPEC section 7), and kept when it is below
+                    // the smallest normal number (their sum need not be).
+                    loss.add_product(w, scores.at(r, c) - s_pos, r_count);
+                }
                 w
             } else if c == p {
                 an.w_pos
@@ -170,14 +167,9 @@ pub(crate) fn run<T: Real>(
             };
             ds[k] = if add { ds[k] + g } else { g };
         }
-        // Each row's loss is bounded by the checks, a sum of R of them is
-        // not: scaled by 1 / R before it is summed, the total stays within
-        // that bound too (SPEC section 7).
-        // (A row's share can be below the smallest normal number while
-        // the rows' sum is not: `loss` keeps it.)
-        match spec.kind {
-            Kind::InfoNce => loss.add_quotient(an.log_den, r_count, T::ONE),
-            _ => loss.add_quotient(row_loss.value(), r_count, sigma),
+        // InfoNCE's loss of a row is its log_den, over R likewise.
+        if info_nce {
+            loss.add_quotient(an.log_den, r_count, T::ONE);
         }
 
         // Terms of the zeta gradient: exp(a[r][c] - log_dt[r]) for every
