@@ -10,8 +10,8 @@
 use arbitrary::Arbitrary;
 use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, ZetaStep};
 use dpm_core_fuzz::{
-    Condition, Parts, Pop, Scalar, all_finite, assert_close_f32, assert_weights, batch, cyclic,
-    widen,
+    Condition, Parts, Pop, Scalar, all_finite, assert_close_f32, assert_close_pair, assert_weights,
+    batch, cyclic, widen,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -233,28 +233,13 @@ fuzz_target!(|inp: Input| {
     let ct: Vec<f64> = (0..b * b).map(|k| col_cond[k % b]).collect();
     assert_close_f32(&o32.wi, &o64.wi, &ci, "weights_image");
     assert_close_f32(&o32.wt, &o64.wt, &ct, "weights_text");
+    assert_close_f32(&o32s.wi, &o64.wi, &ci, "scalar weights_image");
+    assert_close_f32(&o32s.wt, &o64.wt, &ct, "scalar weights_text");
     let worst = ci.iter().chain(&ct).fold(0.0_f64, |m, &c| m.max(c));
     assert_close_f32(&o32.ds, &o64.ds, &vec![worst; b * b], "dS");
     // SIMD against the scalar reference: each is within the bound of the
     // exact value, so they are within twice the bound of each other.
-    let to64 = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
-    let twice = |c: &[f64]| c.iter().map(|&x| 2.0 * x).collect::<Vec<_>>();
-    assert_close_f32(
-        &o32.wi,
-        &to64(&o32s.wi),
-        &twice(&ci),
-        "SIMD vs scalar weights_image",
-    );
-    assert_close_f32(
-        &o32.wt,
-        &to64(&o32s.wt),
-        &twice(&ct),
-        "SIMD vs scalar weights_text",
-    );
-    assert_close_f32(
-        &o32.ds,
-        &to64(&o32s.ds),
-        &vec![2.0 * worst; b * b],
-        "SIMD vs scalar dS",
-    );
+    assert_close_pair(&o32.wi, &o32s.wi, &ci, "SIMD vs scalar weights_image");
+    assert_close_pair(&o32.wt, &o32s.wt, &ct, "SIMD vs scalar weights_text");
+    assert_close_pair(&o32.ds, &o32s.ds, &vec![worst; b * b], "SIMD vs scalar dS");
 });
