@@ -10,6 +10,8 @@
 
 #[path = "support/case.rs"]
 mod case;
+#[path = "support/outs.rs"]
+mod outs;
 #[path = "support/pop.rs"]
 mod pop;
 #[path = "support/rng.rs"]
@@ -20,6 +22,7 @@ mod run;
 use dpm_core::{
     BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, par,
 };
+use outs::Outs;
 use pop::Pop;
 use rng::Rng;
 
@@ -427,7 +430,7 @@ fn batch_equals_problems_one_by_one() {
     assert!(want[5].result.is_err() && want[..5].iter().all(|a| a.result.is_ok()));
     for k in THREADS {
         let mut runs: Vec<Case<f32>> = cases.clone();
-        let mut bufs: Vec<Bufs> = runs.iter().map(|c| Bufs::new(c.b)).collect();
+        let mut bufs: Vec<Bufs> = runs.iter().map(|c| Bufs::fresh(c.b)).collect();
         let mut views: Vec<_> = runs
             .iter_mut()
             .map(|c| (c.images.view(), c.texts.view()))
@@ -454,7 +457,7 @@ fn batch_equals_problems_one_by_one() {
     }
     // Results not as long as the problems: nothing runs.
     let mut c = cases[0].clone();
-    let mut buf = Bufs::new(c.b);
+    let mut buf = Bufs::fresh(c.b);
     let (mut iv, mut tv) = (c.images.view(), c.texts.view());
     let mut problems = [buf.problem(&cases[0], &mut iv, &mut tv)];
     let mut results = [];
@@ -470,27 +473,13 @@ fn batch_equals_problems_one_by_one() {
     assert_eq!(c.images.bits(), cases[0].images.bits());
 }
 
-/// Outputs and scratch of one problem of a batch.
-struct Bufs {
-    ds: Vec<f32>,
-    wi: Vec<f32>,
-    wt: Vec<f32>,
-    hi: Vec<f32>,
-    ht: Vec<f32>,
-    scratch: Vec<f32>,
-}
+/// Outputs and scratch of one problem of a batch, every output 7.25
+/// until a step writes it.
+type Bufs = Outs<f32>;
 
 impl Bufs {
-    fn new(b: usize) -> Self {
-        let m = |n| vec![7.25_f32; n];
-        Bufs {
-            ds: m(b * b),
-            wi: m(b * b),
-            wt: m(b * b),
-            hi: m(b),
-            ht: m(b),
-            scratch: vec![0.0; dpm_core::bimodal_scratch_len(b)],
-        }
+    fn fresh(b: usize) -> Self {
+        Outs::filled(b, 7.25)
     }
 
     fn problem<'p, 'v>(

@@ -16,14 +16,20 @@ pub struct Outs<T> {
 
 impl<T: Real> Outs<T> {
     pub fn new(b: usize) -> Self {
-        let v = |len: usize| vec![T::ZERO; len];
+        Self::filled(b, T::ZERO)
+    }
+
+    /// Every output filled with `fill` (to see what a step wrote), the
+    /// scratch with 0.
+    pub fn filled(b: usize, fill: T) -> Self {
+        let v = |len: usize| vec![fill; len];
         Outs {
             ds: v(b * b),
             wi: v(b * b),
             wt: v(b * b),
             hi: v(b),
             ht: v(b),
-            scratch: v(dpm_core::bimodal_scratch_len(b)),
+            scratch: vec![T::ZERO; dpm_core::bimodal_scratch_len(b)],
         }
     }
 
