@@ -24,11 +24,14 @@
 //! every output slice is bit-identical to what it was.
 
 mod bilinear;
+mod checks;
 mod end_to_end;
 mod kernels;
 mod normalize;
+mod tiled;
 
 pub use bilinear::{scores_backward, scores_forward, shared_backward};
 pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
 pub use kernels::{axpy, axpy_wide, dot, dot_wide};
 pub use normalize::{l2_normalize, l2_normalize_backward};
+pub use tiled::{TILE, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};

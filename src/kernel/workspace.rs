@@ -78,7 +78,7 @@ pub(crate) const fn bimodal_len(b: usize, slots: usize) -> usize {
 /// Cuts `n` vectors of `len` off the front of `rest` (a slice cursor, as
 /// [`super::schedule::take`]).
 #[allow(clippy::mut_mut)]
-fn cut<'a, T, const N: usize>(rest: &mut &'a mut [T], len: usize) -> [&'a mut [T]; N] {
+pub(crate) fn cut<'a, T, const N: usize>(rest: &mut &'a mut [T], len: usize) -> [&'a mut [T]; N] {
     core::array::from_fn(|_| super::schedule::take(rest, len))
 }
 

@@ -122,7 +122,51 @@ pub(crate) fn scores<T: Real>(what: &'static str, s: &[T], scan: Scan<T>) -> Res
     }
 }
 
-impl<T: Real> Algo<T> {}
+/// Both directions of a bimodal batch of `b` pairs whose largest `|S|`
+/// is `max_abs_score`: images anchor the first (`images`: their `u`, and
+/// the texts' zeta as candidates, when the direction reads them), texts
+/// the second. `h_asked` is `[h_text, h_image]`: the caller asked for it.
+pub(crate) fn bimodal<T: Real>(
+    algos: [Algo<T>; 2],
+    b: usize,
+    max_abs_score: T,
+    (image_ids, text_ids): (&[usize], &[usize]),
+    images: Halves<'_, '_, '_, T>,
+    texts: Halves<'_, '_, '_, T>,
+    h_asked: [bool; 2],
+) -> Result<(), Error> {
+    let direction = |k: usize| Direction {
+        algo: algos[k],
+        rows: b,
+        cols: b,
+        h_out: h_asked[k],
+        max_abs_score,
+        anchor_ids: ("image_ids", image_ids),
+        cand_ids: ("text_ids", text_ids),
+        anchors: None,
+        candidates: None,
+    };
+    Direction {
+        anchors: images.0,
+        candidates: images.1,
+        ..direction(0)
+    }
+    .check()?;
+    Direction {
+        anchors: texts.0,
+        candidates: texts.1,
+        anchor_ids: ("text_ids", text_ids),
+        cand_ids: ("image_ids", image_ids),
+        ..direction(1)
+    }
+    .check()
+}
+
+/// A direction's anchors' state and its candidates' (where it reads them).
+pub(crate) type Halves<'s, 'va, 'vc, T> = (
+    Option<&'s mut AnchorState<'va, T>>,
+    Option<&'s mut CandidateState<'vc, T>>,
+);
 
 /// The inputs of one direction, as far as checks need them.
 pub(crate) struct Direction<'a, 's, 'va, 'vc, T> {

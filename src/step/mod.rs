@@ -34,7 +34,7 @@
 
 mod bimodal;
 mod cap;
-mod checks;
+pub(crate) mod checks;
 mod engine;
 mod general;
 mod layout;
@@ -48,3 +48,4 @@ pub(crate) use engine::Engine;
 pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
 pub use layout::Layout;
 pub use out::{BimodalOut, Losses, StepOut};
+pub(crate) use run::{finish, plan};

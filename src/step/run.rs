@@ -3,7 +3,7 @@
 
 use super::{
     BimodalOut, Losses, cap,
-    checks::{self, Algo, Direction},
+    checks::{self, Algo},
     engine::{Engine, SCALAR},
     zeta,
 };
@@ -99,40 +99,15 @@ pub(crate) fn run<T: Real>(
         None => checks::scan(scores),
     };
     let max_abs_score = checks::scores("scores", scores, scan)?;
-    let dirs = [
-        Names {
-            anchor_ids: ("image_ids", image_ids),
-            cand_ids: ("text_ids", text_ids),
-        },
-        Names {
-            anchor_ids: ("text_ids", text_ids),
-            cand_ids: ("image_ids", image_ids),
-        },
-    ];
-    let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
-    let direction = |k: usize| Direction {
-        algo: algos[k],
-        rows: b,
-        cols: b,
-        h_out: h_asked[k],
+    checks::bimodal(
+        algos,
+        b,
         max_abs_score,
-        anchor_ids: dirs[k].anchor_ids,
-        cand_ids: dirs[k].cand_ids,
-        anchors: None,
-        candidates: None,
-    };
-    Direction {
-        anchors: ia.as_deref_mut(),
-        candidates: tc.as_deref_mut().filter(|_| dpm[0]),
-        ..direction(0)
-    }
-    .check()?;
-    Direction {
-        anchors: ta.as_deref_mut(),
-        candidates: ic.as_deref_mut().filter(|_| dpm[1]),
-        ..direction(1)
-    }
-    .check()?;
+        (image_ids, text_ids),
+        (ia.as_deref_mut(), tc.as_deref_mut().filter(|_| dpm[0])),
+        (ta.as_deref_mut(), ic.as_deref_mut().filter(|_| dpm[1])),
+        [out.h_text.is_some(), out.h_image.is_some()],
+    )?;
 
     // ---- writes ----
     let BimodalOut {
@@ -269,12 +244,6 @@ impl<T: Real> Scalar<'_, T> {
     }
 }
 
-/// The argument names of a direction's ids.
-struct Names<'a> {
-    anchor_ids: (&'static str, &'a [usize]),
-    cand_ids: (&'static str, &'a [usize]),
-}
-
 type Halves<'s, 'v, T> = (
     Option<&'s mut AnchorState<'v, T>>,
     Option<&'s mut CandidateState<'v, T>>,
@@ -291,7 +260,7 @@ fn halves<'s, 'v, T>(
 
 /// The kernel parameters of a direction of a bimodal batch. `h` is
 /// computed when the direction updates zeta or `h_out` asks for it.
-fn plan<T: Real>(
+pub(crate) fn plan<T: Real>(
     algo: Algo<T>,
     candidates: Option<&CandidateState<'_, T>>,
     h_out: bool,
@@ -311,7 +280,7 @@ fn plan<T: Real>(
 
 /// After a kernel left the finished `h` in `h`: copies it to `h_out` and
 /// runs the zeta update, if the direction has them.
-pub(super) fn finish<T: Real>(
+pub(crate) fn finish<T: Real>(
     algo: Algo<T>,
     spec: Spec<T>,
     candidates: Option<&mut CandidateState<'_, T>>,

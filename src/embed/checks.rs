@@ -1,0 +1,69 @@
+//! The checks the steps from features share: the parameters, the
+//! features' magnitudes, and the flush of scores below the smallest
+//! normal number.
+
+use super::{Features, normalize};
+use crate::{DpmParams, Error, Real, check, lanes::exp::flush};
+
+/// Every subnormal of `v` becomes 0 (SPEC section 7: no output holds a
+/// subnormal, and the step refuses subnormal scores); whether any was
+/// nonzero. A product of two small features can round into the subnormal
+/// range; 0 is within the bound's absolute floor of it.
+pub(super) fn flush_all<T: Real>(v: &mut [T]) -> bool {
+    let mut any = false;
+    for e in v {
+        let f = flush(*e);
+        any |= f != *e;
+        *e = f;
+    }
+    any
+}
+
+/// A score flushed to 0 moves `a = S / tau` by up to `MIN_POSITIVE / tau`:
+/// within SPEC section 7's bound only while that is at most `eps`.
+pub(super) fn flushed_tau_ok<T: Real>(params: &[DpmParams<T>; 2]) -> Result<(), Error> {
+    let floor = T::MIN_POSITIVE / T::EPSILON;
+    if params.iter().all(|p| p.tau >= floor) {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange {
+            what: "scores / tau",
+        })
+    }
+}
+
+/// The parameters and the features `x`, `y` (`b x d` each, lengths
+/// checked by the caller) of a bimodal step from features: every row can
+/// be normalised (raw) or every score is bounded (normalised), and the
+/// gradients back to the features stay finite.
+pub(super) fn features<T: Real>(
+    x: &[T],
+    y: &[T],
+    d: usize,
+    features: Features,
+    params: &[DpmParams<T>; 2],
+) -> Result<(), Error> {
+    params[0].check()?;
+    params[1].check()?;
+    // Each direction's dS has row and column absolute sums <= 2 / gamma
+    // (a row's weights sum to at most 1 / gamma), so |dX| <= g_max max|Y|.
+    let two = T::from_f64(2.0);
+    let g_max = two / params[0].gamma + two / params[1].gamma;
+    let (mx, my) = (check::max_abs("x", x)?, check::max_abs("y", y)?);
+    match features {
+        Features::Raw => {
+            if d == 0 {
+                return Err(Error::ZeroNorm { what: "x", row: 0 });
+            }
+            normalize::check_rows("x", x, d, Some(g_max))?;
+            normalize::check_rows("y", y, d, Some(g_max))?;
+        }
+        Features::Normalized => {
+            let d_t = T::from_usize(d);
+            check::guard("scores", d_t * mx * my)?;
+            check::guard("dx", g_max * my)?;
+            check::guard("dy", g_max * mx)?;
+        }
+    }
+    Ok(())
+}

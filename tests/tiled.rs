@@ -1,0 +1,594 @@
+//! The tiled step from features (`embed::dpm_bimodal_tiled`, SPEC
+//! sections 2, 3 and 6) against the materialised chain it replaces:
+//! `S = X Y^T` stored, the scalar engine's step, `dX = dS Y`,
+//! `dY = dS^T X` and the normalisation backward. Bit-identical where the
+//! docs promise it (gradients, `h`, state), the losses within a few
+//! rounding errors, the same refusals, and scratch that grows like
+//! `B + d`.
+
+// Index loops mirror the formulas; the refusal cases read best as tuples.
+#![allow(clippy::needless_range_loop, clippy::type_complexity)]
+
+#[path = "support/pop.rs"]
+mod pop;
+#[path = "support/rng.rs"]
+mod rng;
+
+use dpm_core::embed::{
+    FeatureOut, Features, TILE, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
+    features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
+    tiled_scratch_len,
+};
+use dpm_core::{BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, ZetaStep};
+use pop::Pop;
+use rng::Rng;
+
+/// Both directions' parameters, each with its own tau, gamma and zeta step.
+fn params<T: Real>(tau: f64) -> [DpmParams<T>; 2] {
+    let p = |tau: f64, gamma: f64, xi: f64| DpmParams {
+        tau: T::from_f64(tau),
+        gamma: T::from_f64(gamma),
+        offset: Offset::Xi(T::from_f64(xi)),
+        zeta_step: Some(ZetaStep {
+            theta: T::from_f64(0.9),
+            eta: T::from_f64(0.05),
+        }),
+        first_visit: FirstVisit::Batch,
+    };
+    [p(tau, 0.8, 0.1), p(1.5 * tau, 0.6, -0.2)]
+}
+
+/// Features `b x d`: `y = x + sigma u` entrywise (aligned pairs for a
+/// small `sigma`), entries of `x`, `u` uniform in [-1, 1], scaled by
+/// `scale` (raw rows of any length).
+fn features<T: Real>(
+    rng: &mut Rng,
+    b: usize,
+    d: usize,
+    sigma: f64,
+    scale: f64,
+) -> (Vec<T>, Vec<T>) {
+    let x: Vec<f64> = (0..b * d).map(|_| rng.range(-1.0, 1.0)).collect();
+    let y: Vec<f64> = x.iter().map(|v| v + sigma * rng.range(-1.0, 1.0)).collect();
+    let f = |v: Vec<f64>| v.into_iter().map(|e| T::from_f64(e * scale)).collect();
+    (f(x), f(y))
+}
+
+/// What a step gives: gradients, h of both populations, both states, losses.
+struct Got<T> {
+    dx: Vec<T>,
+    dy: Vec<T>,
+    h: [Vec<T>; 2],
+    pops: [Pop<T>; 2],
+    losses: Losses<T>,
+}
+
+type Ids = (Vec<usize>, Vec<usize>);
+
+fn tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    (b, d): (usize, usize),
+    kind: Features,
+    ids: &Ids,
+    mut pops: [Pop<T>; 2],
+    p: [DpmParams<T>; 2],
+) -> Result<Got<T>, Error> {
+    let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+    let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
+    let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+    let [pi, pt] = &mut pops;
+    let out = TiledOut {
+        h_image: Some(&mut hi),
+        h_text: Some(&mut ht),
+        ..TiledOut::new(&mut dx, &mut dy)
+    };
+    let losses = dpm_bimodal_tiled(
+        x,
+        y,
+        b,
+        d,
+        kind,
+        &ids.0,
+        &ids.1,
+        &mut pi.view(),
+        &mut pt.view(),
+        p,
+        out,
+        &mut scratch,
+    )?;
+    Ok(Got {
+        dx,
+        dy,
+        h: [hi, ht],
+        pops,
+        losses,
+    })
+}
+
+/// The materialised chain from the public building blocks, on the
+/// scalar engine: normalise, `S` (flushed below the smallest normal
+/// number, as the steps from features do), the step, the backward
+/// products, the normalisation's backward, the flush.
+fn chain<T: Real>(
+    x: &[T],
+    y: &[T],
+    (b, d): (usize, usize),
+    kind: Features,
+    ids: &Ids,
+    mut pops: [Pop<T>; 2],
+    p: [DpmParams<T>; 2],
+) -> Got<T> {
+    let unit = |v: &[T]| match kind {
+        Features::Raw => {
+            let (mut u, mut n) = (vec![T::ZERO; b * d], vec![T::ZERO; b]);
+            l2_normalize(v, b, d, &mut u, &mut n).unwrap();
+            u
+        }
+        Features::Normalized => v.to_vec(),
+    };
+    let (xn, yn) = (unit(x), unit(y));
+    let mut s = vec![T::ZERO; b * b];
+    scores_forward(&xn, &yn, b, b, d, &mut s).unwrap();
+    let flush = |v: T| {
+        if v.abs() < T::MIN_POSITIVE {
+            T::ZERO
+        } else {
+            v
+        }
+    };
+    s.iter_mut().for_each(|v| *v = flush(*v));
+    let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![T::ZERO; b], vec![T::ZERO; b]);
+    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+    let [pi, pt] = &mut pops;
+    let out = BimodalOut {
+        h_image: Some(&mut hi),
+        h_text: Some(&mut ht),
+        ..BimodalOut::new(&mut ds)
+    };
+    let losses = dpm_core::scalar::dpm_bimodal(
+        &s,
+        &ids.0,
+        &ids.1,
+        &mut pi.view(),
+        &mut pt.view(),
+        p,
+        out,
+        &mut scratch,
+    )
+    .unwrap();
+    let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+    scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).unwrap();
+    let (mut dx, mut dy) = (gx.clone(), gy.clone());
+    if kind == Features::Raw {
+        l2_normalize_backward(x, &gx, b, d, &mut dx).unwrap();
+        l2_normalize_backward(y, &gy, b, d, &mut dy).unwrap();
+    }
+    dx.iter_mut().for_each(|v| *v = flush(*v));
+    dy.iter_mut().for_each(|v| *v = flush(*v));
+    Got {
+        dx,
+        dy,
+        h: [hi, ht],
+        pops,
+        losses,
+    }
+}
+
+fn bits<T: Real>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|x| x.to_f64().to_bits()).collect()
+}
+
+/// Random ids and states: about half visited, zeta spread.
+fn setup<T: Real>(rng: &mut Rng, b: usize) -> (Ids, [Pop<T>; 2]) {
+    let n = 2 * b + 3;
+    let ids = (rng.distinct(b, n), rng.distinct(b, n));
+    (ids, [Pop::random(rng, n), Pop::random(rng, n)])
+}
+
+fn same_as_the_chain<T: Real>(seed: u64) {
+    let mut rng = Rng::new(seed);
+    let eps = T::EPSILON.to_f64();
+    for (b, d) in [
+        (2, 1),
+        (3, 5),
+        (TILE, 8),
+        (TILE + 1, 3),
+        (2 * TILE + 7, 16),
+        (40, 0),
+    ] {
+        for kind in [Features::Raw, Features::Normalized] {
+            if kind == Features::Raw && d == 0 {
+                continue;
+            }
+            for (sigma, tau) in [(100.0, 0.1), (1.0, 0.02), (0.3, 0.01)] {
+                let (x, y) = features::<T>(&mut rng, b, d, sigma, 3.0);
+                let (x, y) = match kind {
+                    Features::Raw => (x, y),
+                    // Rows of unit length, as normalised features are.
+                    Features::Normalized => {
+                        let mut u = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+                        let mut n = vec![T::ZERO; b];
+                        if d > 0 {
+                            l2_normalize(&x, b, d, &mut u.0, &mut n).unwrap();
+                            l2_normalize(&y, b, d, &mut u.1, &mut n).unwrap();
+                        }
+                        u
+                    }
+                };
+                let (ids, pops) = setup::<T>(&mut rng, b);
+                let p = params::<T>(tau);
+                let want = chain(&x, &y, (b, d), kind, &ids, pops.clone(), p);
+                let got = tiled(&x, &y, (b, d), kind, &ids, pops, p).unwrap();
+                let case = format!("b {b}, d {d}, {kind:?}, sigma {sigma}, tau {tau}");
+                assert_eq!(bits(&got.dx), bits(&want.dx), "dx: {case}");
+                assert_eq!(bits(&got.dy), bits(&want.dy), "dy: {case}");
+                for k in 0..2 {
+                    assert_eq!(bits(&got.h[k]), bits(&want.h[k]), "h[{k}]: {case}");
+                    assert_eq!(got.pops[k].bits(), want.pops[k].bits(), "state {k}: {case}");
+                }
+                // The same terms, summed in another order: each direction's
+                // loss within b^2 eps of the largest it could be (weights
+                // of a row sum to at most 1 / gamma, gaps at most 2 max|S|).
+                let (gl, wl) = (got.losses, want.losses);
+                for (g, w) in [
+                    (gl.image_to_text, wl.image_to_text),
+                    (gl.text_to_image, wl.text_to_image),
+                ] {
+                    let (g, w) = (g.to_f64(), w.to_f64());
+                    #[allow(clippy::cast_precision_loss)]
+                    let tol = 4.0 * (b * b) as f64 * eps * 2.0 / 0.6;
+                    assert!((g - w).abs() <= tol, "loss {g:e} vs {w:e}: {case}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tiled_is_bit_identical_to_the_stored_chain_in_f64() {
+    same_as_the_chain::<f64>(1);
+}
+
+#[test]
+fn tiled_is_bit_identical_to_the_stored_chain_in_f32() {
+    same_as_the_chain::<f32>(2);
+}
+
+/// Against the SIMD step from features (another engine, another order of
+/// sums): close, on aligned and unrelated pairs.
+#[test]
+fn tiled_is_close_to_the_simd_step_from_features() {
+    let mut rng = Rng::new(3);
+    let (b, d) = (70, 24);
+    for (sigma, tau) in [(100.0, 0.1), (1.0, 0.01), (0.3, 0.01)] {
+        let (x, y) = features::<f32>(&mut rng, b, d, sigma, 2.0);
+        let (ids, pops) = setup::<f32>(&mut rng, b);
+        let p = params::<f32>(tau);
+        let got = tiled(&x, &y, (b, d), Features::Raw, &ids, pops.clone(), p).unwrap();
+        let mut pops = pops;
+        let (mut s, mut ds, mut dx, mut dy) = (
+            vec![0.0; b * b],
+            vec![0.0; b * b],
+            vec![0.0; b * d],
+            vec![0.0; b * d],
+        );
+        let mut scratch = vec![0.0; features_scratch_len(b, d)];
+        let [pi, pt] = &mut pops;
+        let want = dpm_bimodal_from_features(
+            &x,
+            &y,
+            b,
+            d,
+            Features::Raw,
+            &ids.0,
+            &ids.1,
+            &mut pi.view(),
+            &mut pt.view(),
+            p,
+            FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy),
+            &mut scratch,
+        )
+        .unwrap();
+        for (g, w) in [(&got.dx, &dx), (&got.dy, &dy)] {
+            let scale = w.iter().fold(0.0_f32, |m, v| m.max(v.abs()));
+            for (a, e) in g.iter().zip(w.iter()) {
+                assert!(
+                    (a - e).abs() <= 1e-4 * scale,
+                    "sigma {sigma}: {a:e} vs {e:e}"
+                );
+            }
+        }
+        let (g, w) = (got.losses.total, want.total);
+        assert!(
+            (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
+            "sigma {sigma}: {g} vs {w}"
+        );
+        for k in 0..2 {
+            for (a, e) in got.pops[k].log_s.iter().zip(&pops[k].log_s) {
+                assert!((a - e).abs() <= 1e-4 * (1.0 + e.abs()), "u: {a} vs {e}");
+            }
+        }
+    }
+}
+
+/// Every refusal of the step from features, with the same error, and
+/// nothing written but scratch; and the tiled step's own length checks.
+#[test]
+fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
+    let (b, d) = (4, 3);
+    let mut rng = Rng::new(4);
+    let (x, y) = features::<f64>(&mut rng, b, d, 1.0, 1.0);
+    let (ids, pops) = setup::<f64>(&mut rng, b);
+    let p = params::<f64>(0.1);
+    let mut zero_row = x.clone();
+    zero_row[d..2 * d].fill(0.0);
+    let mut nan = y.clone();
+    nan[5] = f64::NAN;
+    let mut huge = x.clone();
+    huge[0] = f64::MAX / 2.0;
+    let mut tiny = x.clone();
+    tiny[..d].fill(1e-306);
+    let mut bad_tau = p;
+    bad_tau[1].tau = 0.0;
+    let mut tiny_tau = p;
+    tiny_tau[0].tau = 1e-300;
+    let n = pops[0].zeta.len();
+    let mut dup = ids.clone();
+    dup.0[3] = dup.0[0];
+    let mut far = ids.clone();
+    far.1[2] = n;
+    let mut bad_state = pops.clone();
+    bad_state[1].zeta[ids.1[1]] = f64::INFINITY;
+    // Subnormal scores, flushed to 0, refused with a tiny tau.
+    let sub = vec![1e-160_f64; b * d];
+    let cases: Vec<(
+        &str,
+        &[f64],
+        &[f64],
+        Features,
+        &Ids,
+        [Pop<f64>; 2],
+        [DpmParams<f64>; 2],
+    )> = vec![
+        (
+            "zero row",
+            &zero_row,
+            &y,
+            Features::Raw,
+            &ids,
+            pops.clone(),
+            p,
+        ),
+        ("nan", &x, &nan, Features::Raw, &ids, pops.clone(), p),
+        ("huge", &huge, &y, Features::Raw, &ids, pops.clone(), p),
+        (
+            "huge normalised",
+            &huge,
+            &y,
+            Features::Normalized,
+            &ids,
+            pops.clone(),
+            p,
+        ),
+        (
+            "tiny raw row",
+            &tiny,
+            &y,
+            Features::Raw,
+            &ids,
+            pops.clone(),
+            p,
+        ),
+        ("tau", &x, &y, Features::Raw, &ids, pops.clone(), bad_tau),
+        (
+            "flushed, tiny tau",
+            &sub,
+            &sub,
+            Features::Normalized,
+            &ids,
+            pops.clone(),
+            tiny_tau,
+        ),
+        ("duplicate", &x, &y, Features::Raw, &dup, pops.clone(), p),
+        ("out of range", &x, &y, Features::Raw, &far, pops.clone(), p),
+        ("state", &x, &y, Features::Raw, &ids, bad_state, p),
+    ];
+    for (name, x, y, kind, ids, pops, p) in cases {
+        let before: Vec<Vec<u64>> = pops.iter().map(Pop::bits).collect();
+        // The stored step's answer.
+        let mut stored = pops.clone();
+        let (mut s, mut ds, mut dx, mut dy) = (
+            vec![7.0; b * b],
+            vec![7.0; b * b],
+            vec![7.0; b * d],
+            vec![7.0; b * d],
+        );
+        let mut scratch = vec![0.0; features_scratch_len(b, d)];
+        let [pi, pt] = &mut stored;
+        let want = dpm_bimodal_from_features(
+            x,
+            y,
+            b,
+            d,
+            kind,
+            &ids.0,
+            &ids.1,
+            &mut pi.view(),
+            &mut pt.view(),
+            p,
+            FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy),
+            &mut scratch,
+        )
+        .expect_err(name);
+        // The tiled step's, with outputs that must stay 7.
+        let mut pops = pops;
+        let (mut dx, mut dy, mut h) = (vec![7.0; b * d], vec![7.0; b * d], vec![7.0; b]);
+        let mut scratch = vec![0.0; tiled_scratch_len(b, d)];
+        let [pi, pt] = &mut pops;
+        let out = TiledOut {
+            h_text: Some(&mut h),
+            ..TiledOut::new(&mut dx, &mut dy)
+        };
+        let got = dpm_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            kind,
+            &ids.0,
+            &ids.1,
+            &mut pi.view(),
+            &mut pt.view(),
+            p,
+            out,
+            &mut scratch,
+        );
+        assert_eq!(got, Err(want), "{name}");
+        assert!(
+            dx.iter().chain(&dy).chain(&h).all(|&v| v == 7.0),
+            "{name}: written"
+        );
+        let after: Vec<Vec<u64>> = pops.iter().map(Pop::bits).collect();
+        assert_eq!(after, before, "{name}: state moved");
+    }
+}
+
+/// Lengths the tiled step checks itself: each refused with its name.
+#[test]
+fn tiled_checks_every_length() {
+    let (b, d) = (3, 2);
+    let x = vec![0.5_f32; b * d];
+    let mut rng = Rng::new(5);
+    let (ids, mut pops) = setup::<f32>(&mut rng, b);
+    let p = params::<f32>(0.1);
+    let need = tiled_scratch_len(b, d);
+    let cases: [(&str, usize, usize, usize, usize, usize, Error); 6] = [
+        (
+            "scratch",
+            b * d,
+            b,
+            b,
+            b,
+            need - 1,
+            Error::LengthMismatch {
+                what: "scratch",
+                expected: need,
+                found: need - 1,
+            },
+        ),
+        (
+            "dx",
+            b * d - 1,
+            b,
+            b,
+            b,
+            need,
+            Error::LengthMismatch {
+                what: "dx",
+                expected: b * d,
+                found: b * d - 1,
+            },
+        ),
+        (
+            "h_text",
+            b * d,
+            b - 1,
+            b,
+            b,
+            need,
+            Error::LengthMismatch {
+                what: "h_text",
+                expected: b,
+                found: b - 1,
+            },
+        ),
+        (
+            "image_ids",
+            b * d,
+            b,
+            b - 1,
+            b,
+            need,
+            Error::LengthMismatch {
+                what: "image_ids",
+                expected: b,
+                found: b - 1,
+            },
+        ),
+        (
+            "text_ids",
+            b * d,
+            b,
+            b,
+            b + 1,
+            need,
+            Error::LengthMismatch {
+                what: "text_ids",
+                expected: b,
+                found: b + 1,
+            },
+        ),
+        (
+            "b < 2",
+            b * d,
+            b,
+            b,
+            b,
+            need,
+            Error::BatchTooSmall { len: 1 },
+        ),
+    ];
+    for (name, dx_len, h_len, ni, nt, scratch_len, want) in cases {
+        let bb = if name == "b < 2" { 1 } else { b };
+        let (mut dx, mut dy, mut h) = (vec![7.0; dx_len], vec![7.0; b * d], vec![7.0; h_len]);
+        let mut scratch = vec![0.0; scratch_len];
+        let [pi, pt] = &mut pops;
+        let out = TiledOut {
+            h_text: Some(&mut h),
+            ..TiledOut::new(&mut dx, &mut dy)
+        };
+        let got = dpm_bimodal_tiled(
+            &x,
+            &x,
+            bb,
+            d,
+            Features::Raw,
+            &ids.0[..ni.min(b)]
+                .iter()
+                .copied()
+                .chain(ids.0.iter().copied())
+                .take(ni)
+                .collect::<Vec<_>>(),
+            &ids.1.iter().copied().cycle().take(nt).collect::<Vec<_>>(),
+            &mut pi.view(),
+            &mut pt.view(),
+            p,
+            out,
+            &mut scratch,
+        );
+        assert_eq!(got, Err(want), "{name}");
+        assert!(
+            dx.iter().chain(&dy).chain(&h).all(|&v| v == 7.0),
+            "{name}: written"
+        );
+    }
+}
+
+/// The scratch formula: `23 b + 2 TILE d`, no `b^2` term, saturating.
+#[test]
+fn tiled_scratch_grows_like_b_plus_d() {
+    assert_eq!(tiled_scratch_len(4096, 128), 102_400);
+    assert_eq!(tiled_scratch_len(2, 0), 46);
+    // Twice the batch, at most twice the scratch (plus nothing).
+    for b in [2, 64, 1000, 1 << 20] {
+        assert_eq!(
+            tiled_scratch_len(2 * b, 64) - tiled_scratch_len(b, 64),
+            23 * b
+        );
+    }
+    assert_eq!(tiled_scratch_len(usize::MAX, 1), usize::MAX);
+    assert_eq!(tiled_scratch_len(1, usize::MAX), usize::MAX);
+    // Against the stored step: 18.0 M elements at b = 4096, d = 128.
+    assert!(features_scratch_len(4096, 128) > 170 * tiled_scratch_len(4096, 128));
+}
