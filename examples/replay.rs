@@ -2,8 +2,12 @@
 //! the outputs as one JSON object with the schema's field names.
 //!
 //! ```text
-//! cargo run --release --features std --example replay -- [--f32] CASE.json
+//! cargo run --release --features std --example replay -- [--f32] [--tiled] CASE.json
 //! ```
+//!
+//! `--tiled` runs DPM cases through `embed::dpm_bimodal_tiled` (features
+//! in, feature gradients out, `S` never stored): its output has no
+//! weights and an empty `grad_sim`.
 //!
 //! The recorded outputs in the file, if any, are ignored: this is how to
 //! check the crate on steps recorded from another implementation.
@@ -29,17 +33,16 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> Result<String, String> {
+    const USAGE: &str = "usage: replay [--f32] [--tiled] CASE.json";
     let mut f32_mode = false;
+    let mut engine = run::Engine::Simd;
     let mut path = None;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--f32" => f32_mode = true,
-            "-h" | "--help" => return Err("usage: replay [--f32] CASE.json".into()),
-            a if a.starts_with('-') => {
-                return Err(format!(
-                    "unknown option {a}; usage: replay [--f32] CASE.json"
-                ));
-            }
+            "--tiled" => engine = run::Engine::Tiled,
+            "-h" | "--help" => return Err(USAGE.into()),
+            a if a.starts_with('-') => return Err(format!("unknown option {a}; {USAGE}")),
             a => {
                 if path.replace(a.to_string()).is_some() {
                     return Err("give one case file".into());
@@ -47,13 +50,13 @@ fn try_main() -> Result<String, String> {
             }
         }
     }
-    let path = path.ok_or("usage: replay [--f32] CASE.json")?;
+    let path = path.ok_or(USAGE)?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let case = case::Case::parse(&text).map_err(|e| format!("{path}: {e}"))?;
     let steps = if f32_mode {
-        run::replay::<f32>(&case, run::Engine::Simd)
+        run::replay::<f32>(&case, engine)
     } else {
-        run::replay::<f64>(&case, run::Engine::Simd)
+        run::replay::<f64>(&case, engine)
     }
     .map_err(|e| format!("{path}: {e}"))?;
     let steps: Vec<_> = steps.into_iter().map(|s| s.outputs).collect();

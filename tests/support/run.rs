@@ -7,8 +7,8 @@ use super::case::{Case, Outputs, Sparse, SparseState, Step};
 use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, StateView, ZetaStep,
     embed::{
-        FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len, scores_backward,
-        scores_forward,
+        FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
+        features_scratch_len, scores_backward, scores_forward, tiled_scratch_len,
     },
     infonce_bimodal, scalar,
     schedule::nuclr_eta,
@@ -155,6 +155,9 @@ pub enum Engine {
     /// `dpm_core::par` on `S = X Y^T`, on the current rayon pool.
     #[cfg(feature = "std")]
     Par,
+    /// `embed::dpm_bimodal_tiled` from the features (DPM cases only; it
+    /// stores neither weights nor `dS`, so those outputs are empty).
+    Tiled,
 }
 
 #[cfg(feature = "std")]
@@ -271,9 +274,14 @@ impl<T: Real> Replayer<'_, T> {
         let scratch_len = features_scratch_len(b, d).max(par::scratch_len(b));
         #[cfg(not(feature = "std"))]
         let scratch_len = features_scratch_len(b, d);
+        let scratch_len = scratch_len.max(tiled_scratch_len(b, d));
         let mut scratch = vec![T::ZERO; scratch_len];
         let refused = |e: dpm_core::Error| format!("the crate refused the step: {e}");
         let from_features = case.kind == "dgcl" && self.engine == Engine::Simd;
+        let tiled = self.engine == Engine::Tiled;
+        if tiled && case.kind != "dgcl" {
+            return Err(format!("no tiled step for kind {}", case.kind));
+        }
         let simd = self.engine != Engine::Scalar;
         #[cfg(feature = "std")]
         let parallel = self.engine == Engine::Par;
@@ -325,7 +333,7 @@ impl<T: Real> Replayer<'_, T> {
                     };
                     let sogclr: SogClrFn<T> = match self.engine {
                         Engine::Scalar => scalar::sogclr_bimodal::<T>,
-                        Engine::Simd | Engine::Serial => sogclr_bimodal::<T>,
+                        Engine::Simd | Engine::Serial | Engine::Tiled => sogclr_bimodal::<T>,
                         #[cfg(feature = "std")]
                         Engine::Par => par::sogclr_bimodal::<T>,
                     };
@@ -373,7 +381,7 @@ impl<T: Real> Replayer<'_, T> {
                     let p = [dir(self.xi_T, eta_t), dir(self.xi_I, eta_i)];
                     let (ii, ti) = (&st.image_ids, &st.text_ids);
                     let step: Option<DpmFn<T>> = match self.engine {
-                        Engine::Simd => None,
+                        Engine::Simd | Engine::Tiled => None,
                         Engine::Scalar => Some(scalar::dpm_bimodal::<T>),
                         Engine::Serial => Some(dpm_core::dpm_bimodal::<T>),
                         #[cfg(feature = "std")]
@@ -381,6 +389,23 @@ impl<T: Real> Replayer<'_, T> {
                     };
                     if let Some(step) = step {
                         step(&s, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
+                    } else if tiled {
+                        let tout = TiledOut::new(&mut dx, &mut dy);
+                        let normalized = Features::Normalized;
+                        dpm_bimodal_tiled(
+                            &x,
+                            &y,
+                            b,
+                            d,
+                            normalized,
+                            ii,
+                            ti,
+                            &mut iv,
+                            &mut tv,
+                            p,
+                            tout,
+                            &mut scratch,
+                        )
                     } else {
                         let fout = FeatureOut {
                             weights_image: out.weights_image,
@@ -407,7 +432,7 @@ impl<T: Real> Replayer<'_, T> {
             }
         }
         .map_err(refused)?;
-        if !from_features {
+        if !from_features && !tiled {
             scores_backward(&ds, &x, &y, b, b, d, &mut dx, &mut dy).map_err(refused)?;
         }
         let rows = |m: &[T]| -> Vec<Vec<f64>> {
@@ -418,9 +443,9 @@ impl<T: Real> Replayer<'_, T> {
         let after = (case.kind != "infonce").then(|| self.dense());
         let outputs = Outputs {
             total_loss: loss.total.to_f64(),
-            weights_image: Some(rows(&wi)),
-            weights_text: Some(rows(&wt)),
-            grad_sim: rows(&ds),
+            weights_image: (!tiled).then(|| rows(&wi)),
+            weights_text: (!tiled).then(|| rows(&wt)),
+            grad_sim: if tiled { Vec::new() } else { rows(&ds) },
             grad_image_features: Some(
                 dx.chunks(d)
                     .map(|r| r.iter().map(|v| v.to_f64()).collect())
