@@ -1,0 +1,326 @@
+//! The tiled step from features (`embed::dpm_bimodal_tiled`) against the
+//! stored step, on arbitrary inputs over the whole finite domain (any f32
+//! feature, parameter and state value; B up to 64, d up to 32; raw and
+//! normalised), in f32 and in f64:
+//!
+//! - it refuses exactly what `dpm_bimodal_from_features` refuses, with the
+//!   same error, and then writes no output and no state;
+//! - accepted, every output is finite and normal (or 0), and `dx`, `dy`,
+//!   `h` and the state are bit-identical to the stored chain on the
+//!   scalar engine: `S` from the normalised rows, flushed,
+//!   `scalar::dpm_bimodal`, `scores_backward`, the normalisation's
+//!   backward, flushed (where the chain's own building blocks accept the
+//!   step's values); the loss is within a few rounding errors of it.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use dpm_core::embed::{
+    FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
+    features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
+    tiled_scratch_len,
+};
+use dpm_core::{BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, ZetaStep};
+use dpm_core_fuzz::{Parts, Pop, Scalar, all_finite, cyclic, widen};
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    b: u8,
+    d: u8,
+    n: u8,
+    raw: bool,
+    f64: bool,
+    tau: Scalar,
+    gamma: Scalar,
+    theta: Scalar,
+    eta: Scalar,
+    xi: Scalar,
+    vanilla: bool,
+    zeta_step: bool,
+    /// Features and state values, reused cyclically.
+    values: Vec<f32>,
+    ids: Vec<u8>,
+    visited: Vec<bool>,
+}
+
+const SENTINEL: f64 = -7.0;
+
+/// One problem in `T`.
+struct Case<T> {
+    x: Vec<T>,
+    y: Vec<T>,
+    b: usize,
+    d: usize,
+    features: Features,
+    ids: (Vec<usize>, Vec<usize>),
+    pops: [Pop<T>; 2],
+    p: [DpmParams<T>; 2],
+}
+
+/// What the tiled step gave, accepted.
+struct Got<T> {
+    dx: Vec<T>,
+    dy: Vec<T>,
+    h: [Vec<T>; 2],
+    pops: [Pop<T>; 2],
+    losses: Losses<T>,
+}
+
+fuzz_target!(|inp: Input| {
+    let (b, d) = (usize::from(inp.b % 65), usize::from(inp.d % 33));
+    let n = usize::from(inp.n);
+    let id = |k: usize| inp.ids.get(k).map_or(k, |&v| usize::from(v));
+    let p = DpmParams {
+        tau: inp.tau.get(),
+        gamma: inp.gamma.get(),
+        offset: if inp.vanilla {
+            Offset::Vanilla
+        } else {
+            Offset::Xi(inp.xi.get())
+        },
+        zeta_step: inp.zeta_step.then_some(ZetaStep {
+            theta: inp.theta.get(),
+            eta: inp.eta.get(),
+        }),
+        first_visit: FirstVisit::Batch,
+    };
+    let case = Case {
+        x: (0..b * d).map(|k| cyclic(&inp.values, k)).collect(),
+        y: (0..b * d).map(|k| cyclic(&inp.values, 3 * k + 1)).collect(),
+        b,
+        d,
+        features: if inp.raw {
+            Features::Raw
+        } else {
+            Features::Normalized
+        },
+        ids: ((0..b).map(id).collect(), (0..b).map(|k| id(k + b)).collect()),
+        pops: [
+            Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 1),
+            Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 2),
+        ],
+        p: [p, p],
+    };
+    if inp.f64 {
+        let wide = |v: &[f32]| v.iter().map(|&e| f64::from(e)).collect();
+        run(Case {
+            x: wide(&case.x),
+            y: wide(&case.y),
+            pops: [case.pops[0].cast(), case.pops[1].cast()],
+            p: case.p.map(widen),
+            ids: case.ids,
+            b,
+            d,
+            features: case.features,
+        });
+    } else {
+        run(case);
+    }
+});
+
+fn run<T: Real>(case: Case<T>) {
+    // A population the view refuses (n = 0) is no step at all.
+    if case.pops.iter().any(|p| p.clone().view().is_none()) {
+        return;
+    }
+    let want = stored(&case);
+    match (tiled(&case), want) {
+        (Err(e), Err(w)) => assert_eq!(e, w, "refused otherwise than the stored step"),
+        (Err(e), Ok(())) => panic!("refused {e:?}; the stored step accepted"),
+        (Ok(_), Err(w)) => panic!("accepted; the stored step refused {w:?}"),
+        (Ok(got), Ok(())) => {
+            let (b, d) = (case.b, case.d);
+            assert!(got.losses.total.is_finite(), "loss {:?}", got.losses.total);
+            for (what, v) in [("dx", &got.dx), ("dy", &got.dy), ("h", &got.h[0]), ("h", &got.h[1])] {
+                assert!(all_finite(v), "{what} not finite");
+                assert!(
+                    v.iter().all(|e| *e == T::ZERO || e.abs() >= T::MIN_POSITIVE),
+                    "{what} subnormal"
+                );
+            }
+            let parts = Parts::dpm(case.p[0].zeta_step.is_some());
+            got.pops[0].assert_after(&case.pops[0], &case.ids.0, parts);
+            got.pops[1].assert_after(&case.pops[1], &case.ids.1, parts);
+            if let Some(chain) = chain(&case) {
+                let bits = |v: &[T]| v.iter().map(|e| e.to_f64().to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got.dx), bits(&chain.dx), "dx differs (b {b}, d {d})");
+                assert_eq!(bits(&got.dy), bits(&chain.dy), "dy differs");
+                for k in 0..2 {
+                    assert_eq!(bits(&got.h[k]), bits(&chain.h[k]), "h[{k}] differs");
+                    assert_eq!(got.pops[k].bits(), chain.pops[k].bits(), "state {k} differs");
+                }
+                // The same terms in another order: each direction within
+                // b^2 eps of the largest sum of magnitudes (a row's
+                // weights sum to at most 1/gamma, |S - S_pos| <= 2 max|S|).
+                let (g, w) = (got.losses, chain.losses);
+                #[allow(clippy::cast_precision_loss)]
+                let bb = (b * b) as f64;
+                let gamma = case.p[0].gamma.to_f64();
+                let scale = 2.0 * chain.max_abs_s / gamma;
+                let tol = 4.0 * bb * T::EPSILON.to_f64() * scale + 4.0 * T::MIN_POSITIVE.to_f64();
+                for (g, w) in [
+                    (g.image_to_text, w.image_to_text),
+                    (g.text_to_image, w.text_to_image),
+                ] {
+                    let (g, w) = (g.to_f64(), w.to_f64());
+                    assert!((g - w).abs() <= tol, "loss {g:e} vs {w:e} (tol {tol:e})");
+                }
+            }
+        }
+    }
+}
+
+/// The tiled step; on `Err`, asserts that nothing but scratch was written.
+fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
+    let (b, d) = (case.b, case.d);
+    let s = T::from_f64(SENTINEL);
+    let (mut dx, mut dy) = (vec![s; b * d], vec![s; b * d]);
+    let (mut hi, mut ht) = (vec![s; b], vec![s; b]);
+    let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+    let mut pops = case.pops.clone();
+    let [pi, pt] = &mut pops;
+    let (Some(mut iv), Some(mut tv)) = (pi.view(), pt.view()) else {
+        unreachable!("checked in run");
+    };
+    let out = TiledOut {
+        h_image: Some(&mut hi),
+        h_text: Some(&mut ht),
+        ..TiledOut::new(&mut dx, &mut dy)
+    };
+    let r = dpm_bimodal_tiled(
+        &case.x,
+        &case.y,
+        b,
+        d,
+        case.features,
+        &case.ids.0,
+        &case.ids.1,
+        &mut iv,
+        &mut tv,
+        case.p,
+        out,
+        &mut scratch,
+    );
+    match r {
+        Ok(losses) => Ok(Got {
+            dx,
+            dy,
+            h: [hi, ht],
+            pops,
+            losses,
+        }),
+        Err(e) => {
+            assert!(
+                dx.iter().chain(&dy).chain(&hi).chain(&ht).all(|&v| v == s),
+                "an error wrote an output"
+            );
+            let same = pops.iter().zip(&case.pops).all(|(a, b)| a.bits() == b.bits());
+            assert!(same, "an error wrote state");
+            Err(e)
+        }
+    }
+}
+
+/// Whether the stored step from features accepts the case (the SIMD
+/// engine; its refusals are the ones the tiled step must give).
+fn stored<T: Real>(case: &Case<T>) -> Result<(), Error> {
+    let (b, d) = (case.b, case.d);
+    let mut pops = case.pops.clone();
+    let [pi, pt] = &mut pops;
+    let (Some(mut iv), Some(mut tv)) = (pi.view(), pt.view()) else {
+        unreachable!("checked in run");
+    };
+    let (mut s, mut ds) = (vec![T::ZERO; b * b], vec![T::ZERO; b * b]);
+    let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+    let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
+    let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
+    let out = FeatureOut {
+        h_image: Some(&mut hi),
+        h_text: Some(&mut ht),
+        ..FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy)
+    };
+    dpm_bimodal_from_features(
+        &case.x,
+        &case.y,
+        b,
+        d,
+        case.features,
+        &case.ids.0,
+        &case.ids.1,
+        &mut iv,
+        &mut tv,
+        case.p,
+        out,
+        &mut scratch,
+    )
+    .map(|_| ())
+}
+
+/// What the stored chain on the scalar engine gives.
+struct Chain<T> {
+    dx: Vec<T>,
+    dy: Vec<T>,
+    h: [Vec<T>; 2],
+    pops: [Pop<T>; 2],
+    losses: Losses<T>,
+    max_abs_s: f64,
+}
+
+/// The stored chain from public building blocks, or `None` where one of
+/// them refuses a value the fused step handles (their checks are each
+/// their own, looser or tighter).
+fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
+    let (b, d) = (case.b, case.d);
+    let unit = |v: &[T]| match case.features {
+        Features::Raw => {
+            let (mut u, mut n) = (vec![T::ZERO; b * d], vec![T::ZERO; b]);
+            l2_normalize(v, b, d, &mut u, &mut n).ok()?;
+            Some(u)
+        }
+        Features::Normalized => Some(v.to_vec()),
+    };
+    let (xn, yn) = (unit(&case.x)?, unit(&case.y)?);
+    let mut s = vec![T::ZERO; b * b];
+    scores_forward(&xn, &yn, b, b, d, &mut s).ok()?;
+    let flush = |v: T| if v.abs() < T::MIN_POSITIVE { T::ZERO } else { v };
+    s.iter_mut().for_each(|v| *v = flush(*v));
+    let max_abs_s = s.iter().fold(0.0_f64, |m, v| m.max(v.to_f64().abs()));
+    let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![T::ZERO; b], vec![T::ZERO; b]);
+    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+    let mut pops = case.pops.clone();
+    let [pi, pt] = &mut pops;
+    let (mut iv, mut tv) = (pi.view()?, pt.view()?);
+    let out = BimodalOut {
+        h_image: Some(&mut hi),
+        h_text: Some(&mut ht),
+        ..BimodalOut::new(&mut ds)
+    };
+    let losses = dpm_core::scalar::dpm_bimodal(
+        &s,
+        &case.ids.0,
+        &case.ids.1,
+        &mut iv,
+        &mut tv,
+        case.p,
+        out,
+        &mut scratch,
+    )
+    .ok()?;
+    let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+    scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).ok()?;
+    let (mut dx, mut dy) = (gx.clone(), gy.clone());
+    if case.features == Features::Raw {
+        l2_normalize_backward(&case.x, &gx, b, d, &mut dx).ok()?;
+        l2_normalize_backward(&case.y, &gy, b, d, &mut dy).ok()?;
+    }
+    dx.iter_mut().for_each(|v| *v = flush(*v));
+    dy.iter_mut().for_each(|v| *v = flush(*v));
+    Some(Chain {
+        dx,
+        dy,
+        h: [hi, ht],
+        pops,
+        losses,
+        max_abs_s,
+    })
+}
