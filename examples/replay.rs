@@ -5,9 +5,9 @@
 //! cargo run --release --features std --example replay -- [--f32] [--tiled] CASE.json
 //! ```
 //!
-//! `--tiled` runs DPM cases through `embed::dpm_bimodal_tiled` (features
-//! in, feature gradients out, `S` never stored): its output has no
-//! weights and an empty `grad_sim`.
+//! `--tiled` runs the case through `embed::{dpm,sogclr,infonce}_bimodal_tiled`
+//! (features in, feature gradients out, `S` never stored): its output has
+//! no weights and an empty `grad_sim`.
 //!
 //! The recorded outputs in the file, if any, are ignored: this is how to
 //! check the crate on steps recorded from another implementation.

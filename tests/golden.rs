@@ -353,9 +353,7 @@ fn compare_state(
 fn replay_all<T: dpm_core::Real>(engine: Engine, dtype: &str, eps: f64, tiny: f64) {
     let cases = case::golden();
     let mut worst = Worst::default();
-    // The tiled step is DPM's only.
-    let tiled = engine == Engine::Tiled;
-    for (name, case) in cases.iter().filter(|(_, c)| !tiled || c.kind == "dgcl") {
+    for (name, case) in &cases {
         let runs = run::replay::<T>(case, engine).unwrap_or_else(|e| panic!("{name}: {e}"));
         let round = |v: f64| T::from_f64(v).to_f64();
         check_case(name, case, &runs, eps, tiny, &round, &mut worst);

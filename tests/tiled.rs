@@ -592,3 +592,135 @@ fn tiled_scratch_grows_like_b_plus_d() {
     // Against the stored step: 18.0 M elements at b = 4096, d = 128.
     assert!(features_scratch_len(4096, 128) > 170 * tiled_scratch_len(4096, 128));
 }
+
+/// Which loss a twin test runs.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    SogClr,
+    InfoNce,
+}
+
+/// SogCLR's and InfoNCE's tiled twins against their stored chains on the
+/// scalar engine: `dx`, `dy` and the state bit-identical, and InfoNCE's
+/// loss too (its terms are per anchor, summed in anchor order both ways).
+fn twins_same_as_the_chain<T: Real>(seed: u64) {
+    use dpm_core::embed::{infonce_bimodal_tiled, sogclr_bimodal_tiled};
+    use dpm_core::{SogClrParams, scalar};
+    let mut rng = Rng::new(seed);
+    for (b, d) in [(2, 3), (TILE + 1, 5), (2 * TILE + 7, 8)] {
+        for loss in [Loss::SogClr, Loss::InfoNce] {
+            let (x, y) = features::<T>(&mut rng, b, d, 1.0, 2.0);
+            let (ids, pops) = setup::<T>(&mut rng, b);
+            let tau = T::from_f64(0.05);
+            let sp = SogClrParams {
+                tau,
+                gamma: T::from_f64(0.7),
+                first_visit: FirstVisit::ZeroHistory,
+            };
+            // The stored chain.
+            let (mut xn, mut yn, mut nrm) =
+                (vec![T::ZERO; b * d], vec![T::ZERO; b * d], vec![T::ZERO; b]);
+            l2_normalize(&x, b, d, &mut xn, &mut nrm).unwrap();
+            l2_normalize(&y, b, d, &mut yn, &mut nrm).unwrap();
+            let mut s = vec![T::ZERO; b * b];
+            scores_forward(&xn, &yn, b, b, d, &mut s).unwrap();
+            let flush = |v: T| {
+                if v.abs() < T::MIN_POSITIVE {
+                    T::ZERO
+                } else {
+                    v
+                }
+            };
+            s.iter_mut().for_each(|v| *v = flush(*v));
+            let mut ds = vec![T::ZERO; b * b];
+            let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+            let mut want_pops = pops.clone();
+            let [wi, wt] = &mut want_pops;
+            let want = match loss {
+                Loss::SogClr => scalar::sogclr_bimodal(
+                    &s,
+                    &ids.0,
+                    &ids.1,
+                    &mut wi.view(),
+                    &mut wt.view(),
+                    sp,
+                    BimodalOut::new(&mut ds),
+                    &mut scratch,
+                ),
+                Loss::InfoNce => {
+                    scalar::infonce_bimodal(&s, b, tau, BimodalOut::new(&mut ds), &mut scratch)
+                }
+            }
+            .unwrap();
+            let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+            scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).unwrap();
+            let (mut wdx, mut wdy) = (gx.clone(), gy.clone());
+            l2_normalize_backward(&x, &gx, b, d, &mut wdx).unwrap();
+            l2_normalize_backward(&y, &gy, b, d, &mut wdy).unwrap();
+            wdx.iter_mut()
+                .chain(wdy.iter_mut())
+                .for_each(|v| *v = flush(*v));
+            // The tiled twin; h is left untouched.
+            let mut got_pops = pops.clone();
+            let [gi, gt] = &mut got_pops;
+            let (mut dx, mut dy, mut h) = (
+                vec![T::ZERO; b * d],
+                vec![T::ZERO; b * d],
+                vec![T::from_f64(7.0); b],
+            );
+            let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+            let out = TiledOut {
+                h_text: Some(&mut h),
+                ..TiledOut::new(&mut dx, &mut dy)
+            };
+            let got = match loss {
+                Loss::SogClr => sogclr_bimodal_tiled(
+                    &x,
+                    &y,
+                    b,
+                    d,
+                    Features::Raw,
+                    &ids.0,
+                    &ids.1,
+                    &mut gi.view(),
+                    &mut gt.view(),
+                    sp,
+                    out,
+                    &mut scratch,
+                ),
+                Loss::InfoNce => {
+                    infonce_bimodal_tiled(&x, &y, b, d, Features::Raw, tau, out, &mut scratch)
+                }
+            }
+            .unwrap();
+            let case = format!("{loss:?}, b {b}, d {d}");
+            assert_eq!(bits(&dx), bits(&wdx), "dx: {case}");
+            assert_eq!(bits(&dy), bits(&wdy), "dy: {case}");
+            assert!(
+                h.iter().all(|&v| v == T::from_f64(7.0)),
+                "h written: {case}"
+            );
+            for k in 0..2 {
+                assert_eq!(got_pops[k].bits(), want_pops[k].bits(), "state {k}: {case}");
+            }
+            if let Loss::InfoNce = loss {
+                assert_eq!(
+                    got.total.to_f64().to_bits(),
+                    want.total.to_f64().to_bits(),
+                    "loss: {case}"
+                );
+            } else {
+                #[allow(clippy::cast_precision_loss)]
+                let tol = 4.0 * (b * b) as f64 * T::EPSILON.to_f64() * 2.0 / 0.7;
+                let (g, w) = (got.total.to_f64(), want.total.to_f64());
+                assert!((g - w).abs() <= tol, "loss {g:e} vs {w:e}: {case}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sogclr_and_infonce_twins_are_bit_identical_to_their_stored_chains() {
+    twins_same_as_the_chain::<f64>(6);
+    twins_same_as_the_chain::<f32>(7);
+}

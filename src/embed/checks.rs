@@ -3,7 +3,7 @@
 //! normal number.
 
 use super::{Features, normalize};
-use crate::{DpmParams, Error, Real, check, lanes::exp::flush};
+use crate::{Error, Real, check, lanes::exp::flush, step::checks::Algo};
 
 /// Every subnormal of `v` becomes 0 (SPEC section 7: no output holds a
 /// subnormal, and the step refuses subnormal scores); whether any was
@@ -21,9 +21,9 @@ pub(super) fn flush_all<T: Real>(v: &mut [T]) -> bool {
 
 /// A score flushed to 0 moves `a = S / tau` by up to `MIN_POSITIVE / tau`:
 /// within SPEC section 7's bound only while that is at most `eps`.
-pub(super) fn flushed_tau_ok<T: Real>(params: &[DpmParams<T>; 2]) -> Result<(), Error> {
+pub(super) fn flushed_tau_ok<T: Real>(taus: [T; 2]) -> Result<(), Error> {
     let floor = T::MIN_POSITIVE / T::EPSILON;
-    if params.iter().all(|p| p.tau >= floor) {
+    if taus.iter().all(|&tau| tau >= floor) {
         Ok(())
     } else {
         Err(Error::OutOfRange {
@@ -32,7 +32,7 @@ pub(super) fn flushed_tau_ok<T: Real>(params: &[DpmParams<T>; 2]) -> Result<(), 
     }
 }
 
-/// The parameters and the features `x`, `y` (`b x d` each, lengths
+/// The parameters (`algos`: each direction's) and the features `x`, `y` (`b x d` each, lengths
 /// checked by the caller) of a bimodal step from features: every row can
 /// be normalised (raw) or every score is bounded (normalised), and the
 /// gradients back to the features stay finite.
@@ -41,14 +41,14 @@ pub(super) fn features<T: Real>(
     y: &[T],
     d: usize,
     features: Features,
-    params: &[DpmParams<T>; 2],
+    algos: &[Algo<T>; 2],
 ) -> Result<(), Error> {
-    params[0].check()?;
-    params[1].check()?;
+    algos[0].check()?;
+    algos[1].check()?;
     // Each direction's dS has row and column absolute sums <= 2 / gamma
     // (a row's weights sum to at most 1 / gamma), so |dX| <= g_max max|Y|.
     let two = T::from_f64(2.0);
-    let g_max = two / params[0].gamma + two / params[1].gamma;
+    let g_max = two / algos[0].gamma() + two / algos[1].gamma();
     let (mx, my) = (check::max_abs("x", x)?, check::max_abs("y", y)?);
     match features {
         Features::Raw => {

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::{
     BimodalOut, DpmParams, Error, Losses, Real, StateView, bimodal_scratch_len, check, dpm_bimodal,
+    step::checks::Algo,
 };
 
 /// What the feature rows given to [`dpm_bimodal_from_features`] are.
@@ -197,7 +198,8 @@ pub fn dpm_bimodal_from_features<T: Real>(
             found: scratch.len(),
         });
     }
-    checks::features(x, y, d, features, &params)?;
+    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    checks::features(x, y, d, features, &algos)?;
 
     // ---- writes: scratch, then the step (which checks ids and state) ----
     let (s_buf, rest) = scratch[..need].split_at_mut(bb);
@@ -216,7 +218,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
     };
     bilinear::forward_raw(xs, ys, b, d, s_buf);
     if flush_all(s_buf) {
-        flushed_tau_ok(&params)?;
+        flushed_tau_ok([params[0].tau, params[1].tau])?;
     }
     let FeatureOut {
         scores,

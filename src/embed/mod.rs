@@ -1,6 +1,6 @@
 //! Back to embeddings (SPEC section 6): the bilinear score `S = X Y^T`
-//! and its gradients, L2 normalisation, SIMD kernels, and a bimodal DPM
-//! step from features.
+//! and its gradients, L2 normalisation, SIMD kernels, and the bimodal
+//! steps from features (stored, or in tiles).
 //!
 //! | function | computes |
 //! |---|---|
@@ -12,6 +12,7 @@
 //! | [`dot`], [`dot_wide`] | `a . b`, scalar and SIMD |
 //! | [`axpy`], [`axpy_wide`] | `y += alpha x`, scalar and SIMD |
 //! | [`dpm_bimodal_from_features`] | `S`, [`dpm_bimodal`](crate::dpm_bimodal), `dS`, `dX`, `dY` |
+//! | [`dpm_bimodal_tiled`], [`sogclr_bimodal_tiled`], [`infonce_bimodal_tiled`] | `dX`, `dY` from features with `S` and `dS` never stored ([`tiled_scratch_len`]) |
 //!
 //! Matrices are row-major flat slices with explicit dimensions; elements
 //! are [`Real`](crate::Real): `f32` (the SIMD kernels in `f32x8` lanes)
@@ -34,4 +35,7 @@ pub use bilinear::{scores_backward, scores_forward, shared_backward};
 pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
 pub use kernels::{axpy, axpy_wide, dot, dot_wide};
 pub use normalize::{l2_normalize, l2_normalize_backward};
-pub use tiled::{TILE, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};
+pub use tiled::{
+    TILE, TiledOut, dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled,
+    tiled_scratch_len,
+};

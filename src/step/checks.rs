@@ -69,7 +69,8 @@ impl<T: Real> Algo<T> {
         }
     }
 
-    fn check(&self) -> Result<(), Error> {
+    /// The parameters' own checks ([`Error::InvalidParameter`]).
+    pub(crate) fn check(&self) -> Result<(), Error> {
         match self {
             Algo::Dpm(p) => p.check(),
             Algo::SogClr(p) => p.check(),

@@ -8,7 +8,8 @@ use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, StateView, ZetaStep,
     embed::{
         FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-        features_scratch_len, scores_backward, scores_forward, tiled_scratch_len,
+        features_scratch_len, infonce_bimodal_tiled, scores_backward, scores_forward,
+        sogclr_bimodal_tiled, tiled_scratch_len,
     },
     infonce_bimodal, scalar,
     schedule::nuclr_eta,
@@ -155,8 +156,8 @@ pub enum Engine {
     /// `dpm_core::par` on `S = X Y^T`, on the current rayon pool.
     #[cfg(feature = "std")]
     Par,
-    /// `embed::dpm_bimodal_tiled` from the features (DPM cases only; it
-    /// stores neither weights nor `dS`, so those outputs are empty).
+    /// `embed::{dpm,sogclr,infonce}_bimodal_tiled` from the features (they
+    /// store neither weights nor `dS`, so those outputs are empty).
     Tiled,
 }
 
@@ -279,15 +280,13 @@ impl<T: Real> Replayer<'_, T> {
         let refused = |e: dpm_core::Error| format!("the crate refused the step: {e}");
         let from_features = case.kind == "dgcl" && self.engine == Engine::Simd;
         let tiled = self.engine == Engine::Tiled;
-        if tiled && case.kind != "dgcl" {
-            return Err(format!("no tiled step for kind {}", case.kind));
-        }
         let simd = self.engine != Engine::Scalar;
         #[cfg(feature = "std")]
         let parallel = self.engine == Engine::Par;
         if !from_features {
             scores_forward(&x, &y, b, b, d, &mut s).map_err(refused)?;
         }
+        let normalized = Features::Normalized;
         let out = BimodalOut {
             weights_image: Some(&mut wi),
             weights_text: Some(&mut wt),
@@ -304,6 +303,10 @@ impl<T: Real> Replayer<'_, T> {
         };
         let loss = match case.kind.as_str() {
             #[cfg(feature = "std")]
+            "infonce" if tiled => {
+                let tout = TiledOut::new(&mut dx, &mut dy);
+                infonce_bimodal_tiled(&x, &y, b, d, normalized, tau, tout, &mut scratch)
+            }
             "infonce" if parallel => par::infonce_bimodal(&s, b, tau, out, &mut scratch),
             "infonce" if simd => infonce_bimodal(&s, b, tau, out, &mut scratch),
             "infonce" => scalar::infonce_bimodal(&s, b, tau, out, &mut scratch),
@@ -337,16 +340,35 @@ impl<T: Real> Replayer<'_, T> {
                         #[cfg(feature = "std")]
                         Engine::Par => par::sogclr_bimodal::<T>,
                     };
-                    sogclr(
-                        &s,
-                        &st.image_ids,
-                        &st.text_ids,
-                        &mut iv,
-                        &mut tv,
-                        p,
-                        out,
-                        &mut scratch,
-                    )
+                    if tiled {
+                        let (ii, ti) = (&st.image_ids, &st.text_ids);
+                        let tout = TiledOut::new(&mut dx, &mut dy);
+                        sogclr_bimodal_tiled(
+                            &x,
+                            &y,
+                            b,
+                            d,
+                            normalized,
+                            ii,
+                            ti,
+                            &mut iv,
+                            &mut tv,
+                            p,
+                            tout,
+                            &mut scratch,
+                        )
+                    } else {
+                        sogclr(
+                            &s,
+                            &st.image_ids,
+                            &st.text_ids,
+                            &mut iv,
+                            &mut tv,
+                            p,
+                            out,
+                            &mut scratch,
+                        )
+                    }
                 } else {
                     let start = need(h.start_epochs.map(|v| v as f64), "start_epochs")? as usize;
                     let (eta_i, eta_t) = nuclr_eta(
@@ -391,7 +413,6 @@ impl<T: Real> Replayer<'_, T> {
                         step(&s, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
                     } else if tiled {
                         let tout = TiledOut::new(&mut dx, &mut dy);
-                        let normalized = Features::Normalized;
                         dpm_bimodal_tiled(
                             &x,
                             &y,
@@ -412,7 +433,6 @@ impl<T: Real> Replayer<'_, T> {
                             weights_text: out.weights_text,
                             ..FeatureOut::new(&mut s, out.ds, &mut dx, &mut dy)
                         };
-                        let normalized = Features::Normalized;
                         dpm_bimodal_from_features(
                             &x,
                             &y,

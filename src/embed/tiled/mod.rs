@@ -1,0 +1,397 @@
+//! The bimodal steps from features in tiles (Flash-DPM; DPM, SogCLR,
+//! InfoNCE): `S` and `dS` are never stored. Each pass recomputes `S` a tile at a time from
+//! panels of (normalised) feature rows, and keeps only per-anchor values:
+//! memory grows like `B + d`, not like `B^2`.
+//!
+//! The passes are those of the scalar reference ([`crate::scalar`]), in
+//! the same order per anchor: the maxima of both directions, their sums
+//! of `exp(a - max)`, the per-anchor statistics (and the state's `u`),
+//! then each entry's `dS`, accumulated at once into `dX = dS Y` and
+//! `dY = dS^T X`. Every row sum (a row anchor's, a column anchor's, a
+//! candidate's `h`, a row of `dX` or `dY`) receives its terms in the
+//! order the materialised step gives them, so state, `h` and the feature
+//! gradients are bit-identical to `S`, [`crate::scalar::dpm_bimodal`]
+//! and the backward products; only the losses, summed tile by tile, may
+//! differ in the last bits.
+
+mod work;
+
+use super::{
+    Features,
+    checks::{self, flushed_tau_ok},
+};
+use crate::{
+    DpmParams, Error, Losses, Real, SogClrParams, StateView, check,
+    kernel::bimodal::gather,
+    lanes::exp::flush,
+    step::{
+        checks::{self as step_checks, Algo},
+        plan,
+    },
+    sum::ScaledSum,
+};
+use work::{Fixed, Src, Work};
+
+/// Rows of `X` (and of `Y`) in one tile: a tile of `S` is `TILE x TILE`.
+/// The two panels of normalised rows it reads take `2 TILE d` elements of
+/// scratch.
+pub const TILE: usize = 32;
+
+/// Per-pair scratch: the diagonal, then per direction the candidates'
+/// zeta, the anchors' maxima, compensated sums (2), four statistics,
+/// compensated sums of `h` (2) and `h`.
+const PER_PAIR: usize = 1 + 2 * 11;
+
+/// Scratch elements [`dpm_bimodal_tiled`] needs for `b` pairs of
+/// dimension `d`: `23 b + 2 TILE d` (saturating at `usize::MAX`, a size no
+/// slice has: refused, never wrapped). No term grows like `b^2`: at
+/// `b = 4096`, `d = 128` it is 102,400 elements (400 KiB in `f32`), where
+/// [`features_scratch_len`](super::features_scratch_len) asks for 18.0 M
+/// and the outputs `S`, `dS` of the materialised step for 33.6 M more.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{tiled_scratch_len, TILE};
+/// assert_eq!(tiled_scratch_len(4096, 128), 23 * 4096 + 2 * TILE * 128);
+/// const N: usize = tiled_scratch_len(8, 16);
+/// let scratch = [0.0_f32; N];
+/// # let _ = scratch;
+/// ```
+#[must_use]
+pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
+    b.saturating_mul(PER_PAIR)
+        .saturating_add(d.saturating_mul(2 * TILE))
+}
+
+/// Where [`dpm_bimodal_tiled`] writes.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::TiledOut;
+/// let (mut dx, mut dy, mut h) = ([0.0_f32; 6], [0.0_f32; 6], [0.0_f32; 2]);
+/// let out = TiledOut { h_text: Some(&mut h), ..TiledOut::new(&mut dx, &mut dy) };
+/// assert_eq!(out.dx.len(), 6);
+/// ```
+#[derive(Debug)]
+pub struct TiledOut<'o, T> {
+    /// `dL/dX` (or `dL/dV` for [`Features::Raw`]), `B x d`.
+    pub dx: &'o mut [T],
+    /// `dL/dY` (or its raw form), `B x d`.
+    pub dy: &'o mut [T],
+    /// Zeta gradient of the images, as [`BimodalOut::h_image`](crate::BimodalOut::h_image).
+    pub h_image: Option<&'o mut [T]>,
+    /// Zeta gradient of the texts, as [`BimodalOut::h_text`](crate::BimodalOut::h_text).
+    pub h_text: Option<&'o mut [T]>,
+}
+
+impl<'o, T> TiledOut<'o, T> {
+    /// `dX` and `dY` only.
+    #[must_use]
+    pub fn new(dx: &'o mut [T], dy: &'o mut [T]) -> Self {
+        TiledOut {
+            dx,
+            dy,
+            h_image: None,
+            h_text: None,
+        }
+    }
+}
+
+/// The DPM (NUCLR) step on a bimodal batch of features, in tiles: the
+/// same step as [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)
+/// without storing `S` or `dS`. Scratch is [`tiled_scratch_len`]`(b, d)`,
+/// which grows like `b + d`, not `b^2`: a batch of 4096 fits where the
+/// materialised step needs 200 MiB.
+///
+/// `x` (images) and `y` (texts) are `b x d` row-major, raw or normalised
+/// ([`Features`]); ids, states and params are those of
+/// [`dpm_bimodal`](crate::dpm_bimodal). Updates the states as it does,
+/// writes `out.dx`, `out.dy` (and `h` where asked for) and returns the
+/// [`Losses`].
+///
+/// Results: `dx`, `dy`, `h` and every state value are bit-identical to
+/// the materialised step on the scalar engine ([`crate::scalar`]) followed
+/// by [`scores_backward`](super::scores_backward) (and, raw, the
+/// normalisation's backward); the losses are within SPEC section 7's
+/// bound of it (their terms are summed in another order). Each pass
+/// recomputes `S`, three times in all, with a dot product per entry: this
+/// is the scalar engine's arithmetic, the one Cortex-M runs, not yet the
+/// SIMD passes or a GEMM microkernel.
+///
+/// # Errors
+///
+/// Those of [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features),
+/// checked in the same order, with `out.dx`, `out.dy`, `out.h_image`,
+/// `out.h_text` ([`Error::LengthMismatch`]; `h` must be `b` long), the ids
+/// (`image_ids`, `text_ids` not `b` long) and `scratch` shorter than
+/// [`tiled_scratch_len`]. On `Err`, all of `out` and both states are
+/// untouched (the scratch may be written).
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{dpm_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// use dpm_core::{DpmParams, FirstVisit, Offset, State};
+/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05)?, State::<f32, 10>::new(-0.05)?);
+/// let x = [1.0_f32, 0.2, 0.1, 1.0]; // 2 images, d = 2, raw
+/// let y = [0.9_f32, 0.0, 0.3, 1.1];
+/// let p = DpmParams {
+///     tau: 0.1, gamma: 0.9, offset: Offset::Xi(0.0), zeta_step: None,
+///     first_visit: FirstVisit::Batch,
+/// };
+/// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; tiled_scratch_len(2, 2)];
+/// let loss = dpm_bimodal_tiled(
+///     &x, &y, 2, 2, Features::Raw, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), [p, p],
+///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
+/// )?;
+/// assert!(loss.total < 0.0);
+/// // The raw gradient is orthogonal to its row.
+/// assert!((dx[0] * x[0] + dx[1] * x[1]).abs() < 1e-6);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn dpm_bimodal_tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: [DpmParams<T>; 2],
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    let src = Src {
+        x,
+        y,
+        b,
+        d,
+        features,
+    };
+    run(
+        algos,
+        src,
+        Some((image_ids, text_ids)),
+        Some((image, text)),
+        out,
+        scratch,
+    )
+}
+
+/// The SogCLR (GCL) step on a bimodal batch of features, in tiles: the
+/// same step as [`sogclr_bimodal`](crate::sogclr_bimodal) on `S = X Y^T`,
+/// then `dX`, `dY`, without storing `S` or `dS` (SPEC section 4).
+///
+/// Arguments as [`dpm_bimodal_tiled`] with SogCLR's parameters; only `u`
+/// of the states is read and written, `out.h_image` and `out.h_text` are
+/// left untouched. `dx`, `dy` and the state are bit-identical to the
+/// stored chain on the scalar engine.
+///
+/// # Errors
+///
+/// As [`dpm_bimodal_tiled`].
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{sogclr_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// use dpm_core::{FirstVisit, SogClrParams, State};
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
+/// let x = [1.0, 0.0, 0.0, 1.0]; // B = 2, d = 2, unit rows
+/// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; tiled_scratch_len(2, 2)];
+/// let loss = sogclr_bimodal_tiled(
+///     &x, &x, 2, 2, Features::Normalized, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), p,
+///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
+/// )?;
+/// // First visit, one negative per row: each weight is exactly 1.
+/// assert!((loss.total - 2.0 * -1.0).abs() < 1e-12);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn sogclr_bimodal_tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: SogClrParams<T>,
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algos = [Algo::SogClr(params), Algo::SogClr(params)];
+    let src = Src {
+        x,
+        y,
+        b,
+        d,
+        features,
+    };
+    run(
+        algos,
+        src,
+        Some((image_ids, text_ids)),
+        Some((image, text)),
+        out,
+        scratch,
+    )
+}
+
+/// InfoNCE / CLIP on a bimodal batch of features, in tiles: the same
+/// loss as [`infonce_bimodal`](crate::infonce_bimodal) on `S = X Y^T`
+/// (the mean of both directions' softmax cross-entropies), then `dX`,
+/// `dY`, without storing `S` or `dS` (SPEC section 4). No state;
+/// `out.h_image` and `out.h_text` are left untouched. `dx`, `dy` and the
+/// loss are bit-identical to the stored chain on the scalar engine.
+///
+/// # Errors
+///
+/// As [`dpm_bimodal_tiled`], without the ids' and the state's.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{infonce_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// let x = [1.0_f64, 0.0, 0.0, 1.0]; // B = 2, d = 2: S = I
+/// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; tiled_scratch_len(2, 2)];
+/// let out = TiledOut::new(&mut dx, &mut dy);
+/// let loss = infonce_bimodal_tiled(&x, &x, 2, 2, Features::Normalized, 1.0, out, &mut scratch)?;
+/// let expected = (1.0_f64.exp() + 1.0).ln() - 1.0;
+/// assert!((loss.total - expected).abs() < 1e-15);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn infonce_bimodal_tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    tau: T,
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algo = Algo::InfoNce { tau };
+    let src = Src {
+        x,
+        y,
+        b,
+        d,
+        features,
+    };
+    run([algo, algo], src, None, None, out, scratch)
+}
+
+type Views<'s, 'a, 'b, T> = Option<(&'s mut StateView<'a, T>, &'s mut StateView<'b, T>)>;
+
+/// A bimodal step in tiles: every check, then the passes of [`work`].
+/// `ids` and `states` are `None` for InfoNCE.
+fn run<T: Real>(
+    algos: [Algo<T>; 2],
+    src: Src<'_, T>,
+    ids: Option<(&[usize], &[usize])>,
+    states: Views<'_, '_, '_, T>,
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    // ---- checks: nothing but scratch is written above "writes" ----
+    let (b, d) = (src.b, src.d);
+    if b < 2 {
+        return Err(Error::BatchTooSmall { len: b });
+    }
+    let cells = check::cells("x", b, d)?;
+    check::len("x", src.x.len(), cells)?;
+    check::len("y", src.y.len(), cells)?;
+    let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
+    if ids.is_some() {
+        check::len("image_ids", image_ids.len(), b)?;
+        check::len("text_ids", text_ids.len(), b)?;
+    }
+    check::len("dx", out.dx.len(), cells)?;
+    check::len("dy", out.dy.len(), cells)?;
+    for (what, h) in [("h_image", &out.h_image), ("h_text", &out.h_text)] {
+        if let Some(h) = h {
+            check::len(what, h.len(), b)?;
+        }
+    }
+    let need = tiled_scratch_len(b, d);
+    check::at_least("scratch", scratch.len(), need)?;
+    checks::features(src.x, src.y, d, src.features, &algos)?;
+
+    let dpm = algos.map(|a| matches!(a, Algo::Dpm(_)));
+    let (mut image, mut text) = match states {
+        Some((i, t)) => (Some(i.split()), Some(t.split())),
+        None => (None, None),
+    };
+    let (mut ia, mut ic) = match image.as_mut() {
+        Some((a, c)) => (Some(&mut **a), Some(&mut **c).filter(|_| dpm[1])),
+        None => (None, None),
+    };
+    let (mut ta, mut tc) = match text.as_mut() {
+        Some((a, c)) => (Some(&mut **a), Some(&mut **c).filter(|_| dpm[0])),
+        None => (None, None),
+    };
+    let taus = [algos[0].tau(), algos[1].tau()];
+    let mut w = Work::carve(&mut scratch[..need], src);
+    // Pass 1, among the checks: zeta of the candidates (0 for an id out
+    // of range: the checks refuse it before it is used; 0 without zeta),
+    // the diagonal, the maxima of both directions, the largest |S|, any S
+    // flushed.
+    gather(w.dirs[0].zeta, tc.as_deref().map(|c| &*c.zeta), text_ids);
+    gather(w.dirs[1].zeta, ic.as_deref().map(|c| &*c.zeta), image_ids);
+    let (max_abs, flushed) = w.maxima(taus);
+    if flushed {
+        flushed_tau_ok(taus)?;
+    }
+    let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
+    step_checks::bimodal(
+        algos,
+        b,
+        max_abs,
+        (image_ids, text_ids),
+        (ia.as_deref_mut(), tc.as_deref_mut()),
+        (ta.as_deref_mut(), ic.as_deref_mut()),
+        h_asked,
+    )?;
+
+    // ---- writes ----
+    let fixed = [
+        Fixed::new(plan(algos[0], tc.as_deref(), h_asked[0]), b),
+        Fixed::new(plan(algos[1], ic.as_deref(), h_asked[1]), b),
+    ];
+    let mut losses = [ScaledSum::ZERO; 2];
+    w.sums(&fixed);
+    w.dirs[0].stats(&fixed[0], b, ia, image_ids, &mut losses[0]);
+    w.dirs[1].stats(&fixed[1], b, ta, text_ids, &mut losses[1]);
+    let TiledOut {
+        dx,
+        dy,
+        h_image,
+        h_text,
+    } = out;
+    w.outputs(&fixed, &mut losses, dx, dy);
+    let [d0, d1] = &mut w.dirs;
+    let [l0, l1] = losses;
+    let to_text = d0.finish(&fixed[0], algos[0], l0, (tc, text_ids), h_text);
+    let to_image = d1.finish(&fixed[1], algos[1], l1, (ic, image_ids), h_image);
+    Ok(Losses {
+        total: flush(to_text + to_image),
+        image_to_text: to_text,
+        text_to_image: to_image,
+    })
+}
