@@ -195,7 +195,7 @@ fn same_as_the_chain<T: Real>(seed: u64) {
         (TILE, 8),
         (TILE + 1, 3),
         (2 * TILE + 7, 16),
-        (40, 0),
+        (40, 1),
     ] {
         for kind in [Features::Raw, Features::Normalized] {
             if kind == Features::Raw && d == 0 {
@@ -723,4 +723,144 @@ fn twins_same_as_the_chain<T: Real>(seed: u64) {
 fn sogclr_and_infonce_twins_are_bit_identical_to_their_stored_chains() {
     twins_same_as_the_chain::<f64>(6);
     twins_same_as_the_chain::<f32>(7);
+}
+
+/// Found by an adversarial review of the tiled steps: InfoNCE's `dS`
+/// carries `1 / tau`, which the gradient checks left out (they bounded
+/// `dS` by `2 / gamma` with gamma = 1), so a tiny tau with tiny raw rows
+/// or lopsided features returned `Ok` with infinite or NaN `dx`, `dy`.
+/// Now refused, as the stored chain's own checks refuse them.
+#[test]
+fn infonce_tiled_refuses_gradients_that_would_overflow() {
+    use dpm_core::embed::infonce_bimodal_tiled;
+    fn run<T: Real>(
+        x: &[f64],
+        y: &[f64],
+        d: usize,
+        kind: Features,
+        tau: f64,
+    ) -> Result<Losses<T>, Error> {
+        let (x, y): (Vec<T>, Vec<T>) = (
+            x.iter().map(|&v| T::from_f64(v)).collect(),
+            y.iter().map(|&v| T::from_f64(v)).collect(),
+        );
+        let b = x.len() / d;
+        let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
+        let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+        let out = TiledOut::new(&mut dx, &mut dy);
+        let r = infonce_bimodal_tiled(&x, &y, b, d, kind, T::from_f64(tau), out, &mut scratch);
+        if r.is_ok() {
+            assert!(
+                dx.iter().chain(&dy).all(|v| v.is_finite()),
+                "Ok with non-finite dx, dy"
+            );
+        }
+        r
+    }
+    let raw = ([1e-20, 2e-20, -1e-20, 3e-20], [2e-20, 1e-20, 1e-20, -3e-20]);
+    let out = |r: Result<Losses<f32>, Error>| r.err();
+    assert_eq!(
+        out(run::<f32>(
+            &[1e-37, -1e-37],
+            &[1e3, 2e3],
+            1,
+            Features::Normalized,
+            2e-38
+        )),
+        Some(Error::OutOfRange { what: "dx" })
+    );
+    assert_eq!(
+        out(run::<f32>(&raw.0, &raw.1, 2, Features::Raw, 1e-30)),
+        Some(Error::OutOfRange { what: "dv" })
+    );
+    let scaled = |v: [f64; 4]| v.map(|e| e * 1e-180);
+    let r = run::<f64>(&scaled(raw.0), &scaled(raw.1), 2, Features::Raw, 1e-300);
+    assert_eq!(r.err(), Some(Error::OutOfRange { what: "dv" }));
+    let r = run::<f64>(
+        &[1e-307, -1e-307],
+        &[1e3, 2e3],
+        1,
+        Features::Normalized,
+        3e-308,
+    );
+    assert_eq!(r.err(), Some(Error::OutOfRange { what: "dx" }));
+    // Friendly values still pass.
+    assert!(
+        run::<f32>(
+            &raw.0.map(|v| v * 1e20),
+            &raw.1.map(|v| v * 1e20),
+            2,
+            Features::Raw,
+            0.05
+        )
+        .is_ok()
+    );
+}
+
+/// Found by the same review: with several faults, the tiled step named
+/// its own length check (h) where the stored step names the features;
+/// the checks now run in the stored step's order. And `d = 0` with
+/// normalised features is refused: every score would be 0 and the passes
+/// would visit `b^2` entries reading no data (20 s at b = 20,000).
+#[test]
+fn tiled_names_the_fault_the_stored_step_names_and_refuses_d_zero() {
+    let (b, d) = (2, 2);
+    let mut rng = Rng::new(9);
+    let (mut x, y) = features::<f64>(&mut rng, b, d, 1.0, 1.0);
+    x[0] = f64::NAN;
+    let (ids, pops) = setup::<f64>(&mut rng, b);
+    let p = params::<f64>(0.1);
+    let run = |x: &[f64], y: &[f64], d: usize, kind: Features, h_len: usize| {
+        let mut pops = pops.clone();
+        let [pi, pt] = &mut pops;
+        let (mut dx, mut dy, mut h) = (vec![0.0; b * d], vec![0.0; b * d], vec![0.0; h_len]);
+        let mut scratch = vec![0.0; tiled_scratch_len(b, d)];
+        let out = TiledOut {
+            h_text: Some(&mut h),
+            ..TiledOut::new(&mut dx, &mut dy)
+        };
+        dpm_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            kind,
+            &ids.0,
+            &ids.1,
+            &mut pi.view(),
+            &mut pt.view(),
+            p,
+            out,
+            &mut scratch,
+        )
+    };
+    assert_eq!(
+        run(&x, &y, d, Features::Raw, 3).err(),
+        Some(Error::NonFinite {
+            what: "x",
+            index: 0
+        })
+    );
+    assert_eq!(
+        run(&[], &[], 0, Features::Normalized, b).err(),
+        Some(Error::InvalidParameter { what: "d" })
+    );
+    assert_eq!(
+        run(&[], &[], 0, Features::Raw, b).err(),
+        Some(Error::ZeroNorm { what: "x", row: 0 })
+    );
+    // At a size where visiting b^2 entries would take long, at once.
+    let big = 1 << 20;
+    let mut scratch = vec![0.0_f32; tiled_scratch_len(big, 0)];
+    let r = dpm_core::embed::infonce_bimodal_tiled(
+        &[],
+        &[],
+        big,
+        0,
+        Features::Normalized,
+        1.0,
+        TiledOut::new(&mut [], &mut []),
+        &mut scratch,
+    );
+    assert_eq!(r.err(), Some(Error::InvalidParameter { what: "d" }));
 }

@@ -1,16 +1,19 @@
-//! The tiled step from features (`embed::dpm_bimodal_tiled`) against the
-//! stored step, on arbitrary inputs over the whole finite domain (any f32
-//! feature, parameter and state value; B up to 64, d up to 32; raw and
-//! normalised), in f32 and in f64:
+//! The tiled steps from features (`embed::{dpm,sogclr,infonce}_bimodal_tiled`)
+//! against the stored steps, on arbitrary inputs over the whole finite
+//! domain (any f32 feature, parameter and state value; B up to 64, d up
+//! to 32; raw and normalised), in f32 and in f64:
 //!
-//! - it refuses exactly what `dpm_bimodal_from_features` refuses, with the
-//!   same error, and then writes no output and no state;
+//! - DPM refuses exactly what `dpm_bimodal_from_features` refuses, with
+//!   the same error (and `d = 0` with normalised features, which it
+//!   documents); every refusal writes no output and no state;
 //! - accepted, every output is finite and normal (or 0), and `dx`, `dy`,
 //!   `h` and the state are bit-identical to the stored chain on the
 //!   scalar engine: `S` from the normalised rows, flushed,
 //!   `scalar::dpm_bimodal`, `scores_backward`, the normalisation's
 //!   backward, flushed (where the chain's own building blocks accept the
-//!   step's values); the loss is within a few rounding errors of it.
+//!   step's values), and likewise for the SogCLR and InfoNCE twins
+//!   against `scalar::{sogclr,infonce}_bimodal`; the loss is within a few
+//!   rounding errors of it.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -19,7 +22,10 @@ use dpm_core::embed::{
     features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
     tiled_scratch_len,
 };
-use dpm_core::{BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, ZetaStep};
+use dpm_core::embed::{infonce_bimodal_tiled, sogclr_bimodal_tiled};
+use dpm_core::{
+    BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, scalar,
+};
 use dpm_core_fuzz::{Parts, Pop, Scalar, all_finite, cyclic, widen};
 use libfuzzer_sys::fuzz_target;
 
@@ -37,6 +43,8 @@ struct Input {
     xi: Scalar,
     vanilla: bool,
     zeta_step: bool,
+    /// 0: DPM, 1: SogCLR, 2: InfoNCE (modulo 3).
+    loss: u8,
     /// Features and state values, reused cyclically.
     values: Vec<f32>,
     ids: Vec<u8>,
@@ -45,8 +53,17 @@ struct Input {
 
 const SENTINEL: f64 = -7.0;
 
+/// Which step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Dpm,
+    SogClr,
+    InfoNce,
+}
+
 /// One problem in `T`.
 struct Case<T> {
+    kind: Kind,
     x: Vec<T>,
     y: Vec<T>,
     b: usize,
@@ -84,7 +101,9 @@ fuzz_target!(|inp: Input| {
         }),
         first_visit: FirstVisit::Batch,
     };
+    let kind = [Kind::Dpm, Kind::SogClr, Kind::InfoNce][usize::from(inp.loss % 3)];
     let case = Case {
+        kind,
         x: (0..b * d).map(|k| cyclic(&inp.values, k)).collect(),
         y: (0..b * d).map(|k| cyclic(&inp.values, 3 * k + 1)).collect(),
         b,
@@ -94,7 +113,10 @@ fuzz_target!(|inp: Input| {
         } else {
             Features::Normalized
         },
-        ids: ((0..b).map(id).collect(), (0..b).map(|k| id(k + b)).collect()),
+        ids: (
+            (0..b).map(id).collect(),
+            (0..b).map(|k| id(k + b)).collect(),
+        ),
         pops: [
             Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 1),
             Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 2),
@@ -112,6 +134,7 @@ fuzz_target!(|inp: Input| {
             b,
             d,
             features: case.features,
+            kind,
         });
     } else {
         run(case);
@@ -123,22 +146,44 @@ fn run<T: Real>(case: Case<T>) {
     if case.pops.iter().any(|p| p.clone().view().is_none()) {
         return;
     }
-    let want = stored(&case);
-    match (tiled(&case), want) {
+    let got = tiled(&case);
+    let want = match case.kind {
+        // Refused (the parameters' own errors first, then "d"); that
+        // nothing was written is checked in `tiled`.
+        Kind::Dpm if case.d == 0 && case.features == Features::Normalized => {
+            assert!(got.is_err(), "d = 0 accepted");
+            return;
+        }
+        Kind::Dpm => stored(&case),
+        // No stored twin from features: the tiled twin is judged by its
+        // own invariants and, accepted, against the chain below.
+        _ => got.as_ref().map(|_| ()).map_err(Clone::clone),
+    };
+    match (got, want) {
         (Err(e), Err(w)) => assert_eq!(e, w, "refused otherwise than the stored step"),
         (Err(e), Ok(())) => panic!("refused {e:?}; the stored step accepted"),
         (Ok(_), Err(w)) => panic!("accepted; the stored step refused {w:?}"),
         (Ok(got), Ok(())) => {
             let (b, d) = (case.b, case.d);
             assert!(got.losses.total.is_finite(), "loss {:?}", got.losses.total);
-            for (what, v) in [("dx", &got.dx), ("dy", &got.dy), ("h", &got.h[0]), ("h", &got.h[1])] {
+            for (what, v) in [
+                ("dx", &got.dx),
+                ("dy", &got.dy),
+                ("h", &got.h[0]),
+                ("h", &got.h[1]),
+            ] {
                 assert!(all_finite(v), "{what} not finite");
                 assert!(
-                    v.iter().all(|e| *e == T::ZERO || e.abs() >= T::MIN_POSITIVE),
+                    v.iter()
+                        .all(|e| *e == T::ZERO || e.abs() >= T::MIN_POSITIVE),
                     "{what} subnormal"
                 );
             }
-            let parts = Parts::dpm(case.p[0].zeta_step.is_some());
+            let parts = match case.kind {
+                Kind::Dpm => Parts::dpm(case.p[0].zeta_step.is_some()),
+                Kind::SogClr => Parts::LOG_S,
+                Kind::InfoNce => Parts::NONE,
+            };
             got.pops[0].assert_after(&case.pops[0], &case.ids.0, parts);
             got.pops[1].assert_after(&case.pops[1], &case.ids.1, parts);
             if let Some(chain) = chain(&case) {
@@ -147,7 +192,11 @@ fn run<T: Real>(case: Case<T>) {
                 assert_eq!(bits(&got.dy), bits(&chain.dy), "dy differs");
                 for k in 0..2 {
                     assert_eq!(bits(&got.h[k]), bits(&chain.h[k]), "h[{k}] differs");
-                    assert_eq!(got.pops[k].bits(), chain.pops[k].bits(), "state {k} differs");
+                    assert_eq!(
+                        got.pops[k].bits(),
+                        chain.pops[k].bits(),
+                        "state {k} differs"
+                    );
                 }
                 // The same terms in another order: each direction within
                 // b^2 eps of the largest sum of magnitudes (a row's
@@ -155,8 +204,10 @@ fn run<T: Real>(case: Case<T>) {
                 let (g, w) = (got.losses, chain.losses);
                 #[allow(clippy::cast_precision_loss)]
                 let bb = (b * b) as f64;
-                let gamma = case.p[0].gamma.to_f64();
-                let scale = 2.0 * chain.max_abs_s / gamma;
+                let scale = match case.kind {
+                    Kind::InfoNce => 2.0 * chain.max_abs_s / case.p[0].tau.to_f64(),
+                    _ => 2.0 * chain.max_abs_s / case.p[0].gamma.to_f64(),
+                };
                 let tol = 4.0 * bb * T::EPSILON.to_f64() * scale + 4.0 * T::MIN_POSITIVE.to_f64();
                 for (g, w) in [
                     (g.image_to_text, w.image_to_text),
@@ -187,20 +238,38 @@ fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
         h_text: Some(&mut ht),
         ..TiledOut::new(&mut dx, &mut dy)
     };
-    let r = dpm_bimodal_tiled(
-        &case.x,
-        &case.y,
-        b,
-        d,
-        case.features,
-        &case.ids.0,
-        &case.ids.1,
-        &mut iv,
-        &mut tv,
-        case.p,
-        out,
-        &mut scratch,
-    );
+    let (x, y, f, ids) = (&case.x, &case.y, case.features, &case.ids);
+    let r = match case.kind {
+        Kind::Dpm => dpm_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            f,
+            &ids.0,
+            &ids.1,
+            &mut iv,
+            &mut tv,
+            case.p,
+            out,
+            &mut scratch,
+        ),
+        Kind::SogClr => sogclr_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            f,
+            &ids.0,
+            &ids.1,
+            &mut iv,
+            &mut tv,
+            sogclr(case),
+            out,
+            &mut scratch,
+        ),
+        Kind::InfoNce => infonce_bimodal_tiled(x, y, b, d, f, case.p[0].tau, out, &mut scratch),
+    };
     match r {
         Ok(losses) => Ok(Got {
             dx,
@@ -214,7 +283,10 @@ fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
                 dx.iter().chain(&dy).chain(&hi).chain(&ht).all(|&v| v == s),
                 "an error wrote an output"
             );
-            let same = pops.iter().zip(&case.pops).all(|(a, b)| a.bits() == b.bits());
+            let same = pops
+                .iter()
+                .zip(&case.pops)
+                .all(|(a, b)| a.bits() == b.bits());
             assert!(same, "an error wrote state");
             Err(e)
         }
@@ -282,10 +354,18 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
     let (xn, yn) = (unit(&case.x)?, unit(&case.y)?);
     let mut s = vec![T::ZERO; b * b];
     scores_forward(&xn, &yn, b, b, d, &mut s).ok()?;
-    let flush = |v: T| if v.abs() < T::MIN_POSITIVE { T::ZERO } else { v };
+    let flush = |v: T| {
+        if v.abs() < T::MIN_POSITIVE {
+            T::ZERO
+        } else {
+            v
+        }
+    };
     s.iter_mut().for_each(|v| *v = flush(*v));
     let max_abs_s = s.iter().fold(0.0_f64, |m, v| m.max(v.to_f64().abs()));
-    let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![T::ZERO; b], vec![T::ZERO; b]);
+    // h as the tiled step's buffers start: the twins leave it untouched.
+    let sentinel = T::from_f64(SENTINEL);
+    let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![sentinel; b], vec![sentinel; b]);
     let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
     let mut pops = case.pops.clone();
     let [pi, pt] = &mut pops;
@@ -295,16 +375,30 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
         h_text: Some(&mut ht),
         ..BimodalOut::new(&mut ds)
     };
-    let losses = dpm_core::scalar::dpm_bimodal(
-        &s,
-        &case.ids.0,
-        &case.ids.1,
-        &mut iv,
-        &mut tv,
-        case.p,
-        out,
-        &mut scratch,
-    )
+    let ids = &case.ids;
+    let losses = match case.kind {
+        Kind::Dpm => scalar::dpm_bimodal(
+            &s,
+            &ids.0,
+            &ids.1,
+            &mut iv,
+            &mut tv,
+            case.p,
+            out,
+            &mut scratch,
+        ),
+        Kind::SogClr => scalar::sogclr_bimodal(
+            &s,
+            &ids.0,
+            &ids.1,
+            &mut iv,
+            &mut tv,
+            sogclr(case),
+            out,
+            &mut scratch,
+        ),
+        Kind::InfoNce => scalar::infonce_bimodal(&s, b, case.p[0].tau, out, &mut scratch),
+    }
     .ok()?;
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).ok()?;
@@ -323,4 +417,13 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
         losses,
         max_abs_s,
     })
+}
+
+/// The SogCLR parameters of a case (its DPM parameters' tau and gamma).
+fn sogclr<T: Real>(case: &Case<T>) -> SogClrParams<T> {
+    SogClrParams {
+        tau: case.p[0].tau,
+        gamma: case.p[0].gamma,
+        first_visit: FirstVisit::Batch,
+    }
 }

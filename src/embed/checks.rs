@@ -32,6 +32,18 @@ pub(super) fn flushed_tau_ok<T: Real>(taus: [T; 2]) -> Result<(), Error> {
     }
 }
 
+/// A bound on the absolute sums of a row and of a column of one
+/// direction's `dS`: `2 / gamma` for DPM and SogCLR (a weight and a
+/// row's weights are at most `1 / gamma`, and `dS` is a weight over B),
+/// `1 / tau` for InfoNCE (its `dS` is a softmax weight over `2 B tau`:
+/// a column sums at most B of them).
+fn ds_sums<T: Real>(algo: Algo<T>) -> T {
+    match algo {
+        Algo::InfoNce { tau } => T::ONE / tau,
+        _ => T::from_f64(2.0) / algo.gamma(),
+    }
+}
+
 /// The parameters (`algos`: each direction's) and the features `x`, `y` (`b x d` each, lengths
 /// checked by the caller) of a bimodal step from features: every row can
 /// be normalised (raw) or every score is bounded (normalised), and the
@@ -45,10 +57,9 @@ pub(super) fn features<T: Real>(
 ) -> Result<(), Error> {
     algos[0].check()?;
     algos[1].check()?;
-    // Each direction's dS has row and column absolute sums <= 2 / gamma
-    // (a row's weights sum to at most 1 / gamma), so |dX| <= g_max max|Y|.
-    let two = T::from_f64(2.0);
-    let g_max = two / algos[0].gamma() + two / algos[1].gamma();
+    // |dX| <= g_max max|Y| and |dY| <= g_max max|X|, g_max the sum of
+    // the directions' bounds on dS's row and column absolute sums.
+    let g_max = ds_sums(algos[0]) + ds_sums(algos[1]);
     let (mx, my) = (check::max_abs("x", x)?, check::max_abs("y", y)?);
     match features {
         Features::Raw => {

@@ -123,11 +123,16 @@ impl<'o, T> TiledOut<'o, T> {
 /// # Errors
 ///
 /// Those of [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features),
-/// checked in the same order, with `out.dx`, `out.dy`, `out.h_image`,
-/// `out.h_text` ([`Error::LengthMismatch`]; `h` must be `b` long), the ids
-/// (`image_ids`, `text_ids` not `b` long) and `scratch` shorter than
-/// [`tiled_scratch_len`]. On `Err`, all of `out` and both states are
-/// untouched (the scratch may be written).
+/// checked in the same order, so a batch with several faults is refused
+/// with the same error; lengths are named by what is short: `out.dx`,
+/// `out.dy`, `out.h_image`, `out.h_text` ([`Error::LengthMismatch`]; `h`
+/// must be `b` long), `image_ids`, `text_ids` (not `b` long) and `scratch`
+/// (shorter than [`tiled_scratch_len`]). One more refusal: `d = 0` with
+/// [`Features::Normalized`] ([`Error::InvalidParameter`] `"d"`: every
+/// score would be 0, and the passes would visit `b^2` entries while
+/// reading no data; raw rows of length 0 are [`Error::ZeroNorm`], as
+/// there). On `Err`, all of `out` and both states are untouched (the
+/// scratch may be written).
 ///
 /// # Example
 ///
@@ -317,22 +322,18 @@ fn run<T: Real>(
     let cells = check::cells("x", b, d)?;
     check::len("x", src.x.len(), cells)?;
     check::len("y", src.y.len(), cells)?;
-    let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
-    if ids.is_some() {
-        check::len("image_ids", image_ids.len(), b)?;
-        check::len("text_ids", text_ids.len(), b)?;
-    }
     check::len("dx", out.dx.len(), cells)?;
     check::len("dy", out.dy.len(), cells)?;
-    for (what, h) in [("h_image", &out.h_image), ("h_text", &out.h_text)] {
-        if let Some(h) = h {
-            check::len(what, h.len(), b)?;
-        }
-    }
     let need = tiled_scratch_len(b, d);
     check::at_least("scratch", scratch.len(), need)?;
     checks::features(src.x, src.y, d, src.features, &algos)?;
+    if d == 0 {
+        // Every S would be 0, and each pass would still visit B^2
+        // entries while reading no feature: work without data.
+        return Err(Error::InvalidParameter { what: "d" });
+    }
 
+    let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
     let dpm = algos.map(|a| matches!(a, Algo::Dpm(_)));
     let (mut image, mut text) = match states {
         Some((i, t)) => (Some(i.split()), Some(t.split())),
@@ -357,6 +358,17 @@ fn run<T: Real>(
     let (max_abs, flushed) = w.maxima(taus);
     if flushed {
         flushed_tau_ok(taus)?;
+    }
+    // Where the stored step checks them: after S (its lengths of ids and
+    // h come with the step from S).
+    if ids.is_some() {
+        check::len("image_ids", image_ids.len(), b)?;
+        check::len("text_ids", text_ids.len(), b)?;
+    }
+    for (what, h) in [("h_image", &out.h_image), ("h_text", &out.h_text)] {
+        if let Some(h) = h {
+            check::len(what, h.len(), b)?;
+        }
     }
     let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
     step_checks::bimodal(
