@@ -16,10 +16,12 @@ mod rng;
 
 use dpm_core::embed::{
     FeatureOut, Features, TILE, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-    features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
-    tiled_scratch_len,
+    features_scratch_len, infonce_bimodal_tiled, l2_normalize, l2_normalize_backward,
+    scores_backward, scores_forward, sogclr_bimodal_tiled, tiled_scratch_len,
 };
-use dpm_core::{BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, ZetaStep};
+use dpm_core::{
+    BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, scalar,
+};
 use pop::Pop;
 use rng::Rng;
 
@@ -65,6 +67,14 @@ struct Got<T> {
 
 type Ids = (Vec<usize>, Vec<usize>);
 
+/// Which step, with its parameters.
+#[derive(Clone, Copy, Debug)]
+enum Step<T> {
+    Dpm([DpmParams<T>; 2]),
+    SogClr(SogClrParams<T>),
+    InfoNce(T),
+}
+
 fn tiled<T: Real>(
     x: &[T],
     y: &[T],
@@ -72,7 +82,7 @@ fn tiled<T: Real>(
     kind: Features,
     ids: &Ids,
     mut pops: [Pop<T>; 2],
-    p: [DpmParams<T>; 2],
+    step: Step<T>,
 ) -> Result<Got<T>, Error> {
     let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
@@ -83,20 +93,14 @@ fn tiled<T: Real>(
         h_text: Some(&mut ht),
         ..TiledOut::new(&mut dx, &mut dy)
     };
-    let losses = dpm_bimodal_tiled(
-        x,
-        y,
-        b,
-        d,
-        kind,
-        &ids.0,
-        &ids.1,
-        &mut pi.view(),
-        &mut pt.view(),
-        p,
-        out,
-        &mut scratch,
-    )?;
+    let (iv, tv, sc) = (&mut pi.view(), &mut pt.view(), &mut scratch);
+    let losses = match step {
+        Step::Dpm(p) => dpm_bimodal_tiled(x, y, b, d, kind, &ids.0, &ids.1, iv, tv, p, out, sc),
+        Step::SogClr(p) => {
+            sogclr_bimodal_tiled(x, y, b, d, kind, &ids.0, &ids.1, iv, tv, p, out, sc)
+        }
+        Step::InfoNce(tau) => infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc),
+    }?;
     Ok(Got {
         dx,
         dy,
@@ -117,7 +121,7 @@ fn chain<T: Real>(
     kind: Features,
     ids: &Ids,
     mut pops: [Pop<T>; 2],
-    p: [DpmParams<T>; 2],
+    step: Step<T>,
 ) -> Got<T> {
     let unit = |v: &[T]| match kind {
         Features::Raw => {
@@ -146,16 +150,12 @@ fn chain<T: Real>(
         h_text: Some(&mut ht),
         ..BimodalOut::new(&mut ds)
     };
-    let losses = dpm_core::scalar::dpm_bimodal(
-        &s,
-        &ids.0,
-        &ids.1,
-        &mut pi.view(),
-        &mut pt.view(),
-        p,
-        out,
-        &mut scratch,
-    )
+    let (iv, tv, sc) = (&mut pi.view(), &mut pt.view(), &mut scratch);
+    let losses = match step {
+        Step::Dpm(p) => scalar::dpm_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+        Step::SogClr(p) => scalar::sogclr_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+        Step::InfoNce(tau) => scalar::infonce_bimodal(&s, b, tau, out, sc),
+    }
     .unwrap();
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).unwrap();
@@ -218,8 +218,8 @@ fn same_as_the_chain<T: Real>(seed: u64) {
                 };
                 let (ids, pops) = setup::<T>(&mut rng, b);
                 let p = params::<T>(tau);
-                let want = chain(&x, &y, (b, d), kind, &ids, pops.clone(), p);
-                let got = tiled(&x, &y, (b, d), kind, &ids, pops, p).unwrap();
+                let want = chain(&x, &y, (b, d), kind, &ids, pops.clone(), Step::Dpm(p));
+                let got = tiled(&x, &y, (b, d), kind, &ids, pops, Step::Dpm(p)).unwrap();
                 let case = format!("b {b}, d {d}, {kind:?}, sigma {sigma}, tau {tau}");
                 assert_eq!(bits(&got.dx), bits(&want.dx), "dx: {case}");
                 assert_eq!(bits(&got.dy), bits(&want.dy), "dy: {case}");
@@ -265,7 +265,16 @@ fn tiled_is_close_to_the_simd_step_from_features() {
         let (x, y) = features::<f32>(&mut rng, b, d, sigma, 2.0);
         let (ids, pops) = setup::<f32>(&mut rng, b);
         let p = params::<f32>(tau);
-        let got = tiled(&x, &y, (b, d), Features::Raw, &ids, pops.clone(), p).unwrap();
+        let got = tiled(
+            &x,
+            &y,
+            (b, d),
+            Features::Raw,
+            &ids,
+            pops.clone(),
+            Step::Dpm(p),
+        )
+        .unwrap();
         let mut pops = pops;
         let (mut s, mut ds, mut dx, mut dy) = (
             vec![0.0; b * b],
@@ -593,126 +602,37 @@ fn tiled_scratch_grows_like_b_plus_d() {
     assert!(features_scratch_len(4096, 128) > 170 * tiled_scratch_len(4096, 128));
 }
 
-/// Which loss a twin test runs.
-#[derive(Clone, Copy, Debug)]
-enum Loss {
-    SogClr,
-    InfoNce,
-}
-
 /// SogCLR's and InfoNCE's tiled twins against their stored chains on the
-/// scalar engine: `dx`, `dy` and the state bit-identical, and InfoNCE's
-/// loss too (its terms are per anchor, summed in anchor order both ways).
+/// scalar engine: `dx`, `dy`, `h` (left untouched) and the state
+/// bit-identical, and InfoNCE's loss too (its terms are per anchor,
+/// summed in anchor order both ways).
 fn twins_same_as_the_chain<T: Real>(seed: u64) {
-    use dpm_core::embed::{infonce_bimodal_tiled, sogclr_bimodal_tiled};
-    use dpm_core::{SogClrParams, scalar};
     let mut rng = Rng::new(seed);
+    let tau = T::from_f64(0.05);
+    let sogclr = Step::SogClr(SogClrParams {
+        tau,
+        gamma: T::from_f64(0.7),
+        first_visit: FirstVisit::ZeroHistory,
+    });
     for (b, d) in [(2, 3), (TILE + 1, 5), (2 * TILE + 7, 8)] {
-        for loss in [Loss::SogClr, Loss::InfoNce] {
+        for step in [sogclr, Step::InfoNce(tau)] {
             let (x, y) = features::<T>(&mut rng, b, d, 1.0, 2.0);
             let (ids, pops) = setup::<T>(&mut rng, b);
-            let tau = T::from_f64(0.05);
-            let sp = SogClrParams {
-                tau,
-                gamma: T::from_f64(0.7),
-                first_visit: FirstVisit::ZeroHistory,
-            };
-            // The stored chain.
-            let (mut xn, mut yn, mut nrm) =
-                (vec![T::ZERO; b * d], vec![T::ZERO; b * d], vec![T::ZERO; b]);
-            l2_normalize(&x, b, d, &mut xn, &mut nrm).unwrap();
-            l2_normalize(&y, b, d, &mut yn, &mut nrm).unwrap();
-            let mut s = vec![T::ZERO; b * b];
-            scores_forward(&xn, &yn, b, b, d, &mut s).unwrap();
-            let flush = |v: T| {
-                if v.abs() < T::MIN_POSITIVE {
-                    T::ZERO
-                } else {
-                    v
-                }
-            };
-            s.iter_mut().for_each(|v| *v = flush(*v));
-            let mut ds = vec![T::ZERO; b * b];
-            let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
-            let mut want_pops = pops.clone();
-            let [wi, wt] = &mut want_pops;
-            let want = match loss {
-                Loss::SogClr => scalar::sogclr_bimodal(
-                    &s,
-                    &ids.0,
-                    &ids.1,
-                    &mut wi.view(),
-                    &mut wt.view(),
-                    sp,
-                    BimodalOut::new(&mut ds),
-                    &mut scratch,
-                ),
-                Loss::InfoNce => {
-                    scalar::infonce_bimodal(&s, b, tau, BimodalOut::new(&mut ds), &mut scratch)
-                }
-            }
-            .unwrap();
-            let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
-            scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).unwrap();
-            let (mut wdx, mut wdy) = (gx.clone(), gy.clone());
-            l2_normalize_backward(&x, &gx, b, d, &mut wdx).unwrap();
-            l2_normalize_backward(&y, &gy, b, d, &mut wdy).unwrap();
-            wdx.iter_mut()
-                .chain(wdy.iter_mut())
-                .for_each(|v| *v = flush(*v));
-            // The tiled twin; h is left untouched.
-            let mut got_pops = pops.clone();
-            let [gi, gt] = &mut got_pops;
-            let (mut dx, mut dy, mut h) = (
-                vec![T::ZERO; b * d],
-                vec![T::ZERO; b * d],
-                vec![T::from_f64(7.0); b],
-            );
-            let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
-            let out = TiledOut {
-                h_text: Some(&mut h),
-                ..TiledOut::new(&mut dx, &mut dy)
-            };
-            let got = match loss {
-                Loss::SogClr => sogclr_bimodal_tiled(
-                    &x,
-                    &y,
-                    b,
-                    d,
-                    Features::Raw,
-                    &ids.0,
-                    &ids.1,
-                    &mut gi.view(),
-                    &mut gt.view(),
-                    sp,
-                    out,
-                    &mut scratch,
-                ),
-                Loss::InfoNce => {
-                    infonce_bimodal_tiled(&x, &y, b, d, Features::Raw, tau, out, &mut scratch)
-                }
-            }
-            .unwrap();
-            let case = format!("{loss:?}, b {b}, d {d}");
-            assert_eq!(bits(&dx), bits(&wdx), "dx: {case}");
-            assert_eq!(bits(&dy), bits(&wdy), "dy: {case}");
-            assert!(
-                h.iter().all(|&v| v == T::from_f64(7.0)),
-                "h written: {case}"
-            );
+            let want = chain(&x, &y, (b, d), Features::Raw, &ids, pops.clone(), step);
+            let got = tiled(&x, &y, (b, d), Features::Raw, &ids, pops, step).unwrap();
+            let case = format!("{step:?}, b {b}, d {d}");
+            assert_eq!(bits(&got.dx), bits(&want.dx), "dx: {case}");
+            assert_eq!(bits(&got.dy), bits(&want.dy), "dy: {case}");
             for k in 0..2 {
-                assert_eq!(got_pops[k].bits(), want_pops[k].bits(), "state {k}: {case}");
+                assert!(got.h[k].iter().all(|&v| v == T::ZERO), "h written: {case}");
+                assert_eq!(got.pops[k].bits(), want.pops[k].bits(), "state {k}: {case}");
             }
-            if let Loss::InfoNce = loss {
-                assert_eq!(
-                    got.total.to_f64().to_bits(),
-                    want.total.to_f64().to_bits(),
-                    "loss: {case}"
-                );
+            let (g, w) = (got.losses.total.to_f64(), want.losses.total.to_f64());
+            if let Step::InfoNce(_) = step {
+                assert_eq!(g.to_bits(), w.to_bits(), "loss: {case}");
             } else {
                 #[allow(clippy::cast_precision_loss)]
                 let tol = 4.0 * (b * b) as f64 * T::EPSILON.to_f64() * 2.0 / 0.7;
-                let (g, w) = (got.total.to_f64(), want.total.to_f64());
                 assert!((g - w).abs() <= tol, "loss {g:e} vs {w:e}: {case}");
             }
         }
@@ -732,7 +652,6 @@ fn sogclr_and_infonce_twins_are_bit_identical_to_their_stored_chains() {
 /// Now refused, as the stored chain's own checks refuse them.
 #[test]
 fn infonce_tiled_refuses_gradients_that_would_overflow() {
-    use dpm_core::embed::infonce_bimodal_tiled;
     fn run<T: Real>(
         x: &[f64],
         y: &[f64],

@@ -174,13 +174,7 @@ pub fn dpm_bimodal_tiled<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
-    let src = Src {
-        x,
-        y,
-        b,
-        d,
-        features,
-    };
+    let src = Src::new(x, y, b, d, features);
     run(
         algos,
         src,
@@ -239,13 +233,7 @@ pub fn sogclr_bimodal_tiled<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algos = [Algo::SogClr(params), Algo::SogClr(params)];
-    let src = Src {
-        x,
-        y,
-        b,
-        d,
-        features,
-    };
+    let src = Src::new(x, y, b, d, features);
     run(
         algos,
         src,
@@ -292,13 +280,7 @@ pub fn infonce_bimodal_tiled<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     let algo = Algo::InfoNce { tau };
-    let src = Src {
-        x,
-        y,
-        b,
-        d,
-        features,
-    };
+    let src = Src::new(x, y, b, d, features);
     run([algo, algo], src, None, None, out, scratch)
 }
 

@@ -26,7 +26,18 @@ pub(super) struct Src<'a, T> {
     pub features: Features,
 }
 
-impl<T: Real> Src<'_, T> {
+impl<'a, T: Real> Src<'a, T> {
+    /// `b x d` features `x`, `y` of kind `features`.
+    pub(super) fn new(x: &'a [T], y: &'a [T], b: usize, d: usize, features: Features) -> Self {
+        Src {
+            x,
+            y,
+            b,
+            d,
+            features,
+        }
+    }
+
     /// Row `i` of `m` (`x` or `y`) as the step uses it, normalised if raw.
     pub(super) fn row(&self, m: &[T], i: usize, out: &mut [T]) {
         let v = &m[i * self.d..(i + 1) * self.d];
