@@ -49,6 +49,12 @@ fuzz_target!(|inp: Input| {
         dpm_core::embed::features_scratch_len(a, b),
         usize::try_from(features).unwrap_or(usize::MAX)
     );
+    // The tiled steps: 23 per pair and two panels of TILE rows of d.
+    let tiled = (23 * a128).saturating_add(b128.saturating_mul(2 * dpm_core::embed::TILE as u128));
+    assert_eq!(
+        dpm_core::embed::tiled_scratch_len(a, b),
+        usize::try_from(tiled).unwrap_or(usize::MAX)
+    );
     // par: 30 per pair plus 2 x 2 slots of 2 b per block of a wave (up to
     // 32 blocks of 4 rows): 158 b from b = 128 on.
     let wave = a128.div_ceil(4).min(32);
