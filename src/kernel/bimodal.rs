@@ -11,6 +11,7 @@
 
 use super::{
     anchor::{self, Logs, Out, Prev},
+    panels::{Panels, ranges as panel_ranges},
     passes::{self, Block, Losses, Shifts, Wants},
     rows::{Cols, Mat},
     schedule::{self, Order, Sched, take},
@@ -35,12 +36,12 @@ use core::{marker::PhantomData, ops::Range};
 /// (`zeta[0]` the texts', indexed by `cand_ids[0]`; 0 for an id out of
 /// range, which the checks then refuse, or without zeta) and the diagonal
 /// into `ws`, and computes both directions' maxima and the check of the
-/// scores.
+/// scores, reading `S` from `panels`.
 #[allow(clippy::too_many_arguments)] // both directions' inputs, named
-pub(crate) fn prepare<T: Real>(
+pub(crate) fn prepare<T: Real, P: Panels<T>>(
     isa: Isa,
     sched: Sched,
-    s: &[T],
+    panels: &mut P,
     b: usize,
     zeta: [Option<&[T]>; 2],
     cand_ids: [&[usize]; 2],
@@ -49,14 +50,13 @@ pub(crate) fn prepare<T: Real>(
 ) -> Scan<T> {
     gather(ws.zeta_t, zeta[0], cand_ids[0]);
     gather(ws.zeta_i, zeta[1], cand_ids[1]);
-    for (j, d) in ws.diag.iter_mut().enumerate() {
-        *d = s[j * b + j];
-    }
-    let m = mat(s, b, ws.zeta_t, ws.zeta_i, ws.diag, tau, T::ONE);
+    panels.diag(ws.diag);
+    let m = mat(&[], b, ws.zeta_t, ws.zeta_i, ws.diag, tau, T::ONE);
     on(
         isa,
         Maxima {
             m,
+            panels,
             sched,
             rowmax: &mut *ws.rows.max,
             colmax: &mut *ws.cols.max,
@@ -77,6 +77,7 @@ fn mat<'a, T: Real>(
 ) -> Mat<'a, T> {
     Mat {
         s,
+        row0: 0,
         rows: b,
         cols: b,
         layout: Layout::Diagonal,
@@ -103,9 +104,11 @@ pub(crate) fn gather<T: Real>(out: &mut [T], zeta: Option<&[T]>, ids: &[usize]) 
     }
 }
 
-/// The maxima pass (`colmax` empty for one direction).
-pub(crate) struct Maxima<'a, 'w, T> {
+/// The maxima pass (`colmax` empty for one direction) over the rows
+/// `panels` gives (`m.s` is not read: each panel's rows replace it).
+pub(crate) struct Maxima<'a, 'w, T, P> {
     pub m: Mat<'a, T>,
+    pub panels: &'w mut P,
     pub sched: Sched,
     pub rowmax: &'w mut [T],
     pub colmax: &'w mut [T],
@@ -163,37 +166,45 @@ fn merge_max<L: Lanes>(into: &mut [L::Scalar], part: &[L::Scalar]) {
     );
 }
 
-impl<T: Real> Kernel<T> for Maxima<'_, '_, T> {
+impl<T: Real, P: Panels<T>> Kernel<T> for Maxima<'_, '_, T, P> {
     type Output = Scan<T>;
 
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> Scan<T> {
-        let rows = self.m.rows;
-        self.colmax.fill(T::NEG_INFINITY);
-        let width = self.colmax.len();
+        let Maxima {
+            m,
+            panels,
+            sched,
+            rowmax,
+            colmax,
+            slots,
+            slot_len,
+        } = self;
+        let rows = m.rows;
+        colmax.fill(T::NEG_INFINITY);
+        let width = colmax.len();
         let mut order = MaximaOrder::<L> {
-            rowmax: self.rowmax,
-            colmax: self.colmax,
+            rowmax,
+            colmax,
             check: Check::new(),
         };
-        let m = &self.m;
-        let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [T]| {
-            L::enter(
-                #[cfg_attr(not(debug_assertions), inline(always))]
-                || {
-                    let colmax = &mut slot[..width];
-                    passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
-                },
-            );
-        };
-        schedule::run(
-            self.sched,
-            rows,
-            self.slots,
-            self.slot_len,
-            &mut order,
-            &compute,
-        );
+        for (r0, r1) in panel_ranges(rows, panels.height()) {
+            let m = &Mat {
+                s: panels.scores(r0, r1),
+                row0: r0,
+                ..m
+            };
+            let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [T]| {
+                L::enter(
+                    #[cfg_attr(not(debug_assertions), inline(always))]
+                    || {
+                        let colmax = &mut slot[..width];
+                        passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
+                    },
+                );
+            };
+            schedule::run(sched, r0..r1, slots, slot_len, &mut order, &compute);
+        }
         order.check.finish()
     }
 }
@@ -207,49 +218,47 @@ pub(crate) struct Dir<'a, 's, 'v, T> {
     pub weights: Option<&'s mut [T]>,
 }
 
-/// Runs both directions after [`prepare`] and the checks: writes `dS`,
-/// the weights asked for, the anchors' state, and `h` of both directions'
-/// candidates into `ws.h_text.sum` (row direction) and `ws.h_image`
-/// (column direction), each when its direction computes `h`. Returns the
+/// Runs both directions after [`prepare`] and the checks, reading `S`
+/// from `panels` and writing `dS` into them: writes `dS`, the weights
+/// asked for, the anchors' state, and `h` of both directions' candidates
+/// into `ws.h_text.sum` (row direction) and `ws.h_image` (column
+/// direction), each when its direction computes `h`. Returns the
 /// directions' weighted losses. `max_abs`: the largest `|S|`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn run<T: Real>(
+pub(crate) fn run<T: Real, P: Panels<T>>(
     isa: Isa,
     sched: Sched,
-    s: &[T],
+    panels: &mut P,
     b: usize,
     max_abs: T,
     (d_row, d_col): (Dir<'_, '_, '_, T>, Dir<'_, '_, '_, T>),
-    ds: &mut [T],
     ws: Bimodal<'_, T>,
 ) -> [T; 2] {
     on(
         isa,
         Step {
             sched,
-            s,
+            panels,
             b,
             sigma: anchor::sigma(max_abs, b),
             d_row,
             d_col,
-            ds,
             ws,
         },
     )
 }
 
-struct Step<'a, 's1, 'v1, 's2, 'v2, 'w, T> {
+struct Step<'a, 'p, 's1, 'v1, 's2, 'v2, 'w, T, P> {
     sched: Sched,
-    s: &'a [T],
+    panels: &'p mut P,
     b: usize,
     sigma: T,
     d_row: Dir<'a, 's1, 'v1, T>,
     d_col: Dir<'a, 's2, 'v2, T>,
-    ds: &'a mut [T],
     ws: Bimodal<'w, T>,
 }
 
-impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
+impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P> {
     type Output = [T; 2];
 
     #[allow(clippy::too_many_lines)] // the pass order, in one place
@@ -257,12 +266,11 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
     fn run<L: Lanes<Scalar = T>>(self) -> [T; 2] {
         let Step {
             sched,
-            s,
+            panels,
             b,
             sigma,
             d_row,
             d_col,
-            ds,
             ws,
         } = self;
         let Bimodal {
@@ -278,7 +286,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
             slots,
         } = ws;
         let tau = [d_row.spec.tau, d_col.spec.tau];
-        let m = mat(s, b, zeta_t, zeta_i, diag, tau, sigma);
+        let m = mat(&[], b, zeta_t, zeta_i, diag, tau, sigma);
         let losses = Losses {
             row: !d_row.spec.is_info_nce(),
             col: !d_col.spec.is_info_nce(),
@@ -307,25 +315,31 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
                 _l: PhantomData,
             };
             let (rowmax, colmax) = (&*rows.max, &*cols.max);
-            let m = &m;
-            let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
-                L::enter(
-                    #[cfg_attr(not(debug_assertions), inline(always))]
-                    || {
-                        passes::sums::<L>(
-                            m,
-                            it.rows.clone(),
-                            rowmax,
-                            colmax,
-                            losses,
-                            it.sum,
-                            it.loss,
-                            slot,
-                        );
-                    },
-                );
-            };
-            schedule::run(sched, b, slots, 2 * b, &mut order, &compute);
+            for (r0, r1) in panel_ranges(b, panels.height()) {
+                let m = &Mat {
+                    s: panels.scores(r0, r1),
+                    row0: r0,
+                    ..m
+                };
+                let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
+                    L::enter(
+                        #[cfg_attr(not(debug_assertions), inline(always))]
+                        || {
+                            passes::sums::<L>(
+                                m,
+                                it.rows.clone(),
+                                rowmax,
+                                colmax,
+                                losses,
+                                it.sum,
+                                it.loss,
+                                slot,
+                            );
+                        },
+                    );
+                };
+                schedule::run(sched, r0..r1, slots, 2 * b, &mut order, &compute);
+            }
         }
 
         // The anchors' statistics, in order: state, shifts, losses, the
@@ -395,55 +409,65 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, T> {
         {
             let row_sh = shifts(&rows);
             let col_sh = shifts(&cols);
-            let mut order = OutputsOrder::<L> {
-                cols: b,
-                ds: &mut *ds,
-                weights_row: weights_image.as_deref_mut(),
-                weights_col: weights_text.as_deref_mut(),
-                h_col: Some(&mut *h_image),
-                h_row: spec_r.wants_h().then_some(Pair {
-                    sum: h_text_sums.sum,
-                    comp: h_text_sums.comp,
-                }),
-                _l: PhantomData,
-            };
-            let m = &m;
-            let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
-                L::enter(
-                    #[cfg_attr(not(debug_assertions), inline(always))]
-                    || {
-                        let out = Block {
-                            ds: &mut *it.ds,
-                            weights_row: it.weights_row.as_deref_mut(),
-                            weights_col: it.weights_col.as_deref_mut(),
-                            h_col: it.h_col.as_deref_mut(),
-                        };
-                        passes::outputs::<L>(
-                            m,
-                            it.rows.clone(),
-                            &row_sh,
-                            Some(&col_sh),
-                            wants,
-                            out,
-                            slot,
-                        );
-                    },
-                );
-            };
-            schedule::run(sched, b, slots, 2 * b, &mut order, &compute);
-        }
-        {
-            // The positives: minus both directions' sums of weights (SPEC
-            // section 2), and InfoNCE's positive weights.
-            for i in 0..b {
-                ds[i * b + i] = -(rows.ds_sum[i] + cols.ds_sum[i]);
-            }
-            for (w, a) in [(weights_image, &rows), (weights_text, &cols)] {
-                if let Some(w) = w {
-                    for i in 0..b {
-                        w[i * b + i] = a.w_pos[i];
+            for (r0, r1) in panel_ranges(b, panels.height()) {
+                let cells = r0 * b..r1 * b;
+                let (s_panel, ds) = panels.outputs(r0, r1);
+                let m = &Mat {
+                    s: s_panel,
+                    row0: r0,
+                    ..m
+                };
+                let mut order = OutputsOrder::<L> {
+                    cols: b,
+                    ds: &mut *ds,
+                    weights_row: weights_image.as_deref_mut().map(|w| &mut w[cells.clone()]),
+                    weights_col: weights_text.as_deref_mut().map(|w| &mut w[cells.clone()]),
+                    h_col: Some(&mut h_image[r0..r1]),
+                    h_row: spec_r.wants_h().then_some(Pair {
+                        sum: &mut *h_text_sums.sum,
+                        comp: &mut *h_text_sums.comp,
+                    }),
+                    _l: PhantomData,
+                };
+                let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
+                    L::enter(
+                        #[cfg_attr(not(debug_assertions), inline(always))]
+                        || {
+                            let out = Block {
+                                ds: &mut *it.ds,
+                                weights_row: it.weights_row.as_deref_mut(),
+                                weights_col: it.weights_col.as_deref_mut(),
+                                h_col: it.h_col.as_deref_mut(),
+                            };
+                            passes::outputs::<L>(
+                                m,
+                                it.rows.clone(),
+                                &row_sh,
+                                Some(&col_sh),
+                                wants,
+                                out,
+                                slot,
+                            );
+                        },
+                    );
+                };
+                schedule::run(sched, r0..r1, slots, 2 * b, &mut order, &compute);
+                // The positives: minus both directions' sums of weights
+                // (SPEC section 2), and InfoNCE's positive weights.
+                for i in r0..r1 {
+                    ds[(i - r0) * b + i] = -(rows.ds_sum[i] + cols.ds_sum[i]);
+                }
+                for (w, a) in [
+                    (weights_image.as_deref_mut(), &rows),
+                    (weights_text.as_deref_mut(), &cols),
+                ] {
+                    if let Some(w) = w {
+                        for i in r0..r1 {
+                            w[i * b + i] = a.w_pos[i];
+                        }
                     }
                 }
+                panels.done(r0, r1);
             }
         }
 

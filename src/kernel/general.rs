@@ -5,6 +5,7 @@
 use super::{
     anchor::{self, Logs, Prev},
     bimodal::{self, Maxima, OutputsItem, OutputsOrder, SumsItem, SumsOrder},
+    panels::Stored,
     passes::{self, Block, Losses, Wants},
     rows::Mat,
     schedule::{self, Sched},
@@ -49,10 +50,17 @@ pub(crate) fn prepare<T: Real>(
         ws.zeta.fill(T::ZERO);
     }
     let m = mat(s, shape, ws.zeta, tau, T::ONE);
+    let mut whole = Stored {
+        s,
+        ds: &mut [],
+        rows: shape.rows,
+        cols: shape.cols,
+    };
     on(
         isa,
         Maxima {
             m,
+            panels: &mut whole,
             sched: Sched::Serial,
             rowmax: &mut *ws.rows.max,
             colmax: &mut [],
@@ -65,6 +73,7 @@ pub(crate) fn prepare<T: Real>(
 fn mat<'a, T: Real>(s: &'a [T], shape: Shape<'a>, zeta: &'a [T], tau: T, sigma: T) -> Mat<'a, T> {
     Mat {
         s,
+        row0: 0,
         rows: shape.rows,
         cols: shape.cols,
         layout: shape.layout,
@@ -170,7 +179,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
                     },
                 );
             };
-            schedule::run(Sched::Serial, r, slots, 0, &mut order, &compute);
+            schedule::run(Sched::Serial, 0..r, slots, 0, &mut order, &compute);
         }
 
         // The anchors' statistics.
@@ -238,7 +247,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
                     },
                 );
             };
-            schedule::run(Sched::Serial, r, slots, c, &mut order, &compute);
+            schedule::run(Sched::Serial, 0..r, slots, c, &mut order, &compute);
         }
         // The positives: minus the sum of the row's weights (SPEC section
         // 2), and InfoNCE's positive weight.

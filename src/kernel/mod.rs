@@ -8,6 +8,7 @@
 //! | `rows` | what the passes compute for one row of `S`, on any lanes |
 //! | `passes` | the three passes over blocks of rows: maxima, sums, outputs |
 //! | `schedule` | blocks in order on one thread, or in waves on rayon's workers (bit-identical) |
+//! | `panels` | where the passes read `S` and write `dS`: stored, or a panel of rows at a time |
 //! | `workspace` | caller scratch carved into named vectors |
 //! | `bimodal` | both directions of a bimodal step on the passes |
 //! | `general` | one direction over any layout on the passes |
@@ -19,6 +20,7 @@
 pub(crate) mod anchor;
 pub(crate) mod bimodal;
 pub(crate) mod general;
+pub(crate) mod panels;
 mod passes;
 mod rows;
 pub(crate) mod scalar;

@@ -22,7 +22,10 @@ use crate::{
 /// The matrix and the per-column inputs every pass reads.
 #[derive(Clone, Copy)]
 pub(crate) struct Mat<'a, T> {
+    /// Rows `row0..` of `S` (all of it, or a panel of a tiled step).
     pub s: &'a [T],
+    /// The first row `s` holds.
+    pub row0: usize,
     pub rows: usize,
     pub cols: usize,
     pub layout: Layout<'a>,
@@ -51,11 +54,12 @@ pub(crate) struct Cols<'a, T> {
 }
 
 impl<'a, T: Real> Mat<'a, T> {
-    /// Row `i` of `S`.
+    /// Row `i` of `S` (`i >= row0`).
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn row(&self, i: usize) -> &'a [T] {
         let s: &'a [T] = self.s;
-        &s[i * self.cols..(i + 1) * self.cols]
+        let k = i - self.row0;
+        &s[k * self.cols..(k + 1) * self.cols]
     }
 }
 

@@ -63,10 +63,41 @@ pub(crate) trait Order<T>: Send {
     fn flush(&mut self, item: Self::Item, slot: &mut [T]);
 }
 
-/// Runs the blocks of `0..b` rows through `compute` and `order.flush`;
-/// `slots` holds [`slots`]`(sched, b)` slots of `slot_len` elements.
+/// Runs the blocks of the rows `rows` (starting at a multiple of
+/// [`ROWS`]: a panel of a larger matrix, or all of it) through `compute`
+/// and `order.flush`; `slots` holds [`slots`]`(sched, b)` slots of
+/// `slot_len` elements for a matrix of `b >= rows.end` rows.
 pub(crate) fn run<T, O, C>(
     sched: Sched,
+    rows: Range<usize>,
+    slots: &mut [T],
+    slot_len: usize,
+    order: &mut O,
+    compute: &C,
+) where
+    T: Real,
+    O: Order<T>,
+    C: Fn(&mut O::Item, &mut [T]) + Sync,
+{
+    debug_assert!(rows.start.is_multiple_of(ROWS));
+    let (first, end) = (rows.start / ROWS, rows.end);
+    match sched {
+        Sched::Serial => {
+            let slot = &mut slots[..slot_len];
+            for k in first..end.div_ceil(ROWS) {
+                let mut item = order.make(k * ROWS..((k + 1) * ROWS).min(end));
+                compute(&mut item, slot);
+                order.flush(item, slot);
+            }
+        }
+        #[cfg(feature = "std")]
+        Sched::Par => waves(first, end, slots, slot_len, order, compute),
+    }
+}
+
+#[cfg(feature = "std")]
+fn waves<T, O, C>(
+    first: usize,
     b: usize,
     slots: &mut [T],
     slot_len: usize,
@@ -77,30 +108,10 @@ pub(crate) fn run<T, O, C>(
     O: Order<T>,
     C: Fn(&mut O::Item, &mut [T]) + Sync,
 {
-    match sched {
-        Sched::Serial => {
-            let slot = &mut slots[..slot_len];
-            for k in 0..b.div_ceil(ROWS) {
-                let mut item = order.make(k * ROWS..((k + 1) * ROWS).min(b));
-                compute(&mut item, slot);
-                order.flush(item, slot);
-            }
-        }
-        #[cfg(feature = "std")]
-        Sched::Par => waves(b, slots, slot_len, order, compute),
-    }
-}
-
-#[cfg(feature = "std")]
-fn waves<T, O, C>(b: usize, slots: &mut [T], slot_len: usize, order: &mut O, compute: &C)
-where
-    T: Real,
-    O: Order<T>,
-    C: Fn(&mut O::Item, &mut [T]) + Sync,
-{
     use rayon::prelude::*;
+    // Blocks `first..blocks` of the rows `..b`.
     let blocks = b.div_ceil(ROWS);
-    let wave = wave_len(b);
+    let wave = (blocks - first).min(WAVE);
     let (even, odd) = slots[..2 * wave * slot_len].split_at_mut(wave * slot_len);
     let mut halves = [even, odd];
     // The items of wave `w + 1` are cut while wave `w` computes, on the
@@ -114,9 +125,9 @@ where
         }
         (items, m)
     };
-    let (mut items, mut m) = make(order, 0);
+    let (mut items, mut m) = make(order, first);
     let mut pending: Option<[Option<O::Item>; WAVE]> = None;
-    let mut next = 0;
+    let mut next = first;
     let mut w = 0;
     loop {
         if m == 0 && pending.is_none() {

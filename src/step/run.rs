@@ -11,6 +11,7 @@ use crate::{
     AnchorState, CandidateState, Error, Layout, Real, StateView,
     kernel::{
         bimodal::{self, Dir},
+        panels::Stored,
         scalar::{self, Batch, Scores, Sink},
         spec::Spec,
         workspace::Bimodal,
@@ -86,7 +87,12 @@ pub(crate) fn run<T: Real>(
         Some(ws) => bimodal::prepare(
             isa,
             engine.sched(),
-            scores,
+            &mut Stored {
+                s: scores,
+                ds: &mut [],
+                rows: b,
+                cols: b,
+            },
             b,
             [
                 tc.as_deref().filter(|_| dpm[0]).map(|c| &*c.zeta),
@@ -125,7 +131,12 @@ pub(crate) fn run<T: Real>(
         let [to_text, to_image] = bimodal::run(
             isa,
             engine.sched(),
-            scores,
+            &mut Stored {
+                s: scores,
+                ds,
+                rows: b,
+                cols: b,
+            },
             b,
             max_abs_score,
             (
@@ -142,7 +153,6 @@ pub(crate) fn run<T: Real>(
                     weights: weights_text.as_deref_mut(),
                 },
             ),
-            ds,
             ws,
         );
         // `h` is in the workspace, by name.
