@@ -14,7 +14,11 @@
 
 use crate::{
     BimodalOut, DpmParams, Error, Losses, Real, SogClrParams, StateView,
-    step::{Engine, dpm_on, infonce_on, sogclr_on},
+    embed::{
+        Features, TiledOut,
+        tiled::{self, Src},
+    },
+    step::{Engine, checks::Algo, dpm_on, infonce_on, sogclr_on},
 };
 
 pub use crate::lse::scalar::log_sum_exp;
@@ -140,4 +144,152 @@ pub fn infonce_bimodal<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     infonce_on(Engine::Scalar, scores, b, tau, out, scratch)
+}
+
+/// Scratch elements [`dpm_bimodal_tiled`] and its twins need: `23 b + 2
+/// TILE d` (saturating), whatever the target.
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{embed::TILE, scalar::tiled_scratch_len};
+/// assert_eq!(tiled_scratch_len(4096, 128), 23 * 4096 + 2 * TILE * 128);
+/// ```
+#[must_use]
+pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
+    tiled::scratch_len(Engine::Scalar, b, d)
+}
+
+/// [`crate::embed::dpm_bimodal_tiled`] on the scalar reference kernel:
+/// tiles of `S` with the arithmetic of [`dpm_bimodal`] (what runs on
+/// targets without SIMD lanes). `dx`, `dy`, `h` and the state are
+/// bit-identical to [`dpm_bimodal`] on the stored `S` followed by
+/// [`crate::embed::scores_backward`] (and the normalisation's backward).
+///
+/// # Errors
+///
+/// As [`crate::embed::dpm_bimodal_tiled`], with `scratch` shorter than
+/// [`tiled_scratch_len`].
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{Features, TiledOut};
+/// use dpm_core::{DpmParams, FirstVisit, Offset, State, scalar};
+/// let (mut images, mut texts) = (State::<f32, 4>::new(-0.05)?, State::<f32, 4>::new(-0.05)?);
+/// let x = [1.0_f32, 0.2, 0.1, 1.0];
+/// let p = DpmParams {
+///     tau: 0.1, gamma: 0.9, offset: Offset::Xi(0.0), zeta_step: None,
+///     first_visit: FirstVisit::Batch,
+/// };
+/// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; scalar::tiled_scratch_len(2, 2)];
+/// let loss = scalar::dpm_bimodal_tiled(
+///     &x, &x, 2, 2, Features::Raw, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), [p, p],
+///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
+/// )?;
+/// assert!(loss.total < 0.0);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn dpm_bimodal_tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: [DpmParams<T>; 2],
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    let (ids, states) = (Some((image_ids, text_ids)), Some((image, text)));
+    let src = Src::new(x, y, b, d, features);
+    tiled::run(Engine::Scalar, algos, src, ids, states, out, scratch)
+}
+
+/// [`crate::embed::sogclr_bimodal_tiled`] on the scalar reference kernel,
+/// as [`dpm_bimodal_tiled`].
+///
+/// # Errors
+///
+/// As [`dpm_bimodal_tiled`].
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::embed::{Features, TiledOut};
+/// use dpm_core::{FirstVisit, SogClrParams, State, scalar};
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
+/// let x = [1.0, 0.0, 0.0, 1.0];
+/// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; scalar::tiled_scratch_len(2, 2)];
+/// let loss = scalar::sogclr_bimodal_tiled(
+///     &x, &x, 2, 2, Features::Normalized, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), p,
+///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
+/// )?;
+/// assert!((loss.total - 2.0 * -1.0).abs() < 1e-12);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn sogclr_bimodal_tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    image_ids: &[usize],
+    text_ids: &[usize],
+    image: &mut StateView<'_, T>,
+    text: &mut StateView<'_, T>,
+    params: SogClrParams<T>,
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algos = [Algo::SogClr(params), Algo::SogClr(params)];
+    let (ids, states) = (Some((image_ids, text_ids)), Some((image, text)));
+    let src = Src::new(x, y, b, d, features);
+    tiled::run(Engine::Scalar, algos, src, ids, states, out, scratch)
+}
+
+/// [`crate::embed::infonce_bimodal_tiled`] on the scalar reference
+/// kernel, as [`dpm_bimodal_tiled`].
+///
+/// # Errors
+///
+/// As [`crate::embed::infonce_bimodal_tiled`].
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{embed::{Features, TiledOut}, scalar};
+/// let x = [1.0_f64, 0.0, 0.0, 1.0];
+/// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
+/// let mut scratch = [0.0; scalar::tiled_scratch_len(2, 2)];
+/// let out = TiledOut::new(&mut dx, &mut dy);
+/// let loss = scalar::infonce_bimodal_tiled(&x, &x, 2, 2, Features::Normalized, 1.0, out, &mut scratch)?;
+/// assert!((loss.total - ((1.0_f64.exp() + 1.0).ln() - 1.0)).abs() < 1e-15);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn infonce_bimodal_tiled<T: Real>(
+    x: &[T],
+    y: &[T],
+    b: usize,
+    d: usize,
+    features: Features,
+    tau: T,
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let algo = Algo::InfoNce { tau };
+    let src = Src::new(x, y, b, d, features);
+    tiled::run(Engine::Scalar, [algo, algo], src, None, None, out, scratch)
 }

@@ -7,7 +7,11 @@
 //! `B + d`.
 
 // Index loops mirror the formulas; the refusal cases read best as tuples.
-#![allow(clippy::needless_range_loop, clippy::type_complexity)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::type_complexity,
+    clippy::too_many_arguments
+)]
 
 #[path = "support/pop.rs"]
 mod pop;
@@ -67,6 +71,14 @@ struct Got<T> {
 
 type Ids = (Vec<usize>, Vec<usize>);
 
+/// Which engine: the scalar reference (`dpm_core::scalar`, tiles of
+/// `S`) or the SIMD passes (`dpm_core::embed`, panels of `S`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum On {
+    Scalar,
+    Simd,
+}
+
 /// Which step, with its parameters.
 #[derive(Clone, Copy, Debug)]
 enum Step<T> {
@@ -76,6 +88,7 @@ enum Step<T> {
 }
 
 fn tiled<T: Real>(
+    on: On,
     x: &[T],
     y: &[T],
     (b, d): (usize, usize),
@@ -86,7 +99,11 @@ fn tiled<T: Real>(
 ) -> Result<Got<T>, Error> {
     let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
-    let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+    let len = match on {
+        On::Scalar => scalar::tiled_scratch_len(b, d),
+        On::Simd => tiled_scratch_len(b, d),
+    };
+    let mut scratch = vec![T::ZERO; len];
     let [pi, pt] = &mut pops;
     let out = TiledOut {
         h_image: Some(&mut hi),
@@ -94,12 +111,22 @@ fn tiled<T: Real>(
         ..TiledOut::new(&mut dx, &mut dy)
     };
     let (iv, tv, sc) = (&mut pi.view(), &mut pt.view(), &mut scratch);
-    let losses = match step {
-        Step::Dpm(p) => dpm_bimodal_tiled(x, y, b, d, kind, &ids.0, &ids.1, iv, tv, p, out, sc),
-        Step::SogClr(p) => {
-            sogclr_bimodal_tiled(x, y, b, d, kind, &ids.0, &ids.1, iv, tv, p, out, sc)
+    let (i, t) = (&ids.0, &ids.1);
+    let losses = match (on, step) {
+        (On::Simd, Step::Dpm(p)) => dpm_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc),
+        (On::Simd, Step::SogClr(p)) => {
+            sogclr_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
         }
-        Step::InfoNce(tau) => infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc),
+        (On::Simd, Step::InfoNce(tau)) => infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc),
+        (On::Scalar, Step::Dpm(p)) => {
+            scalar::dpm_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
+        }
+        (On::Scalar, Step::SogClr(p)) => {
+            scalar::sogclr_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
+        }
+        (On::Scalar, Step::InfoNce(tau)) => {
+            scalar::infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc)
+        }
     }?;
     Ok(Got {
         dx,
@@ -115,6 +142,7 @@ fn tiled<T: Real>(
 /// number, as the steps from features do), the step, the backward
 /// products, the normalisation's backward, the flush.
 fn chain<T: Real>(
+    on: On,
     x: &[T],
     y: &[T],
     (b, d): (usize, usize),
@@ -152,9 +180,18 @@ fn chain<T: Real>(
     };
     let (iv, tv, sc) = (&mut pi.view(), &mut pt.view(), &mut scratch);
     let losses = match step {
-        Step::Dpm(p) => scalar::dpm_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
-        Step::SogClr(p) => scalar::sogclr_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
-        Step::InfoNce(tau) => scalar::infonce_bimodal(&s, b, tau, out, sc),
+        Step::Dpm(p) => match on {
+            On::Scalar => scalar::dpm_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+            On::Simd => dpm_core::dpm_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+        },
+        Step::SogClr(p) => match on {
+            On::Scalar => scalar::sogclr_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+            On::Simd => dpm_core::sogclr_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+        },
+        Step::InfoNce(tau) => match on {
+            On::Scalar => scalar::infonce_bimodal(&s, b, tau, out, sc),
+            On::Simd => dpm_core::infonce_bimodal(&s, b, tau, out, sc),
+        },
     }
     .unwrap();
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
@@ -186,7 +223,7 @@ fn setup<T: Real>(rng: &mut Rng, b: usize) -> (Ids, [Pop<T>; 2]) {
     (ids, [Pop::random(rng, n), Pop::random(rng, n)])
 }
 
-fn same_as_the_chain<T: Real>(seed: u64) {
+fn same_as_the_chain<T: Real>(on: On, seed: u64) {
     let mut rng = Rng::new(seed);
     let eps = T::EPSILON.to_f64();
     for (b, d) in [
@@ -218,9 +255,9 @@ fn same_as_the_chain<T: Real>(seed: u64) {
                 };
                 let (ids, pops) = setup::<T>(&mut rng, b);
                 let p = params::<T>(tau);
-                let want = chain(&x, &y, (b, d), kind, &ids, pops.clone(), Step::Dpm(p));
-                let got = tiled(&x, &y, (b, d), kind, &ids, pops, Step::Dpm(p)).unwrap();
-                let case = format!("b {b}, d {d}, {kind:?}, sigma {sigma}, tau {tau}");
+                let want = chain(on, &x, &y, (b, d), kind, &ids, pops.clone(), Step::Dpm(p));
+                let got = tiled(on, &x, &y, (b, d), kind, &ids, pops, Step::Dpm(p)).unwrap();
+                let case = format!("{on:?}, b {b}, d {d}, {kind:?}, sigma {sigma}, tau {tau}");
                 assert_eq!(bits(&got.dx), bits(&want.dx), "dx: {case}");
                 assert_eq!(bits(&got.dy), bits(&want.dy), "dy: {case}");
                 for k in 0..2 {
@@ -247,12 +284,14 @@ fn same_as_the_chain<T: Real>(seed: u64) {
 
 #[test]
 fn tiled_is_bit_identical_to_the_stored_chain_in_f64() {
-    same_as_the_chain::<f64>(1);
+    same_as_the_chain::<f64>(On::Scalar, 1);
+    same_as_the_chain::<f64>(On::Simd, 11);
 }
 
 #[test]
 fn tiled_is_bit_identical_to_the_stored_chain_in_f32() {
-    same_as_the_chain::<f32>(2);
+    same_as_the_chain::<f32>(On::Scalar, 2);
+    same_as_the_chain::<f32>(On::Simd, 12);
 }
 
 /// Against the SIMD step from features (another engine, another order of
@@ -266,6 +305,7 @@ fn tiled_is_close_to_the_simd_step_from_features() {
         let (ids, pops) = setup::<f32>(&mut rng, b);
         let p = params::<f32>(tau);
         let got = tiled(
+            On::Simd,
             &x,
             &y,
             (b, d),
@@ -584,29 +624,46 @@ fn tiled_checks_every_length() {
     }
 }
 
-/// The scratch formula: `23 b + 2 TILE d`, no `b^2` term, saturating.
+/// The scratch formulas, no `b^2` term, saturating: the scalar engine's
+/// `23 b + 2 TILE d`; on SIMD targets the stored step's workspace (`32
+/// b`), two panels of `PANEL x b` and the normalised features (`2 b d`).
 #[test]
 fn tiled_scratch_grows_like_b_plus_d() {
-    assert_eq!(tiled_scratch_len(4096, 128), 102_400);
-    assert_eq!(tiled_scratch_len(2, 0), 46);
-    // Twice the batch, at most twice the scratch (plus nothing).
-    for b in [2, 64, 1000, 1 << 20] {
-        assert_eq!(
-            tiled_scratch_len(2 * b, 64) - tiled_scratch_len(b, 64),
-            23 * b
-        );
+    let lanes = dpm_core::bimodal_scratch_len(1) == 32;
+    for (len, per_b, per_d, per_bd) in [
+        (
+            scalar::tiled_scratch_len as fn(usize, usize) -> usize,
+            23,
+            2 * TILE,
+            0,
+        ),
+        (
+            tiled_scratch_len,
+            if lanes { 64 } else { 23 },
+            if lanes { 0 } else { 2 * TILE },
+            if lanes { 2 } else { 0 },
+        ),
+    ] {
+        for (b, d) in [(2, 0), (64, 3), (4096, 128), (1 << 20, 64)] {
+            assert_eq!(
+                len(b, d),
+                per_b * b + per_d * d + per_bd * b * d,
+                "b {b}, d {d}"
+            );
+        }
+        assert_eq!(len(usize::MAX, 1), usize::MAX);
+        assert_eq!(len(1, usize::MAX), usize::MAX);
+        // Against the stored step: 18.0 M elements at b = 4096, d = 128.
+        assert!(features_scratch_len(4096, 128) > 13 * len(4096, 128));
     }
-    assert_eq!(tiled_scratch_len(usize::MAX, 1), usize::MAX);
-    assert_eq!(tiled_scratch_len(1, usize::MAX), usize::MAX);
-    // Against the stored step: 18.0 M elements at b = 4096, d = 128.
-    assert!(features_scratch_len(4096, 128) > 170 * tiled_scratch_len(4096, 128));
+    assert_eq!(scalar::tiled_scratch_len(4096, 128), 102_400);
 }
 
 /// SogCLR's and InfoNCE's tiled twins against their stored chains on the
 /// scalar engine: `dx`, `dy`, `h` (left untouched) and the state
 /// bit-identical, and InfoNCE's loss too (its terms are per anchor,
 /// summed in anchor order both ways).
-fn twins_same_as_the_chain<T: Real>(seed: u64) {
+fn twins_same_as_the_chain<T: Real>(on: On, seed: u64) {
     let mut rng = Rng::new(seed);
     let tau = T::from_f64(0.05);
     let sogclr = Step::SogClr(SogClrParams {
@@ -618,9 +675,9 @@ fn twins_same_as_the_chain<T: Real>(seed: u64) {
         for step in [sogclr, Step::InfoNce(tau)] {
             let (x, y) = features::<T>(&mut rng, b, d, 1.0, 2.0);
             let (ids, pops) = setup::<T>(&mut rng, b);
-            let want = chain(&x, &y, (b, d), Features::Raw, &ids, pops.clone(), step);
-            let got = tiled(&x, &y, (b, d), Features::Raw, &ids, pops, step).unwrap();
-            let case = format!("{step:?}, b {b}, d {d}");
+            let want = chain(on, &x, &y, (b, d), Features::Raw, &ids, pops.clone(), step);
+            let got = tiled(on, &x, &y, (b, d), Features::Raw, &ids, pops, step).unwrap();
+            let case = format!("{on:?}, {step:?}, b {b}, d {d}");
             assert_eq!(bits(&got.dx), bits(&want.dx), "dx: {case}");
             assert_eq!(bits(&got.dy), bits(&want.dy), "dy: {case}");
             for k in 0..2 {
@@ -641,8 +698,10 @@ fn twins_same_as_the_chain<T: Real>(seed: u64) {
 
 #[test]
 fn sogclr_and_infonce_twins_are_bit_identical_to_their_stored_chains() {
-    twins_same_as_the_chain::<f64>(6);
-    twins_same_as_the_chain::<f32>(7);
+    for on in [On::Scalar, On::Simd] {
+        twins_same_as_the_chain::<f64>(on, 6);
+        twins_same_as_the_chain::<f32>(on, 7);
+    }
 }
 
 /// Found by an adversarial review of the tiled steps: InfoNCE's `dS`

@@ -29,7 +29,7 @@ mod checks;
 mod end_to_end;
 mod kernels;
 mod normalize;
-mod tiled;
+pub(crate) mod tiled;
 
 pub use bilinear::{scores_backward, scores_forward, shared_backward};
 pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};

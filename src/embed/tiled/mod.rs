@@ -14,23 +14,33 @@
 //! and the backward products; only the losses, summed tile by tile, may
 //! differ in the last bits.
 
+mod panels;
 mod work;
 
 use super::{
     Features,
-    checks::{self, flushed_tau_ok},
+    checks::{self, flush_all, flushed_tau_ok},
+    normalize,
 };
 use crate::{
     DpmParams, Error, Losses, Real, SogClrParams, StateView, check,
-    kernel::bimodal::gather,
+    kernel::{
+        bimodal::{self, Dir, gather},
+        workspace::Bimodal,
+    },
     lanes::exp::flush,
+    lanes::{dispatch::isa, sum::Scan},
+    state::{AnchorState, CandidateState},
     step::{
+        Engine,
         checks::{self as step_checks, Algo},
-        plan,
+        finish, plan,
     },
     sum::ScaledSum,
 };
-use work::{Fixed, Src, Work};
+use panels::{FeaturePanels, PANEL};
+pub(crate) use work::Src;
+use work::{Fixed, Work};
 
 /// Rows of `X` (and of `Y`) in one tile: a tile of `S` is `TILE x TILE`.
 /// The two panels of normalised rows it reads take `2 TILE d` elements of
@@ -60,8 +70,156 @@ const PER_PAIR: usize = 1 + 2 * 11;
 /// ```
 #[must_use]
 pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
-    b.saturating_mul(PER_PAIR)
-        .saturating_add(d.saturating_mul(2 * TILE))
+    scratch_len(Engine::Simd, b, d)
+}
+
+/// Scratch of the tiled steps on `engine`: with SIMD lanes the stored
+/// step's workspace, two panels of `PANEL x b` (`S` and `dS`) and the
+/// normalised features (`2 b d`); on the scalar engine `23 b` per-anchor
+/// values and two tile panels of `TILE x d`. Saturating.
+pub(crate) const fn scratch_len(engine: Engine, b: usize, d: usize) -> usize {
+    if crate::lanes::LANES && !matches!(engine, Engine::Scalar) {
+        engine
+            .scratch_len(b)
+            .saturating_add(b.saturating_mul(2 * PANEL))
+            .saturating_add(b.saturating_mul(d).saturating_mul(2))
+    } else {
+        b.saturating_mul(PER_PAIR)
+            .saturating_add(d.saturating_mul(2 * TILE))
+    }
+}
+
+/// The SIMD passes of the stored step ([`crate::kernel::bimodal`]) on
+/// panels of `S` computed from the features: the same blocks in the same
+/// order, so every output is bit-identical to
+/// [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)'s
+/// (and its twins' on the stored `S`). Checks as [`run`]'s scalar path,
+/// in the same order.
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)] // the stored step's order, in one place
+fn on_panels<T: Real>(
+    algos: [Algo<T>; 2],
+    src: Src<'_, T>,
+    ids: Option<(&[usize], &[usize])>,
+    (mut ia, mut ic): Halves<'_, '_, T>,
+    (mut ta, mut tc): Halves<'_, '_, T>,
+    out: TiledOut<'_, T>,
+    scratch: &mut [T],
+) -> Result<Losses<T>, Error> {
+    let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
+    let (b, d) = (src.b, src.d);
+    let engine = Engine::Simd;
+    let (ws_buf, rest) = scratch.split_at_mut(engine.scratch_len(b));
+    let (panels, rest) = rest.split_at_mut(2 * PANEL * b);
+    let (s_panel, ds_panel) = panels.split_at_mut(PANEL * b);
+    let (xn, yn) = rest[..2 * b * d].split_at_mut(b * d);
+    for i in 0..b {
+        src.row(src.x, i, &mut xn[i * d..(i + 1) * d]);
+        src.row(src.y, i, &mut yn[i * d..(i + 1) * d]);
+    }
+    let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
+    let TiledOut {
+        dx,
+        dy,
+        h_image,
+        h_text,
+    } = out;
+    let mut feats = FeaturePanels {
+        xn,
+        yn,
+        b,
+        d,
+        s: s_panel,
+        ds: ds_panel,
+        dx,
+        dy,
+        flushed: false,
+    };
+    let (isa, sched) = (isa(), engine.sched());
+    let taus = [algos[0].tau(), algos[1].tau()];
+    let dpm = algos.map(|a| matches!(a, Algo::Dpm(_)));
+    let mut ws = Bimodal::carve(&mut *ws_buf, b);
+    // Pass 1, among the checks (it writes only scratch): the maxima of
+    // both directions and the check of the scores.
+    let scan = bimodal::prepare(
+        isa,
+        sched,
+        &mut feats,
+        b,
+        [
+            tc.as_deref().filter(|_| dpm[0]).map(|c| &*c.zeta),
+            ic.as_deref().filter(|_| dpm[1]).map(|c| &*c.zeta),
+        ],
+        [text_ids, image_ids],
+        taus,
+        &mut ws,
+    );
+    if feats.flushed {
+        flushed_tau_ok(taus)?;
+    }
+    // Flushed scores are finite and normal or 0.
+    let Scan::Finite { max_abs, .. } = scan else {
+        return Err(Error::NonFinite {
+            what: "scores",
+            index: 0,
+        });
+    };
+    lengths(ids, b, [&h_image, &h_text])?;
+    step_checks::bimodal(
+        algos,
+        b,
+        max_abs,
+        (image_ids, text_ids),
+        (ia.as_deref_mut(), tc.as_deref_mut()),
+        (ta.as_deref_mut(), ic.as_deref_mut()),
+        h_asked,
+    )?;
+
+    // ---- writes ----
+    let specs = [
+        plan(algos[0], tc.as_deref(), h_asked[0]),
+        plan(algos[1], ic.as_deref(), h_asked[1]),
+    ];
+    feats.dx.fill(T::ZERO);
+    feats.dy.fill(T::ZERO);
+    let [to_text, to_image] = bimodal::run(
+        isa,
+        sched,
+        &mut feats,
+        b,
+        max_abs,
+        (
+            Dir {
+                spec: specs[0],
+                anchor_ids: image_ids,
+                anchors: ia,
+                weights: None,
+            },
+            Dir {
+                spec: specs[1],
+                anchor_ids: text_ids,
+                anchors: ta,
+                weights: None,
+            },
+        ),
+        ws,
+    );
+    let ws = Bimodal::carve(ws_buf, b);
+    finish(algos[0], specs[0], tc, text_ids, ws.h_text.sum, h_text);
+    finish(algos[1], specs[1], ic, image_ids, ws.h_image, h_image);
+    let FeaturePanels { dx, dy, .. } = feats;
+    if src.features == Features::Raw {
+        for i in 0..b {
+            let span = i * d..(i + 1) * d;
+            normalize::row_backward(&src.x[span.clone()], &mut dx[span.clone()]);
+            normalize::row_backward(&src.y[span.clone()], &mut dy[span]);
+        }
+    }
+    let _ = (flush_all(dx), flush_all(dy));
+    Ok(Losses {
+        total: flush(to_text + to_image),
+        image_to_text: to_text,
+        text_to_image: to_image,
+    })
 }
 
 /// Where [`dpm_bimodal_tiled`] writes.
@@ -176,6 +334,7 @@ pub fn dpm_bimodal_tiled<T: Real>(
     let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
     let src = Src::new(x, y, b, d, features);
     run(
+        Engine::Simd,
         algos,
         src,
         Some((image_ids, text_ids)),
@@ -235,6 +394,7 @@ pub fn sogclr_bimodal_tiled<T: Real>(
     let algos = [Algo::SogClr(params), Algo::SogClr(params)];
     let src = Src::new(x, y, b, d, features);
     run(
+        Engine::Simd,
         algos,
         src,
         Some((image_ids, text_ids)),
@@ -281,14 +441,18 @@ pub fn infonce_bimodal_tiled<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let algo = Algo::InfoNce { tau };
     let src = Src::new(x, y, b, d, features);
-    run([algo, algo], src, None, None, out, scratch)
+    run(Engine::Simd, [algo, algo], src, None, None, out, scratch)
 }
 
-type Views<'s, 'a, 'b, T> = Option<(&'s mut StateView<'a, T>, &'s mut StateView<'b, T>)>;
+pub(crate) type Views<'s, 'a, 'b, T> = Option<(&'s mut StateView<'a, T>, &'s mut StateView<'b, T>)>;
 
-/// A bimodal step in tiles: every check, then the passes of [`work`].
-/// `ids` and `states` are `None` for InfoNCE.
-fn run<T: Real>(
+/// A bimodal step in tiles: every check, then the SIMD passes on panels
+/// of `S` ([`panels`]) where the engine runs them, else the scalar
+/// engine's passes over tiles ([`work`]). `ids` and `states` are `None`
+/// for InfoNCE.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run<T: Real>(
+    engine: Engine,
     algos: [Algo<T>; 2],
     src: Src<'_, T>,
     ids: Option<(&[usize], &[usize])>,
@@ -306,7 +470,7 @@ fn run<T: Real>(
     check::len("y", src.y.len(), cells)?;
     check::len("dx", out.dx.len(), cells)?;
     check::len("dy", out.dy.len(), cells)?;
-    let need = tiled_scratch_len(b, d);
+    let need = scratch_len(engine, b, d);
     check::at_least("scratch", scratch.len(), need)?;
     checks::features(src.x, src.y, d, src.features, &algos)?;
     if d == 0 {
@@ -330,6 +494,17 @@ fn run<T: Real>(
         None => (None, None),
     };
     let taus = [algos[0].tau(), algos[1].tau()];
+    if engine.simd() {
+        return on_panels(
+            algos,
+            src,
+            ids,
+            (ia, ic),
+            (ta, tc),
+            out,
+            &mut scratch[..need],
+        );
+    }
     let mut w = Work::carve(&mut scratch[..need], src);
     // Pass 1, among the checks: zeta of the candidates (0 for an id out
     // of range: the checks refuse it before it is used; 0 without zeta),
@@ -343,15 +518,7 @@ fn run<T: Real>(
     }
     // Where the stored step checks them: after S (its lengths of ids and
     // h come with the step from S).
-    if ids.is_some() {
-        check::len("image_ids", image_ids.len(), b)?;
-        check::len("text_ids", text_ids.len(), b)?;
-    }
-    for (what, h) in [("h_image", &out.h_image), ("h_text", &out.h_text)] {
-        if let Some(h) = h {
-            check::len(what, h.len(), b)?;
-        }
-    }
+    lengths(ids, b, [&out.h_image, &out.h_text])?;
     let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
     step_checks::bimodal(
         algos,
@@ -389,3 +556,30 @@ fn run<T: Real>(
         text_to_image: to_image,
     })
 }
+
+/// The lengths the stored step checks with `S`: both sides' ids (where
+/// the step has them) and `h` (`[h_image, h_text]`, where asked for), `b`
+/// each.
+fn lengths<T>(
+    ids: Option<(&[usize], &[usize])>,
+    b: usize,
+    h: [&Option<&mut [T]>; 2],
+) -> Result<(), Error> {
+    if let Some((image_ids, text_ids)) = ids {
+        check::len("image_ids", image_ids.len(), b)?;
+        check::len("text_ids", text_ids.len(), b)?;
+    }
+    for (what, h) in [("h_image", h[0]), ("h_text", h[1])] {
+        if let Some(h) = h {
+            check::len(what, h.len(), b)?;
+        }
+    }
+    Ok(())
+}
+
+/// One population's halves as a step reads them: its anchors' state and
+/// its candidates' (where the direction reads them).
+type Halves<'s, 'v, T> = (
+    Option<&'s mut AnchorState<'v, T>>,
+    Option<&'s mut CandidateState<'v, T>>,
+);

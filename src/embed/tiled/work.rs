@@ -18,7 +18,7 @@ use crate::{
 
 /// The features as the passes read them.
 #[derive(Clone, Copy)]
-pub(super) struct Src<'a, T> {
+pub(crate) struct Src<'a, T> {
     pub x: &'a [T],
     pub y: &'a [T],
     pub b: usize,
@@ -28,7 +28,7 @@ pub(super) struct Src<'a, T> {
 
 impl<'a, T: Real> Src<'a, T> {
     /// `b x d` features `x`, `y` of kind `features`.
-    pub(super) fn new(x: &'a [T], y: &'a [T], b: usize, d: usize, features: Features) -> Self {
+    pub(crate) fn new(x: &'a [T], y: &'a [T], b: usize, d: usize, features: Features) -> Self {
         Src {
             x,
             y,
