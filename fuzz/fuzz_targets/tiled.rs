@@ -7,8 +7,10 @@
 //!   the same error (and `d = 0` with normalised features, which it
 //!   documents); every refusal writes no output and no state;
 //! - accepted, every output is finite and normal (or 0), and `dx`, `dy`,
-//!   `h` and the state are bit-identical to the stored chain on the
-//!   scalar engine: `S` from the normalised rows, flushed,
+//!   `h` and the state are bit-identical to the stored chain on the same
+//!   engine (the SIMD passes on panels against the SIMD step, the scalar
+//!   tiles of `dpm_core::scalar` against the scalar step; the loss too on
+//!   the SIMD engine): `S` from the normalised rows, flushed,
 //!   `scalar::dpm_bimodal`, `scores_backward`, the normalisation's
 //!   backward, flushed (where the chain's own building blocks accept the
 //!   step's values), and likewise for the SogCLR and InfoNCE twins
@@ -45,6 +47,9 @@ struct Input {
     zeta_step: bool,
     /// 0: DPM, 1: SogCLR, 2: InfoNCE (modulo 3).
     loss: u8,
+    /// The SIMD passes on panels (`embed`), else the scalar engine's
+    /// tiles (`scalar`).
+    simd: bool,
     /// Features and state values, reused cyclically.
     values: Vec<f32>,
     ids: Vec<u8>,
@@ -64,6 +69,7 @@ enum Kind {
 /// One problem in `T`.
 struct Case<T> {
     kind: Kind,
+    simd: bool,
     x: Vec<T>,
     y: Vec<T>,
     b: usize,
@@ -104,6 +110,7 @@ fuzz_target!(|inp: Input| {
     let kind = [Kind::Dpm, Kind::SogClr, Kind::InfoNce][usize::from(inp.loss % 3)];
     let case = Case {
         kind,
+        simd: inp.simd,
         x: (0..b * d).map(|k| cyclic(&inp.values, k)).collect(),
         y: (0..b * d).map(|k| cyclic(&inp.values, 3 * k + 1)).collect(),
         b,
@@ -135,6 +142,7 @@ fuzz_target!(|inp: Input| {
             d,
             features: case.features,
             kind,
+            simd: case.simd,
         });
     } else {
         run(case);
@@ -209,6 +217,10 @@ fn run<T: Real>(case: Case<T>) {
                     _ => 2.0 * chain.max_abs_s / case.p[0].gamma.to_f64(),
                 };
                 let tol = 4.0 * bb * T::EPSILON.to_f64() * scale + 4.0 * T::MIN_POSITIVE.to_f64();
+                if case.simd {
+                    // The same passes on the same S: the same bits.
+                    assert_eq!(bits(&[g.total]), bits(&[w.total]), "loss differs");
+                }
                 for (g, w) in [
                     (g.image_to_text, w.image_to_text),
                     (g.text_to_image, w.text_to_image),
@@ -227,7 +239,12 @@ fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
     let s = T::from_f64(SENTINEL);
     let (mut dx, mut dy) = (vec![s; b * d], vec![s; b * d]);
     let (mut hi, mut ht) = (vec![s; b], vec![s; b]);
-    let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+    let len = if case.simd {
+        tiled_scratch_len(b, d)
+    } else {
+        scalar::tiled_scratch_len(b, d)
+    };
+    let mut scratch = vec![T::ZERO; len];
     let mut pops = case.pops.clone();
     let [pi, pt] = &mut pops;
     let (Some(mut iv), Some(mut tv)) = (pi.view(), pt.view()) else {
@@ -239,36 +256,32 @@ fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
         ..TiledOut::new(&mut dx, &mut dy)
     };
     let (x, y, f, ids) = (&case.x, &case.y, case.features, &case.ids);
-    let r = match case.kind {
-        Kind::Dpm => dpm_bimodal_tiled(
+    let sc = &mut scratch;
+    let (i, t, p, tau) = (&ids.0, &ids.1, case.p, case.p[0].tau);
+    let r = match (case.simd, case.kind) {
+        (true, Kind::Dpm) => dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc),
+        (true, Kind::SogClr) => {
+            sogclr_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, sogclr(case), out, sc)
+        }
+        (true, Kind::InfoNce) => infonce_bimodal_tiled(x, y, b, d, f, tau, out, sc),
+        (false, Kind::Dpm) => {
+            scalar::dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc)
+        }
+        (false, Kind::SogClr) => scalar::sogclr_bimodal_tiled(
             x,
             y,
             b,
             d,
             f,
-            &ids.0,
-            &ids.1,
-            &mut iv,
-            &mut tv,
-            case.p,
-            out,
-            &mut scratch,
-        ),
-        Kind::SogClr => sogclr_bimodal_tiled(
-            x,
-            y,
-            b,
-            d,
-            f,
-            &ids.0,
-            &ids.1,
+            i,
+            t,
             &mut iv,
             &mut tv,
             sogclr(case),
             out,
-            &mut scratch,
+            sc,
         ),
-        Kind::InfoNce => infonce_bimodal_tiled(x, y, b, d, f, case.p[0].tau, out, &mut scratch),
+        (false, Kind::InfoNce) => scalar::infonce_bimodal_tiled(x, y, b, d, f, tau, out, sc),
     };
     match r {
         Ok(losses) => Ok(Got {
@@ -376,28 +389,18 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
         ..BimodalOut::new(&mut ds)
     };
     let ids = &case.ids;
-    let losses = match case.kind {
-        Kind::Dpm => scalar::dpm_bimodal(
-            &s,
-            &ids.0,
-            &ids.1,
-            &mut iv,
-            &mut tv,
-            case.p,
-            out,
-            &mut scratch,
-        ),
-        Kind::SogClr => scalar::sogclr_bimodal(
-            &s,
-            &ids.0,
-            &ids.1,
-            &mut iv,
-            &mut tv,
-            sogclr(case),
-            out,
-            &mut scratch,
-        ),
-        Kind::InfoNce => scalar::infonce_bimodal(&s, b, case.p[0].tau, out, &mut scratch),
+    let (i, t, sc) = (&ids.0, &ids.1, &mut scratch);
+    let losses = match (case.simd, case.kind) {
+        (true, Kind::Dpm) => dpm_core::dpm_bimodal(&s, i, t, &mut iv, &mut tv, case.p, out, sc),
+        (true, Kind::SogClr) => {
+            dpm_core::sogclr_bimodal(&s, i, t, &mut iv, &mut tv, sogclr(case), out, sc)
+        }
+        (true, Kind::InfoNce) => dpm_core::infonce_bimodal(&s, b, case.p[0].tau, out, sc),
+        (false, Kind::Dpm) => scalar::dpm_bimodal(&s, i, t, &mut iv, &mut tv, case.p, out, sc),
+        (false, Kind::SogClr) => {
+            scalar::sogclr_bimodal(&s, i, t, &mut iv, &mut tv, sogclr(case), out, sc)
+        }
+        (false, Kind::InfoNce) => scalar::infonce_bimodal(&s, b, case.p[0].tau, out, sc),
     }
     .ok()?;
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
