@@ -1,18 +1,19 @@
 //! The bimodal steps from features in tiles (Flash-DPM; DPM, SogCLR,
-//! InfoNCE): `S` and `dS` are never stored. Each pass recomputes `S` a tile at a time from
-//! panels of (normalised) feature rows, and keeps only per-anchor values:
-//! memory grows like `B + d`, not like `B^2`.
+//! InfoNCE): `S` and `dS` are never stored, only panels of their rows.
 //!
-//! The passes are those of the scalar reference ([`crate::scalar`]), in
-//! the same order per anchor: the maxima of both directions, their sums
-//! of `exp(a - max)`, the per-anchor statistics (and the state's `u`),
-//! then each entry's `dS`, accumulated at once into `dX = dS Y` and
-//! `dY = dS^T X`. Every row sum (a row anchor's, a column anchor's, a
-//! candidate's `h`, a row of `dX` or `dY`) receives its terms in the
-//! order the materialised step gives them, so state, `h` and the feature
-//! gradients are bit-identical to `S`, [`crate::scalar::dpm_bimodal`]
-//! and the backward products; only the losses, summed tile by tile, may
-//! differ in the last bits.
+//! - With SIMD lanes ([`panels`]): the stored step's passes
+//!   ([`crate::kernel::bimodal`]) run on panels of `PANEL` rows of `S`
+//!   computed from the normalised features, and each panel's `dS` goes
+//!   into `dX = dS Y`, `dY = dS^T X` as soon as it is final. The same
+//!   blocks in the same order: every output is bit-identical to
+//!   [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features) (and
+//!   to the SIMD twins on the stored `S`).
+//! - On the scalar engine ([`work`]: `dpm_core::scalar`'s tiled steps,
+//!   and every target without lanes): the scalar reference's passes over
+//!   `TILE x TILE` tiles, each row, column, `h` and gradient sum getting
+//!   its terms in the order of a pass over the stored matrix, so `dx`,
+//!   `dy`, `h` and the state are bit-identical to the scalar step on the
+//!   stored `S`; the losses, summed tile by tile, within a few roundings.
 
 mod panels;
 mod work;
@@ -53,17 +54,21 @@ pub const TILE: usize = 32;
 const PER_PAIR: usize = 1 + 2 * 11;
 
 /// Scratch elements [`dpm_bimodal_tiled`] needs for `b` pairs of
-/// dimension `d`: `23 b + 2 TILE d` (saturating at `usize::MAX`, a size no
-/// slice has: refused, never wrapped). No term grows like `b^2`: at
-/// `b = 4096`, `d = 128` it is 102,400 elements (400 KiB in `f32`), where
+/// dimension `d` (saturating at `usize::MAX`, a size no slice has:
+/// refused, never wrapped): with SIMD lanes `64 b + 2 b d` (the stored
+/// step's workspace, two panels of `PANEL x b`, the normalised features),
+/// on targets without them `23 b + 2 TILE d`. No term grows like `b^2`: at
+/// `b = 4096`, `d = 128` it is 1.31 M elements (5 MiB in `f32`), where
 /// [`features_scratch_len`](super::features_scratch_len) asks for 18.0 M
-/// and the outputs `S`, `dS` of the materialised step for 33.6 M more.
+/// and the outputs `S`, `dS` of the stored step for 33.6 M more.
 ///
 /// # Example
 ///
 /// ```
 /// use dpm_core::embed::{tiled_scratch_len, TILE};
-/// assert_eq!(tiled_scratch_len(4096, 128), 23 * 4096 + 2 * TILE * 128);
+/// let lanes = dpm_core::bimodal_scratch_len(1) == 32;
+/// let want = if lanes { 64 * 4096 + 2 * 4096 * 128 } else { 23 * 4096 + 2 * TILE * 128 };
+/// assert_eq!(tiled_scratch_len(4096, 128), want);
 /// const N: usize = tiled_scratch_len(8, 16);
 /// let scratch = [0.0_f32; N];
 /// # let _ = scratch;
@@ -260,8 +265,8 @@ impl<'o, T> TiledOut<'o, T> {
 /// The DPM (NUCLR) step on a bimodal batch of features, in tiles: the
 /// same step as [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)
 /// without storing `S` or `dS`. Scratch is [`tiled_scratch_len`]`(b, d)`,
-/// which grows like `b + d`, not `b^2`: a batch of 4096 fits where the
-/// materialised step needs 200 MiB.
+/// which grows like `b d`, not `b^2`: 5 MiB at b = 4096, d = 128, where
+/// the stored step needs 200 MiB.
 ///
 /// `x` (images) and `y` (texts) are `b x d` row-major, raw or normalised
 /// ([`Features`]); ids, states and params are those of
@@ -269,14 +274,11 @@ impl<'o, T> TiledOut<'o, T> {
 /// writes `out.dx`, `out.dy` (and `h` where asked for) and returns the
 /// [`Losses`].
 ///
-/// Results: `dx`, `dy`, `h` and every state value are bit-identical to
-/// the materialised step on the scalar engine ([`crate::scalar`]) followed
-/// by [`scores_backward`](super::scores_backward) (and, raw, the
-/// normalisation's backward); the losses are within SPEC section 7's
-/// bound of it (their terms are summed in another order). Each pass
-/// recomputes `S`, three times in all, with a dot product per entry: this
-/// is the scalar engine's arithmetic, the one Cortex-M runs, not yet the
-/// SIMD passes or a GEMM microkernel.
+/// Results: with SIMD lanes every output (`dx`, `dy`, `h`, the state, the
+/// losses) is bit-identical to `dpm_bimodal_from_features`'s; without
+/// them, as [`crate::scalar::dpm_bimodal_tiled`]. Each pass recomputes its
+/// rows of `S`, three times in all, with a dot product per entry, and the
+/// backward products are an `axpy` per entry: not yet a GEMM microkernel.
 ///
 /// # Errors
 ///
@@ -350,8 +352,10 @@ pub fn dpm_bimodal_tiled<T: Real>(
 ///
 /// Arguments as [`dpm_bimodal_tiled`] with SogCLR's parameters; only `u`
 /// of the states is read and written, `out.h_image` and `out.h_text` are
-/// left untouched. `dx`, `dy` and the state are bit-identical to the
-/// stored chain on the scalar engine.
+/// left untouched. Every output is bit-identical to
+/// [`sogclr_bimodal`](crate::sogclr_bimodal) on the stored `S` followed by
+/// the backward products (on targets without lanes, as
+/// [`crate::scalar::sogclr_bimodal_tiled`]).
 ///
 /// # Errors
 ///
@@ -408,8 +412,10 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// loss as [`infonce_bimodal`](crate::infonce_bimodal) on `S = X Y^T`
 /// (the mean of both directions' softmax cross-entropies), then `dX`,
 /// `dY`, without storing `S` or `dS` (SPEC section 4). No state;
-/// `out.h_image` and `out.h_text` are left untouched. `dx`, `dy` and the
-/// loss are bit-identical to the stored chain on the scalar engine.
+/// `out.h_image` and `out.h_text` are left untouched. Every output is
+/// bit-identical to [`infonce_bimodal`](crate::infonce_bimodal) on the
+/// stored `S` followed by the backward products (on targets without
+/// lanes, as [`crate::scalar::infonce_bimodal_tiled`]).
 ///
 /// # Errors
 ///
