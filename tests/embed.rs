@@ -851,3 +851,40 @@ fn gradient_through_a_subnormal_normalised_entry_is_kept() {
     let err = (f64::from(dy[1]) - dy64[1]).abs();
     assert!(err <= 1e-4 * dy64[1].abs(), "dy {dy:?}, f64 {dy64:?}");
 }
+
+/// Found by the embed fuzz target (2026-12-02): rows near 7.7e15 with a
+/// gradient near f32::MAX passed the checks (`dL/dv` is near 1e23), but
+/// `x . g` summed past MAX: `l2_normalize_backward` returned `Ok` with
+/// NaN. The sum is now taken on `g` scaled by a power of two there.
+#[test]
+fn normalize_backward_of_a_gradient_near_max_is_finite() {
+    let v = [-7.664_949_5e15_f32, -7.664_949_5e15];
+    let g = [-3.055_243_4e38_f32, -2.286_272e38];
+    let mut dv = [0.0_f32; 2];
+    l2_normalize_backward(&v, &g, 1, 2, &mut dv).unwrap();
+    // f64: x = v / |v|, dv = (g - (x . g) x) / |v|.
+    let n = v.iter().map(|&e| f64::from(e).powi(2)).sum::<f64>().sqrt();
+    let x: Vec<f64> = v.iter().map(|&e| f64::from(e) / n).collect();
+    let t: f64 = x.iter().zip(&g).map(|(a, &b)| a * f64::from(b)).sum();
+    for k in 0..2 {
+        let want = (f64::from(g[k]) - t * x[k]) / n;
+        let got = f64::from(dv[k]);
+        assert!(got.is_finite(), "dv[{k}] = {got}");
+        assert!(
+            (got - want).abs() <= 1e-5 * want.abs().max(t.abs() / n),
+            "dv[{k}] = {got:e}, want {want:e}"
+        );
+    }
+    // Unchanged where nothing overflows: the same bits as before.
+    let (v, g) = ([3.0_f32, 4.0], [1.0_f32, -2.0]);
+    l2_normalize_backward(&v, &g, 1, 2, &mut dv).unwrap();
+    let x = [0.6_f32, 0.8];
+    let t = x[0] * g[0] + x[1] * g[1];
+    assert_eq!(
+        dv,
+        [
+            ((g[0] - t * x[0]) / 1.0) / 5.0,
+            ((g[1] - t * x[1]) / 1.0) / 5.0
+        ]
+    );
+}

@@ -57,16 +57,30 @@ pub(crate) fn row_forward<T: Real>(v: &[T], x: &mut [T]) -> T {
 
 /// Replaces `g = dL/dx` by `dL/dv = (g - (x . g) x) / |v|` for one row,
 /// with `x` recomputed from `v`.
+///
+/// `x . g` can pass `MAX` where `g` comes near it (`|x . g| <= sqrt(d)
+/// max|g|`) although `dL/dv` is small (its rows are long): then `g` is
+/// taken `2^-k` times for the sum and the difference, `2^k >= 2 d`, and
+/// the result scaled back (powers of two: exact, but for parts of `g`
+/// below `2^k MIN_POSITIVE`). Otherwise nothing is scaled.
 pub(crate) fn row_backward<T: Real>(v: &[T], g: &mut [T]) {
     let (m, r) = scale(v);
     let x = |vk: T| (vk / m) / r;
+    let g_max = g.iter().fold(T::ZERO, |a, &b| a.max(b.abs()));
+    let n = T::from_usize(g.len());
+    let (down, up) = if g_max * n < T::MAX {
+        (T::ONE, T::ONE)
+    } else {
+        let (_, k) = (n + n).frexp(); // 2 d <= 2^k
+        (T::ONE.scalbn(-k), T::ONE.scalbn(k))
+    };
     let mut t = Sum::ZERO;
     for (&vk, &gk) in v.iter().zip(g.iter()) {
-        t.add(x(vk) * gk);
+        t.add(x(vk) * (gk * down));
     }
     let t = t.value();
     for (gk, &vk) in g.iter_mut().zip(v) {
-        *gk = ((*gk - t * x(vk)) / r) / m;
+        *gk = (((*gk * down - t * x(vk)) / r) / m) * up;
     }
 }
 
