@@ -49,11 +49,19 @@ fuzz_target!(|inp: Input| {
         dpm_core::embed::features_scratch_len(a, b),
         usize::try_from(features).unwrap_or(usize::MAX)
     );
-    // The tiled steps: 23 per pair and two panels of TILE rows of d.
-    let tiled = (23 * a128).saturating_add(b128.saturating_mul(2 * dpm_core::embed::TILE as u128));
+    // The tiled steps. With SIMD lanes (this target's hosts): the stored
+    // step's 32 per pair, two panels of 16 rows, the normalised
+    // features; the scalar engine: 23 per pair and two tiles of TILE
+    // rows of d.
+    let tiled = (64 * a128).saturating_add(a128.saturating_mul(b128).saturating_mul(2));
     assert_eq!(
         dpm_core::embed::tiled_scratch_len(a, b),
         usize::try_from(tiled).unwrap_or(usize::MAX)
+    );
+    let tiles = (23 * a128).saturating_add(b128.saturating_mul(2 * dpm_core::embed::TILE as u128));
+    assert_eq!(
+        dpm_core::scalar::tiled_scratch_len(a, b),
+        usize::try_from(tiles).unwrap_or(usize::MAX)
     );
     // par: 30 per pair plus 2 x 2 slots of 2 b per block of a wave (up to
     // 32 blocks of 4 rows): 158 b from b = 128 on.
