@@ -14,6 +14,12 @@
 //!   step from `S` (`dpm_bimodal`), and `sgemm` twice for `dX = dS Y`,
 //!   `dY = dS^T X`.
 //!
+//! `products_f32/{scores_forward,sgemm_forward,scores_backward,sgemm_backward}/BxD`:
+//! the GEMM-like work alone, the crate's register-blocked products
+//! (`embed::scores_forward`, `embed::scores_backward`) against
+//! `matrixmultiply::sgemm` on the same data (aligned features, and the
+//! `dS` of one step on them), in multiply-adds per second.
+//!
 //! Features are `family_features` of `tests/support/random.rs`:
 //! `y = normalize(x + sigma u)`, sigma = 1.0 (`aligned_1.0`: positives that
 //! stand out, as in training) at every size, and sigma = 100
@@ -25,7 +31,7 @@ use std::{hint::black_box, time::Duration};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dpm_core::embed::{
     FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-    features_scratch_len, tiled_scratch_len,
+    features_scratch_len, scores_backward, scores_forward, tiled_scratch_len,
 };
 use dpm_core::{BimodalOut, bimodal_scratch_len, dpm_bimodal};
 
@@ -207,5 +213,62 @@ fn dpm_from_features_f32(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dpm_from_features_f32);
+fn products_f32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("products_f32");
+    let mut rng = random::Rng::new(SEED ^ 13);
+    let (mut images, mut texts) = (Pop::new(&mut rng), Pop::new(&mut rng));
+    for (b, d) in [(1024, 64), (1024, 128), (1024, 512)] {
+        let (x, y) = random::family_features(&mut rng, b, d, 1.0);
+        let (x, y): (Vec<f32>, Vec<f32>) = (
+            x.into_iter().map(|v| v as f32).collect(),
+            y.into_iter().map(|v| v as f32).collect(),
+        );
+        // A real dS: the step's, on these features' scores.
+        let mut s = vec![0.0_f32; b * b];
+        gemm_abt(&x, &y, b, b, d, &mut s);
+        let mut batch = Batch::with_scores(&mut rng, s.clone(), b, &mut images, &mut texts);
+        let mut scratch = vec![0.0_f32; bimodal_scratch_len(b)];
+        let (mut iv, mut tv) = (images.view(), texts.view());
+        let out = batch.outs.get();
+        dpm_bimodal(
+            &s,
+            &batch.image_ids,
+            &batch.text_ids,
+            &mut iv,
+            &mut tv,
+            batch.params,
+            out,
+            &mut scratch,
+        )
+        .unwrap();
+        let ds = batch.outs.ds.clone();
+        let (mut dx, mut dy) = (vec![0.0_f32; b * d], vec![0.0; b * d]);
+        group.throughput(Throughput::Elements((b * b * d) as u64));
+        group
+            .sample_size(20)
+            .measurement_time(Duration::from_secs(4));
+        let id = |name: &str| BenchmarkId::new(name, format!("{b}x{d}"));
+        group.bench_function(id("scores_forward"), |bench| {
+            bench.iter(|| scores_forward(black_box(&x), &y, b, b, d, &mut s).unwrap());
+        });
+        group.bench_function(id("sgemm_forward"), |bench| {
+            bench.iter(|| gemm_abt(black_box(&x), &y, b, b, d, &mut s));
+        });
+        group.throughput(Throughput::Elements((2 * b * b * d) as u64));
+        group.bench_function(id("scores_backward"), |bench| {
+            bench.iter(|| {
+                scores_backward(black_box(&ds), &x, &y, b, b, d, &mut dx, &mut dy).unwrap()
+            });
+        });
+        group.bench_function(id("sgemm_backward"), |bench| {
+            bench.iter(|| {
+                gemm_gb(black_box(&ds), &y, b, d, false, &mut dx);
+                gemm_gb(&ds, &x, b, d, true, &mut dy);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, dpm_from_features_f32, products_f32);
 criterion_main!(benches);

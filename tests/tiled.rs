@@ -161,7 +161,10 @@ fn chain<T: Real>(
     };
     let (xn, yn) = (unit(x), unit(y));
     let mut s = vec![T::ZERO; b * b];
-    scores_forward(&xn, &yn, b, b, d, &mut s).unwrap();
+    match on {
+        On::Simd => scores_forward(&xn, &yn, b, b, d, &mut s).unwrap(),
+        On::Scalar => plain_scores(&xn, &yn, (b, d), &mut s),
+    }
     let flush = |v: T| {
         if v.abs() < T::MIN_POSITIVE {
             T::ZERO
@@ -195,7 +198,10 @@ fn chain<T: Real>(
     }
     .unwrap();
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
-    scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).unwrap();
+    match on {
+        On::Simd => scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).unwrap(),
+        On::Scalar => plain_backward(&ds, &xn, &yn, (b, d), (&mut gx, &mut gy)),
+    }
     let (mut dx, mut dy) = (gx.clone(), gy.clone());
     if kind == Features::Raw {
         l2_normalize_backward(x, &gx, b, d, &mut dx).unwrap();
@@ -209,6 +215,39 @@ fn chain<T: Real>(
         h: [hi, ht],
         pops,
         losses,
+    }
+}
+
+/// `S = X Y^T` as the scalar engine computes it: each score's terms in
+/// index order, a rounded product then a rounded sum (no fused step).
+fn plain_scores<T: Real>(x: &[T], y: &[T], (b, d): (usize, usize), s: &mut [T]) {
+    for i in 0..b {
+        for j in 0..b {
+            let mut acc = T::ZERO;
+            for k in 0..d {
+                acc += x[i * d + k] * y[j * d + k];
+            }
+            s[i * b + j] = acc;
+        }
+    }
+}
+
+/// `dX = G Y`, `dY = G^T X` as the scalar engine computes them: each
+/// element's terms in row order, a rounded product then a rounded sum.
+fn plain_backward<T: Real>(
+    g: &[T],
+    x: &[T],
+    y: &[T],
+    (b, d): (usize, usize),
+    (dx, dy): (&mut [T], &mut [T]),
+) {
+    for i in 0..b {
+        for j in 0..b {
+            for k in 0..d {
+                dx[i * d + k] += g[i * b + j] * y[j * d + k];
+                dy[j * d + k] += g[i * b + j] * x[i * d + k];
+            }
+        }
     }
 }
 
@@ -639,22 +678,34 @@ fn tiled_scratch_grows_like_b_plus_d() {
         ),
         (
             tiled_scratch_len,
-            if lanes { 64 } else { 23 },
+            if lanes { 80 } else { 23 },
             if lanes { 0 } else { 2 * TILE },
             if lanes { 2 } else { 0 },
         ),
     ] {
-        for (b, d) in [(2, 0), (64, 3), (4096, 128), (1 << 20, 64)] {
+        for (b, d) in [
+            (2_usize, 0_usize),
+            (64, 3),
+            (4096, 128),
+            (1 << 20, 64),
+            (33, 5),
+        ] {
+            // With lanes, `Y^T` packed in stripes of 32 columns.
+            let packed = if per_bd > 0 {
+                b.div_ceil(32) * 32 * d
+            } else {
+                0
+            };
             assert_eq!(
                 len(b, d),
-                per_b * b + per_d * d + per_bd * b * d,
+                per_b * b + per_d * d + per_bd * b * d + packed,
                 "b {b}, d {d}"
             );
         }
         assert_eq!(len(usize::MAX, 1), usize::MAX);
         assert_eq!(len(1, usize::MAX), usize::MAX);
         // Against the stored step: 18.0 M elements at b = 4096, d = 128.
-        assert!(features_scratch_len(4096, 128) > 13 * len(4096, 128));
+        assert!(features_scratch_len(4096, 128) > 9 * len(4096, 128));
     }
     assert_eq!(scalar::tiled_scratch_len(4096, 128), 102_400);
 }

@@ -2,7 +2,7 @@
 //! `dL/dX = G Y`, `dL/dY = G^T X` for `G = dL/dS`, and the shared-vector
 //! form where one set of vectors plays both roles.
 
-use super::kernels;
+use super::products;
 use crate::{Error, Real, check};
 
 /// `n a b`, or 0 when a factor is 0 (so `0 * inf` never reaches a guard).
@@ -16,12 +16,7 @@ fn bound<T: Real>(n: usize, a: T, b: T) -> T {
 
 /// `S = X Y^T` without checks (`x`: `rows x dim`, `y`: `cols x dim`).
 pub(crate) fn forward_raw<T: Real>(x: &[T], y: &[T], cols: usize, dim: usize, s: &mut [T]) {
-    for (i, s_row) in s.chunks_exact_mut(cols.max(1)).enumerate() {
-        let xi = &x[i * dim..(i + 1) * dim];
-        for (j, sij) in s_row.iter_mut().enumerate().take(cols) {
-            *sij = kernels::dot_lanes(xi, &y[j * dim..(j + 1) * dim]);
-        }
-    }
+    products::scores(x, y, cols, dim, s);
 }
 
 /// `dX = G Y`, `dY = G^T X` without checks (`g`: `rows x cols`).
@@ -38,18 +33,13 @@ pub(crate) fn backward_raw<T: Real>(
 ) {
     dx.fill(T::ZERO);
     dy.fill(T::ZERO);
-    for i in 0..rows {
-        let xi = &x[i * dim..(i + 1) * dim];
-        for j in 0..cols {
-            let gij = g[i * cols + j];
-            let span = j * dim..(j + 1) * dim;
-            kernels::axpy_lanes(gij, &y[span.clone()], &mut dx[i * dim..(i + 1) * dim]);
-            kernels::axpy_lanes(gij, xi, &mut dy[span]);
-        }
-    }
+    products::rows(|i, j| g[i * cols + j], y, 0..cols, dim, dx);
+    products::rows(|j, i| g[i * cols + j], x, 0..rows, dim, dy);
 }
 
-/// The scores `S = X Y^T`: `S[i][j] = x_i . y_j` (SIMD dot products).
+/// The scores `S = X Y^T`: `S[i][j] = x_i . y_j` (register-blocked SIMD
+/// products on the lanes of this CPU, fused multiply-adds where it has
+/// them).
 ///
 /// `x` is `rows x dim`, `y` is `cols x dim`, `s` is `rows x cols`, all
 /// row-major. Higher scores are more compatible (SPEC section 1).
@@ -183,12 +173,6 @@ pub fn shared_backward<T: Real>(
 
     // ---- writes ----
     dphi.fill(T::ZERO);
-    for k in 0..n {
-        let out = &mut dphi[k * dim..(k + 1) * dim];
-        for j in 0..n {
-            let w = c[k * n + j] + c[j * n + k];
-            kernels::axpy_lanes(w, &phi[j * dim..(j + 1) * dim], out);
-        }
-    }
+    products::rows(|k, j| c[k * n + j] + c[j * n + k], phi, 0..n, dim, dphi);
     Ok(())
 }

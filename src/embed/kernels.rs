@@ -60,11 +60,7 @@ pub(crate) fn axpy_lanes<T: Real>(alpha: T, x: &[T], y: &mut [T]) {
 /// ```
 pub fn dot<T: Real>(a: &[T], b: &[T]) -> Result<T, Error> {
     check::len("b", b.len(), a.len())?;
-    let mut s = T::ZERO;
-    for (&p, &q) in a.iter().zip(b) {
-        s += p * q;
-    }
-    finish_dot(s, a, b)
+    finish_dot(super::products::dot(a, b), a, b)
 }
 
 /// `sum_i a_i b_i` in SIMD lanes (`f32x8` or `f64x4`, scalar tail).

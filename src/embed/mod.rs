@@ -29,6 +29,7 @@ mod checks;
 mod end_to_end;
 mod kernels;
 mod normalize;
+mod products;
 pub(crate) mod tiled;
 
 pub use bilinear::{scores_backward, scores_forward, shared_backward};

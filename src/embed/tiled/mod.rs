@@ -55,10 +55,11 @@ const PER_PAIR: usize = 1 + 2 * 11;
 
 /// Scratch elements [`dpm_bimodal_tiled`] needs for `b` pairs of
 /// dimension `d` (saturating at `usize::MAX`, a size no slice has:
-/// refused, never wrapped): with SIMD lanes `64 b + 2 b d` (the stored
-/// step's workspace, two panels of `PANEL x b`, the normalised features),
-/// on targets without them `23 b + 2 TILE d`. No term grows like `b^2`: at
-/// `b = 4096`, `d = 128` it is 1.31 M elements (5 MiB in `f32`), where
+/// refused, never wrapped): with SIMD lanes `80 b + 2 b d + 32 ceil(b /
+/// 32) d` (the stored step's workspace, two panels of 24 rows of `S` and
+/// `dS`, the normalised features, and `Y^T` packed for the products), on
+/// targets without them `23 b + 2 TILE d`. No term grows like `b^2`: at
+/// `b = 4096`, `d = 128` it is 1.90 M elements (7.25 MiB in `f32`), where
 /// [`features_scratch_len`](super::features_scratch_len) asks for 18.0 M
 /// and the outputs `S`, `dS` of the stored step for 33.6 M more.
 ///
@@ -67,7 +68,7 @@ const PER_PAIR: usize = 1 + 2 * 11;
 /// ```
 /// use dpm_core::embed::{tiled_scratch_len, TILE};
 /// let lanes = dpm_core::bimodal_scratch_len(1) == 32;
-/// let want = if lanes { 64 * 4096 + 2 * 4096 * 128 } else { 23 * 4096 + 2 * TILE * 128 };
+/// let want = if lanes { 80 * 4096 + 3 * 4096 * 128 } else { 23 * 4096 + 2 * TILE * 128 };
 /// assert_eq!(tiled_scratch_len(4096, 128), want);
 /// const N: usize = tiled_scratch_len(8, 16);
 /// let scratch = [0.0_f32; N];
@@ -79,15 +80,17 @@ pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
 }
 
 /// Scratch of the tiled steps on `engine`: with SIMD lanes the stored
-/// step's workspace, two panels of `PANEL x b` (`S` and `dS`) and the
-/// normalised features (`2 b d`); on the scalar engine `23 b` per-anchor
-/// values and two tile panels of `TILE x d`. Saturating.
+/// step's workspace, two panels of `PANEL x b` (`S` and `dS`), the
+/// normalised features (`2 b d`) and `Y^T` packed
+/// (`products::pack_len`); on the scalar engine `23 b` per-anchor values
+/// and two tile panels of `TILE x d`. Saturating.
 pub(crate) const fn scratch_len(engine: Engine, b: usize, d: usize) -> usize {
     if crate::lanes::LANES && !matches!(engine, Engine::Scalar) {
         engine
             .scratch_len(b)
             .saturating_add(b.saturating_mul(2 * PANEL))
             .saturating_add(b.saturating_mul(d).saturating_mul(2))
+            .saturating_add(super::products::pack_len(b, d))
     } else {
         b.saturating_mul(PER_PAIR)
             .saturating_add(d.saturating_mul(2 * TILE))
@@ -116,11 +119,13 @@ fn on_panels<T: Real>(
     let (ws_buf, rest) = scratch.split_at_mut(engine.scratch_len(b));
     let (panels, rest) = rest.split_at_mut(2 * PANEL * b);
     let (s_panel, ds_panel) = panels.split_at_mut(PANEL * b);
-    let (xn, yn) = rest[..2 * b * d].split_at_mut(b * d);
+    let (xn, rest) = rest.split_at_mut(b * d);
+    let (yn, yp) = rest.split_at_mut(b * d);
     for i in 0..b {
         src.row(src.x, i, &mut xn[i * d..(i + 1) * d]);
         src.row(src.y, i, &mut yn[i * d..(i + 1) * d]);
     }
+    super::products::pack(yn, b, d, yp);
     let h_asked = [out.h_text.is_some(), out.h_image.is_some()];
     let TiledOut {
         dx,
@@ -131,6 +136,7 @@ fn on_panels<T: Real>(
     let mut feats = FeaturePanels {
         xn,
         yn,
+        yp,
         b,
         d,
         s: s_panel,
@@ -265,7 +271,7 @@ impl<'o, T> TiledOut<'o, T> {
 /// The DPM (NUCLR) step on a bimodal batch of features, in tiles: the
 /// same step as [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)
 /// without storing `S` or `dS`. Scratch is [`tiled_scratch_len`]`(b, d)`,
-/// which grows like `b d`, not `b^2`: 5 MiB at b = 4096, d = 128, where
+/// which grows like `b d`, not `b^2`: 7.25 MiB at b = 4096, d = 128, where
 /// the stored step needs 200 MiB.
 ///
 /// `x` (images) and `y` (texts) are `b x d` row-major, raw or normalised

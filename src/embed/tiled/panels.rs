@@ -1,23 +1,27 @@
 //! The rows of `S` computed from features for the SIMD passes, a panel at
 //! a time, and each panel's `dS` turned into `dX`, `dY` at once
-//! ([`crate::kernel::panels::Panels`]). Every score is the dot product
-//! of the normalised rows that `embed::scores_forward` computes, flushed
-//! as the stored step from features flushes it, and the backward
-//! products add their terms in the order of `embed::scores_backward`: so
-//! the tiled step on panels gives the bits of the stored one.
+//! ([`crate::kernel::panels::Panels`]), on the register-blocked products
+//! of `embed::products`. Every score is the one `embed::scores_forward`
+//! computes, flushed as the stored step from features flushes it, and
+//! the backward products add their terms in the order of
+//! `embed::scores_backward` (panels in row order): so the tiled step on
+//! panels gives the bits of the stored one.
 
-use crate::{Real, embed::kernels, kernel::panels::Panels, lanes::exp::flush};
+use crate::{Real, embed::products, kernel::panels::Panels, lanes::exp::flush};
 
 /// Rows of `S` (and of `dS`) per panel: a multiple of the schedule's
-/// block height. Two panels of `PANEL x B` values are the scratch that
-/// grows with `B` (128 KiB each in `f32` at `B = 2048`).
-pub(crate) const PANEL: usize = 16;
+/// block height (4) and of the products' register block (6). Two panels
+/// of `PANEL x B` values are scratch that grows with `B` (192 KiB each in
+/// `f32` at `B = 2048`).
+pub(crate) const PANEL: usize = 24;
 
 /// Normalised features `xn`, `yn` (`b x d`), the panel buffers, and the
 /// gradients `dx`, `dy` they accumulate into (zeroed by the caller).
 pub(super) struct FeaturePanels<'a, 'o, T> {
     pub xn: &'a [T],
     pub yn: &'a [T],
+    /// `yn` packed for the products (`products::pack`).
+    pub yp: &'a [T],
     pub b: usize,
     pub d: usize,
     pub s: &'a mut [T],
@@ -29,26 +33,34 @@ pub(super) struct FeaturePanels<'a, 'o, T> {
 }
 
 impl<T: Real> FeaturePanels<'_, '_, T> {
-    /// `S[i][j]`, flushed.
+    /// `v`, flushed (noted in `flushed`).
     #[inline]
-    fn entry(&mut self, i: usize, j: usize) -> T {
-        let d = self.d;
-        let raw = kernels::dot_lanes(&self.xn[i * d..(i + 1) * d], &self.yn[j * d..(j + 1) * d]);
+    fn flush(&mut self, raw: T) -> T {
         let s = flush(raw);
         self.flushed |= s != raw;
         s
     }
 
-    /// Rows `r0..r1` of `S` into the panel; their count of values.
+    /// Rows `r0..r1` of `S` into the panel, flushed; their count of values.
     fn fill(&mut self, r0: usize, r1: usize) -> usize {
-        let b = self.b;
-        for i in r0..r1 {
-            for j in 0..b {
-                let s = self.entry(i, j);
-                self.s[(i - r0) * b + j] = s;
-            }
+        let (b, d) = (self.b, self.d);
+        let n = (r1 - r0) * b;
+        products::scores_packed(
+            &self.xn[r0 * d..r1 * d],
+            self.yn,
+            self.yp,
+            b,
+            d,
+            &mut self.s[..n],
+        );
+        let mut flushed = false;
+        for v in &mut self.s[..n] {
+            let s = flush(*v);
+            flushed |= s != *v;
+            *v = s;
         }
-        (r1 - r0) * b
+        self.flushed |= flushed;
+        n
     }
 }
 
@@ -58,8 +70,9 @@ impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
     }
 
     fn diag(&mut self, out: &mut [T]) {
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = self.entry(j, j);
+        products::diag(self.xn, self.yn, self.d, out);
+        for o in out {
+            *o = self.flush(*o);
         }
     }
 
@@ -77,14 +90,9 @@ impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
     /// in the order of `embed::scores_backward`.
     fn done(&mut self, r0: usize, r1: usize) {
         let (b, d) = (self.b, self.d);
-        for i in r0..r1 {
-            let xi = &self.xn[i * d..(i + 1) * d];
-            for j in 0..b {
-                let g = self.ds[(i - r0) * b + j];
-                let span = j * d..(j + 1) * d;
-                kernels::axpy_lanes(g, &self.yn[span.clone()], &mut self.dx[i * d..(i + 1) * d]);
-                kernels::axpy_lanes(g, xi, &mut self.dy[span]);
-            }
-        }
+        let ds = &*self.ds;
+        let dx = &mut self.dx[r0 * d..r1 * d];
+        products::rows(|i, j| ds[i * b + j], self.yn, 0..b, d, dx);
+        products::rows(|j, i| ds[(i - r0) * b + j], self.xn, r0..r1, d, self.dy);
     }
 }

@@ -4,7 +4,7 @@
 use super::TILE;
 use crate::{
     Real,
-    embed::{Features, checks::flush_all, kernels, normalize},
+    embed::{Features, checks::flush_all, normalize, products},
     kernel::{
         anchor::{self, Logs, Prev},
         spec::Spec,
@@ -74,7 +74,7 @@ impl<'a, T: Real> Src<'a, T> {
                     let xi = &xp[(i - i0) * d..(i - i0 + 1) * d];
                     for j in j0..j1 {
                         let yj = &yp[(j - j0) * d..(j - j0 + 1) * d];
-                        f(i, j, kernels::dot_lanes(xi, yj), xi, yj);
+                        f(i, j, products::dot(xi, yj), xi, yj);
                     }
                 }
             }
@@ -283,7 +283,7 @@ impl<'s, T: Real> Work<'s, T> {
         for (i, s) in self.diag.iter_mut().enumerate() {
             src.row(src.x, i, &mut self.xp[..d]);
             src.row(src.y, i, &mut self.yp[..d]);
-            *s = flush(kernels::dot_lanes(&self.xp[..d], &self.yp[..d]));
+            *s = flush(products::dot(&self.xp[..d], &self.yp[..d]));
         }
         let (mut max_abs, mut flushed) = (T::ZERO, false);
         let [d0, d1] = &mut self.dirs;
@@ -340,8 +340,8 @@ impl<'s, T: Real> Work<'s, T> {
             let g0 = d0.output(&fixed[0], i, j, s, diag[i], l0);
             let g1 = d1.output(&fixed[1], j, i, s, diag[j], l1);
             let g = g0 + g1;
-            kernels::axpy_lanes(g, yj, &mut dx[i * d..(i + 1) * d]);
-            kernels::axpy_lanes(g, xi, &mut dy[j * d..(j + 1) * d]);
+            products::axpy(g, yj, &mut dx[i * d..(i + 1) * d]);
+            products::axpy(g, xi, &mut dy[j * d..(j + 1) * d]);
         });
         if src.features == Features::Raw {
             for i in 0..src.b {

@@ -1,0 +1,641 @@
+//! The matrix products behind `S = X Y^T` and its backward pass (SPEC
+//! section 6): a plain loop and a register-blocked SIMD version of each.
+//!
+//! Two products cover everything:
+//!
+//! - [`scores`]: `S[i][j] = x_i . y_j`;
+//! - [`rows`]: `out_o += sum_t c(o, t) src_t` over a range of `t`, for
+//!   `dX = G Y` (`c(i, j) = G[i][j]`), `dY = G^T X` (`c(j, i) = G[i][j]`)
+//!   and the shared-vector form (`c(k, j) = C[k][j] + C[j][k]`).
+//!
+//! **The arithmetic of one entry**: a dot product adds its terms in
+//! index order from 0, and an output element of [`rows`] adds its terms
+//! in `t` order. The plain loops ([`dot`], [`axpy`], the scalar branch of
+//! each product: what the scalar engine and targets without lanes run)
+//! round each product, then each sum, `s = s + a_k b_k`. The SIMD
+//! versions compute many entries at once in register blocks, each lane
+//! following the same steps in the same order, with the lanes'
+//! multiply-add: fused on AVX2, AVX-512 and native builds with FMA, as a
+//! product then a sum on the baseline x86-64 lanes. So on one machine
+//! every SIMD caller (the stored steps from features, the tiled steps,
+//! the public products) gets the same bits, and on the baseline lanes of
+//! the default x86-64 build they are the plain loops' bits. Fused steps matter for speed beyond
+//! the halved instruction count: a rounded product of a tiny `dS` entry
+//! and a feature can be subnormal, which costs a microcode assist on
+//! Intel cores each time, and a fused step never rounds the product.
+//!
+//! The SIMD blocks: [`scores`] packs `NR` vectors' worth of columns of
+//! `Y^T` (`KC` values deep) into a buffer on the stack and runs an
+//! `MR x NR`-vector block of `S` over it (`MR` broadcasts of `x` and `NR`
+//! loads per step of `k`); [`rows`] runs `MR` output rows by `NR`
+//! vectors of features over `t`. Neither reads a value twice from memory
+//! in its inner loop, and neither sums across lanes.
+
+use crate::{
+    Real,
+    lanes::{
+        self, Lanes,
+        dispatch::{Kernel, dispatch},
+    },
+};
+use core::ops::Range;
+
+/// Rows of a register block.
+const MR: usize = 6;
+/// Vectors per row of a register block.
+const NR: usize = 2;
+/// Depth (values of `k`) of one packed slice of `Y^T`.
+const KC: usize = 128;
+/// The widest lanes of any [`Real`] (16 `f32` in AVX-512).
+const WIDEST: usize = 16;
+
+/// `a . b` over the common length, terms added in index order from 0:
+/// the arithmetic of every score.
+#[inline]
+pub(crate) fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut s = T::ZERO;
+    for (&p, &q) in a.iter().zip(b) {
+        s += p * q;
+    }
+    s
+}
+
+/// `out_e = out_e + c src_e`: one term of [`rows`], element by element.
+#[inline]
+pub(crate) fn axpy<T: Real>(c: T, src: &[T], out: &mut [T]) {
+    for (o, &p) in out.iter_mut().zip(src) {
+        *o += c * p;
+    }
+}
+
+/// `S = X Y^T`: `x` is `rows x d`, `y` is `cols x d`, `s` is
+/// `rows x cols` (row-major; every entry written, 0 for `d = 0`).
+pub(crate) fn scores<T: Real>(x: &[T], y: &[T], cols: usize, d: usize, s: &mut [T]) {
+    if cols == 0 {
+        return;
+    }
+    let rows = s.len() / cols;
+    if d == 0 {
+        s.fill(T::ZERO);
+    } else if lanes::LANES {
+        dispatch(Scores {
+            x,
+            y,
+            packed: false,
+            rows,
+            cols,
+            d,
+            s,
+        });
+    } else {
+        for (i, s_row) in s.chunks_exact_mut(cols).enumerate() {
+            let xi = &x[i * d..(i + 1) * d];
+            for (j, sij) in s_row.iter_mut().enumerate() {
+                *sij = dot(xi, &y[j * d..(j + 1) * d]);
+            }
+        }
+    }
+}
+
+/// The length of `Y^T` packed by [`pack`] for `cols` rows of `y`, `d`
+/// wide: `d` times `cols` rounded up to 32 (saturating).
+pub(crate) const fn pack_len(cols: usize, d: usize) -> usize {
+    cols.saturating_add(31)
+        .saturating_div(32)
+        .saturating_mul(32)
+        .saturating_mul(d)
+}
+
+/// `Y^T` (`y`: `cols x d`) packed for [`scores_packed`] into
+/// `out[..pack_len(cols, d)]`: stripes of the lanes' block width, each
+/// `d` rows of it (only on targets with lanes).
+pub(crate) fn pack<T: Real>(y: &[T], cols: usize, d: usize, out: &mut [T]) {
+    if lanes::LANES && d > 0 {
+        dispatch(Pack {
+            y,
+            cols,
+            d,
+            out: &mut out[..pack_len(cols, d)],
+        });
+    }
+}
+
+/// [`scores`] from `Y^T` packed by [`pack`] (same bits; on targets
+/// without lanes `packed` is not read and `y` is).
+pub(crate) fn scores_packed<T: Real>(
+    x: &[T],
+    y: &[T],
+    packed: &[T],
+    cols: usize,
+    d: usize,
+    s: &mut [T],
+) {
+    if lanes::LANES && d > 0 && cols > 0 {
+        let rows = s.len() / cols;
+        dispatch(Scores {
+            x,
+            y: packed,
+            packed: true,
+            rows,
+            cols,
+            d,
+            s,
+        });
+    } else {
+        scores(x, y, cols, d, s);
+    }
+}
+
+/// `out_j = x_j . y_j` for every row `j` (`x`, `y`: `out.len() x d`):
+/// the diagonal of [`scores`], with its bits.
+pub(crate) fn diag<T: Real>(x: &[T], y: &[T], d: usize, out: &mut [T]) {
+    if lanes::LANES {
+        dispatch(Diag { x, y, d, out });
+    } else {
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = dot(&x[j * d..(j + 1) * d], &y[j * d..(j + 1) * d]);
+        }
+    }
+}
+
+/// `out_o += sum_{t in ts} c(o, t) src_t` for every row `o` of `out`
+/// (`out` is `n x d`, `src` holds the rows `t` it reads, `d` wide), the
+/// terms of each element added in `t` order.
+pub(crate) fn rows<T: Real, C: Fn(usize, usize) -> T + Copy>(
+    c: C,
+    src: &[T],
+    ts: Range<usize>,
+    d: usize,
+    out: &mut [T],
+) {
+    if d == 0 || ts.is_empty() {
+        return;
+    }
+    if lanes::LANES {
+        dispatch(Rows { c, src, ts, d, out });
+    } else {
+        for (o, row) in out.chunks_exact_mut(d).enumerate() {
+            for t in ts.clone() {
+                axpy(c(o, t), &src[t * d..(t + 1) * d], row);
+            }
+        }
+    }
+}
+
+struct Diag<'a, T> {
+    x: &'a [T],
+    y: &'a [T],
+    d: usize,
+    out: &'a mut [T],
+}
+
+impl<T: Real> Kernel<T> for Diag<'_, T> {
+    type Output = ();
+
+    /// One score at a time, in every lane, with the step of a lane of
+    /// [`score_block`].
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn run<L: Lanes<Scalar = T>>(self) {
+        let Diag { x, y, d, out } = self;
+        for (j, o) in out.iter_mut().enumerate() {
+            let mut acc = L::splat(T::ZERO);
+            for k in j * d..(j + 1) * d {
+                acc = L::splat(x[k]).mul_add(L::splat(y[k]), acc);
+            }
+            acc.store(core::slice::from_mut(o));
+        }
+    }
+}
+
+struct Scores<'a, T> {
+    x: &'a [T],
+    /// `Y` row-major, or `Y^T` packed by [`pack`] (`packed`).
+    y: &'a [T],
+    packed: bool,
+    rows: usize,
+    cols: usize,
+    d: usize,
+    s: &'a mut [T],
+}
+
+impl<T: Real> Kernel<T> for Scores<'_, T> {
+    type Output = ();
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn run<L: Lanes<Scalar = T>>(self) {
+        let Scores {
+            x,
+            y,
+            packed,
+            rows,
+            cols,
+            d,
+            s,
+        } = self;
+        let w = NR * L::N;
+        if packed {
+            for j0 in (0..cols).step_by(w) {
+                let stripe = &y[j0 * d..(j0 + w) * d];
+                let blk = Blk {
+                    j0,
+                    jn: w.min(cols - j0),
+                    k0: 0,
+                    kn: d,
+                    first: true,
+                };
+                score_rows::<L>(x, rows, d, cols, stripe, blk, s);
+            }
+            return;
+        }
+        let mut buf = [T::ZERO; NR * WIDEST * KC];
+        for j0 in (0..cols).step_by(w) {
+            let jn = w.min(cols - j0);
+            for k0 in (0..d).step_by(KC) {
+                let kn = KC.min(d - k0);
+                pack_stripe::<L>(y, d, (j0, jn), (k0, kn), &mut buf[..kn * w]);
+                let blk = Blk {
+                    j0,
+                    jn,
+                    k0,
+                    kn,
+                    first: k0 == 0,
+                };
+                score_rows::<L>(x, rows, d, cols, &buf[..kn * w], blk, s);
+            }
+        }
+    }
+}
+
+/// `Y^T[k0 .. k0 + kn][j0 .. j0 + w]` (`w = NR N`) row by row into
+/// `out`, zero past the last column `j0 + jn`.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn pack_stripe<L: Lanes>(
+    y: &[L::Scalar],
+    d: usize,
+    (j0, jn): (usize, usize),
+    (k0, kn): (usize, usize),
+    out: &mut [L::Scalar],
+) {
+    let w = NR * L::N;
+    for c in 0..w {
+        if c < jn {
+            let yj = &y[(j0 + c) * d + k0..(j0 + c) * d + k0 + kn];
+            for (o, &v) in out[c..].iter_mut().step_by(w).zip(yj) {
+                *o = v;
+            }
+        } else {
+            for o in out[c..].iter_mut().step_by(w) {
+                *o = L::Scalar::ZERO;
+            }
+        }
+    }
+}
+
+/// Every row of `S` over one packed slice of `Y^T`, `MR` rows at a time.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn score_rows<L: Lanes>(
+    x: &[L::Scalar],
+    rows: usize,
+    d: usize,
+    cols: usize,
+    pack: &[L::Scalar],
+    blk: Blk,
+    s: &mut [L::Scalar],
+) {
+    let mut i0 = 0;
+    while i0 < rows {
+        let m = MR.min(rows - i0);
+        let at = (&x[i0 * d..], &mut s[i0 * cols..]);
+        match m {
+            6 => score_block::<L, 6>(at, d, cols, pack, blk),
+            5 => score_block::<L, 5>(at, d, cols, pack, blk),
+            4 => score_block::<L, 4>(at, d, cols, pack, blk),
+            3 => score_block::<L, 3>(at, d, cols, pack, blk),
+            2 => score_block::<L, 2>(at, d, cols, pack, blk),
+            _ => score_block::<L, 1>(at, d, cols, pack, blk),
+        }
+        i0 += m;
+    }
+}
+
+struct Pack<'a, T> {
+    y: &'a [T],
+    cols: usize,
+    d: usize,
+    out: &'a mut [T],
+}
+
+impl<T: Real> Kernel<T> for Pack<'_, T> {
+    type Output = ();
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn run<L: Lanes<Scalar = T>>(self) {
+        let Pack { y, cols, d, out } = self;
+        let w = NR * L::N;
+        for j0 in (0..cols).step_by(w) {
+            let stripe = &mut out[j0 * d..(j0 + w) * d];
+            pack_stripe::<L>(y, d, (j0, w.min(cols - j0)), (0, d), stripe);
+        }
+    }
+}
+
+/// Where a block of `S` sits: columns `j0 .. j0 + jn`, depth
+/// `k0 .. k0 + kn`; `first`: no partial sum stored yet.
+#[derive(Clone, Copy)]
+struct Blk {
+    j0: usize,
+    jn: usize,
+    k0: usize,
+    kn: usize,
+    first: bool,
+}
+
+/// Vector `c` of a block `n` wide: its offset in the block and its count
+/// of lanes (0 to `N`; the offset then stays within the block).
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn part<L: Lanes>(c: usize, n: usize) -> Range<usize> {
+    let at = (c * L::N).min(n);
+    at..at + (n - at).min(L::N)
+}
+
+/// Loads vector `c` of a block `n` wide from `row` (zeros past `n`).
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn ld<L: Lanes>(row: &[L::Scalar], c: usize, n: usize) -> L {
+    if n == NR * L::N {
+        L::load(&row[c * L::N..])
+    } else {
+        L::load_part(&row[part::<L>(c, n)], L::Scalar::ZERO)
+    }
+}
+
+/// Stores vector `c` of a block `n` wide into `row` (lanes `..n` only).
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn st<L: Lanes>(v: L, row: &mut [L::Scalar], c: usize, n: usize) {
+    if n == NR * L::N {
+        v.store(&mut row[c * L::N..]);
+    } else {
+        v.store(&mut row[part::<L>(c, n)]);
+    }
+}
+
+/// `M` rows of `S` (from `x`'s row 0 and `s`'s row 0, `d` and `cols`
+/// wide) over one packed slice of `Y^T`.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn score_block<L: Lanes, const M: usize>(
+    (x, s): (&[L::Scalar], &mut [L::Scalar]),
+    d: usize,
+    cols: usize,
+    pack: &[L::Scalar],
+    b: Blk,
+) {
+    let zero = L::splat(L::Scalar::ZERO);
+    let w = NR * L::N;
+    let mut acc = [[zero; NR]; M];
+    if !b.first {
+        for (r, a) in acc.iter_mut().enumerate() {
+            for (c, v) in a.iter_mut().enumerate() {
+                *v = ld::<L>(&s[r * cols + b.j0..], c, b.jn);
+            }
+        }
+    }
+    let x = &x[..(M - 1) * d + b.k0 + b.kn];
+    for (k, p) in pack.chunks_exact(w).take(b.kn).enumerate() {
+        let mut yv = [zero; NR];
+        for (c, v) in yv.iter_mut().enumerate() {
+            *v = L::load(&p[c * L::N..]);
+        }
+        for (r, a) in acc.iter_mut().enumerate() {
+            let xv = L::splat(x[r * d + b.k0 + k]);
+            for (v, &y) in a.iter_mut().zip(&yv) {
+                *v = xv.mul_add(y, *v);
+            }
+        }
+    }
+    for (r, a) in acc.iter().enumerate() {
+        for (c, &v) in a.iter().enumerate() {
+            st::<L>(v, &mut s[r * cols + b.j0..], c, b.jn);
+        }
+    }
+}
+
+struct Rows<'a, T, C> {
+    c: C,
+    src: &'a [T],
+    ts: Range<usize>,
+    d: usize,
+    out: &'a mut [T],
+}
+
+/// Values of `t` per block of [`rows`]: their slice of `src`
+/// (`TC x NR N`) stays in the first-level cache while every block of
+/// output rows runs over it.
+const TC: usize = 128;
+
+impl<T: Real, C: Fn(usize, usize) -> T + Copy> Kernel<T> for Rows<'_, T, C> {
+    type Output = ();
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn run<L: Lanes<Scalar = T>>(self) {
+        let Rows { c, src, ts, d, out } = self;
+        let n = out.len() / d;
+        let w = NR * L::N;
+        for e0 in (0..d).step_by(w) {
+            let en = w.min(d - e0);
+            for t0 in ts.clone().step_by(TC) {
+                let tb = t0..(t0 + TC).min(ts.end);
+                let mut o0 = 0;
+                while o0 < n {
+                    let m = MR.min(n - o0);
+                    let blk = RowBlk { o0, e0, en };
+                    let tb = tb.clone();
+                    match m {
+                        6 => rows_block::<L, C, 6>(c, src, tb, d, out, blk),
+                        5 => rows_block::<L, C, 5>(c, src, tb, d, out, blk),
+                        4 => rows_block::<L, C, 4>(c, src, tb, d, out, blk),
+                        3 => rows_block::<L, C, 3>(c, src, tb, d, out, blk),
+                        2 => rows_block::<L, C, 2>(c, src, tb, d, out, blk),
+                        _ => rows_block::<L, C, 1>(c, src, tb, d, out, blk),
+                    }
+                    o0 += m;
+                }
+            }
+        }
+    }
+}
+
+/// Output rows `o0 ..` and feature columns `e0 .. e0 + en` of a block.
+#[derive(Clone, Copy)]
+struct RowBlk {
+    o0: usize,
+    e0: usize,
+    en: usize,
+}
+
+/// `M` output rows by `NR` vectors of features, over the `t` of `ts`.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn rows_block<L: Lanes, C: Fn(usize, usize) -> L::Scalar, const M: usize>(
+    c: C,
+    src: &[L::Scalar],
+    ts: Range<usize>,
+    d: usize,
+    out: &mut [L::Scalar],
+    b: RowBlk,
+) {
+    let zero = L::splat(L::Scalar::ZERO);
+    let mut acc = [[zero; NR]; M];
+    for (r, a) in acc.iter_mut().enumerate() {
+        for (v, x) in a.iter_mut().enumerate() {
+            *x = ld::<L>(&out[(b.o0 + r) * d + b.e0..], v, b.en);
+        }
+    }
+    for t in ts {
+        let row = &src[t * d + b.e0..];
+        let mut sv = [zero; NR];
+        for (v, x) in sv.iter_mut().enumerate() {
+            *x = ld::<L>(row, v, b.en);
+        }
+        for (r, a) in acc.iter_mut().enumerate() {
+            let g = L::splat(c(b.o0 + r, t));
+            for (v, &s) in a.iter_mut().zip(&sv) {
+                *v = g.mul_add(s, *v);
+            }
+        }
+    }
+    for (r, a) in acc.iter().enumerate() {
+        for (v, &x) in a.iter().enumerate() {
+            st::<L>(x, &mut out[(b.o0 + r) * d + b.e0..], v, b.en);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::{Pack, Rows, Scores, axpy, dot, pack_len};
+    use crate::lanes::dispatch::{Isa, on};
+    use std::{vec, vec::Vec};
+
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_possible_wrap
+    )]
+    /// Values with every exponent from 2^-20 to 2^20 and both signs, so
+    /// that the order of the sums shows in the bits.
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut v = seed | 1;
+        (0..n)
+            .map(|_| {
+                v ^= v << 13;
+                v ^= v >> 7;
+                v ^= v << 17;
+                let m = (v >> 40) as f32 / (1u64 << 24) as f32 + 0.5;
+                let e = ((v >> 8) % 41) as i32 - 20;
+                if v & 1 == 0 {
+                    m * 2f32.powi(e)
+                } else {
+                    -m * 2f32.powi(e)
+                }
+            })
+            .collect()
+    }
+
+    /// The register blocks on the baseline lanes give the plain loops'
+    /// bits, for every shape of block, tail and depth, when the lanes'
+    /// multiply-add is a product then a sum (the default x86-64 build,
+    /// and Miri).
+    #[test]
+    fn blocks_on_the_baseline_lanes_are_the_plain_loops() {
+        if cfg!(any(target_feature = "fma", not(target_arch = "x86_64"))) {
+            return; // fused baseline lanes: other bits by design
+        }
+        let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
+            &[(7, 19, 3), (2, 33, 65)]
+        } else {
+            &[
+                (1, 1, 1),
+                (7, 19, 3),
+                (6, 16, 8),
+                (13, 40, 17),
+                (5, 33, 64),
+                (9, 3, 129),
+                (2, 35, 300),
+            ]
+        };
+        for (k, &(rows, cols, d)) in shapes.iter().enumerate() {
+            let x = values(rows * d, 3 + k as u64);
+            let y = values(cols * d, 5 + k as u64);
+            let mut s = vec![0.0_f32; rows * cols];
+            on(
+                Isa::Base,
+                Scores {
+                    x: &x,
+                    y: &y,
+                    packed: false,
+                    rows,
+                    cols,
+                    d,
+                    s: &mut s,
+                },
+            );
+            let mut packed = vec![0.0_f32; pack_len(cols, d)];
+            on(
+                Isa::Base,
+                Pack {
+                    y: &y,
+                    cols,
+                    d,
+                    out: &mut packed,
+                },
+            );
+            let mut s2 = vec![0.0_f32; rows * cols];
+            on(
+                Isa::Base,
+                Scores {
+                    x: &x,
+                    y: &packed,
+                    packed: true,
+                    rows,
+                    cols,
+                    d,
+                    s: &mut s2,
+                },
+            );
+            for i in 0..rows {
+                for j in 0..cols {
+                    let want = dot(&x[i * d..(i + 1) * d], &y[j * d..(j + 1) * d]).to_bits();
+                    let at = i * cols + j;
+                    assert_eq!(s[at].to_bits(), want, "S[{i}][{j}] of {rows}x{cols}x{d}");
+                    assert_eq!(
+                        s2[at].to_bits(),
+                        want,
+                        "packed S[{i}][{j}] of {rows}x{cols}x{d}"
+                    );
+                }
+            }
+            // dY = S^T X over the rows 1.. (a panel that does not start at 0),
+            // onto a nonzero start.
+            let start = values(cols * d, 7 + k as u64);
+            let mut out = start.clone();
+            let c = |j: usize, i: usize| s[i * cols + j];
+            on(
+                Isa::Base,
+                Rows {
+                    c,
+                    src: &x,
+                    ts: 1..rows,
+                    d,
+                    out: &mut out,
+                },
+            );
+            let mut want = start;
+            for (j, row) in want.chunks_exact_mut(d).enumerate() {
+                for i in 1..rows {
+                    axpy(c(j, i), &x[i * d..(i + 1) * d], row);
+                }
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&out), bits(&want), "rows of {rows}x{cols}x{d}");
+        }
+    }
+}
