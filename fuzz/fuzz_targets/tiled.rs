@@ -367,6 +367,19 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
     let (xn, yn) = (unit(&case.x)?, unit(&case.y)?);
     let mut s = vec![T::ZERO; b * b];
     scores_forward(&xn, &yn, b, b, d, &mut s).ok()?;
+    if !case.simd {
+        // The scalar engine's products: plain loops, a rounded product
+        // then a rounded sum (the SIMD ones fuse where the CPU can).
+        for i in 0..b {
+            for j in 0..b {
+                let mut acc = T::ZERO;
+                for k in 0..d {
+                    acc += xn[i * d + k] * yn[j * d + k];
+                }
+                s[i * b + j] = acc;
+            }
+        }
+    }
     let flush = |v: T| {
         if v.abs() < T::MIN_POSITIVE {
             T::ZERO
@@ -405,6 +418,18 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
     .ok()?;
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     scores_backward(&ds, &xn, &yn, b, b, d, &mut gx, &mut gy).ok()?;
+    if !case.simd {
+        gx.fill(T::ZERO);
+        gy.fill(T::ZERO);
+        for i in 0..b {
+            for j in 0..b {
+                for k in 0..d {
+                    gx[i * d + k] += ds[i * b + j] * yn[j * d + k];
+                    gy[j * d + k] += ds[i * b + j] * xn[i * d + k];
+                }
+            }
+        }
+    }
     let (mut dx, mut dy) = (gx.clone(), gy.clone());
     if case.features == Features::Raw {
         l2_normalize_backward(&case.x, &gx, b, d, &mut dx).ok()?;
