@@ -7,7 +7,11 @@
 //! `embed::scores_backward` (panels in row order): so the tiled step on
 //! panels gives the bits of the stored one.
 
-use crate::{Real, embed::products, kernel::panels::Panels, lanes::exp::flush};
+use crate::{
+    Real,
+    embed::{checks::flush_all, products},
+    kernel::panels::Panels,
+};
 
 /// Rows of `S` (and of `dS`) per panel: a multiple of the schedule's
 /// block height (4) and of the products' register block (6). Two panels
@@ -33,14 +37,6 @@ pub(super) struct FeaturePanels<'a, 'o, T> {
 }
 
 impl<T: Real> FeaturePanels<'_, '_, T> {
-    /// `v`, flushed (noted in `flushed`).
-    #[inline]
-    fn flush(&mut self, raw: T) -> T {
-        let s = flush(raw);
-        self.flushed |= s != raw;
-        s
-    }
-
     /// Rows `r0..r1` of `S` into the panel, flushed; their count of values.
     fn fill(&mut self, r0: usize, r1: usize) -> usize {
         let (b, d) = (self.b, self.d);
@@ -53,13 +49,7 @@ impl<T: Real> FeaturePanels<'_, '_, T> {
             d,
             &mut self.s[..n],
         );
-        let mut flushed = false;
-        for v in &mut self.s[..n] {
-            let s = flush(*v);
-            flushed |= s != *v;
-            *v = s;
-        }
-        self.flushed |= flushed;
+        self.flushed |= flush_all(&mut self.s[..n]);
         n
     }
 }
@@ -71,9 +61,7 @@ impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
 
     fn diag(&mut self, out: &mut [T]) {
         products::diag(self.xn, self.yn, self.d, out);
-        for o in out {
-            *o = self.flush(*o);
-        }
+        self.flushed |= flush_all(out);
     }
 
     fn scores(&mut self, r0: usize, r1: usize) -> &[T] {
