@@ -98,6 +98,15 @@ fn pairs(v: &[f64], e: &[f64], stride: usize) -> String {
 }
 
 fn main() {
+    // The f64 reference runs on the baseline lanes (SSE2 on x86_64: no
+    // fused multiply-adds, the same rounding on every CPU), so that the
+    // file is the same whether CI's machine has AVX2 or AVX-512: the
+    // dispatched lanes sum the feature products in another order, and the
+    // central differences of `bound.rs` magnify that into the printed
+    // digits of the bounds.
+    // SAFETY: one thread runs here, and nothing has read the environment
+    // yet (the crate reads `DPM_CORE_ISA` once, at its first kernel).
+    unsafe { std::env::set_var("DPM_CORE_ISA", "baseline") };
     let mut src = String::from(HEADER);
     let _ = writeln!(src, "pub const PARAMS: [[f32; 5]; 2] = {PARAMS:?};");
     let _ = writeln!(src, "/// `zeta` of every id before the first step.");
