@@ -15,7 +15,10 @@
 //!   backward, flushed (where the chain's own building blocks accept the
 //!   step's values), and likewise for the SogCLR and InfoNCE twins
 //!   against `scalar::{sogclr,infonce}_bimodal`; the loss is within a few
-//!   rounding errors of it.
+//!   rounding errors of it;
+//! - on the SIMD engine, when `par` is drawn, the parallel twins
+//!   (`par::*_tiled`, rayon's global pool) give the serial step's result
+//!   bit for bit, or its error with nothing written.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -50,6 +53,8 @@ struct Input {
     /// The SIMD passes on panels (`embed`), else the scalar engine's
     /// tiles (`scalar`).
     simd: bool,
+    /// With `simd`, the parallel twin as well (`par`).
+    par: bool,
     /// Features and state values, reused cyclically.
     values: Vec<f32>,
     ids: Vec<u8>,
@@ -70,6 +75,7 @@ enum Kind {
 struct Case<T> {
     kind: Kind,
     simd: bool,
+    par: bool,
     x: Vec<T>,
     y: Vec<T>,
     b: usize,
@@ -111,6 +117,7 @@ fuzz_target!(|inp: Input| {
     let case = Case {
         kind,
         simd: inp.simd,
+        par: inp.par,
         x: (0..b * d).map(|k| cyclic(&inp.values, k)).collect(),
         y: (0..b * d).map(|k| cyclic(&inp.values, 3 * k + 1)).collect(),
         b,
@@ -143,6 +150,7 @@ fuzz_target!(|inp: Input| {
             features: case.features,
             kind,
             simd: case.simd,
+            par: case.par,
         });
     } else {
         run(case);
@@ -154,7 +162,31 @@ fn run<T: Real>(case: Case<T>) {
     if case.pops.iter().any(|p| p.clone().view().is_none()) {
         return;
     }
-    let got = tiled(&case);
+    let got = tiled(&case, false);
+    if case.simd && case.par {
+        let twin = tiled(&case, true);
+        let key = |r: &Result<Got<T>, Error>| {
+            r.as_ref()
+                .map(|g| {
+                    let l = [
+                        g.losses.total,
+                        g.losses.image_to_text,
+                        g.losses.text_to_image,
+                    ];
+                    let v = [&g.dx[..], &g.dy, &g.h[0], &g.h[1], &l];
+                    let bits: Vec<u64> = v
+                        .iter()
+                        .flat_map(|v| v.iter().map(|e| e.to_f64().to_bits()))
+                        .collect();
+                    (bits, g.pops[0].bits(), g.pops[1].bits())
+                })
+                .map_err(Clone::clone)
+        };
+        assert!(
+            key(&twin) == key(&got),
+            "the parallel step differs from the serial one"
+        );
+    }
     let want = match case.kind {
         // Refused (the parameters' own errors first, then "d"); that
         // nothing was written is checked in `tiled`.
@@ -233,13 +265,16 @@ fn run<T: Real>(case: Case<T>) {
     }
 }
 
-/// The tiled step; on `Err`, asserts that nothing but scratch was written.
-fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
+/// The tiled step (`par`: its parallel twin); on `Err`, asserts that
+/// nothing but scratch was written.
+fn tiled<T: Real>(case: &Case<T>, par: bool) -> Result<Got<T>, Error> {
     let (b, d) = (case.b, case.d);
     let s = T::from_f64(SENTINEL);
     let (mut dx, mut dy) = (vec![s; b * d], vec![s; b * d]);
     let (mut hi, mut ht) = (vec![s; b], vec![s; b]);
-    let len = if case.simd {
+    let len = if par {
+        dpm_core::par::tiled_scratch_len(b, d)
+    } else if case.simd {
         tiled_scratch_len(b, d)
     } else {
         scalar::tiled_scratch_len(b, d)
@@ -259,6 +294,26 @@ fn tiled<T: Real>(case: &Case<T>) -> Result<Got<T>, Error> {
     let sc = &mut scratch;
     let (i, t, p, tau) = (&ids.0, &ids.1, case.p, case.p[0].tau);
     let r = match (case.simd, case.kind) {
+        (true, Kind::Dpm) if par => {
+            dpm_core::par::dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc)
+        }
+        (true, Kind::SogClr) if par => dpm_core::par::sogclr_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            f,
+            i,
+            t,
+            &mut iv,
+            &mut tv,
+            sogclr(case),
+            out,
+            sc,
+        ),
+        (true, Kind::InfoNce) if par => {
+            dpm_core::par::infonce_bimodal_tiled(x, y, b, d, f, tau, out, sc)
+        }
         (true, Kind::Dpm) => dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc),
         (true, Kind::SogClr) => {
             sogclr_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, sogclr(case), out, sc)

@@ -6,6 +6,8 @@
 //! |---|---|
 //! | [`dpm_bimodal`], [`sogclr_bimodal`], [`infonce_bimodal`] | one large batch on all workers; same arguments and results as [`crate::dpm_bimodal`] and its siblings, bit for bit |
 //! | [`scratch_len`] | their scratch, a `const fn` of `b` |
+//! | [`dpm_bimodal_tiled`], [`sogclr_bimodal_tiled`], [`infonce_bimodal_tiled`] | the tiled steps from features ([`crate::embed::dpm_bimodal_tiled`] and its siblings) on all workers, bit for bit |
+//! | [`tiled_scratch_len`] | their scratch, a `const fn` of `b` and `d` (no `b^2` term) |
 //! | [`run_batch`] with [`Problem`] | many independent problems (heads, small batches), each the serial step, spread across workers |
 //!
 //! Both run on the current rayon pool: the global one, or the pool whose
@@ -61,9 +63,13 @@
 
 mod batch;
 mod step;
+mod tiled;
 
 pub use batch::{Problem, run_batch};
 pub use step::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
+pub use tiled::{
+    dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled, tiled_scratch_len,
+};
 
 /// Scratch elements the parallel step needs for `b` pairs: the serial
 /// step's workspace without its slot, plus `2 b` per block of 4 rows in

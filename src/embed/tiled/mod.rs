@@ -88,12 +88,22 @@ pub(crate) const fn scratch_len(engine: Engine, b: usize, d: usize) -> usize {
     if crate::lanes::LANES && !matches!(engine, Engine::Scalar) {
         engine
             .scratch_len(b)
-            .saturating_add(b.saturating_mul(2 * PANEL))
+            .saturating_add(b.saturating_mul(2 * panel_height(engine)))
             .saturating_add(b.saturating_mul(d).saturating_mul(2))
             .saturating_add(super::products::pack_len(b, d))
     } else {
         b.saturating_mul(PER_PAIR)
             .saturating_add(d.saturating_mul(2 * TILE))
+    }
+}
+
+/// Rows per panel of `S` on `engine`: [`PANEL`], and `PAR_PANEL` for
+/// the parallel step (whose workers split each panel's rows).
+const fn panel_height(engine: Engine) -> usize {
+    match engine {
+        Engine::Scalar | Engine::Simd => PANEL,
+        #[cfg(feature = "std")]
+        Engine::Par => panels::PAR_PANEL,
     }
 }
 
@@ -105,6 +115,7 @@ pub(crate) const fn scratch_len(engine: Engine, b: usize, d: usize) -> usize {
 /// in the same order.
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // the stored step's order, in one place
 fn on_panels<T: Real>(
+    engine: Engine,
     algos: [Algo<T>; 2],
     src: Src<'_, T>,
     ids: Option<(&[usize], &[usize])>,
@@ -115,10 +126,10 @@ fn on_panels<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
     let (b, d) = (src.b, src.d);
-    let engine = Engine::Simd;
+    let height = panel_height(engine);
     let (ws_buf, rest) = scratch.split_at_mut(engine.scratch_len(b));
-    let (panels, rest) = rest.split_at_mut(2 * PANEL * b);
-    let (s_panel, ds_panel) = panels.split_at_mut(PANEL * b);
+    let (panels, rest) = rest.split_at_mut(2 * height * b);
+    let (s_panel, ds_panel) = panels.split_at_mut(height * b);
     let (xn, rest) = rest.split_at_mut(b * d);
     let (yn, yp) = rest.split_at_mut(b * d);
     for i in 0..b {
@@ -144,6 +155,8 @@ fn on_panels<T: Real>(
         dx,
         dy,
         flushed: false,
+        height,
+        par: engine.sched() != crate::kernel::schedule::Sched::Serial,
     };
     let (isa, sched) = (isa(), engine.sched());
     let taus = [algos[0].tau(), algos[1].tau()];
@@ -282,9 +295,11 @@ impl<'o, T> TiledOut<'o, T> {
 ///
 /// Results: with SIMD lanes every output (`dx`, `dy`, `h`, the state, the
 /// losses) is bit-identical to `dpm_bimodal_from_features`'s; without
-/// them, as [`crate::scalar::dpm_bimodal_tiled`]. Each pass recomputes its
-/// rows of `S`, three times in all, with a dot product per entry, and the
-/// backward products are an `axpy` per entry: not yet a GEMM microkernel.
+/// them, as [`crate::scalar::dpm_bimodal_tiled`]. Each of the three
+/// passes recomputes its panels of `S` (register-blocked products on
+/// `Y^T` packed once per step), and each panel's `dS` goes into `dX`,
+/// `dY` at once. [`crate::par::dpm_bimodal_tiled`] is the same step on
+/// all cores, bit for bit.
 ///
 /// # Errors
 ///
@@ -508,6 +523,7 @@ pub(crate) fn run<T: Real>(
     let taus = [algos[0].tau(), algos[1].tau()];
     if engine.simd() {
         return on_panels(
+            engine,
             algos,
             src,
             ids,

@@ -6,6 +6,12 @@
 //! the backward products add their terms in the order of
 //! `embed::scores_backward` (panels in row order): so the tiled step on
 //! panels gives the bits of the stored one.
+//!
+//! With `std` and `par`, the products of a panel are split across
+//! rayon's workers by rows of what they write (rows of `S`, of `dX`, of
+//! `dY`): each value is still one lane's steps in the same order (the
+//! products' arithmetic does not depend on the block a value falls in),
+//! so the split changes no bit.
 
 use crate::{
     Real,
@@ -18,6 +24,17 @@ use crate::{
 /// of `PANEL x B` values are scratch that grows with `B` (192 KiB each in
 /// `f32` at `B = 2048`).
 pub(crate) const PANEL: usize = 24;
+
+/// Rows per panel of the parallel step: four serial panels, so that each
+/// worker has rows of its own (the panel height changes no bit: every
+/// pass runs the same blocks in the same order on any split into panels).
+#[cfg(feature = "std")]
+pub(crate) const PAR_PANEL: usize = 4 * PANEL;
+
+/// Rows of a product's output per task of the parallel step: one
+/// register block (6) of `S`, eight of `dX` and `dY`.
+#[cfg(feature = "std")]
+const TASK_ROWS: [usize; 2] = [6, 48];
 
 /// Normalised features `xn`, `yn` (`b x d`), the panel buffers, and the
 /// gradients `dx`, `dy` they accumulate into (zeroed by the caller).
@@ -34,6 +51,10 @@ pub(super) struct FeaturePanels<'a, 'o, T> {
     pub dy: &'o mut [T],
     /// Some score was below the smallest normal number, now 0.
     pub flushed: bool,
+    /// Rows per panel ([`PANEL`], or four times that with `par`).
+    pub height: usize,
+    /// The products on rayon's workers (only with `std`).
+    pub par: bool,
 }
 
 impl<T: Real> FeaturePanels<'_, '_, T> {
@@ -41,22 +62,29 @@ impl<T: Real> FeaturePanels<'_, '_, T> {
     fn fill(&mut self, r0: usize, r1: usize) -> usize {
         let (b, d) = (self.b, self.d);
         let n = (r1 - r0) * b;
-        products::scores_packed(
-            &self.xn[r0 * d..r1 * d],
-            self.yn,
-            self.yp,
-            b,
-            d,
-            &mut self.s[..n],
-        );
-        self.flushed |= flush_all(&mut self.s[..n]);
+        let (xn, yn, yp) = (&self.xn[r0 * d..r1 * d], self.yn, self.yp);
+        let s = &mut self.s[..n];
+        let rows = |x: &[T], s: &mut [T]| products::scores_packed(x, yn, yp, b, d, s);
+        if self.par {
+            #[cfg(feature = "std")]
+            {
+                use rayon::prelude::*;
+                let k = TASK_ROWS[0];
+                s.par_chunks_mut(k * b)
+                    .zip(xn.par_chunks(k * d))
+                    .for_each(|(s, x)| rows(x, s));
+            }
+        } else {
+            rows(xn, s);
+        }
+        self.flushed |= flush_all(s);
         n
     }
 }
 
 impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
     fn height(&self) -> usize {
-        PANEL
+        self.height
     }
 
     fn diag(&mut self, out: &mut [T]) {
@@ -78,9 +106,37 @@ impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
     /// in the order of `embed::scores_backward`.
     fn done(&mut self, r0: usize, r1: usize) {
         let (b, d) = (self.b, self.d);
-        let ds = &*self.ds;
+        let (ds, xn, yn) = (&*self.ds, self.xn, self.yn);
         let dx = &mut self.dx[r0 * d..r1 * d];
-        products::rows(|i, j| ds[i * b + j], self.yn, 0..b, d, dx);
-        products::rows(|j, i| ds[(i - r0) * b + j], self.xn, r0..r1, d, self.dy);
+        // `o0`: the first row of `out` among all rows of dX (of dY).
+        let to_dx = |o0: usize, out: &mut [T]| {
+            products::rows(|i, j| ds[(o0 + i) * b + j], yn, 0..b, d, out);
+        };
+        let to_dy = |o0: usize, out: &mut [T]| {
+            products::rows(|j, i| ds[(i - r0) * b + o0 + j], xn, r0..r1, d, out);
+        };
+        if self.par {
+            #[cfg(feature = "std")]
+            {
+                use rayon::prelude::*;
+                let k = TASK_ROWS[1];
+                rayon::join(
+                    || {
+                        dx.par_chunks_mut(k * d)
+                            .enumerate()
+                            .for_each(|(c, out)| to_dx(c * k, out));
+                    },
+                    || {
+                        self.dy
+                            .par_chunks_mut(k * d)
+                            .enumerate()
+                            .for_each(|(c, out)| to_dy(c * k, out));
+                    },
+                );
+            }
+        } else {
+            to_dx(0, dx);
+            to_dy(0, self.dy);
+        }
     }
 }
