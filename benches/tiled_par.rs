@@ -21,38 +21,36 @@ use std::{hint::black_box, time::Duration};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};
-use dpm_core::{Error, Losses, par};
+use dpm_core::{Error, Losses, StateView, par};
 
 mod common;
 use common::{Batch, Pop, SEED, random, restore, timing};
 
-/// One step's data: features, batch (ids, params, saved state, `h`), its
-/// populations, gradients and scratch.
+/// One step's data: features, batch (ids, params, saved state, `h`),
+/// gradients and scratch (its populations live beside it, their views
+/// made once: a view checks all of a population's flags).
 struct One {
     x: Vec<f32>,
     y: Vec<f32>,
     b: usize,
     d: usize,
     batch: Batch,
-    pops: (Pop, Pop),
     dx: Vec<f32>,
     dy: Vec<f32>,
     scratch: Vec<f32>,
 }
 
 impl One {
-    fn new(rng: &mut random::Rng, b: usize, d: usize) -> Self {
+    fn new(rng: &mut random::Rng, b: usize, d: usize, (images, texts): &mut (Pop, Pop)) -> Self {
         let (x, y) = random::family_features(rng, b, d, 1.0);
         let f = |v: Vec<f64>| v.into_iter().map(|e| e as f32).collect();
-        let (mut images, mut texts) = (Pop::new(rng), Pop::new(rng));
-        let batch = Batch::with_scores(rng, Vec::new(), b, &mut images, &mut texts);
+        let batch = Batch::with_scores(rng, Vec::new(), b, images, texts);
         One {
             x: f(x),
             y: f(y),
             b,
             d,
             batch,
-            pops: (images, texts),
             dx: vec![0.0; b * d],
             dy: vec![0.0; b * d],
             scratch: vec![0.0; par::tiled_scratch_len(b, d).max(tiled_scratch_len(b, d))],
@@ -60,13 +58,13 @@ impl One {
     }
 
     /// The step (`parallel`: `par::dpm_bimodal_tiled` on the current
-    /// pool), from the saved state.
-    fn step(&mut self, parallel: bool) -> Result<Losses<f32>, Error> {
+    /// pool) on the populations `views`, from the saved state.
+    fn step(&mut self, views: &mut Views<'_>, parallel: bool) -> Result<Losses<f32>, Error> {
         let (b, d) = (self.b, self.d);
-        let (mut iv, mut tv) = (self.pops.0.view(), self.pops.1.view());
+        let (iv, tv) = views;
         let batch = &mut self.batch;
-        restore(&mut iv, &batch.saved.0);
-        restore(&mut tv, &batch.saved.1);
+        restore(iv, &batch.saved.0);
+        restore(tv, &batch.saved.1);
         let out = TiledOut {
             h_image: Some(&mut batch.outs.h_image),
             h_text: Some(&mut batch.outs.h_text),
@@ -85,14 +83,16 @@ impl One {
             Features::Normalized,
             &batch.image_ids,
             &batch.text_ids,
-            &mut iv,
-            &mut tv,
+            iv,
+            tv,
             batch.params,
             out,
             &mut self.scratch,
         )
     }
 }
+
+type Views<'a> = (StateView<'a, f32>, StateView<'a, f32>);
 
 fn dpm_tiled_par_f32(c: &mut Criterion) {
     let mut group = c.benchmark_group("dpm_tiled_par_f32");
@@ -103,7 +103,11 @@ fn dpm_tiled_par_f32(c: &mut Criterion) {
         .expect("a pool of one thread");
     let d = 128;
     for b in [1024, 4096] {
-        let (mut p, mut q) = (One::new(&mut rng, b, d), One::new(&mut rng, b, d));
+        let mut pops = [(); 2].map(|()| (Pop::new(&mut rng), Pop::new(&mut rng)));
+        let mut p = One::new(&mut rng, b, d, &mut pops[0]);
+        let mut q = One::new(&mut rng, b, d, &mut pops[1]);
+        let [(pi, pt), (qi, qt)] = &mut pops;
+        let (mut pv, mut qv) = ((pi.view(), pt.view()), (qi.view(), qt.view()));
         group.throughput(Throughput::Elements((b * b) as u64));
         let (samples, secs) = timing(b);
         group
@@ -111,19 +115,29 @@ fn dpm_tiled_par_f32(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(secs));
         let id = |name: &str| BenchmarkId::new(name, format!("{b}x{d}"));
         group.bench_function(id("serial"), |bench| {
-            bench.iter(|| p.step(false).unwrap());
+            bench.iter(|| p.step(&mut pv, false).unwrap());
         });
         group.bench_function(id("rayon"), |bench| {
-            bench.iter(|| p.step(true).unwrap());
+            bench.iter(|| p.step(&mut pv, true).unwrap());
         });
         group.bench_function(id("rayon_1thread"), |bench| {
-            bench.iter(|| one_thread.install(|| p.step(true).unwrap()));
+            bench.iter(|| one_thread.install(|| p.step(&mut pv, true).unwrap()));
         });
         group.bench_function(id("pair_serial"), |bench| {
-            bench.iter(|| (p.step(false).unwrap(), q.step(false).unwrap()));
+            bench.iter(|| {
+                (
+                    p.step(&mut pv, false).unwrap(),
+                    q.step(&mut qv, false).unwrap(),
+                )
+            });
         });
         group.bench_function(id("pair_join"), |bench| {
-            bench.iter(|| rayon::join(|| p.step(false).unwrap(), || q.step(false).unwrap()));
+            bench.iter(|| {
+                rayon::join(
+                    || p.step(&mut pv, false).unwrap(),
+                    || q.step(&mut qv, false).unwrap(),
+                )
+            });
         });
     }
     group.finish();

@@ -67,9 +67,10 @@ fn scratch_sizes_saturate_instead_of_wrapping() {
             let slots = 2 * b128.div_ceil(4).min(32) * 2 * b128;
             let par = (30 * b128 + slots).min(usize::MAX as u128);
             assert_eq!(dpm_core::par::scratch_len(b), par as usize, "b = {b}");
-            // The tiled steps: that, two panels of 96 rows of S and dS,
-            // the normalised features and Y^T packed (d = 3).
-            let tiled = (30 * b128 + slots + 192 * b128 + 6 * b128 + b128.div_ceil(32) * 96)
+            // The tiled steps: the serial step's 32 b, two panels of 96
+            // rows of S and dS, the normalised features and Y^T packed
+            // (d = 3).
+            let tiled = (32 * b128 + 192 * b128 + 6 * b128 + b128.div_ceil(32) * 96)
                 .min(usize::MAX as u128);
             assert_eq!(
                 dpm_core::par::tiled_scratch_len(b, 3),

@@ -69,9 +69,9 @@ fuzz_target!(|inp: Input| {
     // 32 blocks of 4 rows): 158 b from b = 128 on.
     let wave = a128.div_ceil(4).min(32);
     assert_eq!(dpm_core::par::scratch_len(a), sat(a128, 30 + 4 * wave));
-    // par's tiled steps: its step's scratch, two panels of 96 rows, the
-    // normalised and packed features.
-    let par_tiled = (a128 * (30 + 4 * wave + 192))
+    // par's tiled steps: the serial step's 32 per pair, two panels of 96
+    // rows, the normalised and packed features.
+    let par_tiled = (a128 * (32 + 192))
         .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
         .saturating_add((a128.div_ceil(32) * 32).saturating_mul(b128));
     assert_eq!(

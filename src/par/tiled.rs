@@ -1,10 +1,10 @@
 //! The tiled steps from features on all workers: the serial tiled steps'
-//! checks and passes, with the passes over each panel of `S` split as in
-//! [`super::dpm_bimodal`] and the products of each panel (its rows of
-//! `S`, and `dX += dS Y`, `dY += dS^T X`) split by rows of what they
+//! checks and passes, with the products of each panel of `S` (its rows
+//! of `S`, and `dX += dS Y`, `dY += dS^T X`) split by rows of what they
 //! write. Every value gets the same operations in the same order as in
 //! the serial step, so the results are its bits for any number of
-//! threads.
+//! threads. The passes over a panel stay serial: split into waves panel
+//! by panel, they made the step slower than the serial one.
 
 use crate::{
     DpmParams, Error, Losses, Real, SogClrParams, StateView,
@@ -16,20 +16,20 @@ use crate::{
 };
 
 /// Scratch elements the parallel tiled steps need for `b` pairs of
-/// dimension `d`: [`super::scratch_len`]`(b)` for the passes, two panels
-/// of `96 x b` (`S` and `dS`, four serial panels, so that each worker has
-/// rows of its own), and the normalised and packed features of
-/// [`crate::embed::tiled_scratch_len`]: `350 b + 2 b d + 32 ceil(b / 32)
-/// d` once `b >= 128`, no term like `b^2` (3.0 M elements, 11.5 MiB in
-/// `f32`, at `b = 4096`, `d = 128`). Saturating at `usize::MAX` (a size
-/// no slice has: refused, never wrapped).
+/// dimension `d`: that of [`crate::embed::tiled_scratch_len`] with panels
+/// of `96` rows of `S` and `dS` instead of `24` (so that each worker has
+/// rows of its own): `224 b + 2 b d + 32 ceil(b / 32) d`, no term like
+/// `b^2` (2.5 M elements, 9.5 MiB in `f32`, at `b = 4096`, `d = 128`).
+/// Saturating at `usize::MAX` (a size no slice has: refused, never
+/// wrapped).
 ///
 /// # Example
 ///
 /// ```
-/// use dpm_core::par::{scratch_len, tiled_scratch_len};
-/// assert_eq!(tiled_scratch_len(4096, 128), scratch_len(4096) + 2 * 96 * 4096 + 3 * 4096 * 128);
-/// assert_eq!(tiled_scratch_len(4096, 128), 350 * 4096 + 3 * 4096 * 128);
+/// use dpm_core::{embed, par};
+/// let (b, d) = (4096, 128);
+/// assert_eq!(par::tiled_scratch_len(b, d), embed::tiled_scratch_len(b, d) + 2 * 72 * b);
+/// assert_eq!(par::tiled_scratch_len(b, d), 224 * b + 3 * b * d);
 /// ```
 #[must_use]
 pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {

@@ -27,6 +27,7 @@ use crate::{
     DpmParams, Error, Losses, Real, SogClrParams, StateView, check,
     kernel::{
         bimodal::{self, Dir, gather},
+        schedule::Sched,
         workspace::Bimodal,
     },
     lanes::exp::flush,
@@ -80,13 +81,14 @@ pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
 }
 
 /// Scratch of the tiled steps on `engine`: with SIMD lanes the stored
-/// step's workspace, two panels of `PANEL x b` (`S` and `dS`), the
+/// serial step's workspace, two panels of `S` and `dS` (`PANEL x b`,
+/// four times that for the parallel step), the
 /// normalised features (`2 b d`) and `Y^T` packed
 /// (`products::pack_len`); on the scalar engine `23 b` per-anchor values
 /// and two tile panels of `TILE x d`. Saturating.
 pub(crate) const fn scratch_len(engine: Engine, b: usize, d: usize) -> usize {
     if crate::lanes::LANES && !matches!(engine, Engine::Scalar) {
-        engine
+        Engine::Simd
             .scratch_len(b)
             .saturating_add(b.saturating_mul(2 * panel_height(engine)))
             .saturating_add(b.saturating_mul(d).saturating_mul(2))
@@ -127,7 +129,7 @@ fn on_panels<T: Real>(
     let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
     let (b, d) = (src.b, src.d);
     let height = panel_height(engine);
-    let (ws_buf, rest) = scratch.split_at_mut(engine.scratch_len(b));
+    let (ws_buf, rest) = scratch.split_at_mut(Engine::Simd.scratch_len(b));
     let (panels, rest) = rest.split_at_mut(2 * height * b);
     let (s_panel, ds_panel) = panels.split_at_mut(height * b);
     let (xn, rest) = rest.split_at_mut(b * d);
@@ -156,9 +158,14 @@ fn on_panels<T: Real>(
         dy,
         flushed: false,
         height,
-        par: engine.sched() != crate::kernel::schedule::Sched::Serial,
+        par: engine.sched() != Sched::Serial,
     };
-    let (isa, sched) = (isa(), engine.sched());
+    // The passes run serially on every engine: split into waves panel by
+    // panel (a few dozen blocks of 4 rows each), the parallel step was
+    // slower than the serial one at B = 1024 (77 against 38 ms, 2 vCPUs;
+    // benches/tiled_par.rs). Its workers share the products, which are
+    // most of the work.
+    let (isa, sched) = (isa(), Sched::Serial);
     let taus = [algos[0].tau(), algos[1].tau()];
     let dpm = algos.map(|a| matches!(a, Algo::Dpm(_)));
     let mut ws = Bimodal::carve(&mut *ws_buf, b);
@@ -487,6 +494,13 @@ pub(crate) fn run<T: Real>(
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
+    #[cfg(feature = "std")]
+    if engine == Engine::Par && rayon::current_thread_index().is_none() {
+        // As the parallel step from `S` (`step::run`): on a worker, the
+        // joins of the passes and products are work-stealing joins, not
+        // injections into the pool, each waited for on its own.
+        return rayon::scope(|_| run(engine, algos, src, ids, states, out, scratch));
+    }
     // ---- checks: nothing but scratch is written above "writes" ----
     let (b, d) = (src.b, src.d);
     if b < 2 {
