@@ -1,7 +1,8 @@
 //! The tiled steps from features (`embed::{dpm,sogclr,infonce}_bimodal_tiled`)
 //! against the stored steps, on arbitrary inputs over the whole finite
-//! domain (any f32 feature, parameter and state value; B up to 64, d up
-//! to 32; raw and normalised), in f32 and in f64:
+//! domain (any f32 feature, parameter and state value; B up to 64, and
+//! 160 with the parallel twin; d up to 32; raw and normalised), in f32
+//! and in f64:
 //!
 //! - DPM refuses exactly what `dpm_bimodal_from_features` refuses, with
 //!   the same error (and `d = 0` with normalised features, which it
@@ -96,7 +97,9 @@ struct Got<T> {
 }
 
 fuzz_target!(|inp: Input| {
-    let (b, d) = (usize::from(inp.b % 65), usize::from(inp.d % 33));
+    // B up to 160 for the parallel twin: past its first panel of 96 rows.
+    let rows = if inp.simd && inp.par { 161 } else { 65 };
+    let (b, d) = (usize::from(inp.b) % rows, usize::from(inp.d % 33));
     let n = usize::from(inp.n);
     let id = |k: usize| inp.ids.get(k).map_or(k, |&v| usize::from(v));
     let p = DpmParams {

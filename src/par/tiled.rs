@@ -20,16 +20,22 @@ use crate::{
 /// of `96` rows of `S` and `dS` instead of `24` (so that each worker has
 /// rows of its own): `224 b + 2 b d + 32 ceil(b / 32) d`, no term like
 /// `b^2` (2.5 M elements, 9.5 MiB in `f32`, at `b = 4096`, `d = 128`).
-/// Saturating at `usize::MAX` (a size no slice has: refused, never
-/// wrapped).
+/// On targets without SIMD lanes, the serial tiled steps' `23 b + 2 TILE
+/// d` (the scalar engine runs, serially). Saturating at `usize::MAX` (a
+/// size no slice has: refused, never wrapped).
 ///
 /// # Example
 ///
 /// ```
 /// use dpm_core::{embed, par};
 /// let (b, d) = (4096, 128);
-/// assert_eq!(par::tiled_scratch_len(b, d), embed::tiled_scratch_len(b, d) + 2 * 72 * b);
-/// assert_eq!(par::tiled_scratch_len(b, d), 224 * b + 3 * b * d);
+/// let lanes = dpm_core::bimodal_scratch_len(1) == 32;
+/// if lanes {
+///     assert_eq!(par::tiled_scratch_len(b, d), embed::tiled_scratch_len(b, d) + 2 * 72 * b);
+///     assert_eq!(par::tiled_scratch_len(b, d), 224 * b + 3 * b * d);
+/// } else {
+///     assert_eq!(par::tiled_scratch_len(b, d), embed::tiled_scratch_len(b, d));
+/// }
 /// ```
 #[must_use]
 pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
@@ -40,6 +46,11 @@ pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
 /// rayon pool: the same arguments and the same results, bit for bit, for
 /// any number of threads; only `scratch` is longer
 /// ([`tiled_scratch_len`]).
+///
+/// Bit for bit as long as the pool's workers run in the caller's
+/// floating-point environment (as they do unless someone sets FTZ/DAZ on
+/// one thread only): the products of features can meet subnormal terms
+/// (tiny features, tiny `dS`), which flush-to-zero would round otherwise.
 ///
 /// # Errors
 ///

@@ -305,8 +305,8 @@ impl<'o, T> TiledOut<'o, T> {
 /// them, as [`crate::scalar::dpm_bimodal_tiled`]. Each of the three
 /// passes recomputes its panels of `S` (register-blocked products on
 /// `Y^T` packed once per step), and each panel's `dS` goes into `dX`,
-/// `dY` at once. [`crate::par::dpm_bimodal_tiled`] is the same step on
-/// all cores, bit for bit.
+/// `dY` at once. `dpm_core::par::dpm_bimodal_tiled` (feature `std`) is
+/// the same step on all cores, bit for bit.
 ///
 /// # Errors
 ///
