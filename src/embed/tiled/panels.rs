@@ -108,7 +108,8 @@ impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
         let (b, d) = (self.b, self.d);
         let (ds, xn, yn) = (&*self.ds, self.xn, self.yn);
         let dx = &mut self.dx[r0 * d..r1 * d];
-        // `o0`: the first row of `out` among all rows of dX (of dY).
+        // `o0`: the first row of `out` among the panel's rows of dX (among
+        // all rows of dY).
         let to_dx = |o0: usize, out: &mut [T]| {
             products::rows(|i, j| ds[(o0 + i) * b + j], yn, 0..b, d, out);
         };
