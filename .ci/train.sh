@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-cargo build --release --example train
-train() { cargo run --quiet --release --example train -- "$@"; }
+# The test profile and features of CI's test step, whose build this reuses
+# (the README's `--release` compiles the same code with more optimisation;
+# a release build here would compile every dev-dependency again).
+cargo build --profile test --all-features --example train
+train() { cargo run --quiet --profile test --all-features --example train -- "$@"; }
 train --epochs 3 --out "$out/train.svg" | tee "$out/stdout"
 test -s "$out/train.svg" || { echo "train: no plot at $out/train.svg"; exit 1; }
 grep -q '<svg' "$out/train.svg" || { echo "train: $out/train.svg is not an SVG"; exit 1; }
