@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Code and data size of the DPM step in the firmware ELF, from its symbol
-# table: every symbol of dpm_core (generic code is named after dpm_core
-# wherever it is instantiated) and of libm (expf, logf, log1pf, sqrtf,
-# which the step calls). Prints a markdown table; exits 1 if the step's
-# .text exceeds the 16 KiB budget or no symbol is counted. Run after `cargo build --release` here.
+# Code and data size of the DPM steps in the firmware ELF (the stored step
+# from features and the tiled one), from its symbol table: every symbol of
+# dpm_core (generic code is named after dpm_core wherever it is
+# instantiated) and of libm (expf, logf, log1pf, sqrtf, which the steps
+# call). Prints a markdown table; exits 1 if their .text exceeds the 24 KiB
+# budget (16 KiB for the stored step alone until the tiled step joined the
+# firmware; the two share their kernels) or no symbol is counted. Run after `cargo build --release` here.
 set -euo pipefail
 cd "$(dirname "$0")"
 elf=${1:-target/thumbv7em-none-eabihf/release/dpm-firmware}
 [ -f "$elf" ] || { echo "size.sh: no ELF at $elf (a relative path is read from firmware/)"; exit 1; }
-budget=$((16 * 1024))
+budget=$((24 * 1024))
 # nm -S: address size type name; t/T text, r/R rodata, d/D data, b/B bss.
 # nm -t d prints decimal sizes (mawk has no strtonum).
 arm-none-eabi-nm -C -S -t d --size-sort "$elf" | awk -v budget="$budget" '
@@ -26,7 +28,7 @@ arm-none-eabi-nm -C -S -t d --size-sort "$elf" | awk -v budget="$budget" '
       x = w[k]; printf "| %s | %d | %d | %d | %d | %d |\n", x, n[x], s[x, "text"], s[x, "rodata"], s[x, "data"], s[x, "bss"]
       text += s[x, "text"]; ro += s[x, "rodata"]; da += s[x, "data"]; bs += s[x, "bss"]
     }
-    printf "| **DPM step total** | %d | **%d** | %d | %d | %d |\n", n["dpm_core"] + n["libm"], text, ro, da, bs
+    printf "| **DPM steps total** | %d | **%d** | %d | %d | %d |\n", n["dpm_core"] + n["libm"], text, ro, da, bs
     if (text > budget) { printf "over budget: .text %d > %d bytes\n", text, budget; exit 1 }
     if (text == 0) { printf "no dpm_core or libm symbol counted\n"; exit 1 }
   }'

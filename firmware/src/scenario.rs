@@ -39,3 +39,30 @@ pub struct Scenario {
     pub stride: usize,
     pub steps: &'static [Step],
 }
+
+/// The tiled step at a size whose inputs are too large to store: drawn on
+/// the device from `seed` (`inputs.rs`), `dX`, `dY` checked at every
+/// `stride`-th index, the rest whole.
+pub struct Tiled {
+    pub name: &'static str,
+    pub seed: u64,
+    pub b: usize,
+    pub d: usize,
+    pub n: usize,
+    /// Features are uniform times `scale`, used as given
+    /// (`Features::Normalized`).
+    pub scale: f32,
+    pub stride: usize,
+    /// `[tau, gamma, xi, theta, eta]` of both directions (`Xi`, `Batch`).
+    pub params: [f32; 5],
+    /// The total loss.
+    pub loss: &'static [E],
+    pub dx: &'static [E],
+    pub dy: &'static [E],
+    pub image_log_s: &'static [E],
+    pub image_z: &'static [E],
+    pub image_zeta: &'static [E],
+    pub text_log_s: &'static [E],
+    pub text_z: &'static [E],
+    pub text_zeta: &'static [E],
+}

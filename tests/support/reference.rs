@@ -4,9 +4,25 @@
 //! first-order effect of the difference between the crate's inputs and the
 //! golden ones (`d*` values below: f32 rounding of S, state carried through
 //! earlier steps).
-#![allow(dead_code)]
+//!
+//! Self-contained (std only): `firmware/gen` includes this file too, for
+//! the bounds of the firmware's tiled step at B = 256, where central
+//! differences over every feature would take minutes.
+#![allow(dead_code, non_snake_case)]
 
-use super::run::DenseState;
+/// A state widened to f64 (for error bounds): per id, `None` = never
+/// visited.
+#[derive(Clone, Debug)]
+pub struct DenseState {
+    pub log_s_I: Vec<Option<f64>>,
+    pub log_s_T: Vec<Option<f64>>,
+    pub z_I: Vec<Option<f64>>,
+    pub z_T: Vec<Option<f64>>,
+    pub zeta_I: Vec<f64>,
+    pub zeta_T: Vec<f64>,
+    pub xi_I: f64,
+    pub xi_T: f64,
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {

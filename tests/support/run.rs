@@ -105,18 +105,7 @@ fn dense_of(sp: &Sparse, n: usize) -> Result<Vec<Option<f64>>, String> {
     sp.dense()
 }
 
-/// Our state before a step, widened to f64 (for error bounds).
-#[derive(Clone, Debug)]
-pub struct DenseState {
-    pub log_s_I: Vec<Option<f64>>,
-    pub log_s_T: Vec<Option<f64>>,
-    pub z_I: Vec<Option<f64>>,
-    pub z_T: Vec<Option<f64>>,
-    pub zeta_I: Vec<f64>,
-    pub zeta_T: Vec<f64>,
-    pub xi_I: f64,
-    pub xi_T: f64,
-}
+pub use super::reference::DenseState;
 
 /// The parameters a step ran with (f64; xi is ours, after any refresh).
 #[derive(Clone, Copy, Debug, Default)]

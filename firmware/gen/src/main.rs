@@ -12,9 +12,14 @@
 //! reported on stderr; the file does not depend on it).
 
 mod bound;
+#[path = "../../src/inputs.rs"]
+mod inputs;
 mod model;
+mod tiled;
 
 use bound::{StateBounds, bounds};
+use dpm_core::embed::Features;
+use inputs::Rng;
 use model::{Pop, StepIn, eval, layout, params};
 use std::fmt::Write;
 
@@ -55,23 +60,6 @@ const SCENARIOS: [Scenario; 2] = [
         seed: 2,
     },
 ];
-
-/// splitmix64: a fixed, portable stream.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1), 24 bits: exact in f32.
-    fn unit(&mut self) -> f32 {
-        ((self.next() >> 40) as f32) / (1u64 << 23) as f32 - 1.0
-    }
-}
 
 fn widen(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| f64::from(x)).collect()
@@ -116,6 +104,7 @@ fn main() {
         let (b, d) = (sc.b, sc.d);
         let mut rng = Rng(sc.seed);
         let mut inp = StepIn::<f64> {
+            features: Features::Raw,
             x: vec![],
             y: vec![],
             params: params(&PARAMS),
@@ -134,15 +123,10 @@ fn main() {
             sc.name, sc.name, sc.n, sc.stride
         );
         for step in 0..sc.steps {
-            // Distinct ids (a partial Fisher-Yates shuffle): pairs share an id.
-            let mut all: Vec<usize> = (0..sc.n).collect();
-            for i in 0..b {
-                let j = i + (rng.next() % (sc.n - i) as u64) as usize;
-                all.swap(i, j);
-            }
-            let ids = all[..b].to_vec();
-            let x: Vec<f32> = (0..b * d).map(|_| rng.unit()).collect();
-            let y: Vec<f32> = x.iter().map(|&v| v + 0.6 * rng.unit()).collect();
+            // Distinct ids (pairs share an id), raw features.
+            let (mut perm, mut ids) = (vec![0; sc.n], vec![0; b]);
+            let (mut x, mut y) = (vec![0.0_f32; b * d], vec![0.0_f32; b * d]);
+            rng.step(&mut perm, &mut ids, &mut x, &mut y, 1.0);
             inp.x = widen(&x);
             inp.y = widen(&y);
             let (value, image, text) = eval(&inp, b, d, &ids);
@@ -150,6 +134,7 @@ fn main() {
 
             // Host f32 cross-check of the bound.
             let inp32 = StepIn::<f32> {
+                features: Features::Raw,
                 x: x.clone(),
                 y: y.clone(),
                 params: params(&PARAMS),
@@ -216,6 +201,27 @@ fn main() {
         }
         src.push_str("    ],\n};\n");
     }
+    let t = tiled::expected(ZETA_INIT);
+    let _ = write!(
+        src,
+        "\npub const T256: Tiled = Tiled {{\n    name: \"T256\", seed: {}, b: {}, d: {}, n: {}, scale: {:?}, stride: {},\n    params: {:?},\n",
+        tiled::SEED,
+        tiled::B,
+        tiled::D,
+        tiled::N,
+        tiled::SCALE,
+        tiled::STRIDE,
+        tiled::PARAMS
+    );
+    for (name, stride, value, bound) in &t.groups {
+        let _ = writeln!(src, "    {name}: &[{}],", pairs(value, bound, *stride));
+    }
+    src.push_str("};\n");
+    eprintln!(
+        "host f32 tiled step (T256): max |f32 - f64| / bound = {:.3}",
+        t.host_worst
+    );
+    worst = worst.max(t.host_worst);
     print!("{src}");
     eprintln!("host f32 path: max |f32 - f64| / bound = {worst:.3}");
     if worst.is_nan() || worst > 1.0 {
@@ -230,7 +236,7 @@ const HEADER: &str = "\
 // Inputs are f32; each expected value is dpm_core's f64 result on those
 // inputs widened, paired with its error bound (firmware/gen/src/bound.rs).
 
-use crate::scenario::{Scenario, Step};
+use crate::scenario::{Scenario, Step, Tiled};
 
 /// `[tau, gamma, xi, theta, eta]` of the image-to-text (`Xi`, `Batch`) and
 /// text-to-image (`Vanilla`, `ZeroHistory`) directions.

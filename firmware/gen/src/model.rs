@@ -66,6 +66,7 @@ pub fn params<T: Real>(raw: &[[f32; 5]; 2]) -> [DpmParams<T>; 2] {
 /// Everything one step reads.
 #[derive(Clone, Debug)]
 pub struct StepIn<T> {
+    pub features: Features,
     pub x: Vec<T>,
     pub y: Vec<T>,
     pub params: [DpmParams<T>; 2],
@@ -91,7 +92,7 @@ pub fn eval<T: Real>(
         &inp.y,
         b,
         d,
-        Features::Raw,
+        inp.features,
         ids,
         ids,
         &mut image.view(),
