@@ -14,6 +14,8 @@
 
 #[path = "../tests/support/case.rs"]
 mod case;
+#[path = "../tests/support/dense.rs"]
+mod dense;
 #[path = "../tests/support/run.rs"]
 mod run;
 

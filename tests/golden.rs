@@ -12,6 +12,8 @@
 
 #[path = "support/case.rs"]
 mod case;
+#[path = "support/dense.rs"]
+mod dense;
 #[path = "support/reference.rs"]
 mod reference;
 #[path = "support/run.rs"]

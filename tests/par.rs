@@ -10,8 +10,12 @@
 
 #[path = "support/case.rs"]
 mod case;
+#[path = "support/dense.rs"]
+mod dense;
 #[path = "support/outs.rs"]
 mod outs;
+#[path = "support/pools.rs"]
+mod pools;
 #[path = "support/pop.rs"]
 mod pop;
 #[path = "support/rng.rs"]
@@ -23,17 +27,9 @@ use dpm_core::{
     BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, par,
 };
 use outs::Outs;
+use pools::{THREADS, pool};
 use pop::Pop;
 use rng::Rng;
-
-const THREADS: [usize; 3] = [1, 2, 4];
-
-fn pool(k: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(k)
-        .build()
-        .expect("a thread pool")
-}
 
 /// The loss of one bimodal step.
 #[derive(Clone, Copy, Debug)]

@@ -9,6 +9,8 @@
 //! this one refused.
 #![cfg(feature = "std")]
 
+#[path = "support/pools.rs"]
+mod pools;
 #[path = "support/pop.rs"]
 mod pop;
 #[path = "support/rng.rs"]
@@ -19,17 +21,9 @@ use dpm_core::embed::{
     tiled_scratch_len,
 };
 use dpm_core::{DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, par};
+use pools::{THREADS, pool};
 use pop::Pop;
 use rng::Rng;
-
-const THREADS: [usize; 3] = [1, 2, 4];
-
-fn pool(k: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(k)
-        .build()
-        .expect("a thread pool")
-}
 
 #[derive(Clone, Copy, Debug)]
 enum Step<T> {

@@ -21,19 +21,9 @@ impl Rng {
         ((self.next() >> 40) as f32) / (1u64 << 23) as f32 - 1.0
     }
 
-    /// One step's inputs: `ids.len()` distinct ids out of `0..perm.len()`
-    /// (a partial Fisher-Yates shuffle of `perm`, which it first fills with
-    /// `0..n`), then the image rows `x` (uniform times `scale`), then the
-    /// text rows `y = x + 0.6 scale u` (aligned pairs: the positives stand
-    /// out). `scale` should be a power of two (exact).
-    pub fn step(
-        &mut self,
-        perm: &mut [usize],
-        ids: &mut [usize],
-        x: &mut [f32],
-        y: &mut [f32],
-        scale: f32,
-    ) {
+    /// Distinct ids out of `0..perm.len()`: a partial Fisher-Yates shuffle
+    /// of `perm`, which it first fills with `0..n`.
+    pub fn ids(&mut self, perm: &mut [usize], ids: &mut [usize]) {
         for (k, p) in perm.iter_mut().enumerate() {
             *p = k;
         }
@@ -43,11 +33,49 @@ impl Rng {
             perm.swap(i, j);
         }
         ids.copy_from_slice(&perm[..ids.len()]);
+    }
+
+    /// One step's inputs: distinct ids ([`Rng::ids`]), then the image rows
+    /// `x` (uniform times `scale`), then the text rows `y = x + 0.6 scale
+    /// u` (aligned pairs: the positives stand out). `scale` should be a
+    /// power of two (exact).
+    pub fn step(
+        &mut self,
+        perm: &mut [usize],
+        ids: &mut [usize],
+        x: &mut [f32],
+        y: &mut [f32],
+        scale: f32,
+    ) {
+        self.ids(perm, ids);
         for v in x.iter_mut() {
             *v = self.unit() * scale;
         }
         for (w, &v) in y.iter_mut().zip(x.iter()) {
             *w = v + 0.6 * self.unit() * scale;
+        }
+    }
+
+    /// The tiled scenario's inputs: [`Rng::step`] (the images' ids and
+    /// the features), then the texts' own ids (another permutation: pair
+    /// `k` is image `image_ids[k]` and text `text_ids[k]`), then every
+    /// id's `zeta` of the images and of the texts, uniform in [-1/8, 1/8).
+    #[allow(clippy::too_many_arguments)]
+    pub fn tiled(
+        &mut self,
+        perm: &mut [usize],
+        image_ids: &mut [usize],
+        text_ids: &mut [usize],
+        x: &mut [f32],
+        y: &mut [f32],
+        scale: f32,
+        zeta_image: &mut [f32],
+        zeta_text: &mut [f32],
+    ) {
+        self.step(perm, image_ids, x, y, scale);
+        self.ids(perm, text_ids);
+        for v in zeta_image.iter_mut().chain(zeta_text.iter_mut()) {
+            *v = 0.125 * self.unit();
         }
     }
 }

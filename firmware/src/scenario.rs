@@ -53,8 +53,9 @@ pub struct Tiled {
     /// (`Features::Normalized`).
     pub scale: f32,
     pub stride: usize,
-    /// `[tau, gamma, xi, theta, eta]` of both directions (`Xi`, `Batch`).
-    pub params: [f32; 5],
+    /// `[tau, gamma, xi, theta, eta]` of the image-to-text and the
+    /// text-to-image direction (`Xi`, `Batch`).
+    pub params: [[f32; 5]; 2],
     /// The total loss.
     pub loss: &'static [E],
     pub dx: &'static [E],

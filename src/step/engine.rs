@@ -21,6 +21,11 @@ impl Engine {
         crate::lanes::LANES && self != Engine::Scalar
     }
 
+    /// Work is shared among rayon's workers (the parallel engine).
+    pub(crate) fn parallel(self) -> bool {
+        self.sched() != Sched::Serial
+    }
+
     /// The schedule of the SIMD passes.
     pub(crate) fn sched(self) -> Sched {
         match self {
@@ -28,6 +33,17 @@ impl Engine {
             #[cfg(feature = "std")]
             Engine::Par => Sched::Par,
         }
+    }
+
+    /// The parallel engine, called from outside any rayon pool: the caller
+    /// should rerun itself inside `rayon::scope`. From outside, every
+    /// `join` of the passes and products would be injected into the global
+    /// pool and waited for on its own (tens of microseconds each, about 10%
+    /// of a step from `S` at B = 1024); on a worker (`rayon::scope` runs
+    /// its closure on one) they are plain work-stealing joins.
+    #[cfg(feature = "std")]
+    pub(crate) fn off_pool(self) -> bool {
+        self == Engine::Par && rayon::current_thread_index().is_none()
     }
 
     /// Scratch elements the engine needs for a batch of `b`, saturating.

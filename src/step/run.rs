@@ -33,12 +33,7 @@ pub(crate) fn run<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     #[cfg(feature = "std")]
-    if engine == Engine::Par && rayon::current_thread_index().is_none() {
-        // Called from outside any pool, every `join` of the passes would
-        // be injected into the global pool and waited for on its own (tens
-        // of microseconds each, about 10% of a step at B = 1024). On a
-        // worker (`rayon::scope` runs its closure on one) they are plain
-        // work-stealing joins.
+    if engine.off_pool() {
         return rayon::scope(|_| run(engine, algos, scores, b, ids, states, out, scratch));
     }
     // ---- checks: no output or state is written above "writes" ----

@@ -5,24 +5,12 @@
 //! golden ones (`d*` values below: f32 rounding of S, state carried through
 //! earlier steps).
 //!
-//! Self-contained (std only): `firmware/gen` includes this file too, for
-//! the bounds of the firmware's tiled step at B = 256, where central
+//! Needs only `dense.rs` beside it: `firmware/gen` includes both, for the
+//! bounds of the firmware's tiled step at B = 256, where central
 //! differences over every feature would take minutes.
-#![allow(dead_code, non_snake_case)]
+#![allow(dead_code)]
 
-/// A state widened to f64 (for error bounds): per id, `None` = never
-/// visited.
-#[derive(Clone, Debug)]
-pub struct DenseState {
-    pub log_s_I: Vec<Option<f64>>,
-    pub log_s_T: Vec<Option<f64>>,
-    pub z_I: Vec<Option<f64>>,
-    pub z_T: Vec<Option<f64>>,
-    pub zeta_I: Vec<f64>,
-    pub zeta_T: Vec<f64>,
-    pub xi_I: f64,
-    pub xi_T: f64,
-}
+use super::dense::DenseState;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
@@ -59,10 +47,17 @@ pub struct Bimodal<'a> {
 /// Bounds per output; per-id vectors are by batch position.
 #[derive(Default)]
 pub struct Eval {
+    /// The total loss (the bounds' own value, to check that a caller
+    /// mapped its inputs as the crate does).
+    pub loss: f64,
     pub loss_err: f64,
     pub w_image_err: Vec<f64>,
     pub w_text_err: Vec<f64>,
     pub grad_err: Vec<f64>,
+    /// `h` of the images and of the texts as candidates (the zeta
+    /// gradients; `z` after a first visit), by batch position.
+    pub h_image: Vec<f64>,
+    pub h_text: Vec<f64>,
     pub u_image: Vec<f64>,
     pub u_image_err: Vec<f64>,
     pub u_text: Vec<f64>,
@@ -294,6 +289,9 @@ pub fn eval_bimodal(p: &Bimodal) -> Eval {
         _ => (1.0 / b as f64, 1.0),
     };
     let mut out = Eval {
+        loss: weight * (e0.loss + e1.loss),
+        h_image: e1.h.clone(),
+        h_text: e0.h.clone(),
         loss_err: weight * (e0.loss_err + e1.loss_err)
             + rnd(0.0) * weight * (e0.loss.abs() + e1.loss.abs()),
         w_image_err: e0.w_err.clone(),

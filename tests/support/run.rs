@@ -105,7 +105,7 @@ fn dense_of(sp: &Sparse, n: usize) -> Result<Vec<Option<f64>>, String> {
     sp.dense()
 }
 
-pub use super::reference::DenseState;
+pub use super::dense::DenseState;
 
 /// The parameters a step ran with (f64; xi is ours, after any refresh).
 #[derive(Clone, Copy, Debug, Default)]

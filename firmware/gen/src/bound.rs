@@ -150,9 +150,9 @@ pub fn bounds(
             _ => 0.0,
         };
         *slot(&mut probe, k) = p * (1.0 + H);
-        let plus = eval(&probe, b, d, ids).0;
+        let plus = eval(&probe, b, d, (ids, ids)).0;
         *slot(&mut probe, k) = p * (1.0 - H);
-        let minus = eval(&probe, b, d, ids).0;
+        let minus = eval(&probe, b, d, (ids, ids)).0;
         for o in 0..m {
             let t = (plus[o] - minus[o]).abs() / (2.0 * H); // |dv/dp| |p|
             cond[o] += t;

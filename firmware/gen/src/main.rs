@@ -129,7 +129,7 @@ fn main() {
             rng.step(&mut perm, &mut ids, &mut x, &mut y, 1.0);
             inp.x = widen(&x);
             inp.y = widen(&y);
-            let (value, image, text) = eval(&inp, b, d, &ids);
+            let (value, image, text) = eval(&inp, b, d, (&ids, &ids));
             let bound = bounds(&inp, b, d, &ids, &value, &sb);
 
             // Host f32 cross-check of the bound.
@@ -141,7 +141,7 @@ fn main() {
                 image: img32,
                 text: txt32,
             };
-            let (got, i32_, t32_) = eval(&inp32, b, d, &ids);
+            let (got, i32_, t32_) = eval(&inp32, b, d, (&ids, &ids));
             (img32, txt32) = (i32_, t32_);
             for (o, g) in got.iter().enumerate() {
                 let r = (g - value[o]).abs() / bound[o];
@@ -201,7 +201,7 @@ fn main() {
         }
         src.push_str("    ],\n};\n");
     }
-    let t = tiled::expected(ZETA_INIT);
+    let t = tiled::expected();
     let _ = write!(
         src,
         "\npub const T256: Tiled = Tiled {{\n    name: \"T256\", seed: {}, b: {}, d: {}, n: {}, scale: {:?}, stride: {},\n    params: {:?},\n",

@@ -75,12 +75,13 @@ pub struct StepIn<T> {
 }
 
 /// Runs the step on a copy of the state; returns the outputs in the order
-/// of [`layout`] and the state after the step.
+/// of [`layout`] and the state after the step. `ids`: of the images and
+/// of the texts.
 pub fn eval<T: Real>(
     inp: &StepIn<T>,
     b: usize,
     d: usize,
-    ids: &[usize],
+    ids: (&[usize], &[usize]),
 ) -> (Vec<f64>, Pop<T>, Pop<T>) {
     let (mut image, mut text) = (inp.image.clone(), inp.text.clone());
     let (mut s, mut ds) = (vec![T::ZERO; b * b], vec![T::ZERO; b * b]);
@@ -93,8 +94,8 @@ pub fn eval<T: Real>(
         b,
         d,
         inp.features,
-        ids,
-        ids,
+        ids.0,
+        ids.1,
         &mut image.view(),
         &mut text.view(),
         inp.params,
@@ -113,7 +114,7 @@ pub fn eval<T: Real>(
     for m in [&s, &ds, &dx, &dy, &h_image, &h_text] {
         out.extend(m.iter().map(|v| v.to_f64()));
     }
-    for pop in [&mut image, &mut text] {
+    for (pop, ids) in [(&mut image, ids.0), (&mut text, ids.1)] {
         let view = pop.view();
         let touched = |f: &dyn Fn(usize) -> f64| ids.iter().map(|&id| f(id)).collect::<Vec<_>>();
         out.extend(touched(&|id| {

@@ -12,16 +12,17 @@
 //! `dY = dS^T X` then add the error of `dS` times `|Y|` and a sum of `B`
 //! terms, as tests/golden.rs bounds them.
 
-#![allow(non_snake_case)]
-
+#[path = "../../../tests/support/dense.rs"]
+mod dense;
 #[path = "../../../tests/support/reference.rs"]
 mod reference;
 
 use crate::inputs::Rng;
 use crate::model::{Pop, StepIn, eval, layout};
+use dense::DenseState;
 use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};
-use dpm_core::{DpmParams, FirstVisit, Offset, ZetaStep};
-use reference::{Bimodal, DenseState, Kind, eval_bimodal};
+use dpm_core::{DpmParams, FirstVisit, Offset, ZetaStep, scalar};
+use reference::{Bimodal, Kind, eval_bimodal};
 
 pub const B: usize = 256;
 pub const D: usize = 64;
@@ -32,24 +33,28 @@ pub const SEED: u64 = 3;
 pub const SCALE: f32 = 0.125;
 /// `dX`, `dY` are stored at every 31st index (529 of 16,384 each).
 pub const STRIDE: usize = 31;
-/// `[tau, gamma, xi, theta, eta]`, the same for both directions (the
-/// reference bounds take one `tau` and `gamma`); offset `Xi(xi)`, first
-/// visit `Batch`.
-pub const PARAMS: [f32; 5] = [0.05, 0.8, 0.125, 0.9, 0.05];
+/// `[tau, gamma, xi, theta, eta]` of the image-to-text direction (its
+/// `xi` and `eta` are the texts': the candidates' population) and of the
+/// text-to-image one. The reference bounds take one `tau`, `gamma` and
+/// `theta`; `xi` and `eta` differ, so that a direction given the other's
+/// would show. Offset `Xi(xi)`, first visit `Batch`.
+pub const PARAMS: [[f32; 5]; 2] = [
+    [0.05, 0.8, 0.125, 0.9, 0.05],
+    [0.05, 0.8, -0.0625, 0.9, 0.02],
+];
 
 fn params<T: dpm_core::Real>() -> [DpmParams<T>; 2] {
     let w = |v: f32| T::from_f64(f64::from(v));
-    let p = DpmParams {
-        tau: w(PARAMS[0]),
-        gamma: w(PARAMS[1]),
-        offset: Offset::Xi(w(PARAMS[2])),
+    PARAMS.map(|p| DpmParams {
+        tau: w(p[0]),
+        gamma: w(p[1]),
+        offset: Offset::Xi(w(p[2])),
         zeta_step: Some(ZetaStep {
-            theta: w(PARAMS[3]),
-            eta: w(PARAMS[4]),
+            theta: w(p[3]),
+            eta: w(p[4]),
         }),
         first_visit: FirstVisit::Batch,
-    };
-    [p, p]
+    })
 }
 
 /// The expected values: `(name, stride, values, bounds)` per output group.
@@ -60,13 +65,34 @@ pub struct Expected {
     pub host_worst: f64,
 }
 
-pub fn expected(zeta_init: f32) -> Expected {
+pub fn expected() -> Expected {
     let mut rng = Rng(SEED);
-    let (mut perm, mut ids) = (vec![0; N], vec![0; B]);
+    let (mut perm, mut image_ids, mut text_ids) = (vec![0; N], vec![0; B], vec![0; B]);
     let (mut x, mut y) = (vec![0.0_f32; B * D], vec![0.0_f32; B * D]);
-    rng.step(&mut perm, &mut ids, &mut x, &mut y, SCALE);
+    let (mut zeta_i, mut zeta_t) = (vec![0.0_f32; N], vec![0.0_f32; N]);
+    rng.tiled(
+        &mut perm,
+        &mut image_ids,
+        &mut text_ids,
+        &mut x,
+        &mut y,
+        SCALE,
+        &mut zeta_i,
+        &mut zeta_t,
+    );
+    let ids = (image_ids.as_slice(), text_ids.as_slice());
     let widen = |v: &[f32]| v.iter().map(|&a| f64::from(a)).collect::<Vec<_>>();
     let (xw, yw) = (widen(&x), widen(&y));
+    let pop = |zeta: &[f32]| {
+        let mut p = Pop::<f32>::new(N, 0.0);
+        p.zeta.copy_from_slice(zeta);
+        p
+    };
+    let wide_pop = |zeta: &[f32]| {
+        let mut p = Pop::<f64>::new(N, 0.0);
+        p.zeta = widen(zeta);
+        p
+    };
 
     // The f64 values: the crate's stored (not tiled) step.
     let inp = StepIn::<f64> {
@@ -74,10 +100,10 @@ pub fn expected(zeta_init: f32) -> Expected {
         x: xw.clone(),
         y: yw.clone(),
         params: params(),
-        image: Pop::new(N, f64::from(zeta_init)),
-        text: Pop::new(N, f64::from(zeta_init)),
+        image: wide_pop(&zeta_i),
+        text: wide_pop(&zeta_t),
     };
-    let (value, _, _) = eval(&inp, B, D, &ids);
+    let (value, _, _) = eval(&inp, B, D, ids);
     let lay = layout(B, D);
     let group = |name: &str| {
         let &(_, at, len) = lay.iter().find(|l| l.0 == name).expect("a layout group");
@@ -102,12 +128,15 @@ pub fn expected(zeta_init: f32) -> Expected {
         log_s_T: vec![None; N],
         z_I: vec![None; N],
         z_T: vec![None; N],
-        zeta_I: vec![f64::from(zeta_init); N],
-        zeta_T: vec![f64::from(zeta_init); N],
-        xi_I: f64::from(PARAMS[2]),
-        xi_T: f64::from(PARAMS[2]),
+        zeta_I: widen(&zeta_i),
+        zeta_T: widen(&zeta_t),
+        // Direction 0 (image anchors) reads the texts' xi, 1 the images'.
+        xi_I: f64::from(PARAMS[1][2]),
+        xi_T: f64::from(PARAMS[0][2]),
     };
-    let [tau, gamma, _, theta, eta] = PARAMS.map(f64::from);
+    let [tau, gamma, _, theta, _] = PARAMS[0].map(f64::from);
+    // The texts' zeta moves with direction 0's eta, the images' with 1's.
+    let (eta_i, eta_t) = (f64::from(PARAMS[1][4]), f64::from(PARAMS[0][4]));
     let ev = eval_bimodal(&Bimodal {
         b: B,
         n: N,
@@ -115,12 +144,12 @@ pub fn expected(zeta_init: f32) -> Expected {
         gamma,
         kind: Kind::Dpm {
             vanilla: false,
-            zeta_step: Some((theta, eta, eta)),
+            zeta_step: Some((theta, eta_i, eta_t)),
         },
         sim: &sim,
         ours_sim: &ours_sim,
-        image_ids: &ids,
-        text_ids: &ids,
+        image_ids: ids.0,
+        text_ids: ids.1,
         golden: Some(&fresh),
         ours: Some(&fresh),
         eps,
@@ -135,8 +164,12 @@ pub fn expected(zeta_init: f32) -> Expected {
             );
         }
     };
+    agree("loss", &group("loss")[..1], &[ev.loss]);
     agree("image_log_s", group("image_log_s"), &ev.u_image);
     agree("text_log_s", group("text_log_s"), &ev.u_text);
+    // First visits: z is the zeta gradient h.
+    agree("image_z", group("image_z"), &ev.h_image);
+    agree("text_z", group("text_z"), &ev.h_text);
 
     let ds = group("ds");
     let feature_bound = |other: &[f64], transposed: bool| -> Vec<f64> {
@@ -196,55 +229,66 @@ pub fn expected(zeta_init: f32) -> Expected {
         ),
     ];
 
-    // Host cross-check: the crate's f32 tiled step on the same inputs,
-    // every value against its bound.
-    let (mut image, mut text) = (Pop::<f32>::new(N, zeta_init), Pop::<f32>::new(N, zeta_init));
-    let (mut dx, mut dy) = (vec![0.0_f32; B * D], vec![0.0_f32; B * D]);
-    let mut scratch = vec![0.0_f32; tiled_scratch_len(B, D)];
-    let l = dpm_bimodal_tiled(
-        &x,
-        &y,
-        B,
-        D,
-        Features::Normalized,
-        &ids,
-        &ids,
-        &mut image.view(),
-        &mut text.view(),
-        params(),
-        TiledOut::new(&mut dx, &mut dy),
-        &mut scratch,
-    )
-    .expect("the tiled scenario's inputs are valid");
-    let state = |pop: &mut Pop<f32>, what: usize| -> Vec<f32> {
-        let v = pop.view();
-        ids.iter()
-            .map(|&id| match what {
-                0 => v.log_s(id).unwrap().expect("visited"),
-                1 => v.z(id).unwrap().expect("visited"),
-                _ => v.zeta(id).unwrap(),
-            })
-            .collect()
-    };
-    let got: Vec<Vec<f32>> = vec![
-        vec![l.total],
-        dx,
-        dy,
-        state(&mut image, 0),
-        state(&mut image, 1),
-        state(&mut image, 2),
-        state(&mut text, 0),
-        state(&mut text, 1),
-        state(&mut text, 2),
-    ];
+    // Host cross-check, every value against its bound: the crate's f32
+    // tiled step on the same inputs, with SIMD lanes and on the scalar
+    // engine (the code a target without lanes, as the Cortex-M4F, runs).
     let mut host_worst = 0.0_f64;
-    for ((name, _, v, e), g) in groups.iter().zip(&got) {
-        for (k, ((v, e), g)) in v.iter().zip(e).zip(g).enumerate() {
-            let r = (f64::from(*g) - v).abs() / e;
-            if r > 0.5 && std::env::var_os("GEN_DEBUG").is_some() {
-                eprintln!("T256 {name}[{k}]: f64 {v:e} f32 {g:e} bound {e:e} ratio {r:.2}");
+    for lanes in [true, false] {
+        let (mut image, mut text) = (pop(&zeta_i), pop(&zeta_t));
+        let (mut dx, mut dy) = (vec![0.0_f32; B * D], vec![0.0_f32; B * D]);
+        let mut scratch =
+            vec![0.0_f32; tiled_scratch_len(B, D).max(scalar::tiled_scratch_len(B, D))];
+        let step = if lanes {
+            dpm_bimodal_tiled::<f32>
+        } else {
+            scalar::dpm_bimodal_tiled::<f32>
+        };
+        let l = step(
+            &x,
+            &y,
+            B,
+            D,
+            Features::Normalized,
+            ids.0,
+            ids.1,
+            &mut image.view(),
+            &mut text.view(),
+            params(),
+            TiledOut::new(&mut dx, &mut dy),
+            &mut scratch,
+        )
+        .expect("the tiled scenario's inputs are valid");
+        let state = |pop: &mut Pop<f32>, ids: &[usize], what: usize| -> Vec<f32> {
+            let v = pop.view();
+            ids.iter()
+                .map(|&id| match what {
+                    0 => v.log_s(id).unwrap().expect("visited"),
+                    1 => v.z(id).unwrap().expect("visited"),
+                    _ => v.zeta(id).unwrap(),
+                })
+                .collect()
+        };
+        let got: Vec<Vec<f32>> = vec![
+            vec![l.total],
+            dx,
+            dy,
+            state(&mut image, ids.0, 0),
+            state(&mut image, ids.0, 1),
+            state(&mut image, ids.0, 2),
+            state(&mut text, ids.1, 0),
+            state(&mut text, ids.1, 1),
+            state(&mut text, ids.1, 2),
+        ];
+        for ((name, _, v, e), g) in groups.iter().zip(&got) {
+            for (k, ((v, e), g)) in v.iter().zip(e).zip(g).enumerate() {
+                let r = (f64::from(*g) - v).abs() / e;
+                if r > 0.5 && std::env::var_os("GEN_DEBUG").is_some() {
+                    eprintln!(
+                        "T256 lanes {lanes} {name}[{k}]: f64 {v:e} f32 {g:e} bound {e:e} ratio {r:.2}"
+                    );
+                }
+                host_worst = host_worst.max(if r.is_nan() { f64::INFINITY } else { r });
             }
-            host_worst = host_worst.max(if r.is_nan() { f64::INFINITY } else { r });
         }
     }
     Expected { groups, host_worst }

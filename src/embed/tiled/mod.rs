@@ -158,7 +158,7 @@ fn on_panels<T: Real>(
         dy,
         flushed: false,
         height,
-        par: engine.sched() != Sched::Serial,
+        par: engine.parallel(),
     };
     // The passes run serially on every engine: split into waves panel by
     // panel (a few dozen blocks of 4 rows each), the parallel step was
@@ -495,10 +495,7 @@ pub(crate) fn run<T: Real>(
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     #[cfg(feature = "std")]
-    if engine == Engine::Par && rayon::current_thread_index().is_none() {
-        // As the parallel step from `S` (`step::run`): on a worker, the
-        // joins of the passes and products are work-stealing joins, not
-        // injections into the pool, each waited for on its own.
+    if engine.off_pool() {
         return rayon::scope(|_| run(engine, algos, src, ids, states, out, scratch));
     }
     // ---- checks: nothing but scratch is written above "writes" ----
