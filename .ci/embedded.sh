@@ -22,9 +22,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 qemu="qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic -semihosting-config enable=on,target=native -kernel"
 arm_flags="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
-cbindgen_version=0.29.4
 
-step "install: targets, QEMU, arm-none-eabi toolchain, cbindgen $cbindgen_version"
+step "install: targets, QEMU, arm-none-eabi toolchain, cbindgen (.ci/tools.sh)"
 rustup component add clippy rustfmt >/dev/null
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
 if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-gcc >/dev/null ||
@@ -33,9 +32,7 @@ if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-gcc >/d
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi >/dev/null
 fi
-if [ "$(cbindgen --version 2>/dev/null)" != "cbindgen $cbindgen_version" ]; then
-  cargo install --locked --quiet "cbindgen@$cbindgen_version"
-fi
+bash .ci/tools.sh
 
 step "library alone (no std, no alloc): Cortex-M4F with clippy, Cortex-M0"
 for features in "" "--features capi"; do

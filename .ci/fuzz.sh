@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz smoke test: build every cargo-fuzz target and run each for 30 s,
+# Fuzz smoke test: build every cargo-fuzz target and run each for 20 s,
 # starting from the committed seeds, two targets at a time (one per core).
 # A finding exits non-zero and leaves its input under fuzz/artifacts/. Built
 # with debug assertions and integer overflow checks (-a), so a wrapped size
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 rustup component add --toolchain nightly rust-src >/dev/null
-command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+bash ../.ci/tools.sh
 cargo +nightly fuzz build -s none -a
 work=$(mktemp -d)
 export work
@@ -17,13 +17,13 @@ run_target() {
   local t=$1
   [ -d "seeds/$t" ] || { echo "fuzz $t: no seed corpus at fuzz/seeds/$t"; return 1; }
   mkdir -p "$work/$t"
-  if ! cargo +nightly fuzz run -s none -a "$t" "$work/$t" "seeds/$t" -- -max_total_time=30 -print_final_stats=1 \
+  if ! cargo +nightly fuzz run -s none -a "$t" "$work/$t" "seeds/$t" -- -max_total_time=20 -print_final_stats=1 \
     >"$work/$t.log" 2>&1; then
     tail -n 60 "$work/$t.log"
     echo "fuzz $t: failed (a finding leaves its input under fuzz/artifacts/$t)"
     return 1
   fi
-  echo "fuzz $t: $(grep -oE 'number_of_executed_units: [0-9]+' "$work/$t.log") in 30 s, no finding"
+  echo "fuzz $t: $(grep -oE 'number_of_executed_units: [0-9]+' "$work/$t.log") in 20 s, no finding"
 }
 export -f run_target
 cargo +nightly fuzz list | xargs -P 2 -I{} bash -c 'run_target {}'
