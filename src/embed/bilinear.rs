@@ -2,7 +2,7 @@
 //! `dL/dX = G Y`, `dL/dY = G^T X` for `G = dL/dS`, and the shared-vector
 //! form where one set of vectors plays both roles.
 
-use super::products;
+use super::products::{self, Coef};
 use crate::{Error, Real, check};
 
 /// `n a b`, or 0 when a factor is 0 (so `0 * inf` never reaches a guard).
@@ -33,8 +33,8 @@ pub(crate) fn backward_raw<T: Real>(
 ) {
     dx.fill(T::ZERO);
     dy.fill(T::ZERO);
-    products::rows(|i, j| g[i * cols + j], y, 0..cols, dim, dx);
-    products::rows(|j, i| g[i * cols + j], x, 0..rows, dim, dy);
+    products::rows(Coef::Rows(g, cols), y, 0..cols, dim, dx);
+    products::rows(Coef::Cols(g, cols), x, 0..rows, dim, dy);
 }
 
 /// The scores `S = X Y^T`: `S[i][j] = x_i . y_j` (register-blocked SIMD
@@ -173,6 +173,6 @@ pub fn shared_backward<T: Real>(
 
     // ---- writes ----
     dphi.fill(T::ZERO);
-    products::rows(|k, j| c[k * n + j] + c[j * n + k], phi, 0..n, dim, dphi);
+    products::rows(Coef::Sym(c, n), phi, 0..n, dim, dphi);
     Ok(())
 }

@@ -5,8 +5,9 @@
 //!
 //! - [`scores`]: `S[i][j] = x_i . y_j`;
 //! - [`rows`]: `out_o += sum_t c(o, t) src_t` over a range of `t`, for
-//!   `dX = G Y` (`c(i, j) = G[i][j]`), `dY = G^T X` (`c(j, i) = G[i][j]`)
-//!   and the shared-vector form (`c(k, j) = C[k][j] + C[j][k]`).
+//!   `dX = G Y` ([`Coef::Rows`]: `c(i, j) = G[i][j]`), `dY = G^T X`
+//!   ([`Coef::Cols`]: `c(j, i) = G[i][j]`) and the shared-vector form
+//!   ([`Coef::Sym`]: `c(k, j) = C[k][j] + C[j][k]`).
 //!
 //! **The arithmetic of one entry**: a dot product adds its terms in
 //! index order from 0, and an output element of [`rows`] adds its terms
@@ -28,8 +29,11 @@
 //! `Y^T` (`KC` values deep) into a buffer on the stack and runs an
 //! `MR x NR`-vector block of `S` over it (`MR` broadcasts of `x` and `NR`
 //! loads per step of `k`); [`rows`] runs `MR` output rows by `NR`
-//! vectors of features over `t`. Neither reads a value twice from memory
-//! in its inner loop, and neither sums across lanes.
+//! vectors of features over `TC` values of `t` at a time, its `MR`
+//! coefficients per `t` read in place from `G` (no index arithmetic or
+//! call per coefficient: that cost it half its speed). Neither reads a
+//! value twice from memory in its inner loop, and neither sums across
+//! lanes.
 
 use crate::{
     Real,
@@ -158,16 +162,35 @@ pub(crate) fn diag<T: Real>(x: &[T], y: &[T], d: usize, out: &mut [T]) {
     }
 }
 
+/// Where [`rows`] reads its coefficients `c(o, t)`: from a row-major
+/// matrix `g` with rows `ld` apart, at `k = t - ts.start` (the `k`-th `t`
+/// of the product).
+#[derive(Clone, Copy)]
+pub(crate) enum Coef<'a, T> {
+    /// `c(o, t) = g[o ld + k]`: `dX = G Y`.
+    Rows(&'a [T], usize),
+    /// `c(o, t) = g[k ld + o]`: `dY = G^T X`.
+    Cols(&'a [T], usize),
+    /// `c(o, t) = g[o ld + k] + g[k ld + o]`: the shared-vector form.
+    Sym(&'a [T], usize),
+}
+
+impl<T: Real> Coef<'_, T> {
+    /// `c(o, t)` for `k = t - ts.start`.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn at(self, o: usize, k: usize) -> T {
+        match self {
+            Coef::Rows(g, ld) => g[o * ld + k],
+            Coef::Cols(g, ld) => g[k * ld + o],
+            Coef::Sym(g, ld) => g[o * ld + k] + g[k * ld + o],
+        }
+    }
+}
+
 /// `out_o += sum_{t in ts} c(o, t) src_t` for every row `o` of `out`
 /// (`out` is `n x d`, `src` holds the rows `t` it reads, `d` wide), the
 /// terms of each element added in `t` order.
-pub(crate) fn rows<T: Real, C: Fn(usize, usize) -> T + Copy>(
-    c: C,
-    src: &[T],
-    ts: Range<usize>,
-    d: usize,
-    out: &mut [T],
-) {
+pub(crate) fn rows<T: Real>(c: Coef<'_, T>, src: &[T], ts: Range<usize>, d: usize, out: &mut [T]) {
     if d == 0 || ts.is_empty() {
         return;
     }
@@ -175,8 +198,8 @@ pub(crate) fn rows<T: Real, C: Fn(usize, usize) -> T + Copy>(
         dispatch(Rows { c, src, ts, d, out });
     } else {
         for (o, row) in out.chunks_exact_mut(d).enumerate() {
-            for t in ts.clone() {
-                axpy(c(o, t), &src[t * d..(t + 1) * d], row);
+            for (k, t) in ts.clone().enumerate() {
+                axpy(c.at(o, k), &src[t * d..(t + 1) * d], row);
             }
         }
     }
@@ -418,43 +441,78 @@ fn score_block<L: Lanes, const M: usize>(
     }
 }
 
-struct Rows<'a, T, C> {
-    c: C,
+struct Rows<'a, T> {
+    c: Coef<'a, T>,
     src: &'a [T],
     ts: Range<usize>,
     d: usize,
     out: &'a mut [T],
 }
 
-/// Values of `t` per block of [`rows`]: their slice of `src`
-/// (`TC x NR N`) stays in the first-level cache while every block of
-/// output rows runs over it.
-const TC: usize = 128;
+/// Values of `t` per block of [`rows`]: their slice of `src` (`TC` rows
+/// of one group of `EG` register blocks' columns, 32 KiB in `f32` with
+/// AVX-512) stays in the first-level cache while every block of output
+/// rows runs over it.
+const TC: usize = 64;
+/// Register blocks of feature columns per group of [`rows`] (the
+/// shared-vector form's coefficients, gathered once per block of output
+/// rows and of `t`, serve the whole group).
+const EG: usize = 4;
 
-impl<T: Real, C: Fn(usize, usize) -> T + Copy> Kernel<T> for Rows<'_, T, C> {
+impl<T: Real> Kernel<T> for Rows<'_, T> {
     type Output = ();
 
+    /// Groups of feature columns, then blocks of `t`, then blocks of
+    /// output rows, then the group's register blocks. An output element
+    /// still gets its terms in `t` order: blocks of `t` are visited in
+    /// order, and nothing else reorders them. The coefficients are read
+    /// in place (`Rows`, `Cols`), or summed into a buffer on the stack
+    /// first (`Sym`: `TC x MR`, read as `Cols` with `ld = MR`).
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) {
         let Rows { c, src, ts, d, out } = self;
         let n = out.len() / d;
         let w = NR * L::N;
-        for e0 in (0..d).step_by(w) {
-            let en = w.min(d - e0);
-            for t0 in ts.clone().step_by(TC) {
-                let tb = t0..(t0 + TC).min(ts.end);
+        let mut buf = [T::ZERO; TC * MR];
+        for g0 in (0..d).step_by(EG * w) {
+            let g1 = (g0 + EG * w).min(d);
+            for k0 in (0..ts.len()).step_by(TC) {
+                let kn = TC.min(ts.len() - k0);
+                let src = &src[(ts.start + k0) * d..];
                 let mut o0 = 0;
                 while o0 < n {
                     let m = MR.min(n - o0);
-                    let blk = RowBlk { o0, e0, en };
-                    let tb = tb.clone();
-                    match m {
-                        6 => rows_block::<L, C, 6>(c, src, tb, d, out, blk),
-                        5 => rows_block::<L, C, 5>(c, src, tb, d, out, blk),
-                        4 => rows_block::<L, C, 4>(c, src, tb, d, out, blk),
-                        3 => rows_block::<L, C, 3>(c, src, tb, d, out, blk),
-                        2 => rows_block::<L, C, 2>(c, src, tb, d, out, blk),
-                        _ => rows_block::<L, C, 1>(c, src, tb, d, out, blk),
+                    // The block's coefficients: rows `o0..o0 + m`, `k0..k0 + kn`.
+                    let (cb, by_rows) = match c {
+                        Coef::Rows(g, ld) => ((&g[o0 * ld + k0..], ld), true),
+                        Coef::Cols(g, ld) => ((&g[k0 * ld + o0..], ld), false),
+                        Coef::Sym(..) => {
+                            for (k, cs) in buf.chunks_exact_mut(MR).take(kn).enumerate() {
+                                for (r, v) in cs[..m].iter_mut().enumerate() {
+                                    *v = c.at(o0 + r, k0 + k);
+                                }
+                            }
+                            ((&buf[..], MR), false)
+                        }
+                    };
+                    for e0 in (g0..g1).step_by(w) {
+                        let blk = RowBlk {
+                            o0,
+                            e0,
+                            en: w.min(d - e0),
+                            kn,
+                        };
+                        macro_rules! block {
+                            ($($m:literal)*) => {
+                                match (m, by_rows) {
+                                    $(($m, true) => rows_block::<L, $m, true>(cb, src, d, out, blk),
+                                      ($m, false) => rows_block::<L, $m, false>(cb, src, d, out, blk),)*
+                                    (_, true) => rows_block::<L, 1, true>(cb, src, d, out, blk),
+                                    (_, false) => rows_block::<L, 1, false>(cb, src, d, out, blk),
+                                }
+                            };
+                        }
+                        block!(6 5 4 3 2);
                     }
                     o0 += m;
                 }
@@ -463,20 +521,24 @@ impl<T: Real, C: Fn(usize, usize) -> T + Copy> Kernel<T> for Rows<'_, T, C> {
     }
 }
 
-/// Output rows `o0 ..` and feature columns `e0 .. e0 + en` of a block.
+/// Output rows `o0 ..`, feature columns `e0 .. e0 + en` and `kn` values of
+/// `t` of a block.
 #[derive(Clone, Copy)]
 struct RowBlk {
     o0: usize,
     e0: usize,
     en: usize,
+    kn: usize,
 }
 
-/// `M` output rows by `NR` vectors of features, over the `t` of `ts`.
+/// `M` output rows by `NR` vectors of features over `b.kn` values of `t`:
+/// `g` the block's coefficients from its first row and `t`
+/// (`c(r, k) = g[r stride + k]` if `BY_ROWS`, else `g[k stride + r]`), `src` the
+/// rows of the first `t` on (`d` wide).
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn rows_block<L: Lanes, C: Fn(usize, usize) -> L::Scalar, const M: usize>(
-    c: C,
+fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
+    (g, stride): (&[L::Scalar], usize),
     src: &[L::Scalar],
-    ts: Range<usize>,
     d: usize,
     out: &mut [L::Scalar],
     b: RowBlk,
@@ -488,18 +550,38 @@ fn rows_block<L: Lanes, C: Fn(usize, usize) -> L::Scalar, const M: usize>(
             *x = ld::<L>(&out[(b.o0 + r) * d + b.e0..], v, b.en);
         }
     }
-    for t in ts {
-        let row = &src[t * d + b.e0..];
-        let mut sv = [zero; NR];
-        for (v, x) in sv.iter_mut().enumerate() {
-            *x = ld::<L>(row, v, b.en);
-        }
-        for (r, a) in acc.iter_mut().enumerate() {
-            let g = L::splat(c(b.o0 + r, t));
-            for (v, &s) in a.iter_mut().zip(&sv) {
-                *v = g.mul_add(s, *v);
+    let src = &src[b.e0..];
+    let full = b.en == NR * L::N;
+    // One `t`: `acc[r] += c_r src_t` (`cs` gives `c_r`).
+    macro_rules! run {
+        ($cs:expr) => {
+            for (k, row) in src.chunks(d).take(b.kn).enumerate() {
+                let mut sv = [zero; NR];
+                for (v, x) in sv.iter_mut().enumerate() {
+                    *x = if full {
+                        L::load(&row[v * L::N..])
+                    } else {
+                        ld::<L>(row, v, b.en)
+                    };
+                }
+                let cs: [L::Scalar; M] = $cs(k);
+                for (a, &g) in acc.iter_mut().zip(&cs) {
+                    let g = L::splat(g);
+                    for (v, &s) in a.iter_mut().zip(&sv) {
+                        *v = g.mul_add(s, *v);
+                    }
+                }
             }
-        }
+        };
+    }
+    if BY_ROWS {
+        let rows: [&[L::Scalar]; M] = core::array::from_fn(|r| &g[r * stride..r * stride + b.kn]);
+        run!(|k: usize| core::array::from_fn(|r| rows[r][k]));
+    } else {
+        run!(|k: usize| {
+            let col = &g[k * stride..k * stride + M];
+            core::array::from_fn(|r| col[r])
+        });
     }
     for (r, a) in acc.iter().enumerate() {
         for (v, &x) in a.iter().enumerate() {
@@ -511,7 +593,7 @@ fn rows_block<L: Lanes, C: Fn(usize, usize) -> L::Scalar, const M: usize>(
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::{Pack, Rows, Scores, axpy, dot, pack_len};
+    use super::{Coef, Pack, Rows, Scores, axpy, dot, pack_len};
     use crate::lanes::dispatch::{Isa, on};
     use std::{vec, vec::Vec};
 
@@ -560,6 +642,7 @@ mod tests {
                 (5, 33, 64),
                 (9, 3, 129),
                 (2, 35, 300),
+                (70, 131, 33),
             ]
         };
         for (k, &(rows, cols, d)) in shapes.iter().enumerate() {
@@ -613,29 +696,98 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// One case of [`rows_on_the_baseline_lanes_are_the_plain_loops`]:
+    /// the kernel's coefficients, the same as a closure, the source rows,
+    /// the range of `t` and the count of output rows.
+    type RowsCase<'a> = (
+        Coef<'a, f32>,
+        &'a dyn Fn(usize, usize) -> f32,
+        &'a [f32],
+        core::ops::Range<usize>,
+        usize,
+    );
+
+    /// [`Rows`] on the baseline lanes gives the plain loops' bits for
+    /// each form of coefficients, blocks of `t` past the first (`TC`),
+    /// ranges of `t` not starting at 0 and every tail, when the lanes'
+    /// multiply-add is a product then a sum.
+    #[test]
+    fn rows_on_the_baseline_lanes_are_the_plain_loops() {
+        if cfg!(any(target_feature = "fma", not(target_arch = "x86_64"))) {
+            return; // fused baseline lanes: other bits by design
+        }
+        let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
+            &[(7, 19, 3), (2, 33, 65)]
+        } else {
+            &[
+                (1, 1, 1),
+                (7, 19, 3),
+                (13, 40, 17),
+                (9, 3, 129),
+                (2, 35, 300),
+                (70, 131, 33),
+            ]
+        };
+        for (k, &(rows, cols, d)) in shapes.iter().enumerate() {
+            let s = values(rows * cols, 11 + k as u64);
+            let x = values(rows * d, 3 + k as u64);
+            let y = values(cols * d, 5 + k as u64);
             // dY = S^T X over the rows 1.. (a panel that does not start at 0),
-            // onto a nonzero start.
-            let start = values(cols * d, 7 + k as u64);
-            let mut out = start.clone();
-            let c = |j: usize, i: usize| s[i * cols + j];
-            on(
-                Isa::Base,
-                Rows {
-                    c,
-                    src: &x,
-                    ts: 1..rows,
-                    d,
-                    out: &mut out,
-                },
-            );
-            let mut want = start;
-            for (j, row) in want.chunks_exact_mut(d).enumerate() {
-                for i in 1..rows {
-                    axpy(c(j, i), &x[i * d..(i + 1) * d], row);
+            // dX = S Y over the columns 2.., and the shared form on the
+            // leading square of S: each onto a nonzero start.
+            let (n, c0) = (rows.min(cols), 2.min(cols));
+            let cases: [RowsCase<'_>; 3] = [
+                (
+                    Coef::Cols(&s[cols..], cols),
+                    &|j, i| s[i * cols + j],
+                    &x,
+                    1..rows,
+                    cols,
+                ),
+                (
+                    Coef::Rows(&s[c0..], cols),
+                    &|i, j| s[i * cols + j],
+                    &y,
+                    c0..cols,
+                    rows,
+                ),
+                (
+                    Coef::Sym(&s, cols),
+                    &|k, j| s[k * cols + j] + s[j * cols + k],
+                    &y,
+                    0..n,
+                    n,
+                ),
+            ];
+            for (form, (c, want_c, src, ts, outs)) in cases.into_iter().enumerate() {
+                let start = values(outs * d, 7 + k as u64);
+                let mut out = start.clone();
+                on(
+                    Isa::Base,
+                    Rows {
+                        c,
+                        src,
+                        ts: ts.clone(),
+                        d,
+                        out: &mut out,
+                    },
+                );
+                let mut want = start;
+                for (o, row) in want.chunks_exact_mut(d).enumerate() {
+                    for t in ts.clone() {
+                        axpy(want_c(o, t), &src[t * d..(t + 1) * d], row);
+                    }
                 }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&out),
+                    bits(&want),
+                    "rows form {form} of {rows}x{cols}x{d}"
+                );
             }
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&out), bits(&want), "rows of {rows}x{cols}x{d}");
         }
     }
 }

@@ -15,7 +15,10 @@
 
 use crate::{
     Real,
-    embed::{checks::flush_all, products},
+    embed::{
+        checks::flush_all,
+        products::{self, Coef},
+    },
     kernel::panels::Panels,
 };
 
@@ -111,10 +114,10 @@ impl<T: Real> Panels<T> for FeaturePanels<'_, '_, T> {
         // `o0`: the first row of `out` among the panel's rows of dX (among
         // all rows of dY).
         let to_dx = |o0: usize, out: &mut [T]| {
-            products::rows(|i, j| ds[(o0 + i) * b + j], yn, 0..b, d, out);
+            products::rows(Coef::Rows(&ds[o0 * b..], b), yn, 0..b, d, out);
         };
         let to_dy = |o0: usize, out: &mut [T]| {
-            products::rows(|j, i| ds[(i - r0) * b + o0 + j], xn, r0..r1, d, out);
+            products::rows(Coef::Cols(&ds[o0..], b), xn, r0..r1, d, out);
         };
         if self.par {
             #[cfg(feature = "std")]
