@@ -551,19 +551,13 @@ fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
         }
     }
     let src = &src[b.e0..];
-    let full = b.en == NR * L::N;
-    // One `t`: `acc[r] += c_r src_t` (`cs` gives `c_r`).
+    // Every `t`: `acc[r] += c_r src_t` (`$cs(k)` gives the `c_r`, `$ld`
+    // loads vector `v` of a row): one loop per kind of load, so that no
+    // branch splits the loop's body and the block stays in registers.
     macro_rules! run {
-        ($cs:expr) => {
+        ($cs:expr, $ld:expr) => {
             for (k, row) in src.chunks(d).take(b.kn).enumerate() {
-                let mut sv = [zero; NR];
-                for (v, x) in sv.iter_mut().enumerate() {
-                    *x = if full {
-                        L::load(&row[v * L::N..])
-                    } else {
-                        ld::<L>(row, v, b.en)
-                    };
-                }
+                let sv: [L; NR] = core::array::from_fn(|v| $ld(row, v));
                 let cs: [L::Scalar; M] = $cs(k);
                 for (a, &g) in acc.iter_mut().zip(&cs) {
                     let g = L::splat(g);
@@ -571,6 +565,13 @@ fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
                         *v = g.mul_add(s, *v);
                     }
                 }
+            }
+        };
+        ($cs:expr) => {
+            if b.en == NR * L::N {
+                run!($cs, |row: &[L::Scalar], v| L::load(&row[v * L::N..]));
+            } else {
+                run!($cs, |row: &[L::Scalar], v| ld::<L>(row, v, b.en));
             }
         };
     }
