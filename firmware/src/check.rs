@@ -2,6 +2,7 @@
 
 use crate::scenario::E;
 use cortex_m_semihosting::hprintln;
+use dpm_core::StateView;
 
 /// What the checks found so far.
 #[derive(Default)]
@@ -49,6 +50,21 @@ impl Tally {
             if self.failed <= 10 {
                 hprintln!("MISMATCH {what}[{index}]: got {got:?}, expected {e:e} +- {bound:e}");
             }
+        }
+    }
+
+    /// Checks the state of every id of `ids` in `view` (its `log_s`, `z`
+    /// and `zeta`) against the expected values, in the order of `ids`.
+    pub fn state(
+        &mut self,
+        view: &StateView<'_, f32>,
+        ids: &[usize],
+        (log_s, z, zeta): (&[E], &[E], &[E]),
+    ) {
+        for (k, &id) in ids.iter().enumerate() {
+            self.one("log_s", id, view.log_s(id).ok().flatten(), log_s[k]);
+            self.one("z", id, view.z(id).ok().flatten(), z[k]);
+            self.one("zeta", id, view.zeta(id).ok(), zeta[k]);
         }
     }
 }

@@ -156,16 +156,9 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         t.values("dy", &buf.dy[..b * D], 1, s.dy);
         t.values("h_image", &buf.h_image[..b], 1, s.h_image);
         t.values("h_text", &buf.h_text[..b], 1, s.h_text);
-        for (view, log_s, z, zeta) in [
-            (image.view(), s.image_log_s, s.image_z, s.image_zeta),
-            (text.view(), s.text_log_s, s.text_z, s.text_zeta),
-        ] {
-            for (k, &id) in s.ids.iter().enumerate() {
-                t.one("log_s", id, view.log_s(id).ok().flatten(), log_s[k]);
-                t.one("z", id, view.z(id).ok().flatten(), z[k]);
-                t.one("zeta", id, view.zeta(id).ok(), zeta[k]);
-            }
-        }
+        let image_state = (s.image_log_s, s.image_z, s.image_zeta);
+        t.state(&image.view(), s.ids, image_state);
+        t.state(&text.view(), s.ids, (s.text_log_s, s.text_z, s.text_zeta));
     }
     max_stack
 }

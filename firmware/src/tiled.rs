@@ -156,27 +156,9 @@ pub fn run(t: &mut Tally) -> (usize, Ram) {
     t.values("loss", &[loss.total], 1, T256.loss);
     t.values("dx", &buf.dx, T256.stride, T256.dx);
     t.values("dy", &buf.dy, T256.stride, T256.dy);
-    for (view, ids, log_s, z, zeta) in [
-        (
-            buf.image.view(),
-            &buf.image_ids,
-            T256.image_log_s,
-            T256.image_z,
-            T256.image_zeta,
-        ),
-        (
-            buf.text.view(),
-            &buf.text_ids,
-            T256.text_log_s,
-            T256.text_z,
-            T256.text_zeta,
-        ),
-    ] {
-        for (k, &id) in ids.iter().enumerate() {
-            t.one("log_s", id, view.log_s(id).ok().flatten(), log_s[k]);
-            t.one("z", id, view.z(id).ok().flatten(), z[k]);
-            t.one("zeta", id, view.zeta(id).ok(), zeta[k]);
-        }
-    }
+    let image_state = (T256.image_log_s, T256.image_z, T256.image_zeta);
+    t.state(&buf.image.view(), &buf.image_ids, image_state);
+    let text_state = (T256.text_log_s, T256.text_z, T256.text_zeta);
+    t.state(&buf.text.view(), &buf.text_ids, text_state);
     (used, ram)
 }
