@@ -428,6 +428,12 @@ fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
     far.1[2] = n;
     let mut bad_state = pops.clone();
     bad_state[1].zeta[ids.1[1]] = f64::INFINITY;
+    // Ids not `b` long (the stored step takes its batch size from
+    // `image_ids`: it must check them against `b` first, as the tiled one).
+    let mut one_image = ids.clone();
+    one_image.0.truncate(1);
+    let mut long_text = ids.clone();
+    long_text.1.push(n - 1);
     // Subnormal scores, flushed to 0, refused with a tiny tau.
     let sub = vec![1e-160_f64; b * d];
     let cases: Vec<(
@@ -481,6 +487,24 @@ fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
         ("duplicate", &x, &y, Features::Raw, &dup, pops.clone(), p),
         ("out of range", &x, &y, Features::Raw, &far, pops.clone(), p),
         ("state", &x, &y, Features::Raw, &ids, bad_state, p),
+        (
+            "one image id",
+            &x,
+            &y,
+            Features::Raw,
+            &one_image,
+            pops.clone(),
+            p,
+        ),
+        (
+            "long text ids",
+            &x,
+            &y,
+            Features::Raw,
+            &long_text,
+            pops.clone(),
+            p,
+        ),
     ];
     for (name, x, y, kind, ids, pops, p) in cases {
         let before: Vec<Vec<u64>> = pops.iter().map(Pop::bits).collect();

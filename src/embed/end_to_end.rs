@@ -128,8 +128,9 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 ///
 /// Everything is checked before anything is written or any state moves:
 /// [`Error::BatchTooSmall`] (`b < 2`), [`Error::LengthMismatch`] (`x`, `y`,
-/// `dx`, `dy` not `b x d`, `scores`, `ds` not `b x b`, `scratch` shorter
-/// than [`features_scratch_len`]), [`Error::InvalidParameter`] (params),
+/// `dx`, `dy` not `b x d`, `scores`, `ds` not `b x b`, `image_ids`,
+/// `text_ids` not `b` long, `scratch` shorter than
+/// [`features_scratch_len`]), [`Error::InvalidParameter`] (params),
 /// [`Error::NonFinite`] (`x`, `y`), [`Error::ZeroNorm`] (a zero row of
 /// raw features, or `d = 0`), [`Error::OutOfRange`] (features so large or,
 /// raw, so small that `S` or a gradient could overflow; `what: "scores /
@@ -220,6 +221,10 @@ pub fn dpm_bimodal_from_features<T: Real>(
     if flush_all(s_buf) {
         flushed_tau_ok([params[0].tau, params[1].tau])?;
     }
+    // The stored step takes its batch size from `image_ids`: both lists
+    // are checked against `b` first, where and as the tiled step checks them.
+    check::len("image_ids", image_ids.len(), b)?;
+    check::len("text_ids", text_ids.len(), b)?;
     let FeatureOut {
         scores,
         ds,

@@ -314,8 +314,8 @@ impl<'o, T> TiledOut<'o, T> {
 /// checked in the same order, so a batch with several faults is refused
 /// with the same error; lengths are named by what is short: `out.dx`,
 /// `out.dy`, `out.h_image`, `out.h_text` ([`Error::LengthMismatch`]; `h`
-/// must be `b` long), `image_ids`, `text_ids` (not `b` long) and `scratch`
-/// (shorter than [`tiled_scratch_len`]). One more refusal: `d = 0` with
+/// must be `b` long), `image_ids`, `text_ids` (not `b` long, as there)
+/// and `scratch` (shorter than [`tiled_scratch_len`]). One more refusal: `d = 0` with
 /// [`Features::Normalized`] ([`Error::InvalidParameter`] `"d"`: every
 /// score would be 0, and the passes would visit `b^2` entries while
 /// reading no data; raw rows of length 0 are [`Error::ZeroNorm`], as
@@ -376,7 +376,7 @@ pub fn dpm_bimodal_tiled<T: Real>(
 
 /// The SogCLR (GCL) step on a bimodal batch of features, in tiles: the
 /// same step as [`sogclr_bimodal`](crate::sogclr_bimodal) on `S = X Y^T`,
-/// then `dX`, `dY`, without storing `S` or `dS` (SPEC section 4).
+/// then `dX`, `dY`, without storing `S` or `dS` (SPEC sections 4 and 6).
 ///
 /// Arguments as [`dpm_bimodal_tiled`] with SogCLR's parameters; only `u`
 /// of the states is read and written, `out.h_image` and `out.h_text` are
@@ -439,7 +439,7 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// InfoNCE / CLIP on a bimodal batch of features, in tiles: the same
 /// loss as [`infonce_bimodal`](crate::infonce_bimodal) on `S = X Y^T`
 /// (the mean of both directions' softmax cross-entropies), then `dX`,
-/// `dY`, without storing `S` or `dS` (SPEC section 4). No state;
+/// `dY`, without storing `S` or `dS` (SPEC sections 4 and 6). No state;
 /// `out.h_image` and `out.h_text` are left untouched. Every output is
 /// bit-identical to [`infonce_bimodal`](crate::infonce_bimodal) on the
 /// stored `S` followed by the backward products (on targets without
