@@ -174,8 +174,9 @@ fn huge_score_gaps_keep_the_small_log_terms() {
     assert!(ds.iter().all(|v| v.is_finite()) && loss.is_finite());
 }
 
-/// SPEC section 7's f32 range: |S| up to 1e4, tau down to 1e-4 (|a| up to
-/// 2e8, far beyond 1/eps), zeta down to -1e3, xi from those zeta.
+/// A hard corner of SPEC section 7's domain (the whole finite domain) in
+/// f32: |S| up to 1e4, tau down to 1e-4 (|a| up to 2e8, far beyond 1/eps),
+/// zeta down to -1e3, xi from those zeta.
 #[test]
 fn spec_range_extremes_stay_finite_and_bounded() {
     let b = 8;

@@ -5,7 +5,8 @@
 //!
 //! The bound of each output is built from an independent f64 evaluation of
 //! SPEC section 2 on the golden inputs: the rounding term
-//! `8 eps (1 + |a| + |log_den|)` (and its analogue for `u`, `h`, the loss),
+//! `8 eps (1 + |a| + |log_den|)` (section 7's, without its `|max|` term:
+//! stricter; and its analogue for `u`, `h`, the loss),
 //! plus the first-order effect of how far OUR inputs are from the golden
 //! ones (f32 rounding of `S`; state carried through earlier steps). The
 //! test prints the largest `error / bound` per output and fails above 1.

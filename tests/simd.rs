@@ -1,7 +1,8 @@
 //! The SIMD bimodal step (the public functions) against the scalar
 //! reference (`dpm_core::scalar`) and both against a float64 evaluation of
 //! SPEC section 2 from the same (widened) inputs, with SPEC section 7's
-//! condition-aware bound: weights `8 eps (1 + |a| + |log_den|)` relative
+//! condition-aware bound without its `|max|` term (so stricter): weights
+//! `8 eps (1 + |a| + |log_den|)` relative
 //! (plus the smallest normal, below which values are subnormal), the same
 //! form for `u`, `h` and the loss with their own arguments.
 //!

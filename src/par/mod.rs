@@ -31,8 +31,9 @@
 //! # Memory
 //!
 //! The step takes caller scratch of [`scratch_len`]`(b)` elements: the
-//! serial step's `14 b` plus two waves of slots (`2 b` each), `142 b` for
-//! `b >= 128` (2.3 MB in `f32` at `b = 4096`, 3.5% of `S`). The kernels do
+//! serial step's workspace without its slot (`30 b`) plus two waves of up
+//! to 32 blocks' slots (`2 b` each): `158 b` for `b >= 128` (2.5 MiB in
+//! `f32` at `b = 4096`, 3.9% of `S`). The kernels do
 //! not allocate; rayon's thread pool allocates its threads and work queues
 //! when it starts (the global one at first use), and its queues may grow
 //! under load, which is rayon's business, not the kernels'.

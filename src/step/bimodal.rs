@@ -54,10 +54,11 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 /// [`Error::IdOutOfRange`], [`Error::DuplicateId`],
 /// [`Error::InvalidParameter`] (`tau` or `1 / tau` not a positive normal
 /// number, `gamma` or `theta` outside `(0, 1]` or subnormal, `eta`
-/// negative, subnormal or not finite, `xi` not finite),
+/// negative, subnormal or not finite, `xi` not finite or subnormal),
 /// [`Error::NonFinite`] (a score, or a state value this batch reads),
-/// [`Error::OutOfRange`] (finite values so large that an intermediate
-/// would overflow).
+/// [`Error::Subnormal`] (a nonzero score or state value this batch reads
+/// below the smallest normal number), [`Error::OutOfRange`] (finite
+/// values so large that an intermediate would overflow).
 ///
 /// # Example
 ///
@@ -170,7 +171,8 @@ pub fn sogclr_bimodal<T: Real>(
 ///
 /// [`Error::BatchTooSmall`], [`Error::LengthMismatch`],
 /// [`Error::InvalidParameter`] (`tau`), [`Error::NonFinite`],
-/// [`Error::OutOfRange`], as [`dpm_bimodal`].
+/// [`Error::Subnormal`] (a score), [`Error::OutOfRange`], as
+/// [`dpm_bimodal`].
 ///
 /// # Example
 ///

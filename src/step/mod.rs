@@ -30,7 +30,8 @@
 //!   history is lighter than this batch, `exp(u) >= gamma exp(L)` is all
 //!   that bounds the denominator (the golden cases reach `1 / 0.8 = 1.25`).
 //!   On a first visit with [`FirstVisit::Batch`](crate::FirstVisit) the sum
-//!   is below 1.
+//!   is at most 1 (below 1 for DPM, whose denominator has an offset; 1 for
+//!   SogCLR); with `FirstVisit::ZeroHistory` it can reach `1 / gamma`.
 
 mod bimodal;
 mod cap;
