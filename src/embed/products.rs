@@ -623,30 +623,37 @@ mod tests {
             .collect()
     }
 
+    /// The baseline lanes' multiply-add is fused here: other bits than the
+    /// plain loops' by design, so the bit-for-bit tests have nothing to check.
+    const FUSED: bool = cfg!(any(target_feature = "fma", not(target_arch = "x86_64")));
+
+    /// `(rows, cols, d)` of the products' tests: every shape of block,
+    /// tail and depth, blocks of `t` past the first (`TC`); two under Miri.
+    const SHAPES: &[(usize, usize, usize)] = if cfg!(miri) {
+        &[(7, 19, 3), (2, 33, 65)]
+    } else {
+        &[
+            (1, 1, 1),
+            (7, 19, 3),
+            (6, 16, 8),
+            (13, 40, 17),
+            (5, 33, 64),
+            (9, 3, 129),
+            (2, 35, 300),
+            (70, 131, 33),
+        ]
+    };
+
     /// The register blocks on the baseline lanes give the plain loops'
     /// bits, for every shape of block, tail and depth, when the lanes'
     /// multiply-add is a product then a sum (the default x86-64 build,
     /// and Miri).
     #[test]
     fn blocks_on_the_baseline_lanes_are_the_plain_loops() {
-        if cfg!(any(target_feature = "fma", not(target_arch = "x86_64"))) {
-            return; // fused baseline lanes: other bits by design
+        if FUSED {
+            return;
         }
-        let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
-            &[(7, 19, 3), (2, 33, 65)]
-        } else {
-            &[
-                (1, 1, 1),
-                (7, 19, 3),
-                (6, 16, 8),
-                (13, 40, 17),
-                (5, 33, 64),
-                (9, 3, 129),
-                (2, 35, 300),
-                (70, 131, 33),
-            ]
-        };
-        for (k, &(rows, cols, d)) in shapes.iter().enumerate() {
+        for (k, &(rows, cols, d)) in SHAPES.iter().enumerate() {
             let x = values(rows * d, 3 + k as u64);
             let y = values(cols * d, 5 + k as u64);
             let mut s = vec![0.0_f32; rows * cols];
@@ -717,22 +724,10 @@ mod tests {
     /// multiply-add is a product then a sum.
     #[test]
     fn rows_on_the_baseline_lanes_are_the_plain_loops() {
-        if cfg!(any(target_feature = "fma", not(target_arch = "x86_64"))) {
-            return; // fused baseline lanes: other bits by design
+        if FUSED {
+            return;
         }
-        let shapes: &[(usize, usize, usize)] = if cfg!(miri) {
-            &[(7, 19, 3), (2, 33, 65)]
-        } else {
-            &[
-                (1, 1, 1),
-                (7, 19, 3),
-                (13, 40, 17),
-                (9, 3, 129),
-                (2, 35, 300),
-                (70, 131, 33),
-            ]
-        };
-        for (k, &(rows, cols, d)) in shapes.iter().enumerate() {
+        for (k, &(rows, cols, d)) in SHAPES.iter().enumerate() {
             let s = values(rows * cols, 11 + k as u64);
             let x = values(rows * d, 3 + k as u64);
             let y = values(cols * d, 5 + k as u64);
