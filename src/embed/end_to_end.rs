@@ -221,10 +221,8 @@ pub fn dpm_bimodal_from_features<T: Real>(
     if flush_all(s_buf) {
         flushed_tau_ok([params[0].tau, params[1].tau])?;
     }
-    // The stored step takes its batch size from `image_ids`: both lists
-    // are checked against `b` first, where and as the tiled step checks them.
-    check::len("image_ids", image_ids.len(), b)?;
-    check::len("text_ids", text_ids.len(), b)?;
+    // Where and as the tiled step checks them.
+    checks::ids_len(image_ids, text_ids, b)?;
     let FeatureOut {
         scores,
         ds,

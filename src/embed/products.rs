@@ -502,23 +502,38 @@ impl<T: Real> Kernel<T> for Rows<'_, T> {
                             en: w.min(d - e0),
                             kn,
                         };
-                        macro_rules! block {
-                            ($($m:literal)*) => {
-                                match (m, by_rows) {
-                                    $(($m, true) => rows_block::<L, $m, true>(cb, src, d, out, blk),
-                                      ($m, false) => rows_block::<L, $m, false>(cb, src, d, out, blk),)*
-                                    (_, true) => rows_block::<L, 1, true>(cb, src, d, out, blk),
-                                    (_, false) => rows_block::<L, 1, false>(cb, src, d, out, blk),
-                                }
-                            };
-                        }
-                        block!(6 5 4 3 2);
+                        rows_block_of::<L>(m, by_rows, cb, src, d, out, blk);
                     }
                     o0 += m;
                 }
             }
         }
     }
+}
+
+/// [`rows_block`] for a block of `m` output rows (at most [`MR`]) whose
+/// coefficients are laid out by rows or by columns.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn rows_block_of<L: Lanes>(
+    m: usize,
+    by_rows: bool,
+    c: (&[L::Scalar], usize),
+    src: &[L::Scalar],
+    d: usize,
+    out: &mut [L::Scalar],
+    b: RowBlk,
+) {
+    macro_rules! block {
+        ($($m:literal)*) => {
+            match (m, by_rows) {
+                $(($m, true) => rows_block::<L, $m, true>(c, src, d, out, b),
+                  ($m, false) => rows_block::<L, $m, false>(c, src, d, out, b),)*
+                (_, true) => rows_block::<L, 1, true>(c, src, d, out, b),
+                (_, false) => rows_block::<L, 1, false>(c, src, d, out, b),
+            }
+        };
+    }
+    block!(6 5 4 3 2);
 }
 
 /// Output rows `o0 ..`, feature columns `e0 .. e0 + en` and `kn` values of

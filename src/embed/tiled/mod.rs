@@ -605,8 +605,7 @@ fn lengths<T>(
     h: [&Option<&mut [T]>; 2],
 ) -> Result<(), Error> {
     if let Some((image_ids, text_ids)) = ids {
-        check::len("image_ids", image_ids.len(), b)?;
-        check::len("text_ids", text_ids.len(), b)?;
+        checks::ids_len(image_ids, text_ids, b)?;
     }
     for (what, h) in [("h_image", h[0]), ("h_text", h[1])] {
         if let Some(h) = h {
