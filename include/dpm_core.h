@@ -91,6 +91,10 @@
 // [`Error::Subnormal`]: a subnormal input value.
 #define DPM_ERR_SUBNORMAL 13
 
+// [`Error::BadCheckpoint`]: a checkpoint truncated, corrupted, of
+// another version, precision or population size, or with bad values.
+#define DPM_ERR_BAD_CHECKPOINT 14
+
 // C layer only (no [`Error`] variant): a required pointer is NULL, an
 // array pointer with a nonzero length is NULL or misaligned for its
 // element type, an array is larger than `PTRDIFF_MAX` bytes, or an output

@@ -117,6 +117,17 @@ pub enum Error {
         /// Position of the first offending value in that argument.
         index: usize,
     },
+    /// A checkpoint ([`StateView::load`](crate::StateView::load)) is
+    /// truncated, corrupted, of another format version, precision or
+    /// population size, or holds values a state cannot: see
+    /// [`inspect_checkpoint`](crate::inspect_checkpoint) and `load` for
+    /// each `what`.
+    BadCheckpoint {
+        /// What is wrong: `"length"`, `"magic"`, `"version"`,
+        /// `"precision"`, `"reserved"`, `"checksum"`, `"population"`,
+        /// `"flags"`, `"value"` or `"slots"`.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -170,6 +181,7 @@ impl fmt::Display for Error {
             Error::Subnormal { what, index } => {
                 write!(f, "`{what}[{index}]` is subnormal")
             }
+            Error::BadCheckpoint { what } => write!(f, "bad checkpoint: {what}"),
         }
     }
 }

@@ -129,7 +129,10 @@ pub mod __bench {
 pub use error::Error;
 pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
 pub use real::Real;
-pub use state::{AnchorState, CandidateState, State, StateView};
+pub use state::{
+    AnchorState, CandidateState, CheckpointInfo, State, StateView, checkpoint_len,
+    inspect_checkpoint, newest_checkpoint, next_checkpoint_slot,
+};
 pub use step::{
     BimodalOut, Layout, Losses, StepOut, bimodal_scratch_len, dpm_bimodal, dpm_step,
     infonce_bimodal, infonce_step, sogclr_bimodal, sogclr_step, step_scratch_len,

@@ -271,9 +271,10 @@ fn one_code_per_error_variant() {
             what: "x",
             index: 0,
         },
+        Error::BadCheckpoint { what: "x" },
     ];
     let codes: Vec<i32> = all.iter().map(status_code).collect();
-    assert_eq!(codes, (1..=13).collect::<Vec<_>>());
+    assert_eq!(codes, (1..=14).collect::<Vec<_>>());
     for code in codes
         .iter()
         .copied()

@@ -21,7 +21,7 @@ const SPARE: usize = 8;
 
 /// The codes a function may return.
 fn is_status(rc: i32) -> bool {
-    rc == DPM_OK || rc == DPM_ERR_BAD_POINTER || (1..=13).contains(&rc)
+    rc == DPM_OK || rc == DPM_ERR_BAD_POINTER || (1..=14).contains(&rc)
 }
 
 /// Lengths to probe for an array of `len` elements of `size` bytes.

@@ -13,7 +13,7 @@
 //! # Conventions
 //!
 //! - Every function returns an `int32_t` status: `DPM_OK` (0), one code
-//!   per [`Error`](crate::Error) variant (1 to 13, [`status_code`]), or
+//!   per [`Error`](crate::Error) variant (1 to 14, [`status_code`]), or
 //!   the C layer's own `DPM_ERR_BAD_POINTER` (-1). `DPM_ERR_OTHER` (-2) is
 //!   the documented catch-all for a variant without a code of its own
 //!   (never returned by this version).

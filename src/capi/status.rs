@@ -34,6 +34,9 @@ pub const DPM_ERR_EMPTY: i32 = 11;
 pub const DPM_ERR_ZERO_NORM: i32 = 12;
 /// [`Error::Subnormal`]: a subnormal input value.
 pub const DPM_ERR_SUBNORMAL: i32 = 13;
+/// [`Error::BadCheckpoint`]: a checkpoint truncated, corrupted, of
+/// another version, precision or population size, or with bad values.
+pub const DPM_ERR_BAD_CHECKPOINT: i32 = 14;
 /// C layer only (no [`Error`] variant): a required pointer is NULL, an
 /// array pointer with a nonzero length is NULL or misaligned for its
 /// element type, an array is larger than `PTRDIFF_MAX` bytes, or an output
@@ -70,6 +73,7 @@ pub const fn status_code(e: &Error) -> i32 {
         Error::Empty { .. } => DPM_ERR_EMPTY,
         Error::ZeroNorm { .. } => DPM_ERR_ZERO_NORM,
         Error::Subnormal { .. } => DPM_ERR_SUBNORMAL,
+        Error::BadCheckpoint { .. } => DPM_ERR_BAD_CHECKPOINT,
     }
 }
 
@@ -100,6 +104,7 @@ pub const fn status_message(code: i32) -> &'static CStr {
         DPM_ERR_EMPTY => c"an argument that needs an element is empty",
         DPM_ERR_ZERO_NORM => c"a zero vector cannot be L2-normalised",
         DPM_ERR_SUBNORMAL => c"an input value is subnormal",
+        DPM_ERR_BAD_CHECKPOINT => c"a checkpoint is truncated, corrupted or of another kind",
         DPM_ERR_BAD_POINTER => c"a pointer is NULL, misaligned, too large or overlapping",
         DPM_ERR_OTHER => c"an error without a code of its own",
         _ => c"unknown status code",

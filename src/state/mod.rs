@@ -13,9 +13,13 @@
 //! [`AnchorState`] (`u`) and [`CandidateState`] (`zeta`, `z`), obtained with
 //! [`StateView::split`]; a unimodal step uses both halves of one view.
 
+mod checkpoint;
 mod flags;
 mod owned;
 
+pub use checkpoint::{
+    CheckpointInfo, checkpoint_len, inspect_checkpoint, newest_checkpoint, next_checkpoint_slot,
+};
 pub use owned::State;
 
 use flags::SEEN;
