@@ -3,7 +3,10 @@
 //! and the touched state compared with dpm_core's f64 results computed on
 //! the host (`firmware/gen`), and the stack of the step measured by
 //! painting; then the tiled step at B = 256, d = 64 (`tiled.rs`), its
-//! inputs drawn here, its buffers and states in static RAM. Exits 0 if
+//! inputs drawn here, its buffers and states in static RAM. Halfway
+//! through each scenario both states are checkpointed into A/B slots,
+//! a write is cut short, the states are reset and loaded back, and the
+//! run goes on (`checkpoint.rs`). Exits 0 if
 //! every value is within its bound, 1 otherwise.
 //!
 //! No global allocator is defined: that this links at all shows the core
@@ -12,6 +15,7 @@
 #![no_main]
 
 mod check;
+mod checkpoint;
 #[rustfmt::skip]
 mod expected;
 mod inputs;
@@ -131,7 +135,10 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         scratch: [0.0; features_scratch_len(MAX_B, D)],
     };
     let (b, mut max_stack) = (sc.b, 0);
-    for s in sc.steps {
+    // Checkpoints after the steps `reset - 1` and `reset`, then a reset.
+    let reset = sc.steps.len() / 2 - 1;
+    let (mut flash, mut saves) = (checkpoint::Flash::erased(), 0);
+    for (i, s) in sc.steps.iter().enumerate() {
         let sp = stack::sp();
         stack::paint(sp);
         let loss = step(s.x, s.y, b, s.ids, &mut image, &mut text, &mut buf);
@@ -159,6 +166,15 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         let image_state = (s.image_log_s, s.image_z, s.image_zeta);
         t.state(&image.view(), s.ids, image_state);
         t.state(&text.view(), s.ids, (s.text_log_s, s.text_z, s.text_zeta));
+        if i + 1 == reset || i == reset {
+            flash
+                .save(&mut image, &mut text)
+                .expect("a state that the steps accepted");
+            saves += 1;
+        }
+        if i == reset {
+            flash.reset_and_load(sc.name, saves, &mut image, &mut text, t);
+        }
     }
     max_stack
 }
