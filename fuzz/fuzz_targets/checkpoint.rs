@@ -1,0 +1,94 @@
+//! `StateView::load` and `load_newest` on any bytes: never a panic; a
+//! refusal leaves the state untouched; an accepted checkpoint holds only
+//! what a state can (flags 0 or 1, finite values where used), saves back
+//! to a checkpoint that loads to the same state, and is refused again
+//! once any one of its bits is flipped (no corrupted checksum accepted).
+//! The seeds are valid checkpoints (`seeds/checkpoint`), so the fuzzer
+//! starts past the checksum and mutates from there (libFuzzer's
+//! comparison tracing also forges checksums of its own inputs).
+#![no_main]
+
+use dpm_core::{Real, State, StateView, checkpoint_len, inspect_checkpoint};
+use libfuzzer_sys::fuzz_target;
+
+/// Population of the states loaded into (the seeds' `n`).
+const N: usize = 4;
+
+/// Every value and flag of a view, as bits.
+fn bits<T: Real>(v: &StateView<'_, T>) -> Vec<(Option<u64>, u64, Option<u64>)> {
+    let b = |x: T| x.to_f64().to_bits();
+    (0..v.population())
+        .map(|id| {
+            (
+                v.log_s(id).unwrap().map(b),
+                b(v.zeta(id).unwrap()),
+                v.z(id).unwrap().map(b),
+            )
+        })
+        .collect()
+}
+
+/// A state that differs from a fresh one, so that "untouched" means
+/// something.
+fn dirty<T: Real>() -> State<T, N> {
+    let mut st = State::<T, N>::new(T::from_f64(0.25)).unwrap();
+    let mut v = st.view();
+    v.set_log_s(1, Some(T::from_f64(-3.5))).unwrap();
+    v.set_z(2, Some(T::from_f64(7.0))).unwrap();
+    st
+}
+
+fn check<T: Real>(data: &[u8]) {
+    let mut st = dirty::<T>();
+    let before = bits(&st.view());
+    let r = st.view().load(data);
+    let after = bits(&st.view());
+    let Ok(seq) = r else {
+        assert_eq!(after, before, "a refused load wrote the state");
+        return;
+    };
+    let info = inspect_checkpoint(data).expect("load accepted what inspect refuses");
+    assert_eq!(info.seq, seq);
+    assert_eq!(info.len, checkpoint_len::<T>(N));
+    for (u, zeta, z) in &after {
+        for v in [u, &Some(*zeta), z].into_iter().flatten() {
+            assert!(f64::from_bits(*v).is_finite(), "loaded a non-finite value");
+        }
+    }
+    // Saved back, it loads to the same state.
+    let mut buf = vec![0_u8; info.len];
+    assert_eq!(st.view().save_seq(seq, &mut buf), Ok(info.len));
+    let mut again = dirty::<T>();
+    assert_eq!(again.view().load(&buf), Ok(seq));
+    assert_eq!(bits(&again.view()), after);
+    // Any flipped bit of the accepted checkpoint is refused.
+    let bits_total = info.len * 8;
+    for k in 0..16 {
+        let bit = (k * 7919 + data.len()) % bits_total;
+        let mut bad = data[..info.len].to_vec();
+        bad[bit / 8] ^= 1 << (bit % 8);
+        let mut st = dirty::<T>();
+        assert!(st.view().load(&bad).is_err(), "accepted a flipped bit {bit}");
+        assert_eq!(bits(&st.view()), before);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = inspect_checkpoint(data);
+    check::<f32>(data);
+    check::<f64>(data);
+    // The same bytes as two A/B slots, split where the first byte says.
+    let at = data.first().map_or(0, |&b| usize::from(b) * data.len() / 256);
+    let (a, b) = data.split_at(at);
+    let mut st = dirty::<f32>();
+    let before = bits(&st.view());
+    match st.view().load_newest([a, b]) {
+        Ok((slot, seq)) => {
+            let other = inspect_checkpoint([a, b][1 - slot]);
+            if let Ok(o) = other {
+                assert!(o.seq <= seq && (o.seq < seq || slot == 0), "not the newest slot");
+            }
+        }
+        Err(_) => assert_eq!(bits(&st.view()), before),
+    }
+});
