@@ -9,6 +9,10 @@
  * 3. Every reachable status code from bad input, each leaving every
  *    output, state array and *losses bit-identical.
  * 4. Log-sum-exp and the status messages.
+ * 5. Checkpoints: a state saved into A/B slots, a second write cut
+ *    halfway, the state lost and loaded back from the newest complete
+ *    slot, bit for bit; a truncated, a corrupted and a short-buffer
+ *    call refused with nothing written.
  */
 #include "dpm_core.h"
 
@@ -251,17 +255,61 @@ static void test_lse_and_messages(void) {
     CHECK(dpm_log_sum_exp_f32(x, 3, NULL) == DPM_ERR_BAD_POINTER, "lse NULL out");
     CHECK(dpm_log_sum_exp_f32(NULL, 0, &out) == DPM_OK && out == -INFINITY, "lse empty");
     CHECK(dpm_bimodal_scratch_len(B) <= SCRATCH, "scratch len");
-    for (code = -2; code <= 12; code++) {
+    for (code = -2; code <= 14; code++) {
         const char *m = dpm_status_message(code);
         CHECK(m != NULL && strcmp(m, "unknown status code") != 0, "message of %d", (int)code);
     }
     CHECK(strcmp(dpm_status_message(99), "unknown status code") == 0, "unknown code");
 }
 
+/* The checkpoint of two A/B slots of a state after a step. */
+#define CK_LEN (28 + 13 * N)
+
+static void test_checkpoints(void) {
+    Call c;
+    Pop saved, lost;
+    uint8_t a[CK_LEN], b[CK_LEN], keep[CK_LEN];
+    DpmStateF32 si;
+    uint32_t slot = 9;
+    uint64_t seq = 0;
+    CHECK(dpm_checkpoint_len_f32(N) == CK_LEN, "checkpoint length %u", (unsigned)dpm_checkpoint_len_f32(N));
+    setup(&c);
+    CHECK(run(&c) == DPM_OK, "step before the checkpoint");
+    si = view(&c.image, N);
+    memset(a, 0xff, sizeof a), memset(b, 0xff, sizeof b); /* erased flash */
+    CHECK(dpm_state_next_slot_f32(&si, a, CK_LEN, b, CK_LEN, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "first slot %u seq %u", (unsigned)slot, (unsigned)seq);
+    CHECK(dpm_state_save_f32(&si, seq, a, CK_LEN) == DPM_OK, "save to A");
+    memcpy(&saved, &c.image, sizeof saved);
+    CHECK(dpm_state_next_slot_f32(&si, a, CK_LEN, b, CK_LEN, &slot, &seq) == DPM_OK && slot == 1 && seq == 2,
+          "second slot %u seq %u", (unsigned)slot, (unsigned)seq);
+    /* A second step, its checkpoint cut halfway into B (power lost). */
+    CHECK(run(&c) == DPM_OK, "second step");
+    CHECK(dpm_state_save_f32(&si, seq, keep, CK_LEN) == DPM_OK, "save the second");
+    memcpy(b, keep, CK_LEN / 2);
+    /* Reset: the state is lost, then loaded back from the newest complete slot. */
+    CHECK(dpm_state_init_f32(&si, 3.0f) == DPM_OK, "reset");
+    slot = 9, seq = 0;
+    CHECK(dpm_state_load_newest_f32(&si, a, CK_LEN, b, CK_LEN, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "load newest: slot %u seq %u", (unsigned)slot, (unsigned)seq);
+    CHECK(memcmp(&c.image, &saved, sizeof saved) == 0, "the state after loading is not the saved one");
+    /* Refusals: nothing written. */
+    memcpy(&lost, &c.image, sizeof lost);
+    CHECK(dpm_state_load_f32(&si, a, CK_LEN - 1, &seq) == DPM_ERR_BAD_CHECKPOINT && seq == 1, "truncated");
+    a[40] ^= 4;
+    CHECK(dpm_state_load_f32(&si, a, CK_LEN, NULL) == DPM_ERR_BAD_CHECKPOINT, "corrupted");
+    CHECK(memcmp(&c.image, &lost, sizeof lost) == 0, "a refused load wrote the state");
+    memset(b, 0x5a, sizeof b);
+    CHECK(dpm_state_save_f32(&si, 5, b, CK_LEN - 1) == DPM_ERR_LENGTH_MISMATCH, "short buffer");
+    CHECK(b[0] == 0x5a && b[CK_LEN - 2] == 0x5a, "a refused save wrote the buffer");
+    CHECK(dpm_state_next_slot_f32(&si, a, CK_LEN, b, CK_LEN, NULL, &seq) == DPM_ERR_BAD_POINTER, "next slot NULL");
+}
+
 int main(void) {
     test_step();
     test_refusals();
     test_lse_and_messages();
+    test_checkpoints();
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }

@@ -29,11 +29,14 @@
  *   10 DPM_ERR_CORRUPT_STATE         a flag byte other than 0 or 1
  *   11 DPM_ERR_EMPTY                 an argument that needs an element has none
  *   12 DPM_ERR_ZERO_NORM             a zero vector to be L2-normalised
+ *   13 DPM_ERR_SUBNORMAL             a subnormal input value
+ *   14 DPM_ERR_BAD_CHECKPOINT        a checkpoint truncated, corrupted, of
+ *                                    another version, precision or size
  *   -1 DPM_ERR_BAD_POINTER           C layer: NULL where required, misaligned,
  *                                    larger than PTRDIFF_MAX, or overlapping
  *   -2 DPM_ERR_OTHER                 catch-all for an error without a code of
  *                                    its own (not returned by this version)
- * Codes 1-12 map one-to-one to the Rust enum dpm_core::Error; treat any
+ * Codes 1-14 map one-to-one to the Rust enum dpm_core::Error; treat any
  * other code as an error of unknown kind. dpm_status_message() gives a
  * static message for every code.
  */
@@ -224,6 +227,104 @@ int32_t dpm_bimodal_f32(const float *scores,
                         float *scratch,
                         size_t scratch_len,
                         struct DpmLossesF32 *losses);
+
+// C: `size_t dpm_checkpoint_len_f32(size_t n)`: the bytes of a checkpoint
+// of a population of `n` in `float` ([`checkpoint_len`]): `28 + 13 n`,
+// or `SIZE_MAX` when that does not fit a `size_t` (no buffer is that
+// long, so such a save is refused).
+size_t dpm_checkpoint_len_f32(size_t n);
+
+// C: `int32_t dpm_state_save_f32(const DpmStateF32 *state, uint64_t seq,
+// uint8_t *buf, size_t buf_len)`: writes the checkpoint of `state`, with
+// sequence number `seq`, into the first `dpm_checkpoint_len_f32(n)`
+// bytes of `buf`.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`state` or an array NULL or
+// misaligned, `buf` NULL with `buf_len > 0`, `buf` overlapping a state
+// array); `DPM_ERR_POPULATION_TOO_SMALL` (`n < 2`);
+// `DPM_ERR_CORRUPT_STATE` (a flag byte other than 0 or 1);
+// `DPM_ERR_LENGTH_MISMATCH` (`buf_len` shorter than the checkpoint);
+// `DPM_ERR_NON_FINITE` (a value the state uses is NaN or infinite). On
+// an error `buf` is untouched.
+//
+// # Safety
+//
+// `state` is NULL or points to a `DpmStateF32` whose arrays are valid
+// for reads of `n` elements; `buf` is valid for writes of `buf_len`
+// bytes (or `buf_len = 0`); nobody else accesses them during the call.
+int32_t dpm_state_save_f32(const struct DpmStateF32 *state,
+                           uint64_t seq,
+                           uint8_t *buf,
+                           size_t buf_len);
+
+// C: `int32_t dpm_state_load_f32(const DpmStateF32 *state, const uint8_t
+// *buf, size_t buf_len, uint64_t *seq)`: replaces the whole state of
+// `state` by the checkpoint at the front of `buf` (checked whole first);
+// writes its sequence number to `*seq` (optional: NULL to skip).
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (as for saving, and `seq`
+// misaligned or overlapping); `DPM_ERR_POPULATION_TOO_SMALL`,
+// `DPM_ERR_CORRUPT_STATE` (the state given); `DPM_ERR_BAD_CHECKPOINT`
+// (truncated, corrupted, another version, precision or population size,
+// bad flags or values: `StateView::load`). On an error neither the state
+// nor `*seq` is written.
+//
+// # Safety
+//
+// As [`dpm_state_save_f32`], with the state arrays valid for writes,
+// `buf` for reads of `buf_len` bytes, and `seq` NULL or valid for one
+// write.
+int32_t dpm_state_load_f32(const struct DpmStateF32 *state,
+                           const uint8_t *buf,
+                           size_t buf_len,
+                           uint64_t *seq);
+
+// C: `int32_t dpm_state_load_newest_f32(const DpmStateF32 *state, const
+// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
+// uint32_t *slot, uint64_t *seq)`: loads the valid checkpoint of the two
+// slots with the higher sequence number (`StateView::load_newest`: a
+// write cut short leaves the previous checkpoint in force); writes which
+// slot (0 for A, 1 for B) and its sequence number (both optional).
+//
+// Returns as [`dpm_state_load_f32`]; `DPM_ERR_BAD_CHECKPOINT` also when
+// neither slot holds a checkpoint this state can load. On an error nothing is written.
+//
+// # Safety
+//
+// As [`dpm_state_load_f32`], for both slots; `slot` NULL or valid for one
+// write.
+int32_t dpm_state_load_newest_f32(const struct DpmStateF32 *state,
+                                  const uint8_t *slot_a,
+                                  size_t len_a,
+                                  const uint8_t *slot_b,
+                                  size_t len_b,
+                                  uint32_t *slot,
+                                  uint64_t *seq);
+
+// C: `int32_t dpm_state_next_slot_f32(const DpmStateF32 *state, const
+// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
+// uint32_t *slot, uint64_t *seq)`: where the next checkpoint of `state`
+// goes in an A/B pair (`StateView::next_checkpoint_slot`): the slot not
+// holding the newest checkpoint this state can load (0 for A, 1 for B)
+// and the sequence number to save with.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`state`, `slot` or `seq`
+// NULL or misaligned, a slot NULL with a nonzero length, outputs
+// overlapping anything); `DPM_ERR_POPULATION_TOO_SMALL`,
+// `DPM_ERR_CORRUPT_STATE` (the state given). On an error nothing is
+// written.
+//
+// # Safety
+//
+// As [`dpm_state_load_newest_f32`], with `slot` and `seq` valid for one
+// write each.
+int32_t dpm_state_next_slot_f32(const struct DpmStateF32 *state,
+                                const uint8_t *slot_a,
+                                size_t len_a,
+                                const uint8_t *slot_b,
+                                size_t len_b,
+                                uint32_t *slot,
+                                uint64_t *seq);
 
 // C: `int32_t dpm_state_init_f32(const DpmStateF32 *state, float
 // zeta_init)`. Initialises the caller's arrays of `state`: every id never

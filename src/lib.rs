@@ -131,7 +131,7 @@ pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
 pub use real::Real;
 pub use state::{
     AnchorState, CandidateState, CheckpointInfo, State, StateView, checkpoint_len,
-    inspect_checkpoint, newest_checkpoint, next_checkpoint_slot,
+    inspect_checkpoint,
 };
 pub use step::{
     BimodalOut, Layout, Losses, StepOut, bimodal_scratch_len, dpm_bimodal, dpm_step,

@@ -384,3 +384,152 @@ fn size_and_message_functions_answer_every_input() {
         assert!(!text.to_bytes().is_empty(), "code {code}");
     }
 }
+
+/// The checkpoint functions: every buffer length, NULL buffers and
+/// outputs, misaligned outputs, every bad state pointer. A refused call
+/// writes no state, no buffer and no output.
+#[test]
+fn checkpoint_functions_every_length_and_pointer() {
+    let ck = dpm_checkpoint_len_f32(N);
+    assert_eq!(ck, 28 + 13 * N);
+    assert_eq!(dpm_checkpoint_len_f32(usize::MAX), usize::MAX);
+    let mut pop = Pop::new();
+    pop.zeta[3] = 0.75;
+    let mut good = vec![0_u8; ck + SPARE];
+    // SAFETY: live arrays of N + SPARE elements and a buffer of ck + SPARE.
+    assert_eq!(
+        unsafe { dpm_state_save_f32(&pop.c(N, 9, Ptr::Live), 5, good.as_mut_ptr(), ck) },
+        DPM_OK
+    );
+    let states = [(9, Ptr::Live)].into_iter().chain(bad_state_pointers());
+    for (which, how) in states {
+        for len in lengths(ck, 1) {
+            for null_buf in [false, true] {
+                let live = matches!(how, Ptr::Live);
+                let fits = (ck..=ck + 1).contains(&len) && !null_buf;
+                let ctx = format!("array {which} {how:?}, len {len}, NULL buf {null_buf}");
+                // Save: into a buffer of ck + SPARE bytes.
+                let mut p = Pop::new();
+                let before = p.clone();
+                let mut buf = vec![0xa5_u8; ck + SPARE];
+                let bp = if null_buf {
+                    null_mut()
+                } else {
+                    buf.as_mut_ptr()
+                };
+                // SAFETY: buffers of ck + SPARE; a longer length is refused.
+                let rc = unsafe { dpm_state_save_f32(&p.c(N, which, how), 1, bp, len) };
+                assert!(is_status(rc), "save {ctx}: {rc}");
+                assert_eq!(rc == DPM_OK, live && fits, "save {ctx}: {rc}");
+                if rc != DPM_OK {
+                    assert!(buf.iter().all(|&b| b == 0xa5), "save {ctx}: buffer written");
+                }
+                assert_eq!(p, before, "save {ctx}: state written");
+                // Load, load_newest, next slot: from `good`.
+                let gp = if null_buf { null() } else { good.as_ptr() };
+                let (mut seq, mut slot) = (77_u64, 77_u32);
+                for newest in [false, true] {
+                    let mut p = Pop::new();
+                    let st = p.c(N, which, how);
+                    // SAFETY: as above; outputs live.
+                    let rc = unsafe {
+                        if newest {
+                            dpm_state_load_newest_f32(
+                                &st,
+                                gp,
+                                len,
+                                good.as_ptr(),
+                                0,
+                                &mut slot,
+                                &mut seq,
+                            )
+                        } else {
+                            dpm_state_load_f32(&st, gp, len, &mut seq)
+                        }
+                    };
+                    let ctx = format!("load (newest {newest}) {ctx}: {rc}");
+                    assert!(is_status(rc), "{ctx}");
+                    assert_eq!(rc == DPM_OK, live && fits, "{ctx}");
+                    if rc == DPM_OK {
+                        assert_eq!((p.zeta[3], seq), (0.75, 5), "{ctx}");
+                        (seq, slot) = (77, 77);
+                    } else {
+                        assert_eq!(p, before, "{ctx}: state written");
+                        assert_eq!((seq, slot), (77, 77), "{ctx}: outputs written");
+                    }
+                }
+                // SAFETY: as above.
+                let rc = unsafe {
+                    dpm_state_next_slot_f32(
+                        &p.c(N, which, how),
+                        gp,
+                        len,
+                        gp,
+                        0,
+                        &mut slot,
+                        &mut seq,
+                    )
+                };
+                assert!(is_status(rc), "next slot {ctx}: {rc}");
+                assert_eq!(
+                    rc == DPM_OK,
+                    live && (len <= ck + SPARE && !null_buf || len == 0),
+                    "next slot {ctx}: {rc}"
+                );
+                if rc != DPM_OK {
+                    assert_eq!((seq, slot), (77, 77), "next slot {ctx}: outputs written");
+                }
+            }
+        }
+    }
+    // Outputs: NULL (optional for the loads, required for next slot),
+    // misaligned, overlapping the buffer.
+    let st = pop.c(N, 9, Ptr::Live);
+    let mut words = [0_u64; 2];
+    let odd64 = words
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<u64>();
+    let odd32 = words
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<u32>();
+    let (mut seq, mut slot) = (0_u64, 0_u32);
+    let gp = good.as_ptr();
+    // SAFETY: live arrays; bad outputs are refused before any write.
+    unsafe {
+        assert_eq!(dpm_state_load_f32(&st, gp, ck, null_mut()), DPM_OK);
+        assert_eq!(dpm_state_load_f32(&st, gp, ck, odd64), DPM_ERR_BAD_POINTER);
+        assert_eq!(
+            dpm_state_load_newest_f32(&st, gp, ck, gp, ck, null_mut(), null_mut()),
+            DPM_OK
+        );
+        assert_eq!(
+            dpm_state_load_newest_f32(&st, gp, ck, gp, ck, odd32, &mut seq),
+            DPM_ERR_BAD_POINTER
+        );
+        assert_eq!(
+            dpm_state_next_slot_f32(&st, gp, ck, gp, ck, null_mut(), &mut seq),
+            DPM_ERR_BAD_POINTER
+        );
+        assert_eq!(
+            dpm_state_next_slot_f32(&st, gp, ck, gp, ck, &mut slot, null_mut()),
+            DPM_ERR_BAD_POINTER
+        );
+        assert_eq!(
+            dpm_state_next_slot_f32(&st, gp, ck, gp, ck, &mut slot, odd64),
+            DPM_ERR_BAD_POINTER
+        );
+        // `seq` inside the checkpoint it reads, the buffer over the state.
+        let inside = good.as_mut_ptr().add(8).cast::<u64>();
+        assert_eq!(dpm_state_load_f32(&st, gp, ck, inside), DPM_ERR_BAD_POINTER);
+        let over = st.zeta.cast::<u8>();
+        assert_eq!(dpm_state_save_f32(&st, 0, over, ck), DPM_ERR_BAD_POINTER);
+        assert_eq!(
+            dpm_state_save_f32(null(), 0, good.as_mut_ptr(), ck),
+            DPM_ERR_BAD_POINTER
+        );
+    }
+}

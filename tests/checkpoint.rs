@@ -3,10 +3,7 @@
 //! every truncation and every flipped bit refused, and a write cut at
 //! every byte offset that still leaves the previous checkpoint loadable.
 
-use dpm_core::{
-    Error, Real, State, StateView, checkpoint_len, inspect_checkpoint, newest_checkpoint,
-    next_checkpoint_slot,
-};
+use dpm_core::{Error, Real, State, StateView, checkpoint_len, inspect_checkpoint};
 
 #[path = "support/random.rs"]
 mod random;
@@ -219,14 +216,12 @@ fn a_write_cut_at_every_byte_offset_leaves_the_previous_checkpoint() {
     // Three saves: A (seq 1), B (seq 2), then the state `old` into A (seq 3).
     for pick_old in [false, false, true] {
         let st = if pick_old { &mut old } else { &mut new };
-        let (slot, seq) = next_checkpoint_slot([&slots[0], &slots[1]]);
+        let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
         st.view().save_seq(seq, &mut slots[slot]).unwrap();
     }
-    assert_eq!(
-        newest_checkpoint([&slots[0], &slots[1]]).map(|(s, i)| (s, i.seq)),
-        Some((0, 3))
-    );
-    let (slot, seq) = next_checkpoint_slot([&slots[0], &slots[1]]);
+    let seqs = slots.each_ref().map(|s| inspect_checkpoint(s).unwrap().seq);
+    assert_eq!(seqs, [3, 2]);
+    let (slot, seq) = new.view().next_checkpoint_slot([&slots[0], &slots[1]]);
     assert_eq!((slot, seq), (1, 4));
     let next = saved(&mut new, seq);
     for under in [erased, slots[1].clone()] {
@@ -251,4 +246,68 @@ fn a_write_cut_at_every_byte_offset_leaves_the_previous_checkpoint() {
     let before = bits(&st.view());
     assert_eq!(st.view().load_newest([&junk, &junk]), Err(bad("slots")));
     assert_eq!(bits(&st.view()), before);
+}
+
+/// Sequence numbers past `u64::MAX` wrap to 0 and still order the slots
+/// (serial-number arithmetic): every save stays loadable as the newest.
+#[test]
+fn the_slots_keep_their_order_when_the_sequence_number_wraps() {
+    let len = checkpoint_len::<f32>(2);
+    let mut slots = [vec![0xff_u8; len], vec![0xff_u8; len]];
+    let mut st = State::<f32, 2>::new(0.0).unwrap();
+    st.view().save_seq(u64::MAX - 2, &mut slots[0]).unwrap();
+    let mut seen = Vec::new();
+    for k in 1..=5 {
+        st.view().set_zeta(0, k as f32).unwrap();
+        let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
+        st.view().save_seq(seq, &mut slots[slot]).unwrap();
+        seen.push((slot, seq));
+        let mut back = State::<f32, 2>::new(9.0).unwrap();
+        assert_eq!(
+            back.view().load_newest([&slots[0], &slots[1]]),
+            Ok((slot, seq))
+        );
+        assert_eq!(back.view().zeta(0), Ok(k as f32), "save {k}");
+    }
+    assert_eq!(
+        seen,
+        [(1, u64::MAX - 1), (0, u64::MAX), (1, 0), (0, 1), (1, 2)]
+    );
+}
+
+/// A valid checkpoint the view cannot load (another population or
+/// precision, a newer sequence number) neither wins `load_newest` nor
+/// makes `next_checkpoint_slot` overwrite the view's own checkpoint.
+#[test]
+fn a_checkpoint_of_another_population_in_the_pair_is_passed_over() {
+    let len = checkpoint_len::<f32>(4);
+    let mut slots = [vec![0xff_u8; len], vec![0xff_u8; len]];
+    let mut ours = State::<f32, 4>::new(0.5).unwrap();
+    ours.view().save_seq(3, &mut slots[0]).unwrap();
+    for foreign in [
+        {
+            let mut b = vec![0_u8; checkpoint_len::<f32>(3)];
+            State::<f32, 3>::new(0.0)
+                .unwrap()
+                .view()
+                .save_seq(9, &mut b)
+                .unwrap();
+            b
+        },
+        {
+            let mut b = vec![0_u8; checkpoint_len::<f64>(4)];
+            State::<f64, 4>::new(0.0)
+                .unwrap()
+                .view()
+                .save_seq(9, &mut b)
+                .unwrap();
+            b
+        },
+    ] {
+        let pair = [&slots[0][..], &foreign[..]];
+        assert_eq!(ours.view().next_checkpoint_slot(pair), (1, 4));
+        let mut back = State::<f32, 4>::new(0.0).unwrap();
+        assert_eq!(back.view().load_newest(pair), Ok((0, 3)));
+        assert_eq!(back.view().zeta(2), Ok(0.5));
+    }
 }

@@ -7,7 +7,7 @@
 
 use crate::{check::Tally, expected};
 use cortex_m_semihosting::hprintln;
-use dpm_core::{Error, State, checkpoint_len, next_checkpoint_slot};
+use dpm_core::{Error, State, checkpoint_len};
 
 /// Bytes of the largest checkpoint (n = 96 in f32).
 const CK: usize = checkpoint_len::<f32>(96);
@@ -32,7 +32,9 @@ impl Flash {
     ) -> Result<(), Error> {
         let len = checkpoint_len::<f32>(N);
         for (st, pair) in [image, text].into_iter().zip(&mut self.slots) {
-            let (slot, seq) = next_checkpoint_slot([&pair[0][..len], &pair[1][..len]]);
+            let (slot, seq) = st
+                .view()
+                .next_checkpoint_slot([&pair[0][..len], &pair[1][..len]]);
             st.view().save_seq(seq, &mut pair[slot][..len])?;
         }
         Ok(())
@@ -46,7 +48,9 @@ impl Flash {
         let mut next = [0_u8; CK];
         let mut stray = State::<f32, N>::new(1.0).expect("a finite zeta_init");
         for pair in &mut self.slots {
-            let (slot, seq) = next_checkpoint_slot([&pair[0][..len], &pair[1][..len]]);
+            let (slot, seq) = stray
+                .view()
+                .next_checkpoint_slot([&pair[0][..len], &pair[1][..len]]);
             stray
                 .view()
                 .save_seq(seq, &mut next[..len])

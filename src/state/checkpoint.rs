@@ -19,9 +19,13 @@
 //! ignored), so equal states give equal bytes. [`checkpoint_len`] gives
 //! the length: `28 + n (3 p + 1)` bytes for `p` bytes per value.
 //!
-//! A checkpoint is checked whole before anything is loaded: length,
-//! magic, version, checksum, then precision, population, flag bytes and
-//! values (finite: the steps refuse NaN and infinities in the state).
+//! A checkpoint is checked whole before anything is loaded, in this
+//! order: the header's length, magic, version, precision byte (4 or 8)
+//! and reserved byte, the length the header implies, the checksum; then
+//! (by [`StateView::load`]) the view's precision and population, the flag
+//! bytes and the values (finite: the steps refuse NaN and infinities in
+//! the state). So a corrupted byte 4-7 is reported as the field it hits
+//! when that field's value is not allowed, and as `"checksum"` otherwise.
 
 use super::{SEEN, StateView};
 use crate::{Error, Real, check};
@@ -143,55 +147,27 @@ pub fn inspect_checkpoint(buf: &[u8]) -> Result<CheckpointInfo, Error> {
     })
 }
 
-/// Of two slots (A and B), the one holding the valid checkpoint with the
-/// higher sequence number (A on a tie), with its header; `None` if
-/// neither holds a valid checkpoint.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::{checkpoint_len, newest_checkpoint, State};
-/// let (mut a, mut b) = ([0xff_u8; checkpoint_len::<f32>(2)], [0xff_u8; checkpoint_len::<f32>(2)]);
-/// assert!(newest_checkpoint([&a, &b]).is_none()); // erased flash
-/// State::<f32, 2>::new(0.0)?.view().save_seq(7, &mut b)?;
-/// assert_eq!(newest_checkpoint([&a, &b]).map(|(slot, info)| (slot, info.seq)), Some((1, 7)));
-/// # Ok::<(), dpm_core::Error>(())
-/// ```
-#[must_use]
-pub fn newest_checkpoint(slots: [&[u8]; 2]) -> Option<(usize, CheckpointInfo)> {
-    let [a, b] = slots.map(|s| inspect_checkpoint(s).ok());
+/// `b` is a later sequence number than `a` in serial-number arithmetic
+/// (RFC 1982): at most `2^63 - 1` ahead, so counting on past `u64::MAX`
+/// (to 0) still gives the newer one.
+fn later(b: u64, a: u64) -> bool {
+    #[allow(clippy::cast_possible_wrap)] // the wrap is the point
+    let ahead = b.wrapping_sub(a) as i64;
+    ahead > 0
+}
+
+/// Of two slots (A and B), the one holding the newest valid checkpoint
+/// that `fits` (A on a tie), with its header.
+fn newest(
+    slots: [&[u8]; 2],
+    fits: impl Fn(&CheckpointInfo) -> bool,
+) -> Option<(usize, CheckpointInfo)> {
+    let [a, b] = slots.map(|s| inspect_checkpoint(s).ok().filter(&fits));
     match (a, b) {
-        (Some(a), Some(b)) if b.seq > a.seq => Some((1, b)),
+        (Some(a), Some(b)) if later(b.seq, a.seq) => Some((1, b)),
         (Some(a), _) => Some((0, a)),
         (None, Some(b)) => Some((1, b)),
         (None, None) => None,
-    }
-}
-
-/// Where the next checkpoint of an A/B pair goes: the slot that does NOT
-/// hold the newest valid checkpoint, and the sequence number to save with
-/// (one more than the newest's; slot 0 and 1 when neither is valid).
-/// Write the whole checkpoint there; until its last byte is written,
-/// [`StateView::load_newest`] still finds the previous one.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::{checkpoint_len, next_checkpoint_slot, State};
-/// let mut slots = [[0xff_u8; checkpoint_len::<f32>(2)]; 2];
-/// let mut st = State::<f32, 2>::new(0.0)?;
-/// for expected in [(0, 1), (1, 2), (0, 3)] {
-///     let (slot, seq) = next_checkpoint_slot([&slots[0], &slots[1]]);
-///     assert_eq!((slot, seq), expected);
-///     st.view().save_seq(seq, &mut slots[slot])?;
-/// }
-/// # Ok::<(), dpm_core::Error>(())
-/// ```
-#[must_use]
-pub fn next_checkpoint_slot(slots: [&[u8]; 2]) -> (usize, u64) {
-    match newest_checkpoint(slots) {
-        Some((slot, info)) => (1 - slot, info.seq.wrapping_add(1)),
-        None => (0, 1),
     }
 }
 
@@ -249,7 +225,7 @@ impl<T: Real> StateView<'_, T> {
     }
 
     /// [`StateView::save`] with the sequence number `seq`, for A/B slots
-    /// ([`next_checkpoint_slot`]).
+    /// ([`StateView::next_checkpoint_slot`]).
     ///
     /// # Errors
     ///
@@ -375,27 +351,65 @@ impl<T: Real> StateView<'_, T> {
         Ok(info.seq)
     }
 
-    /// Loads the newest valid checkpoint of two slots (A/B,
-    /// [`newest_checkpoint`]); returns the slot (0 or 1) and its sequence
-    /// number.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::BadCheckpoint`] (`what: "slots"`) if neither slot holds a
-    /// valid checkpoint; those of [`StateView::load`] for the newest one
-    /// (another population or precision, bad values: the older slot is
-    /// then not tried, since it was saved by the same writer). On `Err`
-    /// the state is untouched.
+    /// Where the next checkpoint of this population goes in an A/B pair of
+    /// slots: the slot that does NOT hold the newest checkpoint this view
+    /// can load (valid, of its precision and population), and the sequence
+    /// number to save with (one more than that one's, wrapping past
+    /// `u64::MAX` to 0; slot 0 and number 1 when neither slot holds one).
+    /// Save there ([`StateView::save_seq`]) and write the whole slot; until
+    /// its last byte is written, [`StateView::load_newest`] still finds the
+    /// previous checkpoint. Sequence numbers compare in serial-number
+    /// arithmetic (RFC 1982), so the wrap keeps the order.
     ///
     /// # Example
     ///
     /// ```
-    /// use dpm_core::{checkpoint_len, next_checkpoint_slot, State};
+    /// use dpm_core::{checkpoint_len, State};
+    /// let mut slots = [[0xff_u8; checkpoint_len::<f32>(2)]; 2]; // erased flash
+    /// let mut st = State::<f32, 2>::new(0.0)?;
+    /// for expected in [(0, 1), (1, 2), (0, 3)] {
+    ///     let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
+    ///     assert_eq!((slot, seq), expected);
+    ///     st.view().save_seq(seq, &mut slots[slot])?;
+    /// }
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn next_checkpoint_slot(&self, slots: [&[u8]; 2]) -> (usize, u64) {
+        match newest(slots, |i| self.fits(i)) {
+            Some((slot, info)) => (1 - slot, info.seq.wrapping_add(1)),
+            None => (0, 1),
+        }
+    }
+
+    /// A checkpoint of this view's precision and population.
+    fn fits(&self, info: &CheckpointInfo) -> bool {
+        usize::from(info.precision) == size_of::<T>() && info.population == self.population() as u64
+    }
+
+    /// Loads the newest checkpoint of two slots (A/B) that this view can
+    /// load (valid, of its precision and population: a checkpoint of
+    /// another population in the pair is passed over); returns the slot
+    /// (0 or 1) and its sequence number.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadCheckpoint`] (`what: "slots"`) if neither slot holds
+    /// such a checkpoint; `"flags"` or `"value"` (as [`StateView::load`])
+    /// if the newest one holds what no state can (the older slot is then
+    /// not tried: a checkpoint with a valid checksum and bad values was
+    /// not written by [`StateView::save`]). On `Err` the state is
+    /// untouched.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{checkpoint_len, State};
     /// let mut slots = [[0xff_u8; checkpoint_len::<f32>(2)]; 2];
     /// let mut st = State::<f32, 2>::new(0.0)?;
     /// for zeta in [0.5, 0.25] {
     ///     st.view().set_zeta(0, zeta)?;
-    ///     let (slot, seq) = next_checkpoint_slot([&slots[0], &slots[1]]);
+    ///     let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
     ///     st.view().save_seq(seq, &mut slots[slot])?;
     /// }
     /// slots[1][10] ^= 0x40; // the newer write (slot B) was cut or corrupted
@@ -405,7 +419,7 @@ impl<T: Real> StateView<'_, T> {
     /// # Ok::<(), dpm_core::Error>(())
     /// ```
     pub fn load_newest(&mut self, slots: [&[u8]; 2]) -> Result<(usize, u64), Error> {
-        let (slot, _) = newest_checkpoint(slots).ok_or(bad("slots"))?;
+        let (slot, _) = newest(slots, |i| self.fits(i)).ok_or(bad("slots"))?;
         let seq = self.load(slots[slot])?;
         Ok((slot, seq))
     }

@@ -17,9 +17,7 @@ mod checkpoint;
 mod flags;
 mod owned;
 
-pub use checkpoint::{
-    CheckpointInfo, checkpoint_len, inspect_checkpoint, newest_checkpoint, next_checkpoint_slot,
-};
+pub use checkpoint::{CheckpointInfo, checkpoint_len, inspect_checkpoint};
 pub use owned::State;
 
 use flags::SEEN;
