@@ -57,18 +57,23 @@ def features(x_raw, y_raw, normalize):
     return x_raw, y_raw
 
 
+def diffs(x, y):
+    """`S = X Y^T` and its differences to the positives: `dI[i][j] = S[i][j]
+    - S[i][i]` (image anchors) and `dT[i][j] = S[i][j] - S[j][j]` (text
+    anchors), with the graph; and the off-diagonal mask."""
+    s = x @ y.T
+    diag = torch.diagonal(s)
+    mask = ~torch.eye(s.shape[0], dtype=torch.bool)
+    return s.shape[0], s - diag[:, None], s - diag[None, :], mask
+
+
 def dgcl(x, y, ii, it, st, hp, eta_i, eta_t, update):
     """One DGCL (NUCLR) step as tests/golden/README.md describes the
     authors' unmodified class: updates `st` in place, returns the loss
     (a graph to `x`, `y`)."""
     tau, gamma, theta, n = hp["temperature"], hp["gamma"], hp["theta"], hp["N"]
-    s = x @ y.T
-    b = s.shape[0]
-    diag = torch.diagonal(s)
-    d_i = s - diag[:, None]
-    d_t = s - diag[None, :]
+    b, d_i, d_t, mask = diffs(x, y)
     with torch.no_grad():
-        mask = ~torch.eye(b, dtype=torch.bool)
         bi_old, bt_old = st["b_I"][ii], st["b_T"][it]
         bi = torch.maximum(bi_old, d_i.max(dim=1).values)
         bt = torch.maximum(bt_old, d_t.max(dim=0).values)
@@ -107,13 +112,8 @@ def dgcl(x, y, ii, it, st, hp, eta_i, eta_t, update):
 def gcl(x, y, ii, it, st, hp, epoch):
     """One GCL (SogCLR) step as tests/golden/README.md describes it."""
     tau, gamma, eps = hp["temperature"], hp["gamma"], hp["eps"]
-    s = x @ y.T
-    b = s.shape[0]
-    diag = torch.diagonal(s)
-    d_i = s - diag[:, None]
-    d_t = s - diag[None, :]
+    _, d_i, d_t, mask = diffs(x, y)
     with torch.no_grad():
-        mask = ~torch.eye(b, dtype=torch.bool)
         bi_old, bt_old = st["b_I"][ii], st["b_T"][it]
         bi = torch.maximum(bi_old, (d_i / tau).max(dim=1).values)
         bt = torch.maximum(bt_old, (d_t / tau).max(dim=0).values)

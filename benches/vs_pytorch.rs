@@ -23,39 +23,7 @@ use dpm_core::embed::{
 use dpm_core::{DpmParams, FirstVisit, Offset, SogClrParams, StateView, ZetaStep};
 
 mod common;
-use common::{N, SEED, TAU, random};
-
-/// One population's fresh state over owned vectors.
-struct Fresh {
-    log_s: Vec<f32>,
-    s_flags: Vec<u8>,
-    zeta: Vec<f32>,
-    z: Vec<f32>,
-    z_flags: Vec<u8>,
-}
-
-impl Fresh {
-    fn new() -> Self {
-        Fresh {
-            log_s: vec![0.0; N],
-            s_flags: vec![0; N],
-            zeta: vec![ZETA_INIT; N],
-            z: vec![0.0; N],
-            z_flags: vec![0; N],
-        }
-    }
-
-    fn view(&mut self) -> StateView<'_, f32> {
-        StateView::new(
-            &mut self.log_s,
-            &mut self.s_flags,
-            &mut self.zeta,
-            &mut self.z,
-            &mut self.z_flags,
-        )
-        .unwrap()
-    }
-}
+use common::{Pop, SEED, TAU, random};
 
 const ZETA_INIT: f32 = -0.05;
 
@@ -74,6 +42,22 @@ fn time<R: Copy>(reps: usize, mut step: impl FnMut(&mut Instant) -> R) -> (f64, 
         .collect();
     ms.sort_by(f64::total_cmp);
     (ms[ms.len() / 2], first)
+}
+
+/// [`time`] of `step` on both states reset to fresh before each call;
+/// `step` returns the loss.
+fn time_fresh<'v>(
+    reps: usize,
+    views: (&mut StateView<'v, f32>, &mut StateView<'v, f32>),
+    mut step: impl FnMut(&mut StateView<'v, f32>, &mut StateView<'v, f32>) -> f32,
+) -> (f64, f32) {
+    let (iv, tv) = views;
+    time(reps, |t| {
+        iv.reset(ZETA_INIT).unwrap();
+        tv.reset(ZETA_INIT).unwrap();
+        *t = Instant::now();
+        step(iv, tv)
+    })
 }
 
 fn write(path: PathBuf, v: &[f32]) {
@@ -119,95 +103,48 @@ fn main() {
         gamma: 0.8,
         first_visit: FirstVisit::Batch,
     };
-    let (mut images, mut texts) = (Fresh::new(), Fresh::new());
+    let (mut images, mut texts) = (Pop::fresh(ZETA_INIT), Pop::fresh(ZETA_INIT));
+    let (mut iv, mut tv) = (images.view(), texts.view());
     let (mut dx, mut dy) = (vec![0.0_f32; b * d], vec![0.0_f32; b * d]);
     let mut tiled = vec![0.0_f32; tiled_scratch_len(b, d)];
-    let report = |family: &str, engine: &str, ms: f64, loss: f32, dx: &[f32]| {
+    let report = |family: &str, engine: &str, (ms, loss): (f64, f32), dx: &[f32]| {
         println!("{family} {engine} {ms:.4} {loss:e}");
         write(dir.join(format!("dx_{family}.f32")), dx);
     };
+    let (x, y) = (black_box(&x[..]), &y[..]);
 
-    {
-        let (mut s, mut ds) = (vec![0.0_f32; b * b], vec![0.0_f32; b * b]);
-        let mut scratch = vec![0.0_f32; features_scratch_len(b, d)];
-        let (mut iv, mut tv) = (images.view(), texts.view());
-        let (ms, loss) = time(reps, |t| {
-            iv.reset(ZETA_INIT).unwrap();
-            tv.reset(ZETA_INIT).unwrap();
-            *t = Instant::now();
-            let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
-            dpm_bimodal_from_features(
-                black_box(&x),
-                &y,
-                b,
-                d,
-                Features::Raw,
-                &ids,
-                &ids,
-                &mut iv,
-                &mut tv,
-                dpm,
-                out,
-                &mut scratch,
-            )
-            .unwrap()
-            .total
-        });
-        println!("dpm materialized {ms:.4} {loss:e}");
-    }
-    let (mut iv, mut tv) = (images.view(), texts.view());
-    let (ms, loss) = time(reps, |t| {
-        iv.reset(ZETA_INIT).unwrap();
-        tv.reset(ZETA_INIT).unwrap();
-        *t = Instant::now();
-        let out = TiledOut::new(&mut dx, &mut dy);
-        dpm_bimodal_tiled(
-            black_box(&x),
-            &y,
-            b,
-            d,
-            Features::Raw,
-            &ids,
-            &ids,
-            &mut iv,
-            &mut tv,
-            dpm,
-            out,
-            &mut tiled,
-        )
-        .unwrap()
-        .total
-    });
-    report("dpm", "tiled", ms, loss, &dx);
-    let (ms, loss) = time(reps, |t| {
-        iv.reset(ZETA_INIT).unwrap();
-        tv.reset(ZETA_INIT).unwrap();
-        *t = Instant::now();
-        let out = TiledOut::new(&mut dx, &mut dy);
-        sogclr_bimodal_tiled(
-            black_box(&x),
-            &y,
-            b,
-            d,
-            Features::Raw,
-            &ids,
-            &ids,
-            &mut iv,
-            &mut tv,
-            sog,
-            out,
-            &mut tiled,
-        )
-        .unwrap()
-        .total
-    });
-    report("sogclr", "tiled", ms, loss, &dx);
-    let (ms, loss) = time(reps, |t| {
-        *t = Instant::now();
-        let out = TiledOut::new(&mut dx, &mut dy);
-        infonce_bimodal_tiled(black_box(&x), &y, b, d, Features::Raw, TAU, out, &mut tiled)
+    let (mut s, mut ds) = (vec![0.0_f32; b * b], vec![0.0_f32; b * b]);
+    let mut scratch = vec![0.0_f32; features_scratch_len(b, d)];
+    let (ms, loss) = time_fresh(reps, (&mut iv, &mut tv), |iv, tv| {
+        let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
+        let (raw, p) = (Features::Raw, dpm);
+        dpm_bimodal_from_features(x, y, b, d, raw, &ids, &ids, iv, tv, p, out, &mut scratch)
             .unwrap()
             .total
     });
-    report("infonce", "tiled", ms, loss, &dx);
+    println!("dpm materialized {ms:.4} {loss:e}");
+    let timed = time_fresh(reps, (&mut iv, &mut tv), |iv, tv| {
+        let out = TiledOut::new(&mut dx, &mut dy);
+        let (raw, p) = (Features::Raw, dpm);
+        dpm_bimodal_tiled(x, y, b, d, raw, &ids, &ids, iv, tv, p, out, &mut tiled)
+            .unwrap()
+            .total
+    });
+    report("dpm", "tiled", timed, &dx);
+    let timed = time_fresh(reps, (&mut iv, &mut tv), |iv, tv| {
+        let out = TiledOut::new(&mut dx, &mut dy);
+        let (raw, p) = (Features::Raw, sog);
+        sogclr_bimodal_tiled(x, y, b, d, raw, &ids, &ids, iv, tv, p, out, &mut tiled)
+            .unwrap()
+            .total
+    });
+    report("sogclr", "tiled", timed, &dx);
+    let timed = time(reps, |t| {
+        *t = Instant::now();
+        let out = TiledOut::new(&mut dx, &mut dy);
+        infonce_bimodal_tiled(x, y, b, d, Features::Raw, TAU, out, &mut tiled)
+            .unwrap()
+            .total
+    });
+    report("infonce", "tiled", timed, &dx);
 }

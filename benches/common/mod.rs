@@ -65,6 +65,17 @@ impl Pop {
         p
     }
 
+    /// Every id never visited, every `zeta = zeta_init` (a fresh start).
+    pub fn fresh(zeta_init: f32) -> Self {
+        Pop {
+            log_s: vec![0.0; N],
+            s_flags: vec![0; N],
+            zeta: vec![zeta_init; N],
+            z: vec![0.0; N],
+            z_flags: vec![0; N],
+        }
+    }
+
     /// The state of `ids`, to restore before each timed step so that every
     /// iteration is the same realistic step (repeating one batch would
     /// drive zeta away from xi).

@@ -8,7 +8,7 @@ use super::ffi::{code, rust, state_spans, view};
 use super::ptr::{Span, disjoint, read, slice, slice_mut};
 use super::status::DPM_ERR_BAD_POINTER;
 use super::types::DpmStateF32;
-use crate::checkpoint_len;
+use crate::{StateView, checkpoint_len};
 
 /// C: `size_t dpm_checkpoint_len_f32(size_t n)`: the bytes of a checkpoint
 /// of a population of `n` in `float` ([`checkpoint_len`]): `28 + 13 n`,
@@ -18,6 +18,31 @@ use crate::checkpoint_len;
 #[unsafe(no_mangle)]
 pub extern "C" fn dpm_checkpoint_len_f32(n: usize) -> usize {
     checkpoint_len::<f32>(n)
+}
+
+/// The view of `state` after every pointer check: its five arrays and
+/// the call's `other` arrays (at most four) valid, and disjoint where
+/// written.
+///
+/// # Safety
+///
+/// `state` is NULL or points to a `DpmStateF32` whose arrays are valid
+/// for reads and writes of `n` elements, not accessed by anyone else for
+/// `'a`.
+unsafe fn checked_view<'a>(
+    state: *const DpmStateF32,
+    other: &[Span],
+) -> Result<StateView<'a, f32>, i32> {
+    // SAFETY: NULL or a readable DpmStateF32 (the caller).
+    let st = unsafe { read(state)? };
+    let mut spans = [Span::of(state, 0, false)?; 9];
+    spans[..5].copy_from_slice(&state_spans(&st)?);
+    let all = &mut spans[..5 + other.len()];
+    all[5..].copy_from_slice(other);
+    disjoint(all)?;
+    // SAFETY: the arrays passed state_spans and disjoint; the caller's
+    // contract for 'a.
+    unsafe { view(&st) }
 }
 
 /// An optional output of one element: its span (empty for NULL).
@@ -52,12 +77,8 @@ pub unsafe extern "C" fn dpm_state_save_f32(
     buf_len: usize,
 ) -> i32 {
     let checked = || {
-        // SAFETY: NULL or a readable DpmStateF32 (the caller).
-        let st = unsafe { read(state)? };
-        let [a, b, c, d, e] = state_spans(&st)?;
-        disjoint(&[a, b, c, d, e, Span::of(buf, buf_len, true)?])?;
-        // SAFETY: the arrays passed state_spans and disjoint.
-        let v = unsafe { view(&st)? };
+        // SAFETY: the caller's contract on `state`.
+        let v = unsafe { checked_view(state, &[Span::of(buf, buf_len, true)?])? };
         // SAFETY: checked by Span::of and disjoint; writable (the caller).
         let out = unsafe { slice_mut(buf, buf_len) };
         v.save_seq(seq, out).map(|_| ()).map_err(rust)
@@ -91,21 +112,9 @@ pub unsafe extern "C" fn dpm_state_load_f32(
     seq: *mut u64,
 ) -> i32 {
     let checked = || {
-        // SAFETY: NULL or a readable DpmStateF32 (the caller).
-        let st = unsafe { read(state)? };
-        let [a, b, c, d, e] = state_spans(&st)?;
-        let spans = [
-            a,
-            b,
-            c,
-            d,
-            e,
-            Span::of(buf, buf_len, false)?,
-            optional(seq)?,
-        ];
-        disjoint(&spans)?;
-        // SAFETY: the arrays passed state_spans and disjoint.
-        let mut v = unsafe { view(&st)? };
+        let other = [Span::of(buf, buf_len, false)?, optional(seq)?];
+        // SAFETY: the caller's contract on `state`.
+        let mut v = unsafe { checked_view(state, &other)? };
         // SAFETY: checked by Span::of and disjoint; readable (the caller).
         let bytes = unsafe { slice(buf, buf_len) };
         let s = v.load(bytes).map_err(rust)?;
@@ -144,23 +153,14 @@ pub unsafe extern "C" fn dpm_state_load_newest_f32(
     seq: *mut u64,
 ) -> i32 {
     let checked = || {
-        // SAFETY: NULL or a readable DpmStateF32 (the caller).
-        let st = unsafe { read(state)? };
-        let [a, b, c, d, e] = state_spans(&st)?;
-        let spans = [
-            a,
-            b,
-            c,
-            d,
-            e,
+        let other = [
             Span::of(slot_a, len_a, false)?,
             Span::of(slot_b, len_b, false)?,
             optional(slot)?,
             optional(seq)?,
         ];
-        disjoint(&spans)?;
-        // SAFETY: the arrays passed state_spans and disjoint.
-        let mut v = unsafe { view(&st)? };
+        // SAFETY: the caller's contract on `state`.
+        let mut v = unsafe { checked_view(state, &other)? };
         // SAFETY: checked by Span::of and disjoint; readable (the caller).
         let slots = unsafe { [slice(slot_a, len_a), slice(slot_b, len_b)] };
         let (k, s) = v.load_newest(slots).map_err(rust)?;
@@ -210,22 +210,14 @@ pub unsafe extern "C" fn dpm_state_next_slot_f32(
         if slot.is_null() || seq.is_null() {
             return Err(DPM_ERR_BAD_POINTER);
         }
-        // SAFETY: NULL or a readable DpmStateF32 (the caller).
-        let st = unsafe { read(state)? };
-        let [a, b, c, d, e] = state_spans(&st)?;
-        disjoint(&[
-            a,
-            b,
-            c,
-            d,
-            e,
+        let other = [
             Span::of(slot_a, len_a, false)?,
             Span::of(slot_b, len_b, false)?,
             Span::of(slot, 1, true)?,
             Span::of(seq, 1, true)?,
-        ])?;
-        // SAFETY: the arrays passed state_spans and disjoint.
-        let v = unsafe { view(&st)? };
+        ];
+        // SAFETY: the caller's contract on `state`.
+        let v = unsafe { checked_view(state, &other)? };
         // SAFETY: checked by Span::of and disjoint; readable (the caller).
         let slots = unsafe { [slice(slot_a, len_a), slice(slot_b, len_b)] };
         let (k, s) = v.next_checkpoint_slot(slots);
