@@ -1,5 +1,6 @@
-//! A full step allocates nothing: a counting global allocator sees no
-//! allocation from this thread while the steps run.
+//! A full step allocates nothing (SPEC section 7, memory and time): a
+//! counting global allocator sees no allocation from this thread while
+//! the steps run.
 
 use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Layout, Offset, SogClrParams, StateView, StepOut, ZetaStep,

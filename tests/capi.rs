@@ -1,5 +1,5 @@
 //! The C ABI from Rust: same results as the Rust API, one status code per
-//! error, and nothing written on any error.
+//! error (SPEC section 7's errors), and nothing written on any error.
 #![cfg(feature = "capi")]
 #![allow(unsafe_code)]
 

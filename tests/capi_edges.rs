@@ -1,7 +1,7 @@
-//! Every length and pointer edge of every `extern "C"` function: each
-//! call returns a status code (never panics: a panic in an `extern "C"`
-//! function aborts this test binary), and a refused call writes no
-//! output and no state.
+//! Every length and pointer edge of every `extern "C"` function (SPEC
+//! section 7: refusals, nothing written on error): each call returns a
+//! status code (never panics: a panic in an `extern "C"` function aborts
+//! this test binary), and a refused call writes no output and no state.
 //!
 //! Lengths are probed at 0, 1, one below and one above the true length,
 //! at the first count whose size in bytes passes `isize::MAX`, and at

@@ -1,4 +1,5 @@
-//! Checkpoints (`StateView::save`, `load`, the A/B slots): the round trip
+//! Checkpoints (SPEC section 1; `BadCheckpoint` of section 7;
+//! `StateView::save`, `load`, the A/B slots): the round trip
 //! bit for bit at extreme values, every refusal with the state untouched,
 //! every truncation and every flipped bit refused, and a write cut at
 //! every byte offset that still leaves the previous checkpoint loadable.

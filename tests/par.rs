@@ -1,5 +1,5 @@
-//! The parallel step (`dpm_core::par`) against the serial public step, bit
-//! for bit, with rayon pools of 1, 2 and 4 threads built here: seeded
+//! The parallel step (`dpm_core::par`, SPEC section 3) against the serial
+//! public step, bit for bit, with rayon pools of 1, 2 and 4 threads built here: seeded
 //! random cases (B not a multiple of the lanes or the 4-row blocks, and
 //! more rows than one wave of 32 blocks; f32 and f64; DPM with zeta step
 //! and `h`, DPM vanilla without, SogCLR, InfoNCE; weights on and off; the

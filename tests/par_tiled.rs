@@ -1,5 +1,6 @@
-//! The parallel tiled steps (`dpm_core::par::*_tiled`) against the serial
-//! tiled steps (`dpm_core::embed::*_tiled`), bit for bit, with rayon pools
+//! The parallel tiled steps (`dpm_core::par::*_tiled`, SPEC section 6)
+//! against the serial tiled steps (`dpm_core::embed::*_tiled`), bit for
+//! bit, with rayon pools
 //! of 1, 2 and 4 threads built here: DPM, SogCLR and InfoNCE, f32 and
 //! f64, raw and normalised features, B below one panel, across several
 //! panels of the parallel step (96 rows) and not a multiple of the
