@@ -130,7 +130,7 @@ pub use error::Error;
 pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
 pub use real::Real;
 pub use state::{
-    AnchorState, CandidateState, CheckpointInfo, State, StateView, checkpoint_len,
+    AnchorState, CandidateState, CheckpointInfo, SparseState, State, StateView, checkpoint_len,
     inspect_checkpoint,
 };
 pub use step::{

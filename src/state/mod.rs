@@ -16,9 +16,11 @@
 mod checkpoint;
 mod flags;
 mod owned;
+mod sparse;
 
 pub use checkpoint::{CheckpointInfo, checkpoint_len, inspect_checkpoint};
 pub use owned::State;
+pub use sparse::SparseState;
 
 use flags::SEEN;
 pub(crate) use flags::{SEEN as SEEN_FLAG, check_ids};
