@@ -11,7 +11,10 @@ use dpm_core::{BimodalOut, DpmParams, Error, FirstVisit, Offset, SparseState, St
 mod random;
 use random::Rng;
 
-fn slots<const N: usize>(st: &mut SparseState<f32, N>, ids: &[u64]) -> Vec<usize> {
+fn slots<const N: usize, const M: usize>(
+    st: &mut SparseState<f32, N, M>,
+    ids: &[u64],
+) -> Vec<usize> {
     let mut out = vec![usize::MAX; ids.len()];
     st.slots(ids, &mut out).unwrap();
     out
@@ -19,7 +22,7 @@ fn slots<const N: usize>(st: &mut SparseState<f32, N>, ids: &[u64]) -> Vec<usize
 
 #[test]
 fn slots_fill_in_order_then_the_least_recently_seen_id_goes() {
-    let mut st = SparseState::<f32, 4>::new(0.0).unwrap();
+    let mut st = SparseState::<f32, 4, 8>::new(0.0).unwrap();
     assert!(st.is_empty());
     assert_eq!(slots(&mut st, &[100, 200, 300, 400]), [0, 1, 2, 3]);
     assert_eq!(st.len(), 4);
@@ -32,26 +35,63 @@ fn slots_fill_in_order_then_the_least_recently_seen_id_goes() {
     assert_eq!((st.slot(100), st.slot(500), st.len()), (None, Some(1), 4));
     // A repeated id maps to one slot.
     assert_eq!(slots(&mut st, &[700, 700]), [3, 3]);
+    // Recency now 700, 200, 600, 500 (least). A call mixing new ids with
+    // mapped ones evicts only ids outside the call: 500, the least
+    // recently seen, is in it and keeps its slot, although 800 comes
+    // first; 800 and 900 take the slots of 600 and 200.
+    assert_eq!(slots(&mut st, &[800, 500, 900]), [2, 1, 0]);
+    assert_eq!(
+        (st.slot(600), st.slot(200), st.slot(700)),
+        (None, None, Some(3))
+    );
 }
 
-/// The rule as a plain list, most recent first.
-fn model(recency: &mut Vec<(u64, usize)>, used: &mut usize, cap: usize, id: u64) -> usize {
-    let s = match recency.iter().position(|&(i, _)| i == id) {
-        Some(k) => recency.remove(k).1,
-        None if *used < cap => {
-            *used += 1;
-            *used - 1
+#[test]
+fn a_slot_is_reset_whenever_an_id_takes_it() {
+    let mut st = SparseState::<f32, 2, 4>::new(-0.05).unwrap();
+    // Written into a slot no id holds yet (a loaded checkpoint, say).
+    st.view().set_log_s(0, Some(3.0)).unwrap();
+    st.view().set_zeta(1, 1.5).unwrap();
+    let s = slots(&mut st, &[42, 43]);
+    let v = st.view();
+    for k in s {
+        assert_eq!(
+            (v.log_s(k), v.z(k), v.zeta(k)),
+            (Ok(None), Ok(None), Ok(-0.05))
+        );
+    }
+}
+
+/// The rule as a plain list, most recent first: the call's mapped ids
+/// move to the front first (none of them is evicted by the call), then
+/// each id in order.
+fn model(recency: &mut Vec<(u64, usize)>, used: &mut usize, cap: usize, ids: &[u64]) -> Vec<usize> {
+    for id in ids {
+        if let Some(k) = recency.iter().position(|(i, _)| i == id) {
+            let e = recency.remove(k);
+            recency.insert(0, e);
         }
-        None => recency.pop().unwrap().1,
-    };
-    recency.insert(0, (id, s));
-    s
+    }
+    let mut out = Vec::new();
+    for &id in ids {
+        let s = match recency.iter().position(|&(i, _)| i == id) {
+            Some(k) => recency.remove(k).1,
+            None if *used < cap => {
+                *used += 1;
+                *used - 1
+            }
+            None => recency.pop().unwrap().1,
+        };
+        recency.insert(0, (id, s));
+        out.push(s);
+    }
+    out
 }
 
 #[test]
 fn long_random_sequences_follow_the_least_recently_seen_rule() {
     let mut rng = Rng::new(0x5a);
-    let mut st = SparseState::<f32, 8>::new(0.0).unwrap();
+    let mut st = SparseState::<f32, 8, 16>::new(0.0).unwrap();
     let (mut recency, mut used) = (Vec::new(), 0);
     for _ in 0..5000 {
         let b = 1 + (rng.uniform() * 8.0) as usize;
@@ -67,10 +107,7 @@ fn long_random_sequences_follow_the_least_recently_seen_rule() {
             })
             .collect();
         let got = slots(&mut st, &ids);
-        let want: Vec<usize> = ids
-            .iter()
-            .map(|&id| model(&mut recency, &mut used, 8, id))
-            .collect();
+        let want = model(&mut recency, &mut used, 8, &ids);
         assert_eq!(got, want, "ids {ids:?}");
         for &(id, s) in &recency {
             assert_eq!(st.slot(id), Some(s));
@@ -98,8 +135,8 @@ const S: [f32; 9] = [0.9, 0.1, -0.2, 0.3, 0.8, 0.0, 0.1, 0.2, 0.7];
 #[test]
 fn steps_on_the_slots_equal_steps_on_a_dense_state_and_an_evicted_id_comes_back_fresh() {
     let (mut si, mut st) = (
-        SparseState::<f32, 4>::new(-0.05).unwrap(),
-        SparseState::<f32, 4>::new(-0.05).unwrap(),
+        SparseState::<f32, 4, 8>::new(-0.05).unwrap(),
+        SparseState::<f32, 4, 8>::new(-0.05).unwrap(),
     );
     let (mut di, mut dt) = (
         State::<f32, 4>::new(-0.05).unwrap(),
@@ -152,7 +189,7 @@ fn steps_on_the_slots_equal_steps_on_a_dense_state_and_an_evicted_id_comes_back_
 
 #[test]
 fn refusals_change_nothing() {
-    let mut st = SparseState::<f64, 2>::new(0.0).unwrap();
+    let mut st = SparseState::<f64, 2, 4>::new(0.0).unwrap();
     slots_f64(&mut st, &[5, 6]);
     let mut out = [9_usize; 3];
     assert_eq!(
@@ -180,12 +217,12 @@ fn refusals_change_nothing() {
     slots_f64(&mut st, &[7]);
     assert_eq!((st.slot(5), st.slot(7)), (None, Some(0)));
     assert_eq!(
-        SparseState::<f32, 4>::new(f32::NAN).err(),
+        SparseState::<f32, 4, 8>::new(f32::NAN).err(),
         Some(Error::InvalidParameter { what: "zeta_init" })
     );
 }
 
-fn slots_f64(st: &mut SparseState<f64, 2>, ids: &[u64]) {
+fn slots_f64(st: &mut SparseState<f64, 2, 4>, ids: &[u64]) {
     let mut out = vec![0; ids.len()];
     st.slots(ids, &mut out).unwrap();
 }

@@ -3,8 +3,9 @@
 //! and every step keeps the invariants (finite, weights within 1/gamma,
 //! nothing written on error). In sparse mode the ids are arbitrary `u64`s
 //! mapped onto 16 slots by `SparseState` (evicting the least recently
-//! seen): every id gets its mapped slot, distinct ids distinct slots, and
-//! a newly mapped id a slot reset to a first visit.
+//! seen): every id gets its mapped slot, distinct ids distinct slots, an
+//! id mapped before the call keeps its slot, and a newly mapped id gets a
+//! slot reset to a first visit.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -37,6 +38,8 @@ struct Input {
 
 /// Slots of a sparse population.
 const SLOTS: usize = 16;
+/// Capacity of its id map.
+const MAP: usize = 32;
 
 /// Every value and flag of a view, as bits.
 fn view_bits(v: &StateView<'_, f32>) -> Vec<u64> {
@@ -53,14 +56,18 @@ fn view_bits(v: &StateView<'_, f32>) -> Vec<u64> {
 }
 
 /// The slots of `raw` ids in `st`, with the map's invariants checked.
-fn sparse_slots(st: &mut SparseState<f32, SLOTS>, raw: &[u64]) -> Vec<usize> {
-    let new: Vec<bool> = raw.iter().map(|&id| st.slot(id).is_none()).collect();
+fn sparse_slots(st: &mut SparseState<f32, SLOTS, MAP>, raw: &[u64]) -> Vec<usize> {
+    let before: Vec<Option<usize>> = raw.iter().map(|&id| st.slot(id)).collect();
+    let new: Vec<bool> = before.iter().map(Option::is_none).collect();
     let mut out = vec![usize::MAX; raw.len()];
     st.slots(raw, &mut out).unwrap();
     assert!(st.len() <= SLOTS);
     for (k, (&id, &s)) in raw.iter().zip(&out).enumerate() {
         assert!(s < SLOTS);
         assert_eq!(st.slot(id), Some(s), "id {id} not at its slot");
+        if let Some(b) = before[k] {
+            assert_eq!(b, s, "id {id} of the call lost its slot");
+        }
         for (j, &other) in raw.iter().enumerate().take(k) {
             assert_eq!(out[j] == s, other == id, "ids {other}, {id} share a slot");
         }
@@ -84,7 +91,7 @@ fuzz_target!(|inp: Input| {
         Pop::<f32>::from_fuzz(n, &[-0.05], &[], 0),
         Pop::<f32>::from_fuzz(n, &[-0.05], &[], 0),
     ];
-    let fresh = || SparseState::<f32, SLOTS>::new(-0.05).unwrap();
+    let fresh = || SparseState::<f32, SLOTS, MAP>::new(-0.05).unwrap();
     let mut sparse = [fresh(), fresh()];
     let xi_init = inp.xi_init.get();
     let gamma = inp.gamma.get();

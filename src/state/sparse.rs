@@ -10,7 +10,13 @@ use heapless::index_map::FnvIndexMap;
 const NONE: u32 = u32::MAX;
 
 /// The state of up to `N` samples with arbitrary `u64` ids (`u32` ids
-/// widen with `u64::from`), in fixed arrays: no heap.
+/// widen with `u64::from`), in fixed arrays: no heap. `M` is the capacity
+/// of the id map: a power of two, at least `2 N` and at most 65,536 (so
+/// `N <= 32,768`), all checked at compile time. The map never fills
+/// beyond half, which keeps each lookup and insertion O(1) expected;
+/// with a full map (`M = N`) an insertion would shift up to `N` entries.
+/// Its hash (FNV) is not keyed: ids chosen by an adversary to collide
+/// make lookups slower (never wrong).
 ///
 /// [`SparseState::slots`] gives each id of a batch its slot (`0..N`),
 /// and the steps take those slots as ids, with [`SparseState::view`] as
@@ -18,16 +24,19 @@ const NONE: u32 = u32::MAX;
 /// accepts a sparse state this way.
 ///
 /// When all `N` slots hold ids and a new id comes, the id seen least
-/// recently (by [`SparseState::slots`]) is evicted: its slot is reset to
-/// "never visited" with `zeta = zeta_init`, so an evicted id that comes
-/// back is a first visit again. `N` must be a power of two (the map's
-/// requirement), checked at compile time, as is `N >= 2`.
+/// recently (by [`SparseState::slots`]) and not in the same call is
+/// evicted. A slot is reset to "never visited" with `zeta = zeta_init`
+/// whenever an id takes it (free or evicted), so an evicted id that comes
+/// back is a first visit again, and what was written through
+/// [`SparseState::view`] into an unmapped slot (a checkpoint loaded
+/// into it, say: checkpoints hold the slots, not the id map) never
+/// reaches a new id.
 ///
 /// # Example
 ///
 /// ```
 /// use dpm_core::{dpm_bimodal, BimodalOut, DpmParams, FirstVisit, Offset, SparseState};
-/// let (mut images, mut texts) = (SparseState::<f32, 64>::new(-0.05)?, SparseState::<f32, 64>::new(-0.05)?);
+/// let (mut images, mut texts) = (SparseState::<f32, 64, 128>::new(-0.05)?, SparseState::<f32, 64, 128>::new(-0.05)?);
 /// let (mut image_slots, mut text_slots) = ([0_usize; 2], [0_usize; 2]);
 /// images.slots(&[0xdead_beef, 42], &mut image_slots)?; // any u64 ids
 /// texts.slots(&[7, 1 << 40], &mut text_slots)?;
@@ -41,10 +50,10 @@ const NONE: u32 = u32::MAX;
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct SparseState<T, const N: usize> {
+pub struct SparseState<T, const N: usize, const M: usize> {
     state: State<T, N>,
     zeta_init: T,
-    slot_of: FnvIndexMap<u64, u32, N>,
+    slot_of: FnvIndexMap<u64, u32, M>,
     /// The id in each used slot.
     id_of: [u64; N],
     /// Slots in use: `0..used`.
@@ -56,10 +65,10 @@ pub struct SparseState<T, const N: usize> {
     tail: u32,
 }
 
-impl<T: Real, const N: usize> SparseState<T, N> {
+impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
     const SLOTS: () = assert!(
-        N.is_power_of_two() && N >= 2 && N < NONE as usize,
-        "N must be a power of two, at least 2, below 2^32 - 1"
+        N >= 2 && M.is_power_of_two() && M / 2 >= N && M <= 65_536,
+        "N >= 2 slots; M, the map's capacity, a power of two, at least 2 N, at most 65,536"
     );
 
     /// No id mapped; every slot never visited with `zeta = zeta_init`.
@@ -84,31 +93,33 @@ impl<T: Real, const N: usize> SparseState<T, N> {
     }
 
     /// The slots of `ids`, in order, into `out`: an id already mapped keeps
-    /// its slot; a new one takes a free slot, or the slot of the id seen
-    /// least recently, which is evicted (its state reset to never
-    /// visited, `zeta = zeta_init`). Every id of the call counts as seen
-    /// now, in order. A repeated id gets the same slot (a step then
+    /// its slot; a new one takes a free slot or, when all are mapped, the
+    /// slot of the id seen least recently among those not in this call,
+    /// which is evicted. The ids of the call are then the most recently
+    /// seen, in their order. A repeated id gets the same slot (a step then
     /// refuses the repeat, as for any ids).
     ///
-    /// O(`ids.len()`).
+    /// O(`ids.len()`) expected (hash lookups).
     ///
     /// # Errors
     ///
     /// [`Error::LengthMismatch`] if `out` is not `ids.len()` long
-    /// (`what: "out"`) or `ids` is longer than `N` (`what: "ids"`,
-    /// `expected: N`: a batch that would evict its own ids). Nothing is
-    /// changed on `Err`.
+    /// (`what: "out"`) or `ids` is longer than `N`, repeats counted
+    /// (`what: "ids"`, `expected: N`). Nothing is changed on `Err`.
     ///
     /// # Example
     ///
     /// ```
     /// use dpm_core::SparseState;
-    /// let mut st = SparseState::<f64, 2>::new(0.0)?;
+    /// let mut st = SparseState::<f64, 2, 4>::new(0.0)?;
     /// let mut slot = [0; 1];
     /// for id in [10, 20, 10, 30] { // 30 evicts 20, the least recently seen
     ///     st.slots(&[id], &mut slot)?;
     /// }
     /// assert_eq!((st.slot(10), st.slot(20), st.slot(30)), (Some(0), None, Some(1)));
+    /// let mut two = [0; 2];
+    /// st.slots(&[40, 10], &mut two)?; // 40 evicts 30, not 10: 10 is in the call
+    /// assert_eq!((two, st.slot(30)), ([1, 0], None));
     /// # Ok::<(), dpm_core::Error>(())
     /// ```
     pub fn slots(&mut self, ids: &[u64], out: &mut [usize]) -> Result<(), Error> {
@@ -120,6 +131,15 @@ impl<T: Real, const N: usize> SparseState<T, N> {
                 expected: N,
                 found: ids.len(),
             });
+        }
+        // The call's mapped ids first, so that none of them is the least
+        // recently seen when a new id of the call needs a slot: at most
+        // `N - (mapped ids of the call)` evictions take the tail.
+        for id in ids {
+            if let Some(&s) = self.slot_of.get(id) {
+                self.unlink(s);
+                self.push_front(s);
+            }
         }
         for (o, &id) in out.iter_mut().zip(ids) {
             let s = match self.slot_of.get(&id) {
@@ -135,8 +155,8 @@ impl<T: Real, const N: usize> SparseState<T, N> {
         Ok(())
     }
 
-    /// A free slot, or the least recently seen one (unlinked, evicted and
-    /// reset), now mapped to `id`.
+    /// A free slot, or the least recently seen one (unlinked and
+    /// evicted), reset and now mapped to `id`.
     fn take(&mut self, id: u64) -> u32 {
         let s = if (self.used as usize) < N {
             self.used += 1;
@@ -145,15 +165,14 @@ impl<T: Real, const N: usize> SparseState<T, N> {
             let s = self.tail;
             self.unlink(s);
             self.slot_of.swap_remove(&self.id_of[s as usize]);
-            let mut v = self.state.view();
-            let k = s as usize;
-            // In range and finite: neither setter can refuse.
-            let _ = (v.set_log_s(k, None), v.set_z(k, None));
-            let _ = v.set_zeta(k, self.zeta_init);
             s
         };
-        self.id_of[s as usize] = id;
-        // A slot was free or just freed: the map has room.
+        let (mut v, k) = (self.state.view(), s as usize);
+        // In range and finite: no setter can refuse.
+        let _ = (v.set_log_s(k, None), v.set_z(k, None));
+        let _ = v.set_zeta(k, self.zeta_init);
+        self.id_of[k] = id;
+        // At most N < M ids: the map has room.
         let _ = self.slot_of.insert(id, s);
         s
     }
