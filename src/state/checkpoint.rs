@@ -312,6 +312,12 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     pub fn load(&mut self, buf: &[u8]) -> Result<u64, Error> {
         let info = inspect_checkpoint(buf)?;
+        self.load_inspected(buf, info)
+    }
+
+    /// [`StateView::load`] of `buf`, whose framing and checksum
+    /// [`inspect_checkpoint`] accepted with `info`.
+    fn load_inspected(&mut self, buf: &[u8], info: CheckpointInfo) -> Result<u64, Error> {
         let p = size_of::<T>();
         if usize::from(info.precision) != p {
             return Err(bad("precision"));
@@ -419,8 +425,8 @@ impl<T: Real> StateView<'_, T> {
     /// # Ok::<(), dpm_core::Error>(())
     /// ```
     pub fn load_newest(&mut self, slots: [&[u8]; 2]) -> Result<(usize, u64), Error> {
-        let (slot, _) = newest(slots, |i| self.fits(i)).ok_or(bad("slots"))?;
-        let seq = self.load(slots[slot])?;
+        let (slot, info) = newest(slots, |i| self.fits(i)).ok_or(bad("slots"))?;
+        let seq = self.load_inspected(slots[slot], info)?;
         Ok((slot, seq))
     }
 }

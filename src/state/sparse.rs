@@ -56,8 +56,6 @@ pub struct SparseState<T, const N: usize, const M: usize> {
     slot_of: FnvIndexMap<u64, u32, M>,
     /// The id in each used slot.
     id_of: [u64; N],
-    /// Slots in use: `0..used`.
-    used: u32,
     /// The recency list of used slots: most recent at `head`.
     newer: [u32; N],
     older: [u32; N],
@@ -84,7 +82,6 @@ impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
             zeta_init,
             slot_of: FnvIndexMap::new(),
             id_of: [0; N],
-            used: 0,
             newer: [NONE; N],
             older: [NONE; N],
             head: NONE,
@@ -158,9 +155,13 @@ impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
     /// A free slot, or the least recently seen one (unlinked and
     /// evicted), reset and now mapped to `id`.
     fn take(&mut self, id: u64) -> u32 {
-        let s = if (self.used as usize) < N {
-            self.used += 1;
-            self.used - 1
+        // Slots are handed out in order and never freed: `0..len` are in use.
+        let used = self.slot_of.len();
+        let s = if used < N {
+            #[allow(clippy::cast_possible_truncation)] // N < M <= 2^16
+            {
+                used as u32
+            }
         } else {
             let s = self.tail;
             self.unlink(s);
