@@ -45,7 +45,7 @@ step "aarch64 under qemu-user: library and integration tests"
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 DPM_TEST_EMULATED=1 \
-  cargo test --profile test --all-features --target aarch64-unknown-linux-gnu --lib \
+  cargo test -p dpm-core --profile test --all-features --target aarch64-unknown-linux-gnu --lib \
     --test simd --test golden --test extremes --test domain --test embed \
     --test family --test properties --test sizes
 

@@ -5,8 +5,8 @@
 #      (Cortex-M4F, with clippy) and thumbv6m-none-eabi (Cortex-M0);
 #   2. firmware/: the expected file regenerated and compared, the firmware
 #      built and run under QEMU mps2-an386 (every output checked against
-#      host f64 values; stack budget), a deliberate mismatch must fail,
-#      and the step's code size against its budget;
+#      host f64 values; stack budget), the step's code size against its
+#      budget, and a deliberate mismatch must fail;
 #   3. the C ABI: include/dpm_core.h current, capi-tests/test.c on the host
 #      (gcc) and on the Cortex-M4F under QEMU (arm-none-eabi-gcc).
 # Honours CARGO_TARGET_DIR for the main crate; the side crates build in
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
 export CARGO_TERM_COLOR=never
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
@@ -59,8 +59,13 @@ diff -u firmware/src/expected.rs "$tmp/expected.rs" ||
 step "firmware: run under QEMU mps2-an386 (every output, stack budget)"
 (cd firmware && CARGO_TARGET_DIR=$target_dir/firmware timeout 300 cargo run --release --locked)
 
+step "firmware: code size of the DPM steps, stored and tiled (budget 24 KiB .text)"
+firmware/size.sh "$target_dir/firmware/thumbv7em-none-eabihf/release/dpm-firmware"
+
 step "firmware: a deliberate mismatch must fail the run"
-if (cd firmware && CARGO_TARGET_DIR=$target_dir/firmware-sabotage timeout 300 cargo run --release --locked --features sabotage) >"$tmp/sabotage.log" 2>&1; then
+# In the firmware's own target folder (only the firmware crate is compiled
+# again, not its dependencies); this overwrites the ELF the size step read.
+if (cd firmware && CARGO_TARGET_DIR=$target_dir/firmware timeout 300 cargo run --release --locked --features sabotage) >"$tmp/sabotage.log" 2>&1; then
   cat "$tmp/sabotage.log"; echo "the sabotaged firmware exited 0"; exit 1
 fi
 # dx[3] is sabotaged in the stored step's scenarios, dx[0] in the tiled one's.
@@ -68,9 +73,6 @@ for at in 3 0; do
   grep -q "MISMATCH dx\[$at\]" "$tmp/sabotage.log" || { cat "$tmp/sabotage.log"; echo "sabotage: no mismatch reported at dx[$at]"; exit 1; }
 done
 echo "sabotaged firmware failed as it must: $(grep -c MISMATCH "$tmp/sabotage.log") mismatch line(s)"
-
-step "firmware: code size of the DPM steps, stored and tiled (budget 24 KiB .text)"
-firmware/size.sh "$target_dir/firmware/thumbv7em-none-eabihf/release/dpm-firmware"
 
 step "C ABI: include/dpm_core.h is current"
 cbindgen -q --config cbindgen.toml --output "$tmp/dpm_core.h"
