@@ -35,7 +35,7 @@ use common::{Batch, Pop, restore, timing};
 use common::{SEED, bench_steps, random::Rng};
 
 /// Scratch elements per pair of the serial step (`32 b`).
-const SERIAL_SCRATCH: usize = dpm_core::bimodal_scratch_len(1);
+const SERIAL_SCRATCH: usize = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 1 });
 
 fn dpm_bimodal_f32(c: &mut Criterion) {
     bench_steps(
@@ -53,7 +53,10 @@ fn dpm_bimodal_f32(c: &mut Criterion) {
 #[cfg(feature = "std")]
 fn dpm_bimodal_f32_rayon(c: &mut Criterion) {
     // 158 b from b = 128 on (`par::scratch_len`).
-    assert_eq!(dpm_core::par::scratch_len(1024), 158 * 1024);
+    assert_eq!(
+        dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b: 1024 }),
+        158 * 1024
+    );
     bench_steps(
         c,
         "dpm_bimodal_f32_rayon",
@@ -108,6 +111,7 @@ fn dpm_bimodal_f32_pair(c: &mut Criterion) {
                             restore(text, &batch.saved.1);
                             Problem::Dpm {
                                 scores: black_box(&batch.s),
+                                b: batch.image_ids.len(),
                                 image_ids: &batch.image_ids,
                                 text_ids: &batch.text_ids,
                                 image,
@@ -140,11 +144,12 @@ fn dpm_bimodal_f32_pair(c: &mut Criterion) {
 #[allow(clippy::too_many_arguments)]
 fn par_one_thread(
     s: &[f32],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, f32>,
     text: &mut StateView<'_, f32>,
-    params: [DpmParams<f32>; 2],
+    params: dpm_core::Directions<DpmParams<f32>>,
     out: BimodalOut<'_, f32>,
     scratch: &mut [f32],
 ) -> Result<dpm_core::Losses<f32>, dpm_core::Error> {
@@ -156,7 +161,7 @@ fn par_one_thread(
             .expect("a pool of one thread")
     });
     pool.install(|| {
-        dpm_core::par::dpm_bimodal(s, image_ids, text_ids, image, text, params, out, scratch)
+        dpm_core::par::dpm_bimodal(s, b, image_ids, text_ids, image, text, params, out, scratch)
     })
 }
 

@@ -30,10 +30,10 @@ use std::{hint::black_box, time::Duration};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dpm_core::embed::{
-    FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-    features_scratch_len, scores_backward, scores_forward, tiled_scratch_len,
+    FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled, scores_backward,
+    scores_forward,
 };
-use dpm_core::{BimodalOut, bimodal_scratch_len, dpm_bimodal};
+use dpm_core::{BimodalOut, dpm_bimodal};
 
 mod common;
 use common::{Batch, Pop, SEED, random, restore, timing};
@@ -121,7 +121,8 @@ fn dpm_from_features_f32(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(secs));
         let id = |name: &str| BenchmarkId::new(name, format!("{family}/{b}x{d}"));
 
-        let mut scratch = vec![0.0_f32; features_scratch_len(b, d)];
+        let mut scratch =
+            vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
         group.bench_function(id("materialized"), |bench| {
             bench.iter(|| {
                 restore(&mut iv, &batch.saved.0);
@@ -155,7 +156,7 @@ fn dpm_from_features_f32(c: &mut Criterion) {
             });
         });
 
-        let mut scratch = vec![0.0_f32; tiled_scratch_len(b, d)];
+        let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })];
         group.bench_function(id("tiled"), |bench| {
             bench.iter(|| {
                 restore(&mut iv, &batch.saved.0);
@@ -186,7 +187,7 @@ fn dpm_from_features_f32(c: &mut Criterion) {
             });
         });
 
-        let mut scratch = vec![0.0_f32; bimodal_scratch_len(b)];
+        let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
         group.bench_function(id("gemm_baseline"), |bench| {
             bench.iter(|| {
                 restore(&mut iv, &batch.saved.0);
@@ -195,6 +196,7 @@ fn dpm_from_features_f32(c: &mut Criterion) {
                 let out = batch.outs.get();
                 let loss = dpm_bimodal(
                     &s,
+                    batch.image_ids.len(),
                     &batch.image_ids,
                     &batch.text_ids,
                     &mut iv,
@@ -227,11 +229,12 @@ fn products_f32(c: &mut Criterion) {
         let mut s = vec![0.0_f32; b * b];
         gemm_abt(&x, &y, b, b, d, &mut s);
         let mut batch = Batch::with_scores(&mut rng, s.clone(), b, &mut images, &mut texts);
-        let mut scratch = vec![0.0_f32; bimodal_scratch_len(b)];
+        let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
         let (mut iv, mut tv) = (images.view(), texts.view());
         let out = batch.outs.get();
         dpm_bimodal(
             &s,
+            batch.image_ids.len(),
             &batch.image_ids,
             &batch.text_ids,
             &mut iv,

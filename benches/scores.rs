@@ -26,7 +26,7 @@ use common::{N, Pop, SEED, TAU, bench_scores, random, restore, timing};
 const DIM: usize = 128;
 
 /// Scratch elements per pair of the serial step.
-const SCRATCH: usize = dpm_core::bimodal_scratch_len(1);
+const SCRATCH: usize = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 1 });
 
 fn dpm_bimodal_f32_scores(c: &mut Criterion) {
     for (name, sigma) in [
@@ -77,7 +77,8 @@ fn two_view(c: &mut Criterion) {
             first_visit: FirstVisit::Batch,
         };
         let (mut ds, mut h) = (vec![0.0_f32; r * r], vec![0.0_f32; r]);
-        let mut scratch = vec![0.0_f32; dpm_core::step_scratch_len(r, r)];
+        let mut scratch =
+            vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: r, cols: r })];
         let mut view = pop.view();
         group.throughput(Throughput::Elements((r * r) as u64));
         let (samples, secs) = timing(r);
@@ -95,6 +96,8 @@ fn two_view(c: &mut Criterion) {
                 dpm_core::dpm_step(
                     Layout::TwoView,
                     black_box(&s),
+                    ids.len(),
+                    ids.len(),
                     &ids,
                     &ids,
                     anchors,

@@ -20,7 +20,7 @@
 use std::{hint::black_box, time::Duration};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};
+use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled};
 use dpm_core::{Error, Losses, StateView, par};
 
 mod common;
@@ -53,7 +53,11 @@ impl One {
             batch,
             dx: vec![0.0; b * d],
             dy: vec![0.0; b * d],
-            scratch: vec![0.0; par::tiled_scratch_len(b, d).max(tiled_scratch_len(b, d))],
+            scratch: vec![
+                0.0;
+                par::scratch_len(dpm_core::Scratch::Tiled { b, d })
+                    .max(dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d }))
+            ],
         }
     }
 

@@ -18,7 +18,7 @@ use std::{fs, hint::black_box, path::PathBuf, time::Instant};
 
 use dpm_core::embed::{
     FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-    features_scratch_len, infonce_bimodal_tiled, sogclr_bimodal_tiled, tiled_scratch_len,
+    infonce_bimodal_tiled, sogclr_bimodal_tiled,
 };
 use dpm_core::{DpmParams, FirstVisit, Offset, SogClrParams, StateView, ZetaStep};
 
@@ -97,7 +97,11 @@ fn main() {
         zeta_step: Some(ZetaStep { theta: 0.9, eta }),
         first_visit: FirstVisit::Batch,
     };
-    let dpm = [p(5e-6), p(5e-7)];
+    // Images anchor (the texts' step size), then texts (the images').
+    let dpm = dpm_core::Directions {
+        image: p(5e-6),
+        text: p(5e-7),
+    };
     let sog = SogClrParams {
         tau: TAU,
         gamma: 0.8,
@@ -106,7 +110,7 @@ fn main() {
     let (mut images, mut texts) = (Pop::fresh(ZETA_INIT), Pop::fresh(ZETA_INIT));
     let (mut iv, mut tv) = (images.view(), texts.view());
     let (mut dx, mut dy) = (vec![0.0_f32; b * d], vec![0.0_f32; b * d]);
-    let mut tiled = vec![0.0_f32; tiled_scratch_len(b, d)];
+    let mut tiled = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })];
     let report = |family: &str, engine: &str, (ms, loss): (f64, f32), dx: &[f32]| {
         println!("{family} {engine} {ms:.4} {loss:e}");
         write(dir.join(format!("dx_{family}.f32")), dx);
@@ -114,7 +118,7 @@ fn main() {
     let (x, y) = (black_box(&x[..]), &y[..]);
 
     let (mut s, mut ds) = (vec![0.0_f32; b * b], vec![0.0_f32; b * b]);
-    let mut scratch = vec![0.0_f32; features_scratch_len(b, d)];
+    let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
     let (ms, loss) = time_fresh(reps, (&mut iv, &mut tv), |iv, tv| {
         let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
         let (raw, p) = (Features::Raw, dpm);
@@ -134,9 +138,22 @@ fn main() {
     let timed = time_fresh(reps, (&mut iv, &mut tv), |iv, tv| {
         let out = TiledOut::new(&mut dx, &mut dy);
         let (raw, p) = (Features::Raw, sog);
-        sogclr_bimodal_tiled(x, y, b, d, raw, &ids, &ids, iv, tv, p, out, &mut tiled)
-            .unwrap()
-            .total
+        sogclr_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            raw,
+            &ids,
+            &ids,
+            iv,
+            tv,
+            dpm_core::Directions::both(p),
+            out,
+            &mut tiled,
+        )
+        .unwrap()
+        .total
     });
     report("sogclr", "tiled", timed, &dx);
     let timed = time(reps, |t| {

@@ -35,7 +35,7 @@ fn main() {
     let mut ds = vec![0f32; b * b];
     let mut hi = vec![0f32; b];
     let mut ht = vec![0f32; b];
-    let mut scratch = vec![0f32; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![0f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let mut vi = StateView::new(&mut a1, &mut a2, &mut a3, &mut a4, &mut a5).unwrap();
     let mut vt = StateView::new(&mut b1, &mut b2, &mut b3, &mut b4, &mut b5).unwrap();
     let mut times = Vec::with_capacity(iters);
@@ -69,11 +69,15 @@ fn main() {
         let t = std::time::Instant::now();
         f(
             &s,
+            ids_i.len(),
             &ids_i,
             &ids_t,
             &mut vi,
             &mut vt,
-            [p(5e-6), p(5e-7)],
+            dpm_core::Directions {
+                image: p(5e-6),
+                text: p(5e-7),
+            },
             out,
             &mut scratch,
         )

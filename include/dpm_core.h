@@ -344,7 +344,7 @@ int32_t dpm_state_next_slot_f32(const struct DpmStateF32 *state,
 int32_t dpm_state_init_f32(const struct DpmStateF32 *state, float zeta_init);
 
 // C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
-// `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]):
+// `dpm_bimodal_f32` needs for `b` pairs (see [`scratch_len`] of [`Scratch::Bimodal`]):
 // `32 b` on hosts (SIMD lanes), `3 b` on Cortex-M, or `SIZE_MAX` when
 // that does not fit a `size_t`. No buffer
 // has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch

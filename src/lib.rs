@@ -4,7 +4,7 @@
 //! caller-provided slices.
 //!
 //! - `#![no_std]`, no `alloc`: every buffer is the caller's, and scratch
-//!   sizes are `const fn`s ([`bimodal_scratch_len`], [`step_scratch_len`]).
+//!   sizes are `const fn`s ([`scratch_len`] of a [`Scratch`], one per engine).
 //! - Log-domain state and log-sum-exp-stable kernels: no finite input gives
 //!   NaN or an infinity; inputs so large that one would are refused.
 //! - Every precondition is checked before any output or state is
@@ -20,25 +20,35 @@
 //! # Example
 //!
 //! ```
-//! use dpm_core::{dpm_bimodal, BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
+//! use dpm_core::{
+//!     dpm_bimodal, BimodalOut, Directions, DpmParams, FirstVisit, Offset, Scratch, State,
+//!     ZetaStep, scratch_len,
+//! };
 //!
-//! // Per-sample state of a data set of 1000 image-text pairs.
-//! let mut images = State::<f32, 1000>::new(-0.05)?;
-//! let mut texts = State::<f32, 1000>::new(-0.05)?;
-//! let xi = images.view().refresh_xi(0.0); // once per epoch
+//! // Per-sample state of a data set of 1000 image-text pairs (`State::new`
+//! // is a `const fn`: in firmware, a `static`).
+//! let mut images = State::<f32, 1000>::new(-0.05);
+//! let mut texts = State::<f32, 1000>::new(-0.05);
 //!
 //! // One batch of B = 3: cosine scores, image rows x text columns.
 //! let s = [0.9, 0.2, 0.1, 0.3, 0.8, 0.2, 0.0, 0.4, 0.7_f32];
 //! let p = DpmParams {
-//!     tau: 0.05, gamma: 0.8, offset: Offset::Xi(xi),
+//!     tau: 0.05, gamma: 0.8, offset: Offset::Vanilla,
 //!     zeta_step: Some(ZetaStep { theta: 0.9, eta: 1e-4 }),
 //!     first_visit: FirstVisit::Batch,
 //! };
+//! // Each direction is named by its anchors, and bounded by its
+//! // candidates' xi (refreshed once per epoch): images anchor against
+//! // the texts, texts against the images.
+//! let params = Directions {
+//!     image: DpmParams { offset: Offset::Xi(texts.view().refresh_xi(0.0)), ..p },
+//!     text: DpmParams { offset: Offset::Xi(images.view().refresh_xi(0.0)), ..p },
+//! };
 //! let mut ds = [0.0_f32; 9];
-//! let mut scratch = [0.0_f32; dpm_core::bimodal_scratch_len(3)];
+//! let mut scratch = [0.0_f32; scratch_len(Scratch::Bimodal { b: 3 })];
 //! let loss = dpm_bimodal(
-//!     &s, &[10, 11, 12], &[10, 11, 12],
-//!     &mut images.view(), &mut texts.view(), [p, p],
+//!     &s, 3, &[10, 11, 12], &[10, 11, 12],
+//!     &mut images.view(), &mut texts.view(), params,
 //!     BimodalOut::new(&mut ds), &mut scratch,
 //! )?;
 //! assert!(loss.total.is_finite());
@@ -91,6 +101,7 @@ mod params;
 mod real;
 pub mod scalar;
 pub mod schedule;
+mod scratch;
 #[doc = include_str!("../docs/SPEC.md")]
 #[allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)] // its plain-ASCII notation: `a[i][j]`
 pub mod spec {}
@@ -127,13 +138,14 @@ pub mod __bench {
 }
 
 pub use error::Error;
-pub use params::{DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
+pub use params::{Directions, DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
 pub use real::Real;
+pub use scratch::{Scratch, scratch_len};
 pub use state::{
     AnchorState, CandidateState, CheckpointInfo, SparseState, State, StateView, checkpoint_len,
     inspect_checkpoint,
 };
 pub use step::{
-    BimodalOut, Layout, Losses, StepOut, bimodal_scratch_len, dpm_bimodal, dpm_step,
-    infonce_bimodal, infonce_step, sogclr_bimodal, sogclr_step, step_scratch_len,
+    BimodalOut, Layout, Losses, StepOut, dpm_bimodal, dpm_step, infonce_bimodal, infonce_step,
+    sogclr_bimodal, sogclr_step,
 };

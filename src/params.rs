@@ -78,6 +78,93 @@ pub struct DpmParams<T> {
     pub first_visit: FirstVisit,
 }
 
+/// The parameters of a bimodal step's two directions, each named by the
+/// population that is the anchor in it (SPEC section 3).
+///
+/// In the `image` direction the images are the anchors (the rows of `S`)
+/// and the texts the candidates, so with DPM its [`Offset::Xi`] is the
+/// texts' bound (`texts.refresh_xi`) and its [`ZetaStep`] updates the
+/// texts' zeta (their step size `eta`); the `text` direction is the
+/// reverse (the columns of `S`, the images' bound and step size).
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{Directions, DpmParams, FirstVisit, Offset, State, ZetaStep};
+/// let mut images = State::<f32, 100>::new(-0.05);
+/// let mut texts = State::<f32, 100>::new(-0.05);
+/// let p = DpmParams {
+///     tau: 0.01_f32,
+///     gamma: 0.8,
+///     offset: Offset::Vanilla,
+///     zeta_step: None,
+///     first_visit: FirstVisit::Batch,
+/// };
+/// let params = Directions {
+///     // Images anchor, texts are the candidates: the texts' xi and eta.
+///     image: DpmParams {
+///         offset: Offset::Xi(texts.view().refresh_xi(0.0)),
+///         zeta_step: Some(ZetaStep { theta: 0.9, eta: 5e-6 }),
+///         ..p
+///     },
+///     // Texts anchor, images are the candidates: the images' xi and eta.
+///     text: DpmParams {
+///         offset: Offset::Xi(images.view().refresh_xi(0.0)),
+///         zeta_step: Some(ZetaStep { theta: 0.9, eta: 5e-7 }),
+///         ..p
+///     },
+/// };
+/// assert_eq!(params.text.tau, 0.01);
+/// // The same parameters both ways (fresh states, or SogCLR):
+/// let same = Directions::both(p);
+/// assert_eq!(same.image, same.text);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Directions<P> {
+    /// Used when the images are the anchors (the rows of `S`; the texts
+    /// are the candidates).
+    pub image: P,
+    /// Used when the texts are the anchors (the columns of `S`; the
+    /// images are the candidates).
+    pub text: P,
+}
+
+impl<P: Copy> Directions<P> {
+    /// `p` in both directions.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{Directions, FirstVisit, SogClrParams};
+    /// let p = SogClrParams { tau: 0.1_f64, gamma: 0.9, first_visit: FirstVisit::Batch };
+    /// assert_eq!(Directions::both(p).text.gamma, 0.9);
+    /// ```
+    #[must_use]
+    pub const fn both(p: P) -> Self {
+        Directions { image: p, text: p }
+    }
+}
+
+impl<P> Directions<P> {
+    /// `f` applied to each direction's parameters (for example to widen
+    /// `f32` parameters to `f64`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::Directions;
+    /// let taus = Directions { image: 0.01_f32, text: 0.02 };
+    /// assert_eq!(taus.map(f64::from).text, f64::from(0.02_f32));
+    /// ```
+    #[must_use]
+    pub fn map<Q>(self, mut f: impl FnMut(P) -> Q) -> Directions<Q> {
+        Directions {
+            image: f(self.image),
+            text: f(self.text),
+        }
+    }
+}
+
 /// Parameters of one direction of a SogCLR (GCL) step: `zeta = 0`, no
 /// offset, no zeta update (SPEC section 4).
 ///

@@ -13,7 +13,7 @@
 //! scalar already and have no twin here.
 
 use crate::{
-    BimodalOut, DpmParams, Error, Losses, Real, SogClrParams, StateView,
+    BimodalOut, Directions, DpmParams, Error, Losses, Real, SogClrParams, StateView,
     embed::{
         Features, TiledOut,
         tiled::{self, Src},
@@ -38,12 +38,12 @@ pub use crate::lse::scalar::log_sum_exp;
 ///     tau: 0.05, gamma: 0.8, offset: Offset::Xi(0.0),
 ///     zeta_step: Some(ZetaStep { theta: 0.9, eta: 1e-3 }), first_visit: FirstVisit::Batch,
 /// };
-/// let mut scratch = [0.0_f32; dpm_core::bimodal_scratch_len(2)];
+/// let mut scratch = [0.0_f32; dpm_core::scalar::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })];
 /// let mut run = |simd: bool| {
-///     let (mut images, mut texts) = (State::<f32, 100>::new(-0.05).unwrap(), State::<f32, 100>::new(-0.05).unwrap());
+///     let (mut images, mut texts) = (State::<f32, 100>::new(-0.05), State::<f32, 100>::new(-0.05));
 ///     let mut ds = [0.0_f32; 4];
 ///     let f = if simd { dpm_core::dpm_bimodal } else { dpm_core::scalar::dpm_bimodal };
-///     let loss = f(&s, &[3, 7], &[3, 7], &mut images.view(), &mut texts.view(), [p, p],
+///     let loss = f(&s, 2, &[3, 7], &[3, 7], &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p),
 ///         BimodalOut::new(&mut ds), &mut scratch).unwrap();
 ///     (loss.total, ds)
 /// };
@@ -53,17 +53,19 @@ pub use crate::lse::scalar::log_sum_exp;
 #[allow(clippy::too_many_arguments)]
 pub fn dpm_bimodal<T: Real>(
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     dpm_on(
         Engine::Scalar,
         scores,
+        b,
         image_ids,
         text_ids,
         image,
@@ -84,12 +86,12 @@ pub fn dpm_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{BimodalOut, FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
-/// let (mut ds, mut scratch) = ([0.0; 4], [0.0; dpm_core::bimodal_scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0; 4], [0.0; dpm_core::scalar::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let loss = dpm_core::scalar::sogclr_bimodal(
-///     &[1.0, 0.0, 0.0, 1.0], &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), p, BimodalOut::new(&mut ds), &mut scratch,
+///     &[1.0, 0.0, 0.0, 1.0], 2, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p), BimodalOut::new(&mut ds), &mut scratch,
 /// )?;
 /// assert!((loss.total - 2.0 * -1.0).abs() < 1e-12);
 /// # Ok::<(), dpm_core::Error>(())
@@ -97,17 +99,19 @@ pub fn dpm_bimodal<T: Real>(
 #[allow(clippy::too_many_arguments)]
 pub fn sogclr_bimodal<T: Real>(
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     sogclr_on(
         Engine::Scalar,
         scores,
+        b,
         image_ids,
         text_ids,
         image,
@@ -128,7 +132,7 @@ pub fn sogclr_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::BimodalOut;
-/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::bimodal_scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::scalar::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let loss = dpm_core::scalar::infonce_bimodal(
 ///     &[1.0, 0.0, 0.0, 1.0], 2, 1.0, BimodalOut::new(&mut ds), &mut scratch,
 /// )?;
@@ -146,18 +150,18 @@ pub fn infonce_bimodal<T: Real>(
     infonce_on(Engine::Scalar, scores, b, tau, out, scratch)
 }
 
-/// Scratch elements [`dpm_bimodal_tiled`] and its twins need: `23 b + 2
-/// TILE d` (saturating), whatever the target.
+/// Scratch elements `call` needs on the scalar engine (this module's
+/// functions): the sizes are on [`Scratch`](crate::Scratch)'s variants.
 ///
 /// # Example
 ///
 /// ```
-/// use dpm_core::{embed::TILE, scalar::tiled_scratch_len};
-/// assert_eq!(tiled_scratch_len(4096, 128), 23 * 4096 + 2 * TILE * 128);
+/// use dpm_core::{Scratch, embed::TILE, scalar};
+/// assert_eq!(scalar::scratch_len(Scratch::Tiled { b: 4096, d: 128 }), 23 * 4096 + 2 * TILE * 128);
 /// ```
 #[must_use]
-pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
-    tiled::scratch_len(Engine::Scalar, b, d)
+pub const fn scratch_len(call: crate::Scratch) -> usize {
+    crate::scratch::on(Engine::Scalar, call)
 }
 
 /// [`crate::embed::dpm_bimodal_tiled`] on the scalar reference kernel:
@@ -169,24 +173,24 @@ pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
 /// # Errors
 ///
 /// As [`crate::embed::dpm_bimodal_tiled`], with `scratch` shorter than
-/// [`tiled_scratch_len`].
+/// [`scratch_len`]`(Scratch::Tiled { b, d })`.
 ///
 /// # Example
 ///
 /// ```
 /// use dpm_core::embed::{Features, TiledOut};
 /// use dpm_core::{DpmParams, FirstVisit, Offset, State, scalar};
-/// let (mut images, mut texts) = (State::<f32, 4>::new(-0.05)?, State::<f32, 4>::new(-0.05)?);
+/// let (mut images, mut texts) = (State::<f32, 4>::new(-0.05), State::<f32, 4>::new(-0.05));
 /// let x = [1.0_f32, 0.2, 0.1, 1.0];
 /// let p = DpmParams {
 ///     tau: 0.1, gamma: 0.9, offset: Offset::Xi(0.0), zeta_step: None,
 ///     first_visit: FirstVisit::Batch,
 /// };
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; scalar::tiled_scratch_len(2, 2)];
+/// let mut scratch = [0.0; scalar::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let loss = scalar::dpm_bimodal_tiled(
 ///     &x, &x, 2, 2, Features::Raw, &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), [p, p],
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p),
 ///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
 /// )?;
 /// assert!(loss.total < 0.0);
@@ -203,11 +207,11 @@ pub fn dpm_bimodal_tiled<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    let algos = [Algo::Dpm(params.image), Algo::Dpm(params.text)];
     let (ids, states) = (Some((image_ids, text_ids)), Some((image, text)));
     let src = Src::new(x, y, b, d, features);
     tiled::run(Engine::Scalar, algos, src, ids, states, out, scratch)
@@ -225,14 +229,14 @@ pub fn dpm_bimodal_tiled<T: Real>(
 /// ```
 /// use dpm_core::embed::{Features, TiledOut};
 /// use dpm_core::{FirstVisit, SogClrParams, State, scalar};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
 /// let x = [1.0, 0.0, 0.0, 1.0];
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; scalar::tiled_scratch_len(2, 2)];
+/// let mut scratch = [0.0; scalar::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let loss = scalar::sogclr_bimodal_tiled(
 ///     &x, &x, 2, 2, Features::Normalized, &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), p,
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p),
 ///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
 /// )?;
 /// assert!((loss.total - 2.0 * -1.0).abs() < 1e-12);
@@ -249,11 +253,11 @@ pub fn sogclr_bimodal_tiled<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::SogClr(params), Algo::SogClr(params)];
+    let algos = [Algo::SogClr(params.image), Algo::SogClr(params.text)];
     let (ids, states) = (Some((image_ids, text_ids)), Some((image, text)));
     let src = Src::new(x, y, b, d, features);
     tiled::run(Engine::Scalar, algos, src, ids, states, out, scratch)
@@ -272,7 +276,7 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// use dpm_core::{embed::{Features, TiledOut}, scalar};
 /// let x = [1.0_f64, 0.0, 0.0, 1.0];
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; scalar::tiled_scratch_len(2, 2)];
+/// let mut scratch = [0.0; scalar::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let out = TiledOut::new(&mut dx, &mut dy);
 /// let loss = scalar::infonce_bimodal_tiled(&x, &x, 2, 2, Features::Normalized, 1.0, out, &mut scratch)?;
 /// assert!((loss.total - ((1.0_f64.exp() + 1.0).ln() - 1.0)).abs() < 1e-15);

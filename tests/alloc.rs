@@ -93,7 +93,18 @@ fn full_steps_allocate_nothing() {
     let n = allocations_during(|| {
         for _ in 0..3 {
             let (out, scratch) = o.all();
-            dpm_bimodal(&s, &ids, &ids, &mut image, &mut text, [p, p], out, scratch).unwrap();
+            dpm_bimodal(
+                &s,
+                ids.len(),
+                &ids,
+                &ids,
+                &mut image,
+                &mut text,
+                dpm_core::Directions::both(p),
+                out,
+                scratch,
+            )
+            .unwrap();
         }
         let xi = image.refresh_xi(0.0);
         let q = DpmParams {
@@ -104,6 +115,8 @@ fn full_steps_allocate_nothing() {
         dpm_step(
             Layout::Diagonal,
             &s,
+            ids.len(),
+            ids.len(),
             &ids,
             &ids,
             anchors,
@@ -120,11 +133,12 @@ fn full_steps_allocate_nothing() {
         };
         sogclr_bimodal(
             &s,
+            ids.len(),
             &ids,
             &ids,
             &mut image,
             &mut text,
-            sp,
+            dpm_core::Directions::both(sp),
             BimodalOut::new(&mut o.ds),
             &mut o.scratch,
         )
@@ -134,11 +148,12 @@ fn full_steps_allocate_nothing() {
         assert!(
             dpm_bimodal(
                 &s,
+                ids[1..].len(),
                 &ids[1..],
                 &ids,
                 &mut image,
                 &mut text,
-                [p, p],
+                dpm_core::Directions::both(p),
                 BimodalOut::new(&mut o.ds),
                 &mut o.scratch
             )

@@ -177,10 +177,7 @@ fn same_results_as_the_rust_api() {
     for _ in 0..3 {
         assert_eq!(c.run(), DPM_OK);
     }
-    let (mut img, mut txt) = (
-        State::<f32, N>::new(-0.05).unwrap(),
-        State::<f32, N>::new(-0.05).unwrap(),
-    );
+    let (mut img, mut txt) = (State::<f32, N>::new(-0.05), State::<f32, N>::new(-0.05));
     let p = DpmParams {
         tau: 0.1,
         gamma: 0.9,
@@ -199,7 +196,7 @@ fn same_results_as_the_rust_api() {
     let (mut ds, mut w, mut scratch) = (
         vec![0.0; B * B],
         vec![0.0; B * B],
-        vec![0.0; dpm_core::bimodal_scratch_len(B)],
+        vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B })],
     );
     let mut loss = None;
     for _ in 0..3 {
@@ -210,11 +207,12 @@ fn same_results_as_the_rust_api() {
         loss = Some(
             dpm_bimodal(
                 &c.s,
+                c.ids.len(),
                 &c.ids,
                 &c.ids,
                 &mut img.view(),
                 &mut txt.view(),
-                [p, q],
+                dpm_core::Directions { image: p, text: q },
                 out,
                 &mut scratch,
             )

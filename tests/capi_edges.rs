@@ -373,7 +373,11 @@ fn size_and_message_functions_answer_every_input() {
         usize::MAX,
     ] {
         let len = dpm_bimodal_scratch_len(b);
-        assert_eq!(len, dpm_core::bimodal_scratch_len(b), "b = {b}");
+        assert_eq!(
+            len,
+            dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b }),
+            "b = {b}"
+        );
         assert_eq!(len, b.saturating_mul(32), "b = {b}");
     }
     for code in [i32::MIN, -3, -2, -1, 0, 12, 13, i32::MAX] {

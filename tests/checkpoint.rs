@@ -15,7 +15,7 @@ const N: usize = 6;
 /// A state with every kind of entry: unset, set, extreme finite values,
 /// signed zeros.
 fn filled<T: Real>(rng: &mut Rng) -> State<T, N> {
-    let mut st = State::<T, N>::new(T::from_f64(-0.05)).unwrap();
+    let mut st = State::<T, N>::new(T::from_f64(-0.05));
     let mut v = st.view();
     let extremes = [
         T::MAX,
@@ -68,7 +68,7 @@ fn round_trip<T: Real>() {
     for _ in 0..20 {
         let mut a = filled::<T>(&mut rng);
         let buf = saved(&mut a, 9);
-        let mut b = State::<T, N>::new(T::ONE).unwrap();
+        let mut b = State::<T, N>::new(T::ONE);
         // Leftover values where b's flags are unset must not leak through.
         b.view().set_log_s(0, Some(T::from_f64(3.0))).unwrap();
         assert_eq!(b.view().load(&buf).unwrap(), 9);
@@ -142,7 +142,7 @@ fn other_kinds_of_checkpoint_are_refused_by_name() {
     refused::<f64>(&buf, bad("precision"));
     // A population of another size: a shorter one (its length is
     // consistent), and one too large for the buffer.
-    let mut small = State::<f32, 5>::new(0.0).unwrap();
+    let mut small = State::<f32, 5>::new(0.0);
     let mut b5 = vec![0; checkpoint_len::<f32>(5)];
     small.view().save(&mut b5).unwrap();
     refused::<f32>(&b5, bad("population"));
@@ -164,7 +164,7 @@ fn other_kinds_of_checkpoint_are_refused_by_name() {
     let mut unset = with_field(&buf, rec(3) + 12, &[0]);
     unset[rec(3)..rec(3) + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     reseal(&mut unset);
-    let mut st = State::<f32, N>::new(0.0).unwrap();
+    let mut st = State::<f32, N>::new(0.0);
     st.view().load(&unset).unwrap();
     assert_eq!(st.view().log_s(3), Ok(None));
 }
@@ -229,7 +229,7 @@ fn a_write_cut_at_every_byte_offset_leaves_the_previous_checkpoint() {
         for cut in 0..=len {
             let mut b = under.clone();
             b[..cut].copy_from_slice(&next[..cut]);
-            let mut st = State::<f32, N>::new(0.0).unwrap();
+            let mut st = State::<f32, N>::new(0.0);
             let got = st.view().load_newest([&slots[0], &b]).unwrap();
             let (want, want_state) = if cut == len {
                 ((1, 4), &mut new)
@@ -255,7 +255,7 @@ fn a_write_cut_at_every_byte_offset_leaves_the_previous_checkpoint() {
 fn the_slots_keep_their_order_when_the_sequence_number_wraps() {
     let len = checkpoint_len::<f32>(2);
     let mut slots = [vec![0xff_u8; len], vec![0xff_u8; len]];
-    let mut st = State::<f32, 2>::new(0.0).unwrap();
+    let mut st = State::<f32, 2>::new(0.0);
     st.view().save_seq(u64::MAX - 2, &mut slots[0]).unwrap();
     let mut seen = Vec::new();
     for k in 1..=5 {
@@ -263,7 +263,7 @@ fn the_slots_keep_their_order_when_the_sequence_number_wraps() {
         let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
         st.view().save_seq(seq, &mut slots[slot]).unwrap();
         seen.push((slot, seq));
-        let mut back = State::<f32, 2>::new(9.0).unwrap();
+        let mut back = State::<f32, 2>::new(9.0);
         assert_eq!(
             back.view().load_newest([&slots[0], &slots[1]]),
             Ok((slot, seq))
@@ -283,13 +283,12 @@ fn the_slots_keep_their_order_when_the_sequence_number_wraps() {
 fn a_checkpoint_of_another_population_in_the_pair_is_passed_over() {
     let len = checkpoint_len::<f32>(4);
     let mut slots = [vec![0xff_u8; len], vec![0xff_u8; len]];
-    let mut ours = State::<f32, 4>::new(0.5).unwrap();
+    let mut ours = State::<f32, 4>::new(0.5);
     ours.view().save_seq(3, &mut slots[0]).unwrap();
     for foreign in [
         {
             let mut b = vec![0_u8; checkpoint_len::<f32>(3)];
             State::<f32, 3>::new(0.0)
-                .unwrap()
                 .view()
                 .save_seq(9, &mut b)
                 .unwrap();
@@ -298,7 +297,6 @@ fn a_checkpoint_of_another_population_in_the_pair_is_passed_over() {
         {
             let mut b = vec![0_u8; checkpoint_len::<f64>(4)];
             State::<f64, 4>::new(0.0)
-                .unwrap()
                 .view()
                 .save_seq(9, &mut b)
                 .unwrap();
@@ -307,7 +305,7 @@ fn a_checkpoint_of_another_population_in_the_pair_is_passed_over() {
     ] {
         let pair = [&slots[0][..], &foreign[..]];
         assert_eq!(ours.view().next_checkpoint_slot(pair), (1, 4));
-        let mut back = State::<f32, 4>::new(0.0).unwrap();
+        let mut back = State::<f32, 4>::new(0.0);
         assert_eq!(back.view().load_newest(pair), Ok((0, 3)));
         assert_eq!(back.view().zeta(2), Ok(0.5));
     }

@@ -92,9 +92,9 @@ fn bimodal<T: Real>(engine: Engine, loss: Loss<T>, s: &[T], b: usize) -> Run<T> 
     let fill = T::from_f64(SENTINEL);
     let (mut ds, mut h) = (vec![fill; b * b], vec![fill; b]);
     #[cfg(feature = "std")]
-    let len = dpm_core::par::scratch_len(b);
+    let len = dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b });
     #[cfg(not(feature = "std"))]
-    let len = dpm_core::bimodal_scratch_len(b);
+    let len = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b });
     let mut scratch = vec![T::ZERO; len];
     let (mut iv, mut tv) = (images.view(), texts.view());
     let out = BimodalOut {
@@ -103,30 +103,78 @@ fn bimodal<T: Real>(engine: Engine, loss: Loss<T>, s: &[T], b: usize) -> Run<T> 
     };
     let sc = &mut scratch[..];
     let result = match (engine, loss) {
-        (Engine::Simd, Loss::Dpm(p)) => {
-            dpm_core::dpm_bimodal(s, &ids, &ids, &mut iv, &mut tv, [p, p], out, sc)
-        }
-        (Engine::Simd, Loss::SogClr(p)) => {
-            dpm_core::sogclr_bimodal(s, &ids, &ids, &mut iv, &mut tv, p, out, sc)
-        }
+        (Engine::Simd, Loss::Dpm(p)) => dpm_core::dpm_bimodal(
+            s,
+            ids.len(),
+            &ids,
+            &ids,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
+        (Engine::Simd, Loss::SogClr(p)) => dpm_core::sogclr_bimodal(
+            s,
+            ids.len(),
+            &ids,
+            &ids,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
         (Engine::Simd, Loss::InfoNce(tau)) => dpm_core::infonce_bimodal(s, b, tau, out, sc),
-        (Engine::Scalar, Loss::Dpm(p)) => {
-            dpm_core::scalar::dpm_bimodal(s, &ids, &ids, &mut iv, &mut tv, [p, p], out, sc)
-        }
-        (Engine::Scalar, Loss::SogClr(p)) => {
-            dpm_core::scalar::sogclr_bimodal(s, &ids, &ids, &mut iv, &mut tv, p, out, sc)
-        }
+        (Engine::Scalar, Loss::Dpm(p)) => dpm_core::scalar::dpm_bimodal(
+            s,
+            ids.len(),
+            &ids,
+            &ids,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
+        (Engine::Scalar, Loss::SogClr(p)) => dpm_core::scalar::sogclr_bimodal(
+            s,
+            ids.len(),
+            &ids,
+            &ids,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
         (Engine::Scalar, Loss::InfoNce(tau)) => {
             dpm_core::scalar::infonce_bimodal(s, b, tau, out, sc)
         }
         #[cfg(feature = "std")]
-        (Engine::Par, Loss::Dpm(p)) => {
-            dpm_core::par::dpm_bimodal(s, &ids, &ids, &mut iv, &mut tv, [p, p], out, sc)
-        }
+        (Engine::Par, Loss::Dpm(p)) => dpm_core::par::dpm_bimodal(
+            s,
+            ids.len(),
+            &ids,
+            &ids,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
         #[cfg(feature = "std")]
-        (Engine::Par, Loss::SogClr(p)) => {
-            dpm_core::par::sogclr_bimodal(s, &ids, &ids, &mut iv, &mut tv, p, out, sc)
-        }
+        (Engine::Par, Loss::SogClr(p)) => dpm_core::par::sogclr_bimodal(
+            s,
+            ids.len(),
+            &ids,
+            &ids,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
         #[cfg(feature = "std")]
         (Engine::Par, Loss::InfoNce(tau)) => dpm_core::par::infonce_bimodal(s, b, tau, out, sc),
     };
@@ -146,15 +194,28 @@ fn one_direction<T: Real>(loss: Loss<T>, s: &[T], b: usize) -> (Result<T, Error>
     let before = pop.bits();
     let ids: Vec<usize> = (0..b).collect();
     let mut ds = vec![T::from_f64(SENTINEL); b * b];
-    let mut scratch = vec![T::ZERO; dpm_core::step_scratch_len(b, b)];
+    let mut scratch =
+        vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: b, cols: b })];
     let mut view = pop.view();
     let (anchors, candidates) = view.split();
     let out = StepOut::new(&mut ds);
     let sc = &mut scratch[..];
     let l = Layout::Diagonal;
     let r = match loss {
-        Loss::Dpm(p) => dpm_core::dpm_step(l, s, &ids, &ids, anchors, candidates, p, out, sc),
-        Loss::SogClr(p) => dpm_core::sogclr_step(l, s, &ids, b, anchors, p, out, sc),
+        Loss::Dpm(p) => dpm_core::dpm_step(
+            l,
+            s,
+            ids.len(),
+            ids.len(),
+            &ids,
+            &ids,
+            anchors,
+            candidates,
+            p,
+            out,
+            sc,
+        ),
+        Loss::SogClr(p) => dpm_core::sogclr_step(l, s, ids.len(), b, &ids, anchors, p, out, sc),
         Loss::InfoNce(tau) => dpm_core::infonce_step(l, s, b, b, tau, out, sc),
     };
     (r, ds, pop.bits() != before)
@@ -367,14 +428,57 @@ fn infonce_step_of_the_review_is_finite() {
     assert!(ds.iter().all(|v| v.is_finite()));
 }
 
-/// The state constructors refuse what every step would refuse later.
+/// `State::new` is a `const fn` and takes any `zeta_init`; a non-finite
+/// one is refused by the first step that reads it and by `save`, with
+/// nothing written. `reset` (not const) refuses it at once.
 #[test]
 fn nan_or_infinite_zeta_init_is_refused() {
     let want = Err(Error::InvalidParameter { what: "zeta_init" });
+    let p = DpmParams {
+        tau: 0.1_f32,
+        gamma: 0.9,
+        offset: Offset::Xi(0.0),
+        zeta_step: Some(ZetaStep {
+            theta: 0.5,
+            eta: 0.1,
+        }),
+        first_visit: FirstVisit::Batch,
+    };
     for z in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        assert_eq!(State::<f32, 4>::new(z).map(|_| ()), want);
+        let (mut images, mut texts) = (State::<f32, 4>::new(z), State::<f32, 4>::new(-0.05));
+        let (mut ds, mut scratch) = (
+            [7.0_f32; 4],
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })],
+        );
+        let r = dpm_core::dpm_bimodal(
+            &[1.0, 0.0, 0.0, 1.0],
+            2,
+            &[0, 1],
+            &[0, 1],
+            &mut images.view(),
+            &mut texts.view(),
+            dpm_core::Directions::both(p),
+            dpm_core::BimodalOut::new(&mut ds),
+            &mut scratch,
+        );
+        assert!(
+            matches!(r, Err(Error::NonFinite { what: "zeta", .. })),
+            "{r:?}"
+        );
+        assert_eq!(ds, [7.0; 4], "a refused step wrote dS");
+        assert_eq!(
+            texts.view().log_s(0),
+            Ok(None),
+            "a refused step wrote the state"
+        );
+        let mut buf = vec![0_u8; dpm_core::checkpoint_len::<f32>(4)];
+        let saved = images.view().save(&mut buf);
+        assert!(
+            matches!(saved, Err(Error::NonFinite { what: "zeta", .. })),
+            "{saved:?}"
+        );
     }
-    let mut st = State::<f64, 4>::new(-0.05).unwrap();
+    let mut st = State::<f64, 4>::new(-0.05);
     let mut view = st.view();
     view.set_zeta(2, 1.5).unwrap();
     view.set_log_s(1, Some(0.25)).unwrap();
@@ -387,7 +491,7 @@ fn nan_or_infinite_zeta_init_is_refused() {
 /// anything: a subnormal tau wrote NaN into the state through the step.
 #[test]
 fn from_features_refuses_subnormal_tau() {
-    use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
+    use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features};
     let (b, d) = (2, 3);
     let x = [1.0_f32, 0.0, 0.0, 0.0, 1.0, 0.0];
     let p = DpmParams {
@@ -405,7 +509,7 @@ fn from_features_refuses_subnormal_tau() {
         let before = [images.bits(), texts.bits()].concat();
         let (mut s, mut ds) = ([-7.0_f32; 4], [-7.0_f32; 4]);
         let (mut dx, mut dy) = ([-7.0_f32; 6], [-7.0_f32; 6]);
-        let mut scratch = vec![0.0; features_scratch_len(b, d)];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
         let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
         let r = dpm_bimodal_from_features(
             &x,
@@ -417,7 +521,7 @@ fn from_features_refuses_subnormal_tau() {
             &[0, 1],
             &mut images.view(),
             &mut texts.view(),
-            [p, p],
+            dpm_core::Directions::both(p),
             out,
             &mut scratch,
         );

@@ -12,9 +12,8 @@
 )]
 
 use dpm_core::embed::{
-    FeatureOut, Features, axpy, axpy_wide, dot, dot_wide, dpm_bimodal_from_features,
-    features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
-    shared_backward,
+    FeatureOut, Features, axpy, axpy_wide, dot, dot_wide, dpm_bimodal_from_features, l2_normalize,
+    l2_normalize_backward, scores_backward, scores_forward, shared_backward,
 };
 use dpm_core::{BimodalOut, DpmParams, Error, FirstVisit, Offset, State, ZetaStep, dpm_bimodal};
 
@@ -321,7 +320,7 @@ fn l2_normalize_backward_matches_fd() {
 const B: usize = 4;
 const D: usize = 6;
 
-fn params() -> [DpmParams<f64>; 2] {
+fn params() -> dpm_core::Directions<DpmParams<f64>> {
     let p = DpmParams {
         tau: 0.1,
         gamma: 0.8,
@@ -332,7 +331,10 @@ fn params() -> [DpmParams<f64>; 2] {
         }),
         first_visit: FirstVisit::Batch,
     };
-    [p, DpmParams { tau: 0.2, ..p }]
+    dpm_core::Directions {
+        image: p,
+        text: DpmParams { tau: 0.2, ..p },
+    }
 }
 
 struct Run {
@@ -350,7 +352,7 @@ fn from_features(x: &[f64], y: &[f64], kind: Features, states: &mut [State<f64, 
         vec![0.0; B * D],
         vec![0.0; B * D],
     );
-    let mut scratch = vec![0.0; features_scratch_len(B, D)];
+    let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D })];
     let [si, st] = states;
     let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
     let ids = [3, 9, 1, 12];
@@ -391,12 +393,7 @@ fn naive_unit(v: &[f64]) -> Vec<f64> {
 fn end_to_end_matches_an_independent_naive_chain() {
     let mut rng = Rng(6);
     let (x, y) = (rng.vec(B * D, -1.0, 1.0), rng.vec(B * D, -1.0, 1.0));
-    let fresh = || {
-        [
-            State::<f64, 16>::new(-0.05).unwrap(),
-            State::<f64, 16>::new(-0.05).unwrap(),
-        ]
-    };
+    let fresh = || [State::<f64, 16>::new(-0.05), State::<f64, 16>::new(-0.05)];
     for kind in [Features::Raw, Features::Normalized] {
         let (xh, yh) = match kind {
             Features::Raw => (naive_unit(&x), naive_unit(&y)),
@@ -416,11 +413,12 @@ fn end_to_end_matches_an_independent_naive_chain() {
             }
             // dS as the step itself gives it from the same S.
             let mut ds = vec![0.0; B * B];
-            let mut scratch = [0.0; dpm_core::bimodal_scratch_len(B)];
+            let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B })];
             let [di, dt] = &mut direct;
             let ids = [3, 9, 1, 12];
             let loss = dpm_bimodal(
                 &run.s,
+                ids.len(),
                 &ids,
                 &ids,
                 &mut di.view(),
@@ -469,10 +467,7 @@ fn end_to_end_matches_an_independent_naive_chain() {
 fn end_to_end_errors_leave_outputs_and_state_untouched() {
     let mut rng = Rng(8);
     let (x, y) = (rng.vec(B * D, -1.0, 1.0), rng.vec(B * D, -1.0, 1.0));
-    let mut states = [
-        State::<f64, 16>::new(-0.05).unwrap(),
-        State::<f64, 16>::new(-0.05).unwrap(),
-    ];
+    let mut states = [State::<f64, 16>::new(-0.05), State::<f64, 16>::new(-0.05)];
     from_features(&x, &y, Features::Raw, &mut states); // visited state
     let before = format!("{states:?}");
     let mut zero_row = x.clone();
@@ -480,12 +475,12 @@ fn end_to_end_errors_leave_outputs_and_state_untouched() {
     let mut nan = y.clone();
     nan[5] = f64::NAN;
     let mut bad_tau = params();
-    bad_tau[1].tau = 0.0;
+    bad_tau.text.tau = 0.0;
     let cases: Vec<(
         &[f64],
         &[f64],
         [usize; B],
-        [DpmParams<f64>; 2],
+        dpm_core::Directions<DpmParams<f64>>,
         usize,
         Error,
     )> = vec![
@@ -547,15 +542,16 @@ fn end_to_end_errors_leave_outputs_and_state_untouched() {
             1,
             Error::LengthMismatch {
                 what: "scratch",
-                expected: features_scratch_len(B, D),
-                found: features_scratch_len(B, D) - 1,
+                expected: dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D }),
+                found: dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D }) - 1,
             },
         ),
     ];
     for (x, y, ids, p, short, want) in cases {
         let (mut s, mut ds, mut dx, mut dy) =
             ([7.0; B * B], [7.0; B * B], [7.0; B * D], [7.0; B * D]);
-        let mut scratch = vec![0.0; features_scratch_len(B, D) - short];
+        let mut scratch =
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D }) - short];
         let [si, st] = &mut states;
         let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
         let got = dpm_bimodal_from_features(
@@ -583,7 +579,7 @@ fn end_to_end_errors_leave_outputs_and_state_untouched() {
     let mut tiny = x.clone();
     tiny[..D].fill(1e-306);
     let (mut s, mut ds, mut dx, mut dy) = ([7.0; B * B], [7.0; B * B], [7.0; B * D], [7.0; B * D]);
-    let mut scratch = vec![0.0; features_scratch_len(B, D)];
+    let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D })];
     let [si, st] = &mut states;
     let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
     let ids = [3, 9, 1, 12];
@@ -614,24 +610,21 @@ fn end_to_end_f32_raw_is_finite_and_close_to_f64() {
         &x,
         &y,
         Features::Raw,
-        &mut [State::new(-0.05).unwrap(), State::new(-0.05).unwrap()],
+        &mut [State::new(-0.05), State::new(-0.05)],
     );
     #[allow(clippy::cast_possible_truncation)]
     let (x32, y32): (Vec<f32>, Vec<f32>) = (
         x.iter().map(|&v| v as f32).collect(),
         y.iter().map(|&v| v as f32).collect(),
     );
-    let (mut si, mut st) = (
-        State::<f32, 16>::new(-0.05).unwrap(),
-        State::<f32, 16>::new(-0.05).unwrap(),
-    );
+    let (mut si, mut st) = (State::<f32, 16>::new(-0.05), State::<f32, 16>::new(-0.05));
     let (mut s, mut ds, mut dx, mut dy) = (
         [0.0_f32; B * B],
         [0.0_f32; B * B],
         [0.0_f32; B * D],
         [0.0_f32; B * D],
     );
-    let mut scratch = [0.0_f32; features_scratch_len(B, D)];
+    let mut scratch = [0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D })];
     let p = DpmParams {
         tau: 0.1_f32,
         gamma: 0.8,
@@ -642,7 +635,10 @@ fn end_to_end_f32_raw_is_finite_and_close_to_f64() {
         }),
         first_visit: FirstVisit::Batch,
     };
-    let p = [p, DpmParams { tau: 0.2, ..p }];
+    let p = dpm_core::Directions {
+        image: p,
+        text: DpmParams { tau: 0.2, ..p },
+    };
     let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
     let ids = [3, 9, 1, 12];
     let loss = dpm_bimodal_from_features(
@@ -697,14 +693,12 @@ fn from_features_never_returns_a_subnormal() {
                 }
             }
         }
-        let mut states = [
-            State::<f32, 16>::new(-0.05).unwrap(),
-            State::<f32, 16>::new(-0.05).unwrap(),
-        ];
+        let mut states = [State::<f32, 16>::new(-0.05), State::<f32, 16>::new(-0.05)];
         let (mut s, mut ds, mut dx, mut dy) =
             ([7.0; B * B], [7.0; B * B], [7.0; B * D], [7.0; B * D]);
         let mut w = [7.0; B * B];
-        let mut scratch = vec![0.0; features_scratch_len(B, D)];
+        let mut scratch =
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D })];
         let [si, st] = &mut states;
         let out = FeatureOut {
             weights_image: Some(&mut w),
@@ -731,7 +725,7 @@ fn from_features_never_returns_a_subnormal() {
             &ids,
             &mut si.view(),
             &mut st.view(),
-            [p, p],
+            dpm_core::Directions::both(p),
             out,
             &mut scratch,
         );
@@ -761,14 +755,11 @@ fn features_step<T: dpm_core::Real>(
     kind: Features,
     p: DpmParams<T>,
 ) -> (Result<dpm_core::Losses<T>, Error>, Vec<T>, Vec<T>) {
-    let mut states = [
-        State::<T, 16>::new(T::ZERO).unwrap(),
-        State::<T, 16>::new(T::ZERO).unwrap(),
-    ];
+    let mut states = [State::<T, 16>::new(T::ZERO), State::<T, 16>::new(T::ZERO)];
     let seven = T::from_f64(7.0);
     let (mut s, mut ds) = (vec![seven; b * b], vec![seven; b * b]);
     let (mut dx, mut dy) = (vec![seven; b * d], vec![seven; b * d]);
-    let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
+    let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
     let [si, st] = &mut states;
     let ids: Vec<usize> = (0..b).collect();
     let r = dpm_bimodal_from_features(
@@ -781,7 +772,7 @@ fn features_step<T: dpm_core::Real>(
         &ids,
         &mut si.view(),
         &mut st.view(),
-        [p, p],
+        dpm_core::Directions::both(p),
         FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy),
         &mut scratch,
     );

@@ -22,7 +22,7 @@ struct Fixture<T> {
     text_ids: Vec<usize>,
     image: Pop<T>,
     text: Pop<T>,
-    params: [DpmParams<T>; 2],
+    params: dpm_core::Directions<DpmParams<T>>,
     ds: Vec<T>,
     wi: Vec<T>,
     wt: Vec<T>,
@@ -61,13 +61,13 @@ impl<T: Real> Fixture<T> {
             text_ids: vec![2, 3, 9, 0],
             image: Pop::new(N, -0.05),
             text: Pop::new(N, -0.05),
-            params: [p, p],
+            params: dpm_core::Directions::both(p),
             ds: vec![],
             wi: vec![],
             wt: vec![],
             hi: vec![],
             ht: vec![],
-            scratch: vec![T::ZERO; dpm_core::bimodal_scratch_len(B)],
+            scratch: vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B })],
         };
         // One real step first, so the state holds visited values too.
         f.reset_outputs();
@@ -96,6 +96,7 @@ impl<T: Real> Fixture<T> {
         };
         dpm_bimodal(
             &self.s,
+            self.image_ids.len(),
             &self.image_ids,
             &self.text_ids,
             &mut self.image.view(),
@@ -192,7 +193,7 @@ fn mutations<T: Real>() -> Vec<Mutation<T>> {
             |f| f.scratch.truncate(3),
             Error::LengthMismatch {
                 what: "scratch",
-                expected: dpm_core::bimodal_scratch_len(B),
+                expected: dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B }),
                 found: 3,
             },
         ),
@@ -230,52 +231,56 @@ fn mutations<T: Real>() -> Vec<Mutation<T>> {
                 id: 0,
             },
         ),
-        ("tau = 0", |f| f.params[0].tau = T::ZERO, inv("tau")),
+        ("tau = 0", |f| f.params.image.tau = T::ZERO, inv("tau")),
         (
             "tau < 0",
-            |f| f.params[1].tau = T::from_f64(-1.0),
+            |f| f.params.text.tau = T::from_f64(-1.0),
             inv("tau"),
         ),
-        ("tau inf", |f| f.params[0].tau = T::INFINITY, inv("tau")),
+        ("tau inf", |f| f.params.image.tau = T::INFINITY, inv("tau")),
         (
             "tau nan",
-            |f| f.params[0].tau = T::from_f64(f64::NAN),
+            |f| f.params.image.tau = T::from_f64(f64::NAN),
             inv("tau"),
         ),
-        ("gamma = 0", |f| f.params[0].gamma = T::ZERO, inv("gamma")),
+        (
+            "gamma = 0",
+            |f| f.params.image.gamma = T::ZERO,
+            inv("gamma"),
+        ),
         (
             "gamma > 1",
-            |f| f.params[1].gamma = T::from_f64(1.5),
+            |f| f.params.text.gamma = T::from_f64(1.5),
             inv("gamma"),
         ),
         (
             "gamma subnormal",
-            |f| f.params[0].gamma = T::MIN_POSITIVE / T::from_f64(4.0),
+            |f| f.params.image.gamma = T::MIN_POSITIVE / T::from_f64(4.0),
             inv("gamma"),
         ),
         (
             "theta = 0",
-            |f| f.params[0].zeta_step.as_mut().unwrap().theta = T::ZERO,
+            |f| f.params.image.zeta_step.as_mut().unwrap().theta = T::ZERO,
             inv("theta"),
         ),
         (
             "theta > 1",
-            |f| f.params[1].zeta_step.as_mut().unwrap().theta = T::from_f64(1.01),
+            |f| f.params.text.zeta_step.as_mut().unwrap().theta = T::from_f64(1.01),
             inv("theta"),
         ),
         (
             "eta < 0",
-            |f| f.params[0].zeta_step.as_mut().unwrap().eta = T::from_f64(-1e-3),
+            |f| f.params.image.zeta_step.as_mut().unwrap().eta = T::from_f64(-1e-3),
             inv("eta"),
         ),
         (
             "eta inf",
-            |f| f.params[1].zeta_step.as_mut().unwrap().eta = T::INFINITY,
+            |f| f.params.text.zeta_step.as_mut().unwrap().eta = T::INFINITY,
             inv("eta"),
         ),
         (
             "xi nan",
-            |f| f.params[1].offset = Offset::Xi(T::from_f64(f64::NAN)),
+            |f| f.params.text.offset = Offset::Xi(T::from_f64(f64::NAN)),
             inv("xi"),
         ),
         (
@@ -320,7 +325,7 @@ fn mutations<T: Real>() -> Vec<Mutation<T>> {
         ),
         (
             "huge score / tau",
-            |f| f.params[0].tau = T::MIN_POSITIVE,
+            |f| f.params.image.tau = T::MIN_POSITIVE,
             Error::OutOfRange {
                 what: "scores / tau",
             },
@@ -334,7 +339,7 @@ fn mutations<T: Real>() -> Vec<Mutation<T>> {
         ),
         (
             "huge eta",
-            |f| f.params[0].zeta_step.as_mut().unwrap().eta = T::MAX / T::from_f64(2.0),
+            |f| f.params.image.zeta_step.as_mut().unwrap().eta = T::MAX / T::from_f64(2.0),
             Error::OutOfRange { what: "eta" },
         ),
         (
@@ -441,7 +446,7 @@ fn general_layout_and_other_losses_refuse_without_writing() {
         first_visit: FirstVisit::Batch,
     };
     let mut ds = [7.0; 16];
-    let mut scratch = [7.0; dpm_core::bimodal_scratch_len(4)];
+    let mut scratch = [7.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 4 })];
     let bad_pos = [1, 1, 2, 2];
     let excl = [
         false, true, false, false, // row 0 excludes its own positive
@@ -481,6 +486,8 @@ fn general_layout_and_other_losses_refuse_without_writing() {
         let got = dpm_step(
             layout,
             &s,
+            ids.len(),
+            ids.len(),
             &ids,
             &ids,
             a,
@@ -499,6 +506,8 @@ fn general_layout_and_other_losses_refuse_without_writing() {
     let got = dpm_step(
         Layout::TwoView,
         &s[..9],
+        ids[..3].len(),
+        ids[..3].len(),
         &ids[..3],
         &ids[..3],
         a,
@@ -537,11 +546,12 @@ fn general_layout_and_other_losses_refuse_without_writing() {
     };
     let got = sogclr_bimodal(
         &s,
+        ids.len(),
         &ids,
         &ids,
         &mut i.view(),
         &mut t.view(),
-        sp,
+        dpm_core::Directions::both(sp),
         BimodalOut::new(&mut ds),
         &mut scratch,
     );

@@ -33,11 +33,12 @@ fn transpose(w: &[f32], b: usize) -> Vec<f32> {
 /// scalar twin.
 type Engine = fn(
     &[f32],
+    usize,
     &[usize],
     &[usize],
     &mut dpm_core::StateView<'_, f32>,
     &mut dpm_core::StateView<'_, f32>,
-    [DpmParams<f32>; 2],
+    dpm_core::Directions<DpmParams<f32>>,
     BimodalOut<'_, f32>,
     &mut [f32],
 ) -> Result<Losses<f32>, dpm_core::Error>;
@@ -84,7 +85,7 @@ fn step_asking(
     let (mut image, mut text) = (x.view(), y.view());
     let (mut ds, mut wi, mut wt) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b * b]);
     let mut h_text = vec![0.0; b];
-    let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let out = BimodalOut {
         weights_image: Some(&mut wi),
         weights_text: Some(&mut wt),
@@ -93,11 +94,12 @@ fn step_asking(
     };
     let loss = run(
         s,
+        ids.len(),
         &ids,
         &ids,
         &mut image,
         &mut text,
-        [p, p],
+        dpm_core::Directions::both(p),
         out,
         &mut scratch,
     )
@@ -270,7 +272,8 @@ fn h_stays_finite_when_zeta_dwarfs_the_scores() {
         first_visit: FirstVisit::Batch,
     };
     let (mut ds, mut h) = (vec![0.0; 16], vec![0.0; 4]);
-    let mut scratch = vec![0.0; dpm_core::step_scratch_len(4, 4)];
+    let mut scratch =
+        vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: 4, cols: 4 })];
     let mut view = pop.view();
     let (a, c) = view.split();
     let ids = [0, 1, 2, 3];
@@ -278,7 +281,20 @@ fn h_stays_finite_when_zeta_dwarfs_the_scores() {
         h: Some(&mut h),
         ..StepOut::new(&mut ds)
     };
-    let loss = dpm_step(Layout::TwoView, &s, &ids, &ids, a, c, p, out, &mut scratch).unwrap();
+    let loss = dpm_step(
+        Layout::TwoView,
+        &s,
+        ids.len(),
+        ids.len(),
+        &ids,
+        &ids,
+        a,
+        c,
+        p,
+        out,
+        &mut scratch,
+    )
+    .unwrap();
     assert!(
         loss.is_finite() && ds.iter().chain(&h).all(|v| v.is_finite()),
         "h {h:?}"
@@ -358,18 +374,19 @@ fn h_sum_that_would_overflow_is_refused_before_any_write() {
             let [mut x, mut y] = [pop(1), pop(2)];
             let before = (x.bits(), y.bits());
             let (mut ds, mut h) = (vec![-7.0_f32; b * b], vec![-7.0_f32; b]);
-            let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+            let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
             let out = BimodalOut {
                 h_text: Some(&mut h),
                 ..BimodalOut::new(&mut ds)
             };
             let r = step(
                 &s,
+                b,
                 &image_ids,
                 &text_ids,
                 &mut x.view(),
                 &mut y.view(),
-                [p(gamma), p(gamma)],
+                dpm_core::Directions::both(p(gamma)),
                 out,
                 &mut scratch,
             );
@@ -567,7 +584,8 @@ fn weights_never_sum_above_one_over_gamma() {
         let mut view = pop.view();
         let (anchors, candidates) = view.split();
         let (mut ds, mut w) = (vec![0.0; b * b], vec![0.0; b * b]);
-        let mut scratch = vec![0.0; dpm_core::step_scratch_len(b, b)];
+        let mut scratch =
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: b, cols: b })];
         let out = dpm_core::StepOut {
             weights: Some(&mut w),
             ..dpm_core::StepOut::new(&mut ds)
@@ -576,6 +594,8 @@ fn weights_never_sum_above_one_over_gamma() {
         dpm_core::dpm_step(
             layout,
             &s,
+            ids.len(),
+            ids.len(),
             &ids,
             &ids,
             anchors,
@@ -774,7 +794,8 @@ fn infonce_loss_of_far_negatives_is_not_cancelled() {
         let want = (-20.0_f64).exp().ln_1p();
         for name in ["simd", "scalar"] {
             let mut ds = vec![T::ZERO; 4];
-            let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(2)];
+            let mut scratch =
+                vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })];
             let out = BimodalOut::new(&mut ds);
             let l = if name == "simd" {
                 dpm_core::infonce_bimodal(&s, 2, tau, out, &mut scratch)

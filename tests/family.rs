@@ -13,8 +13,8 @@
 use dpm_core::Error;
 use dpm_core::family::{
     Linear, LinearGrad, PairLoss, expectation_gradient, gibbs_nll, pair_loss, sampled_softmax,
-    sampled_softmax_linear, softmax_batch_scratch_len, softmax_cross_entropy,
-    softmax_cross_entropy_linear, softmax_cross_entropy_linear_batch,
+    sampled_softmax_linear, softmax_cross_entropy, softmax_cross_entropy_linear,
+    softmax_cross_entropy_linear_batch,
 };
 
 /// xorshift64*: seeded, reproducible, no dependency.
@@ -291,7 +291,7 @@ fn softmax_ce_batch_is_the_mean_and_matches_fd() {
     let x: [f64; 20] = rng.vec(-2.0, 2.0); // N = 5
     let classes = [0, 2, 2, 1, 0];
     let (mut dw, mut db) = ([7.0; 12], [7.0; 3]);
-    let mut scratch = [0.0; softmax_batch_scratch_len(3)];
+    let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::SoftmaxBatch { classes: 3 })];
     let grad = LinearGrad {
         weight: &mut dw,
         bias: &mut db,

@@ -65,9 +65,7 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
     let ids_i = distinct_ids(&mut rng, b, n);
     let ids_t = distinct_ids(&mut rng, b, n);
     let zeta = |rng: &mut Rng| T::from_f64(-0.05 + 0.02 * rng.normal());
-    let mut pops: Vec<State<T, 1024>> = (0..2)
-        .map(|_| State::new(T::from_f64(-0.05)).unwrap())
-        .collect();
+    let mut pops: Vec<State<T, 1024>> = (0..2).map(|_| State::new(T::from_f64(-0.05))).collect();
     for st in &mut pops {
         let mut v = st.view();
         for id in 0..n {
@@ -96,7 +94,17 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
                 }),
                 first_visit: FirstVisit::Batch,
             };
-            dpm_core::dpm_bimodal(s, &ids_i, &ids_t, &mut vi, &mut vt, [p, p], out, scratch)
+            dpm_core::dpm_bimodal(
+                s,
+                ids_i.len(),
+                &ids_i,
+                &ids_t,
+                &mut vi,
+                &mut vt,
+                dpm_core::Directions::both(p),
+                out,
+                scratch,
+            )
         }
         1 => {
             let p = SogClrParams {
@@ -104,7 +112,17 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
                 gamma: T::from_f64(0.9),
                 first_visit: FirstVisit::Batch,
             };
-            dpm_core::sogclr_bimodal(s, &ids_i, &ids_t, &mut vi, &mut vt, p, out, scratch)
+            dpm_core::sogclr_bimodal(
+                s,
+                ids_i.len(),
+                &ids_i,
+                &ids_t,
+                &mut vi,
+                &mut vt,
+                dpm_core::Directions::both(p),
+                out,
+                scratch,
+            )
         }
         _ => dpm_core::infonce_bimodal(s, b, tau, out, scratch),
     }
@@ -136,7 +154,7 @@ fn bimodal<T: Real>(s: &[T], b: usize, which: usize, seed: u64) -> Vec<Vec<u64>>
 /// The unimodal two-view DPM step on `2B x 2B` scores of two views.
 fn two_view<T: Real>(s: &[T], r: usize) -> Vec<Vec<u64>> {
     let ids: Vec<usize> = (0..r).collect();
-    let mut st = State::<T, 512>::new(T::from_f64(-0.05)).unwrap();
+    let mut st = State::<T, 512>::new(T::from_f64(-0.05));
     let mut view = st.view();
     let (anchors, candidates) = view.split();
     let p = DpmParams {
@@ -150,7 +168,8 @@ fn two_view<T: Real>(s: &[T], r: usize) -> Vec<Vec<u64>> {
         first_visit: FirstVisit::Batch,
     };
     let (mut ds, mut w, mut h) = (vec![T::ZERO; r * r], vec![T::ZERO; r * r], vec![T::ZERO; r]);
-    let mut scratch = vec![T::ZERO; dpm_core::step_scratch_len(r, r)];
+    let mut scratch =
+        vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: r, cols: r })];
     let out = StepOut {
         ds: &mut ds,
         weights: Some(&mut w),
@@ -159,6 +178,8 @@ fn two_view<T: Real>(s: &[T], r: usize) -> Vec<Vec<u64>> {
     let loss = dpm_core::dpm_step(
         Layout::TwoView,
         s,
+        ids.len(),
+        ids.len(),
         &ids,
         &ids,
         anchors,

@@ -154,7 +154,8 @@ fn two_view_matches_spec_3b() {
             vec![9.0; rows * rows],
             vec![9.0; rows],
         );
-        let mut scratch = vec![0.0; dpm_core::step_scratch_len(rows, rows)];
+        let mut scratch =
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows, cols: rows })];
         let mut view = pop.view();
         let (a, c) = view.split();
         let out = StepOut {
@@ -162,7 +163,20 @@ fn two_view_matches_spec_3b() {
             weights: Some(&mut w),
             h: Some(&mut h),
         };
-        let loss = dpm_step(Layout::TwoView, &s, &ids, &ids, a, c, p, out, &mut scratch).unwrap();
+        let loss = dpm_step(
+            Layout::TwoView,
+            &s,
+            ids.len(),
+            ids.len(),
+            &ids,
+            &ids,
+            a,
+            c,
+            p,
+            out,
+            &mut scratch,
+        )
+        .unwrap();
         close(loss, want.loss, "loss");
         for k in 0..rows * rows {
             close(ds[k], want.ds[k], "ds");
@@ -199,12 +213,17 @@ fn custom_layout_reproduces_two_view_and_handles_rectangles() {
         },
     ] {
         let mut pop = Pop::<f64>::random(&mut Rng::new(3), 40);
-        let (mut ds, mut scratch) = (vec![0.0; 36], vec![0.0; dpm_core::step_scratch_len(6, 6)]);
+        let (mut ds, mut scratch) = (
+            vec![0.0; 36],
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: 6, cols: 6 })],
+        );
         let mut view = pop.view();
         let (a, c) = view.split();
         let loss = dpm_step(
             layout,
             &s,
+            ids.len(),
+            ids.len(),
             &ids,
             &ids,
             a,
@@ -243,7 +262,10 @@ fn custom_layout_reproduces_two_view_and_handles_rectangles() {
         &mut reference,
         &p,
     );
-    let (mut ds, mut scratch) = (vec![0.0; 15], vec![0.0; dpm_core::step_scratch_len(3, 5)]);
+    let (mut ds, mut scratch) = (
+        vec![0.0; 15],
+        vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: 3, cols: 5 })],
+    );
     let mut view = pop.view();
     let (a, c) = view.split();
     let layout = Layout::Custom {
@@ -253,6 +275,8 @@ fn custom_layout_reproduces_two_view_and_handles_rectangles() {
     let loss = dpm_step(
         layout,
         &s,
+        row_ids.len(),
+        col_ids.len(),
         &row_ids,
         &col_ids,
         a,
@@ -283,7 +307,7 @@ fn one_direction_is_the_first_half_of_bimodal() {
     let (mut image2, mut text2) = (image.clone(), text.clone());
 
     let (mut ds, mut wi, mut ht) = (vec![0.0; b * b], vec![0.0; b * b], vec![0.0; b]);
-    let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let out = BimodalOut {
         weights_image: Some(&mut wi),
         h_text: Some(&mut ht),
@@ -291,11 +315,12 @@ fn one_direction_is_the_first_half_of_bimodal() {
     };
     let losses = dpm_bimodal(
         &s,
+        img_ids.len(),
         &img_ids,
         &txt_ids,
         &mut image.view(),
         &mut text.view(),
-        [p, p],
+        dpm_core::Directions::both(p),
         out,
         &mut scratch,
     )
@@ -312,6 +337,8 @@ fn one_direction_is_the_first_half_of_bimodal() {
     let loss = dpm_step(
         Layout::Diagonal,
         &s,
+        img_ids.len(),
+        txt_ids.len(),
         &img_ids,
         &txt_ids,
         iv.split().0,
@@ -342,7 +369,8 @@ fn infonce_is_the_softmax_cross_entropy() {
     for (b, tau) in [(2, 1.0), (7, 0.07), (16, 0.01)] {
         let s = rng.scores(b, b, |r| r);
         let (mut ds, mut w) = (vec![0.0; b * b], vec![0.0; b * b]);
-        let mut scratch = vec![0.0; dpm_core::step_scratch_len(b, b)];
+        let mut scratch =
+            vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: b, cols: b })];
         let out = StepOut {
             ds: &mut ds,
             weights: Some(&mut w),

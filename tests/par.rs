@@ -34,7 +34,7 @@ use rng::Rng;
 /// The loss of one bimodal step.
 #[derive(Clone, Copy, Debug)]
 enum Loss<T> {
-    Dpm([DpmParams<T>; 2]),
+    Dpm(dpm_core::Directions<DpmParams<T>>),
     SogClr(SogClrParams<T>),
     InfoNce(T),
 }
@@ -93,12 +93,34 @@ impl<T: Real> Case<T> {
         let (mut iv, mut tv) = (c.images.view(), c.texts.view());
         let (s, sc) = (&c.s[..], &mut scratch[..]);
         let r: Result<Losses<T>, Error> = match (c.loss, parallel) {
-            (Loss::Dpm(p), false) => dpm_core::dpm_bimodal(s, ii, ti, &mut iv, &mut tv, p, out, sc),
-            (Loss::Dpm(p), true) => par::dpm_bimodal(s, ii, ti, &mut iv, &mut tv, p, out, sc),
-            (Loss::SogClr(p), false) => {
-                dpm_core::sogclr_bimodal(s, ii, ti, &mut iv, &mut tv, p, out, sc)
+            (Loss::Dpm(p), false) => {
+                dpm_core::dpm_bimodal(s, ii.len(), ii, ti, &mut iv, &mut tv, p, out, sc)
             }
-            (Loss::SogClr(p), true) => par::sogclr_bimodal(s, ii, ti, &mut iv, &mut tv, p, out, sc),
+            (Loss::Dpm(p), true) => {
+                par::dpm_bimodal(s, ii.len(), ii, ti, &mut iv, &mut tv, p, out, sc)
+            }
+            (Loss::SogClr(p), false) => dpm_core::sogclr_bimodal(
+                s,
+                ii.len(),
+                ii,
+                ti,
+                &mut iv,
+                &mut tv,
+                dpm_core::Directions::both(p),
+                out,
+                sc,
+            ),
+            (Loss::SogClr(p), true) => par::sogclr_bimodal(
+                s,
+                ii.len(),
+                ii,
+                ti,
+                &mut iv,
+                &mut tv,
+                dpm_core::Directions::both(p),
+                out,
+                sc,
+            ),
             (Loss::InfoNce(tau), false) => dpm_core::infonce_bimodal(s, c.b, tau, out, sc),
             (Loss::InfoNce(tau), true) => par::infonce_bimodal(s, c.b, tau, out, sc),
         };
@@ -116,11 +138,17 @@ impl<T: Real> Case<T> {
     }
 
     fn serial(&self) -> After {
-        self.run(false, dpm_core::bimodal_scratch_len(self.b))
+        self.run(
+            false,
+            dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: self.b }),
+        )
     }
 
     fn parallel(&self) -> After {
-        self.run(true, par::scratch_len(self.b))
+        self.run(
+            true,
+            par::scratch_len(dpm_core::Scratch::Bimodal { b: self.b }),
+        )
     }
 }
 
@@ -155,7 +183,7 @@ fn dpm<T: Real>(tau: f64, gamma: f64, offset: Offset<T>, step: bool) -> Loss<T> 
         }),
         first_visit: FirstVisit::Batch,
     };
-    Loss::Dpm([p, p])
+    Loss::Dpm(dpm_core::Directions::both(p))
 }
 
 /// The losses a random case runs: DPM with a zeta step (Xi, then a stale
@@ -322,7 +350,7 @@ fn refusals_match_and_write_nothing() {
             "tau <= 0",
             Box::new(|c| {
                 if let Loss::Dpm(p) = &mut c.loss {
-                    p[1].tau = 0.0;
+                    p.text.tau = 0.0;
                 }
             }),
         ),
@@ -356,13 +384,13 @@ fn refusals_match_and_write_nothing() {
         }
     }
     // Scratch for the serial step is too short for the parallel one.
-    let short = dpm_core::bimodal_scratch_len(17);
+    let short = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 17 });
     let got = pool(2).install(|| base.run(true, short));
     assert_eq!(
         got.result,
         Err(Error::LengthMismatch {
             what: "scratch",
-            expected: par::scratch_len(17),
+            expected: par::scratch_len(dpm_core::Scratch::Bimodal { b: 17 }),
             found: short
         })
     );
@@ -496,6 +524,7 @@ impl Bufs {
         match c.loss {
             Loss::Dpm(params) => par::Problem::Dpm {
                 scores,
+                b: c.b,
                 image_ids,
                 text_ids,
                 image,
@@ -506,11 +535,12 @@ impl Bufs {
             },
             Loss::SogClr(params) => par::Problem::SogClr {
                 scores,
+                b: c.b,
                 image_ids,
                 text_ids,
                 image,
                 text,
-                params,
+                params: dpm_core::Directions::both(params),
                 out,
                 scratch,
             },

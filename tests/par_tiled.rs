@@ -19,7 +19,6 @@ mod rng;
 
 use dpm_core::embed::{
     Features, TiledOut, dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled,
-    tiled_scratch_len,
 };
 use dpm_core::{DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, par};
 use pools::{THREADS, pool};
@@ -28,7 +27,7 @@ use rng::Rng;
 
 #[derive(Clone, Copy, Debug)]
 enum Step<T> {
-    Dpm([DpmParams<T>; 2]),
+    Dpm(dpm_core::Directions<DpmParams<T>>),
     SogClr(SogClrParams<T>),
     InfoNce(T),
 }
@@ -45,13 +44,13 @@ fn steps<T: Real>(tau: f64) -> Vec<Step<T>> {
         first_visit: FirstVisit::Batch,
     };
     vec![
-        Step::Dpm([
-            p(tau, 0.8, Offset::Xi(T::from_f64(0.125))),
-            DpmParams {
+        Step::Dpm(dpm_core::Directions {
+            image: p(tau, 0.8, Offset::Xi(T::from_f64(0.125))),
+            text: DpmParams {
                 first_visit: FirstVisit::ZeroHistory,
                 ..p(1.4 * tau, 0.9, Offset::Vanilla)
             },
-        ]),
+        }),
         Step::SogClr(SogClrParams {
             tau: T::from_f64(tau),
             gamma: T::from_f64(0.9),
@@ -115,9 +114,9 @@ impl<T: Real> Case<T> {
         let (mut dx, mut dy) = (vec![seven; b * d], vec![seven; b * d]);
         let (mut hi, mut ht) = (vec![seven; b], vec![seven; b]);
         let len = if parallel {
-            par::tiled_scratch_len(b, d)
+            par::scratch_len(dpm_core::Scratch::Tiled { b, d })
         } else {
-            tiled_scratch_len(b, d)
+            dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })
         };
         // Stale scratch must not be read: the parallel step's starts as
         // NaN, the serial step's as 0.
@@ -137,12 +136,34 @@ impl<T: Real> Case<T> {
             (true, Step::Dpm(p)) => {
                 par::dpm_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
             }
-            (false, Step::SogClr(p)) => {
-                sogclr_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
-            }
-            (true, Step::SogClr(p)) => {
-                par::sogclr_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
-            }
+            (false, Step::SogClr(p)) => sogclr_bimodal_tiled(
+                x,
+                y,
+                b,
+                d,
+                kind,
+                i,
+                t,
+                iv,
+                tv,
+                dpm_core::Directions::both(p),
+                out,
+                sc,
+            ),
+            (true, Step::SogClr(p)) => par::sogclr_bimodal_tiled(
+                x,
+                y,
+                b,
+                d,
+                kind,
+                i,
+                t,
+                iv,
+                tv,
+                dpm_core::Directions::both(p),
+                out,
+                sc,
+            ),
             (false, Step::InfoNce(tau)) => infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc),
             (true, Step::InfoNce(tau)) => {
                 par::infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc)
@@ -234,7 +255,7 @@ fn par_tiled_refuses_what_the_serial_step_refuses_and_writes_nothing() {
             .into_iter()
             .map(move |s| match s {
                 Step::Dpm(mut p) => {
-                    p[1].tau = tau;
+                    p.text.tau = tau;
                     Step::Dpm(p)
                 }
                 Step::SogClr(p) => Step::SogClr(SogClrParams { tau, ..p }),
@@ -268,8 +289,8 @@ fn par_tiled_refuses_what_the_serial_step_refuses_and_writes_nothing() {
     }
     assert_eq!(refusals, 3 * (3 * 3 - 1 + 4 * 3));
     // Long enough for the serial step, short for this one.
-    let serial = tiled_scratch_len(b, d);
-    let need = par::tiled_scratch_len(b, d);
+    let serial = dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d });
+    let need = par::scratch_len(dpm_core::Scratch::Tiled { b, d });
     if serial == need {
         return; // no lanes: the serial scalar engine's scratch
     }

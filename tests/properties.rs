@@ -60,16 +60,17 @@ fn run_dpm(
     b: usize,
     ids: (&[usize], &[usize]),
     pops: (&mut Pop<f64>, &mut Pop<f64>),
-    p: [DpmParams<f64>; 2],
+    p: dpm_core::Directions<DpmParams<f64>>,
 ) -> Run {
     let (mut ds, mut wi) = (vec![0.0; b * b], vec![0.0; b * b]);
-    let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let out = BimodalOut {
         weights_image: Some(&mut wi),
         ..BimodalOut::new(&mut ds)
     };
     let losses = dpm_bimodal(
         s,
+        ids.0.len(),
         ids.0,
         ids.1,
         &mut pops.0.view(),
@@ -123,7 +124,13 @@ fn step_is_invariant_under_permuting_the_batch() {
             Pop::<f64>::random(&mut rng, n),
         );
         let (mut img2, mut txt2) = (img.clone(), txt.clone());
-        let a = run_dpm(&s, b, (&ii, &ti), (&mut img, &mut txt), [p, p]);
+        let a = run_dpm(
+            &s,
+            b,
+            (&ii, &ti),
+            (&mut img, &mut txt),
+            dpm_core::Directions::both(p),
+        );
 
         let mut perm: Vec<usize> = (0..b).collect();
         for k in (1..b).rev() {
@@ -134,7 +141,13 @@ fn step_is_invariant_under_permuting_the_batch() {
             .collect();
         let pii: Vec<usize> = perm.iter().map(|&k| ii[k]).collect();
         let pti: Vec<usize> = perm.iter().map(|&k| ti[k]).collect();
-        let c = run_dpm(&ps, b, (&pii, &pti), (&mut img2, &mut txt2), [p, p]);
+        let c = run_dpm(
+            &ps,
+            b,
+            (&pii, &pti),
+            (&mut img2, &mut txt2),
+            dpm_core::Directions::both(p),
+        );
 
         let tol = 64.0 * EPS * (1.0 + 2.0 / p.tau);
         close(c.losses.total, a.losses.total, tol, "loss");
@@ -181,8 +194,20 @@ fn gamma_one_drops_history() {
             fresh.s_flags[id] = 0;
         }
         let mut txt2 = txt.clone();
-        let a = run_dpm(&s, b, (&ids, &ids), (&mut seen, &mut txt), [p, p]);
-        let c = run_dpm(&s, b, (&ids, &ids), (&mut fresh, &mut txt2), [p, p]);
+        let a = run_dpm(
+            &s,
+            b,
+            (&ids, &ids),
+            (&mut seen, &mut txt),
+            dpm_core::Directions::both(p),
+        );
+        let c = run_dpm(
+            &s,
+            b,
+            (&ids, &ids),
+            (&mut fresh, &mut txt2),
+            dpm_core::Directions::both(p),
+        );
         for &id in &ids {
             assert_eq!(seen.log_s[id].to_bits(), fresh.log_s[id].to_bits());
         }
@@ -221,25 +246,32 @@ fn sogclr_is_dpm_without_zeta_and_offset() {
             zeta_step: None,
             first_visit: FirstVisit::Batch,
         };
-        let a = run_dpm(&s, b, (&ids, &ids), (&mut i1, &mut t1), [p, p]);
+        let a = run_dpm(
+            &s,
+            b,
+            (&ids, &ids),
+            (&mut i1, &mut t1),
+            dpm_core::Directions::both(p),
+        );
         let q = SogClrParams {
             tau,
             gamma,
             first_visit: FirstVisit::Batch,
         };
         let (mut ds, mut wi) = (vec![0.0; b * b], vec![0.0; b * b]);
-        let mut scratch = vec![0.0; dpm_core::bimodal_scratch_len(b)];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
         let out = BimodalOut {
             weights_image: Some(&mut wi),
             ..BimodalOut::new(&mut ds)
         };
         let l = sogclr_bimodal(
             &s,
+            ids.len(),
             &ids,
             &ids,
             &mut i2.view(),
             &mut t2.view(),
-            q,
+            dpm_core::Directions::both(q),
             out,
             &mut scratch,
         )

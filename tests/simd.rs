@@ -150,11 +150,12 @@ struct Got {
 
 type Step<T> = fn(
     &[T],
+    usize,
     &[usize],
     &[usize],
     &mut StateView<'_, T>,
     &mut StateView<'_, T>,
-    [DpmParams<T>; 2],
+    dpm_core::Directions<DpmParams<T>>,
     BimodalOut<'_, T>,
     &mut [T],
 ) -> Result<dpm_core::Losses<T>, dpm_core::Error>;
@@ -167,7 +168,7 @@ struct Case {
     text_ids: Vec<usize>,
     images: Pop,
     texts: Pop,
-    params: [DpmParams<f64>; 2],
+    params: dpm_core::Directions<DpmParams<f64>>,
 }
 
 fn to_t<T: Real>(p: DpmParams<f64>) -> DpmParams<T> {
@@ -203,9 +204,13 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
     let mut vt = StateView::new(&mut t1, &mut t2, &mut t3, &mut t4, &mut t5).unwrap();
     let mut o = Outs::<T>::new(b);
     let (out, scratch) = o.all();
-    let params = [to_t(c.params[0]), to_t(c.params[1])];
+    let params = dpm_core::Directions {
+        image: to_t(c.params.image),
+        text: to_t(c.params.text),
+    };
     let loss = step(
         &s,
+        b,
         &c.image_ids,
         &c.text_ids,
         &mut vi,
@@ -296,7 +301,10 @@ fn random_case(rng: &mut Rng, b: usize, tau: f64, vanilla: bool) -> Case {
         n,
         image_ids: distinct_ids(rng, b, n),
         text_ids: distinct_ids(rng, b, n),
-        params: [p(xi(&texts)), p(xi(&images))],
+        params: dpm_core::Directions {
+            image: p(xi(&texts)),
+            text: p(xi(&images)),
+        },
         s,
         images,
         texts,
@@ -322,7 +330,11 @@ fn check<T: Real>(c: &Case, got: &Got, what: &str) -> f64 {
     let (_, ui) = pick(&c.images, &c.image_ids);
     let (_, ut) = pick(&c.texts, &c.text_ids);
     let p = |k: usize| {
-        let q = to_t::<T>(c.params[k]);
+        let q = to_t::<T>(if k == 0 {
+            c.params.image
+        } else {
+            c.params.text
+        });
         DpmParams {
             tau: q.tau.to_f64(),
             gamma: q.gamma.to_f64(),
@@ -346,7 +358,7 @@ fn check<T: Real>(c: &Case, got: &Got, what: &str) -> f64 {
         assert!(
             ratio <= 1.0,
             "{what} B={b} tau={} {name}[{k}]: got {g:e}, want {want:e}, bound {bound:e}",
-            c.params[0].tau
+            c.params.image.tau
         );
         worst = worst.max(ratio);
     };
@@ -488,7 +500,7 @@ fn infonce_engines_agree() {
             .into_iter()
             .map(|v| v as f32)
             .collect();
-        let mut scratch = vec![0.0_f32; dpm_core::bimodal_scratch_len(b)];
+        let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
         let mut res = Vec::new();
         for simd in [true, false] {
             let mut ds = vec![0.0_f32; b * b];
@@ -524,7 +536,7 @@ fn fallback_paths_within_the_bound() {
     for &b in &[3_usize, 9, 17, 64, 100] {
         for &tau in &[0.01, 1.0] {
             let mut c = random_case(&mut rng, b, tau, false);
-            for p in &mut c.params {
+            for p in [&mut c.params.image, &mut c.params.text] {
                 p.gamma = 1e-30;
                 p.offset = Offset::Xi(1.0);
             }

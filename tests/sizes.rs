@@ -7,15 +7,10 @@
 #![allow(clippy::float_cmp)]
 
 use dpm_core::{
-    Error, Layout, bimodal_scratch_len,
-    embed::features_scratch_len,
-    family::{
-        Linear, LinearGrad, expectation_gradient, softmax_batch_scratch_len,
-        softmax_cross_entropy_linear_batch,
-    },
+    Error, Layout,
+    family::{Linear, LinearGrad, expectation_gradient, softmax_cross_entropy_linear_batch},
     lse::log_sum_exp_strided,
     schedule::nuclr_eta,
-    step_scratch_len,
 };
 
 /// This suite runs with integer overflow checks (`[profile.test]` in
@@ -53,27 +48,46 @@ fn scratch_sizes_saturate_instead_of_wrapping() {
         let b128 = b as u128;
         // With SIMD lanes (every host): 32 b for the bimodal step, 5 C + 10 R
         // for one direction.
-        assert_eq!(bimodal_scratch_len(b), saturated(b128, 32), "b = {b}");
-        assert_eq!(step_scratch_len(b, b), saturated(b128, 15), "cols = {b}");
-        assert_eq!(softmax_batch_scratch_len(b), b);
+        assert_eq!(
+            dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b }),
+            saturated(b128, 32),
+            "b = {b}"
+        );
+        assert_eq!(
+            dpm_core::scratch_len(dpm_core::Scratch::Step { rows: b, cols: b }),
+            saturated(b128, 15),
+            "cols = {b}"
+        );
+        assert_eq!(
+            dpm_core::scratch_len(dpm_core::Scratch::SoftmaxBatch { classes: b }),
+            b
+        );
         let features = b128
             .saturating_mul(b128)
             .saturating_add(36 * b128)
             .min(usize::MAX as u128);
-        assert_eq!(features_scratch_len(b, 2), features as usize, "b = {b}");
+        assert_eq!(
+            dpm_core::scratch_len(dpm_core::Scratch::Features { b, d: 2 }),
+            features as usize,
+            "b = {b}"
+        );
         #[cfg(feature = "std")]
         {
             // 30 b, plus two waves of up to 32 blocks of 4 rows, 2 b each.
             let slots = 2 * b128.div_ceil(4).min(32) * 2 * b128;
             let par = (30 * b128 + slots).min(usize::MAX as u128);
-            assert_eq!(dpm_core::par::scratch_len(b), par as usize, "b = {b}");
+            assert_eq!(
+                dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b }),
+                par as usize,
+                "b = {b}"
+            );
             // The tiled steps: the serial step's 32 b, two panels of 96
             // rows of S and dS, the normalised features and Y^T packed
             // (d = 3).
             let tiled = (32 * b128 + 192 * b128 + 6 * b128 + b128.div_ceil(32) * 96)
                 .min(usize::MAX as u128);
             assert_eq!(
-                dpm_core::par::tiled_scratch_len(b, 3),
+                dpm_core::par::scratch_len(dpm_core::Scratch::Tiled { b, d: 3 }),
                 tiled as usize,
                 "b = {b}"
             );
@@ -81,11 +95,14 @@ fn scratch_sizes_saturate_instead_of_wrapping() {
         #[cfg(feature = "capi")]
         assert_eq!(
             dpm_core::capi::dpm_bimodal_scratch_len(b),
-            bimodal_scratch_len(b)
+            dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })
         );
     }
     // The review's case: `(1 << 63) + 1` wrapped to 14 (then 14 b).
-    assert_eq!(bimodal_scratch_len((1 << 63) + 1), usize::MAX);
+    assert_eq!(
+        dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: (1 << 63) + 1 }),
+        usize::MAX
+    );
 }
 
 #[test]
@@ -206,7 +223,7 @@ fn softmax_batch_mean_of_huge_losses_is_finite() {
     let x = vec![1.0_f32; n];
     let classes = vec![1_usize; n];
     let (mut dw, mut db) = ([0.0; 2], [0.0; 2]);
-    let mut scratch = [0.0; softmax_batch_scratch_len(2)];
+    let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::SoftmaxBatch { classes: 2 })];
     let grad = LinearGrad {
         weight: &mut dw,
         bias: &mut db,

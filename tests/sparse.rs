@@ -116,7 +116,7 @@ fn long_random_sequences_follow_the_least_recently_seen_rule() {
     }
 }
 
-fn params() -> [DpmParams<f32>; 2] {
+fn params() -> dpm_core::Directions<DpmParams<f32>> {
     let p = DpmParams {
         tau: 0.1,
         gamma: 0.9,
@@ -127,7 +127,7 @@ fn params() -> [DpmParams<f32>; 2] {
         }),
         first_visit: FirstVisit::Batch,
     };
-    [p, p]
+    dpm_core::Directions::both(p)
 }
 
 const S: [f32; 9] = [0.9, 0.1, -0.2, 0.3, 0.8, 0.0, 0.1, 0.2, 0.7];
@@ -138,17 +138,15 @@ fn steps_on_the_slots_equal_steps_on_a_dense_state_and_an_evicted_id_comes_back_
         SparseState::<f32, 4, 8>::new(-0.05).unwrap(),
         SparseState::<f32, 4, 8>::new(-0.05).unwrap(),
     );
-    let (mut di, mut dt) = (
-        State::<f32, 4>::new(-0.05).unwrap(),
-        State::<f32, 4>::new(-0.05).unwrap(),
-    );
-    let mut scratch = vec![0.0_f32; dpm_core::bimodal_scratch_len(3)];
+    let (mut di, mut dt) = (State::<f32, 4>::new(-0.05), State::<f32, 4>::new(-0.05));
+    let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 3 })];
     let (mut ds, mut ds2) = ([0.0_f32; 9], [0.0_f32; 9]);
     let (images, texts) = ([11_u64, 1 << 50, 7], [3_u64, 9, u64::MAX]);
     for _ in 0..2 {
         let (a, b) = (slots(&mut si, &images), slots(&mut st, &texts));
         let sparse = dpm_core::dpm_bimodal(
             &S,
+            a.len(),
             &a,
             &b,
             &mut si.view(),
@@ -160,6 +158,7 @@ fn steps_on_the_slots_equal_steps_on_a_dense_state_and_an_evicted_id_comes_back_
         .unwrap();
         let dense = dpm_core::dpm_bimodal(
             &S,
+            a.len(),
             &a,
             &b,
             &mut di.view(),

@@ -20,17 +20,18 @@ mod rng;
 
 use dpm_core::embed::{
     FeatureOut, Features, TILE, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-    features_scratch_len, infonce_bimodal_tiled, l2_normalize, l2_normalize_backward,
-    scores_backward, scores_forward, sogclr_bimodal_tiled, tiled_scratch_len,
+    infonce_bimodal_tiled, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
+    sogclr_bimodal_tiled,
 };
 use dpm_core::{
-    BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, SogClrParams, ZetaStep, scalar,
+    BimodalOut, DpmParams, Error, FirstVisit, Losses, Offset, Real, Scratch, SogClrParams,
+    ZetaStep, scalar,
 };
 use pop::Pop;
 use rng::Rng;
 
 /// Both directions' parameters, each with its own tau, gamma and zeta step.
-fn params<T: Real>(tau: f64) -> [DpmParams<T>; 2] {
+fn params<T: Real>(tau: f64) -> dpm_core::Directions<DpmParams<T>> {
     let p = |tau: f64, gamma: f64, xi: f64| DpmParams {
         tau: T::from_f64(tau),
         gamma: T::from_f64(gamma),
@@ -41,7 +42,10 @@ fn params<T: Real>(tau: f64) -> [DpmParams<T>; 2] {
         }),
         first_visit: FirstVisit::Batch,
     };
-    [p(tau, 0.8, 0.1), p(1.5 * tau, 0.6, -0.2)]
+    dpm_core::Directions {
+        image: p(tau, 0.8, 0.1),
+        text: p(1.5 * tau, 0.6, -0.2),
+    }
 }
 
 /// Features `b x d`: `y = x + sigma u` entrywise (aligned pairs for a
@@ -82,7 +86,7 @@ enum On {
 /// Which step, with its parameters.
 #[derive(Clone, Copy, Debug)]
 enum Step<T> {
-    Dpm([DpmParams<T>; 2]),
+    Dpm(dpm_core::Directions<DpmParams<T>>),
     SogClr(SogClrParams<T>),
     InfoNce(T),
 }
@@ -100,8 +104,8 @@ fn tiled<T: Real>(
     let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
     let len = match on {
-        On::Scalar => scalar::tiled_scratch_len(b, d),
-        On::Simd => tiled_scratch_len(b, d),
+        On::Scalar => scalar::scratch_len(dpm_core::Scratch::Tiled { b, d }),
+        On::Simd => dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d }),
     };
     let mut scratch = vec![T::ZERO; len];
     let [pi, pt] = &mut pops;
@@ -114,16 +118,38 @@ fn tiled<T: Real>(
     let (i, t) = (&ids.0, &ids.1);
     let losses = match (on, step) {
         (On::Simd, Step::Dpm(p)) => dpm_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc),
-        (On::Simd, Step::SogClr(p)) => {
-            sogclr_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
-        }
+        (On::Simd, Step::SogClr(p)) => sogclr_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            kind,
+            i,
+            t,
+            iv,
+            tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
         (On::Simd, Step::InfoNce(tau)) => infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc),
         (On::Scalar, Step::Dpm(p)) => {
             scalar::dpm_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
         }
-        (On::Scalar, Step::SogClr(p)) => {
-            scalar::sogclr_bimodal_tiled(x, y, b, d, kind, i, t, iv, tv, p, out, sc)
-        }
+        (On::Scalar, Step::SogClr(p)) => scalar::sogclr_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            kind,
+            i,
+            t,
+            iv,
+            tv,
+            dpm_core::Directions::both(p),
+            out,
+            sc,
+        ),
         (On::Scalar, Step::InfoNce(tau)) => {
             scalar::infonce_bimodal_tiled(x, y, b, d, kind, tau, out, sc)
         }
@@ -174,7 +200,7 @@ fn chain<T: Real>(
     };
     s.iter_mut().for_each(|v| *v = flush(*v));
     let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![T::ZERO; b], vec![T::ZERO; b]);
-    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let [pi, pt] = &mut pops;
     let out = BimodalOut {
         h_image: Some(&mut hi),
@@ -184,12 +210,32 @@ fn chain<T: Real>(
     let (iv, tv, sc) = (&mut pi.view(), &mut pt.view(), &mut scratch);
     let losses = match step {
         Step::Dpm(p) => match on {
-            On::Scalar => scalar::dpm_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
-            On::Simd => dpm_core::dpm_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+            On::Scalar => scalar::dpm_bimodal(&s, ids.0.len(), &ids.0, &ids.1, iv, tv, p, out, sc),
+            On::Simd => dpm_core::dpm_bimodal(&s, ids.0.len(), &ids.0, &ids.1, iv, tv, p, out, sc),
         },
         Step::SogClr(p) => match on {
-            On::Scalar => scalar::sogclr_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
-            On::Simd => dpm_core::sogclr_bimodal(&s, &ids.0, &ids.1, iv, tv, p, out, sc),
+            On::Scalar => scalar::sogclr_bimodal(
+                &s,
+                ids.0.len(),
+                &ids.0,
+                &ids.1,
+                iv,
+                tv,
+                dpm_core::Directions::both(p),
+                out,
+                sc,
+            ),
+            On::Simd => dpm_core::sogclr_bimodal(
+                &s,
+                ids.0.len(),
+                &ids.0,
+                &ids.1,
+                iv,
+                tv,
+                dpm_core::Directions::both(p),
+                out,
+                sc,
+            ),
         },
         Step::InfoNce(tau) => match on {
             On::Scalar => scalar::infonce_bimodal(&s, b, tau, out, sc),
@@ -361,7 +407,7 @@ fn tiled_is_close_to_the_simd_step_from_features() {
             vec![0.0; b * d],
             vec![0.0; b * d],
         );
-        let mut scratch = vec![0.0; features_scratch_len(b, d)];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
         let [pi, pt] = &mut pops;
         let want = dpm_bimodal_from_features(
             &x,
@@ -418,9 +464,9 @@ fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
     let mut tiny = x.clone();
     tiny[..d].fill(1e-306);
     let mut bad_tau = p;
-    bad_tau[1].tau = 0.0;
+    bad_tau.text.tau = 0.0;
     let mut tiny_tau = p;
-    tiny_tau[0].tau = 1e-300;
+    tiny_tau.image.tau = 1e-300;
     let n = pops[0].zeta.len();
     let mut dup = ids.clone();
     dup.0[3] = dup.0[0];
@@ -443,7 +489,7 @@ fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
         Features,
         &Ids,
         [Pop<f64>; 2],
-        [DpmParams<f64>; 2],
+        dpm_core::Directions<DpmParams<f64>>,
     )> = vec![
         (
             "zero row",
@@ -516,7 +562,7 @@ fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
             vec![7.0; b * d],
             vec![7.0; b * d],
         );
-        let mut scratch = vec![0.0; features_scratch_len(b, d)];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
         let [pi, pt] = &mut stored;
         let want = dpm_bimodal_from_features(
             x,
@@ -536,7 +582,7 @@ fn tiled_refuses_what_the_stored_step_refuses_and_writes_nothing() {
         // The tiled step's, with outputs that must stay 7.
         let mut pops = pops;
         let (mut dx, mut dy, mut h) = (vec![7.0; b * d], vec![7.0; b * d], vec![7.0; b]);
-        let mut scratch = vec![0.0; tiled_scratch_len(b, d)];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })];
         let [pi, pt] = &mut pops;
         let out = TiledOut {
             h_text: Some(&mut h),
@@ -574,7 +620,7 @@ fn tiled_checks_every_length() {
     let mut rng = Rng::new(5);
     let (ids, mut pops) = setup::<f32>(&mut rng, b);
     let p = params::<f32>(0.1);
-    let need = tiled_scratch_len(b, d);
+    let need = dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d });
     let cases: [(&str, usize, usize, usize, usize, usize, Error); 6] = [
         (
             "scratch",
@@ -692,16 +738,16 @@ fn tiled_checks_every_length() {
 /// b`), two panels of `PANEL x b` and the normalised features (`2 b d`).
 #[test]
 fn tiled_scratch_grows_like_b_plus_d() {
-    let lanes = dpm_core::bimodal_scratch_len(1) == 32;
+    let lanes = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 1 }) == 32;
     for (len, per_b, per_d, per_bd) in [
         (
-            scalar::tiled_scratch_len as fn(usize, usize) -> usize,
+            (|b, d| scalar::scratch_len(Scratch::Tiled { b, d })) as fn(usize, usize) -> usize,
             23,
             2 * TILE,
             0,
         ),
         (
-            tiled_scratch_len,
+            |b, d| dpm_core::scratch_len(Scratch::Tiled { b, d }),
             if lanes { 80 } else { 23 },
             if lanes { 0 } else { 2 * TILE },
             if lanes { 2 } else { 0 },
@@ -729,9 +775,15 @@ fn tiled_scratch_grows_like_b_plus_d() {
         assert_eq!(len(usize::MAX, 1), usize::MAX);
         assert_eq!(len(1, usize::MAX), usize::MAX);
         // Against the stored step: 18.0 M elements at b = 4096, d = 128.
-        assert!(features_scratch_len(4096, 128) > 9 * len(4096, 128));
+        assert!(
+            dpm_core::scratch_len(dpm_core::Scratch::Features { b: 4096, d: 128 })
+                > 9 * len(4096, 128)
+        );
     }
-    assert_eq!(scalar::tiled_scratch_len(4096, 128), 102_400);
+    assert_eq!(
+        scalar::scratch_len(dpm_core::Scratch::Tiled { b: 4096, d: 128 }),
+        102_400
+    );
 }
 
 /// SogCLR's and InfoNCE's tiled twins against their stored chains on the
@@ -799,7 +851,7 @@ fn infonce_tiled_refuses_gradients_that_would_overflow() {
         );
         let b = x.len() / d;
         let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
-        let mut scratch = vec![T::ZERO; tiled_scratch_len(b, d)];
+        let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })];
         let out = TiledOut::new(&mut dx, &mut dy);
         let r = infonce_bimodal_tiled(&x, &y, b, d, kind, T::from_f64(tau), out, &mut scratch);
         if r.is_ok() {
@@ -867,7 +919,7 @@ fn tiled_names_the_fault_the_stored_step_names_and_refuses_d_zero() {
         let mut pops = pops.clone();
         let [pi, pt] = &mut pops;
         let (mut dx, mut dy, mut h) = (vec![0.0; b * d], vec![0.0; b * d], vec![0.0; h_len]);
-        let mut scratch = vec![0.0; tiled_scratch_len(b, d)];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })];
         let out = TiledOut {
             h_text: Some(&mut h),
             ..TiledOut::new(&mut dx, &mut dy)
@@ -904,7 +956,8 @@ fn tiled_names_the_fault_the_stored_step_names_and_refuses_d_zero() {
     );
     // At a size where visiting b^2 entries would take long, at once.
     let big = 1 << 20;
-    let mut scratch = vec![0.0_f32; tiled_scratch_len(big, 0)];
+    let mut scratch =
+        vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: big, d: 0 })];
     let r = dpm_core::embed::infonce_bimodal_tiled(
         &[],
         &[],

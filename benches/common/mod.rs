@@ -7,7 +7,7 @@
 use std::{hint::black_box, time::Duration};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, StateView, ZetaStep};
+use dpm_core::{BimodalOut, Directions, DpmParams, FirstVisit, Offset, StateView, ZetaStep};
 
 #[path = "../../tests/support/random.rs"]
 pub mod random;
@@ -104,11 +104,12 @@ impl Pop {
 
 pub type Step = fn(
     &[f32],
+    usize,
     &[usize],
     &[usize],
     &mut StateView<'_, f32>,
     &mut StateView<'_, f32>,
-    [DpmParams<f32>; 2],
+    Directions<DpmParams<f32>>,
     BimodalOut<'_, f32>,
     &mut [f32],
 ) -> Result<dpm_core::Losses<f32>, dpm_core::Error>;
@@ -121,7 +122,7 @@ pub struct Batch {
     pub text_ids: Vec<usize>,
     pub outs: Outs,
     pub saved: (Vec<Saved>, Vec<Saved>),
-    pub params: [DpmParams<f32>; 2],
+    pub params: Directions<DpmParams<f32>>,
 }
 
 /// A batch's output vectors.
@@ -160,10 +161,11 @@ impl Batch {
             zeta_step: Some(ZetaStep { theta: 0.9, eta }),
             first_visit: FirstVisit::Batch,
         };
-        let params = [
-            p(texts.view().refresh_xi(0.0), 5e-6),
-            p(images.view().refresh_xi(0.0), 5e-7),
-        ];
+        // Images anchor against the texts' xi and step size, and the reverse.
+        let params = Directions {
+            image: p(texts.view().refresh_xi(0.0), 5e-6),
+            text: p(images.view().refresh_xi(0.0), 5e-7),
+        };
         let image_ids = distinct_ids(rng, b, N);
         let text_ids = distinct_ids(rng, b, N);
         let saved = (images.save(&image_ids), texts.save(&text_ids));
@@ -234,6 +236,7 @@ pub fn bench_scores(
                     restore(&mut text_view, &batch.saved.1);
                     step(
                         black_box(&batch.s),
+                        batch.image_ids.len(),
                         &batch.image_ids,
                         &batch.text_ids,
                         &mut image_view,

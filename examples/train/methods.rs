@@ -5,13 +5,13 @@
 use crate::data::{DA, DB, Views};
 use crate::model::Tower;
 use dpm_core::embed::{
-    FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len, l2_normalize,
-    l2_normalize_backward, scores_backward, scores_forward,
+    FeatureOut, Features, dpm_bimodal_from_features, l2_normalize, l2_normalize_backward,
+    scores_backward, scores_forward,
 };
 use dpm_core::schedule::nuclr_eta;
 use dpm_core::{
     BimodalOut, DpmParams, Error, FirstVisit, Offset, SogClrParams, StateView, ZetaStep,
-    bimodal_scratch_len, infonce_bimodal, sogclr_bimodal,
+    infonce_bimodal, sogclr_bimodal,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,7 +135,9 @@ impl Trainer {
         batch: usize,
     ) -> Self {
         let d = init.0.d_out;
-        let scratch = features_scratch_len(batch, d).max(bimodal_scratch_len(batch));
+        let scratch = dpm_core::scratch_len(dpm_core::Scratch::Features { b: batch, d }).max(
+            dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: batch }),
+        );
         Trainer {
             method,
             hyper,
@@ -232,7 +234,10 @@ impl Trainer {
                 ids,
                 &mut self.pop_a.view(),
                 &mut self.pop_b.view(),
-                [p(self.xi.1), p(self.xi.0)],
+                dpm_core::Directions {
+                    image: p(self.xi.1),
+                    text: p(self.xi.0),
+                },
                 out,
                 &mut f.scratch,
             )?
@@ -253,11 +258,12 @@ impl Trainer {
                 };
                 sogclr_bimodal(
                     s,
+                    ids.len(),
                     ids,
                     ids,
                     &mut self.pop_a.view(),
                     &mut self.pop_b.view(),
-                    p,
+                    dpm_core::Directions::both(p),
                     BimodalOut::new(ds),
                     scratch,
                 )

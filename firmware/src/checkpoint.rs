@@ -46,7 +46,7 @@ impl Flash {
     fn cut_write<const N: usize>(&mut self) {
         let len = checkpoint_len::<f32>(N);
         let mut next = [0_u8; CK];
-        let mut stray = State::<f32, N>::new(1.0).expect("a finite zeta_init");
+        let mut stray = State::<f32, N>::new(1.0);
         for pair in &mut self.slots {
             let (slot, seq) = stray
                 .view()
@@ -71,8 +71,8 @@ impl Flash {
         t: &mut Tally,
     ) {
         self.cut_write::<N>();
-        *image = State::new(expected::ZETA_INIT).expect("a finite zeta_init");
-        *text = State::new(expected::ZETA_INIT).expect("a finite zeta_init");
+        *image = State::new(expected::ZETA_INIT);
+        *text = State::new(expected::ZETA_INIT);
         let len = checkpoint_len::<f32>(N);
         for (st, pair) in [image, text].into_iter().zip(&self.slots) {
             let loaded = st.view().load_newest([&pair[0][..len], &pair[1][..len]]);

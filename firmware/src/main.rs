@@ -26,7 +26,7 @@ mod tiled;
 use check::Tally;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
+use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features};
 use dpm_core::{DpmParams, Error, FirstVisit, Losses, Offset, State, ZetaStep};
 use panic_semihosting as _;
 use scenario::Scenario;
@@ -38,10 +38,10 @@ const STACK_BUDGET: usize = 2048;
 const D: usize = 8;
 
 /// The parameters of `expected::PARAMS` (same mapping as the generator).
-fn params() -> [DpmParams<f32>; 2] {
+fn params() -> dpm_core::Directions<DpmParams<f32>> {
     let [p, q] = expected::PARAMS;
-    [
-        DpmParams {
+    dpm_core::Directions {
+        image: DpmParams {
             tau: p[0],
             gamma: p[1],
             offset: Offset::Xi(p[2]),
@@ -51,7 +51,7 @@ fn params() -> [DpmParams<f32>; 2] {
             }),
             first_visit: FirstVisit::Batch,
         },
-        DpmParams {
+        text: DpmParams {
             tau: q[0],
             gamma: q[1],
             offset: Offset::Vanilla,
@@ -61,7 +61,7 @@ fn params() -> [DpmParams<f32>; 2] {
             }),
             first_visit: FirstVisit::ZeroHistory,
         },
-    ]
+    }
 }
 
 /// Output buffers of the largest batch.
@@ -72,7 +72,7 @@ struct Buffers {
     dy: [f32; MAX_B * D],
     h_image: [f32; MAX_B],
     h_text: [f32; MAX_B],
-    scratch: [f32; features_scratch_len(MAX_B, D)],
+    scratch: [f32; dpm_core::scratch_len(dpm_core::Scratch::Features { b: MAX_B, d: D })],
 }
 
 /// The measured call: one step from features (not inlined, so that its
@@ -122,8 +122,8 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         "scenario does not fit"
     );
     let (mut image, mut text) = (
-        State::<f32, N>::new(expected::ZETA_INIT).expect("a finite zeta_init"),
-        State::new(expected::ZETA_INIT).expect("a finite zeta_init"),
+        State::<f32, N>::new(expected::ZETA_INIT),
+        State::new(expected::ZETA_INIT),
     );
     let mut buf = Buffers {
         scores: [0.0; MAX_B * MAX_B],
@@ -132,7 +132,7 @@ fn run<const N: usize>(sc: &Scenario, t: &mut Tally) -> usize {
         dy: [0.0; MAX_B * D],
         h_image: [0.0; MAX_B],
         h_text: [0.0; MAX_B],
-        scratch: [0.0; features_scratch_len(MAX_B, D)],
+        scratch: [0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b: MAX_B, d: D })],
     };
     let (b, mut max_stack) = (sc.b, 0);
     // Checkpoints after the steps `reset - 1` and `reset`, then a reset.

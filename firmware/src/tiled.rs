@@ -9,7 +9,7 @@ use crate::expected::T256;
 use crate::inputs::Rng;
 use crate::stack;
 use core::sync::atomic::{AtomicBool, Ordering};
-use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};
+use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled};
 use dpm_core::{DpmParams, Error, FirstVisit, Losses, Offset, StateView, ZetaStep};
 
 const B: usize = 256;
@@ -55,7 +55,7 @@ pub struct Buffers {
     dy: [f32; B * D],
     image_ids: [usize; B],
     text_ids: [usize; B],
-    scratch: [f32; tiled_scratch_len(B, D)],
+    scratch: [f32; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: B, d: D })],
     image: Pop,
     text: Pop,
 }
@@ -76,21 +76,23 @@ static mut BUFFERS: Buffers = Buffers {
     dy: [0.0; B * D],
     image_ids: [0; B],
     text_ids: [0; B],
-    scratch: [0.0; tiled_scratch_len(B, D)],
+    scratch: [0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: B, d: D })],
     image: Pop::EMPTY,
     text: Pop::EMPTY,
 };
 /// The id permutation the inputs are drawn with (not read by the step).
 static mut PERM: [usize; N] = [0; N];
 
-fn params() -> [DpmParams<f32>; 2] {
-    T256.params.map(|[tau, gamma, xi, theta, eta]| DpmParams {
+fn params() -> dpm_core::Directions<DpmParams<f32>> {
+    // T256.params[0]: images anchor; [1]: texts anchor.
+    let [image, text] = T256.params.map(|[tau, gamma, xi, theta, eta]| DpmParams {
         tau,
         gamma,
         offset: Offset::Xi(xi),
         zeta_step: Some(ZetaStep { theta, eta }),
         first_visit: FirstVisit::Batch,
-    })
+    });
+    dpm_core::Directions { image, text }
 }
 
 /// The measured call (not inlined: its stack is all below the caller's).

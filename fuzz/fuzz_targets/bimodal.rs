@@ -8,7 +8,9 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, ZetaStep};
+use dpm_core::{
+    BimodalOut, Directions, DpmParams, FirstVisit, Offset, Real, SogClrParams, ZetaStep,
+};
 use dpm_core_fuzz::{
     Condition, Parts, Pop, Scalar, all_finite, assert_close_f32, assert_close_pair, assert_weights,
     batch, cyclic, widen,
@@ -34,6 +36,9 @@ struct Input {
     values: Vec<f32>,
     ids: Vec<u8>,
     visited: Vec<bool>,
+    /// The `b` given to the step: 0 the ids' length; 1 one more, 2 one
+    /// less, 3 `usize::MAX` (every other value refused, nothing written).
+    lie: u8,
 }
 
 /// The loss of a run.
@@ -65,7 +70,7 @@ fn run<T: Real>(
         wi: vec![fill; b * b],
         wt: vec![fill; b * b],
     };
-    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let before: Vec<u64> = pops.iter().flat_map(Pop::bits).collect();
     let [x, y] = pops;
     let (Some(mut image), Some(mut text)) = (x.view(), y.view()) else {
@@ -79,15 +84,33 @@ fn run<T: Real>(
     };
     let (ii, ti, sc) = (ids.0, ids.1, &mut scratch[..]);
     let (iv, tv) = (&mut image, &mut text);
+    let bb = match inp.lie % 4 {
+        1 => b + 1,
+        2 => b.wrapping_sub(1),
+        3 => usize::MAX,
+        _ => b,
+    };
     let r = match (loss, scalar) {
-        (Loss::Dpm(p), false) => dpm_core::dpm_bimodal(s, ii, ti, iv, tv, [p, p], out, sc),
-        (Loss::Dpm(p), true) => dpm_core::scalar::dpm_bimodal(s, ii, ti, iv, tv, [p, p], out, sc),
-        (Loss::SogClr(p), false) => dpm_core::sogclr_bimodal(s, ii, ti, iv, tv, p, out, sc),
-        (Loss::SogClr(p), true) => dpm_core::scalar::sogclr_bimodal(s, ii, ti, iv, tv, p, out, sc),
-        (Loss::InfoNce(tau), false) => dpm_core::infonce_bimodal(s, ii.len(), tau, out, sc),
-        (Loss::InfoNce(tau), true) => dpm_core::scalar::infonce_bimodal(s, ii.len(), tau, out, sc),
+        (Loss::Dpm(p), false) => {
+            dpm_core::dpm_bimodal(s, bb, ii, ti, iv, tv, Directions::both(p), out, sc)
+        }
+        (Loss::Dpm(p), true) => {
+            dpm_core::scalar::dpm_bimodal(s, bb, ii, ti, iv, tv, Directions::both(p), out, sc)
+        }
+        (Loss::SogClr(p), false) => {
+            dpm_core::sogclr_bimodal(s, bb, ii, ti, iv, tv, Directions::both(p), out, sc)
+        }
+        (Loss::SogClr(p), true) => {
+            dpm_core::scalar::sogclr_bimodal(s, bb, ii, ti, iv, tv, Directions::both(p), out, sc)
+        }
+        (Loss::InfoNce(tau), false) => dpm_core::infonce_bimodal(s, bb, tau, out, sc),
+        (Loss::InfoNce(tau), true) => dpm_core::scalar::infonce_bimodal(s, bb, tau, out, sc),
     }
     .map(|l| l.total);
+    assert!(
+        bb == b || r.is_err(),
+        "a b other than the ids' length was accepted"
+    );
     if r.is_err() {
         assert!(
             o.ds.iter().chain(&o.wi).chain(&o.wt).all(|&v| v == fill),

@@ -31,7 +31,7 @@ fn bits<T: Real>(v: &StateView<'_, T>) -> Vec<(Option<u64>, u64, Option<u64>)> {
 /// A state that differs from a fresh one, so that "untouched" means
 /// something.
 fn dirty<T: Real>() -> State<T, N> {
-    let mut st = State::<T, N>::new(T::from_f64(0.25)).unwrap();
+    let mut st = State::<T, N>::new(T::from_f64(0.25));
     let mut v = st.view();
     v.set_log_s(1, Some(T::from_f64(-3.5))).unwrap();
     v.set_z(2, Some(T::from_f64(7.0))).unwrap();

@@ -8,8 +8,8 @@
 
 use arbitrary::Arbitrary;
 use dpm_core::embed::{
-    FeatureOut, Features, axpy, axpy_wide, dot, dot_wide, dpm_bimodal_from_features,
-    features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
+    FeatureOut, Features, axpy, axpy_wide, dot, dot_wide, dpm_bimodal_from_features, l2_normalize,
+    l2_normalize_backward, scores_backward, scores_forward,
 };
 use dpm_core::{DpmParams, FirstVisit, Offset, ZetaStep};
 use dpm_core_fuzz::{Parts, Pop, Scalar, all_finite, assert_weights, cyclic};
@@ -84,7 +84,7 @@ fn from_features(inp: &Input, x: &[f32], y: &[f32], b: usize, d: usize, n: usize
     );
     let (mut dx, mut dy) = (vec![SENTINEL; b * d], vec![SENTINEL; b * d]);
     let (mut hi, mut ht) = (vec![SENTINEL; b], vec![SENTINEL; b]);
-    let mut scratch = vec![0.0_f32; features_scratch_len(b, d)];
+    let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
     let [pi, pt] = &mut pops;
     let (Some(mut iv), Some(mut tv)) = (pi.view(), pt.view()) else {
         return;
@@ -106,7 +106,7 @@ fn from_features(inp: &Input, x: &[f32], y: &[f32], b: usize, d: usize, n: usize
         &text_ids,
         &mut iv,
         &mut tv,
-        [p, p],
+        dpm_core::Directions::both(p),
         out,
         &mut scratch,
     );

@@ -154,7 +154,7 @@ fuzz_target!(|inp: Input| {
             vec![-7.0_f32; b * b],
             vec![-7.0_f32; b * b],
         );
-        let mut scratch = vec![0.0_f32; dpm_core::bimodal_scratch_len(b)];
+        let mut scratch = vec![0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
         let out = BimodalOut {
             weights_image: Some(&mut wi),
             weights_text: Some(&mut wt),
@@ -162,11 +162,15 @@ fuzz_target!(|inp: Input| {
         };
         match dpm_bimodal(
             &s,
+            ii.len(),
             &ii,
             &ti,
             &mut image,
             &mut text,
-            [dir(xi_t), dir(xi_i)],
+            dpm_core::Directions {
+                image: dir(xi_t),
+                text: dir(xi_i),
+            },
             out,
             &mut scratch,
         ) {

@@ -31,22 +31,28 @@ fuzz_target!(|inp: Input| {
 
     // Scratch sizes (targets with SIMD lanes: src/kernel/workspace.rs):
     // exact, or usize::MAX when the exact one does not fit.
-    assert_eq!(dpm_core::bimodal_scratch_len(a), sat(a128, 32));
+    assert_eq!(
+        dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: a }),
+        sat(a128, 32)
+    );
     assert_eq!(dpm_core::capi::dpm_bimodal_scratch_len(a), sat(a128, 32));
     let step = b128
         .saturating_mul(5)
         .saturating_add(a128.saturating_mul(10));
     assert_eq!(
-        dpm_core::step_scratch_len(a, b),
+        dpm_core::scratch_len(dpm_core::Scratch::Step { rows: a, cols: b }),
         usize::try_from(step).unwrap_or(usize::MAX)
     );
-    assert_eq!(dpm_core::family::softmax_batch_scratch_len(a), a);
+    assert_eq!(
+        dpm_core::scratch_len(dpm_core::Scratch::SoftmaxBatch { classes: a }),
+        a
+    );
     let features = a128
         .saturating_mul(a128)
         .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
         .saturating_add(32 * a128);
     assert_eq!(
-        dpm_core::embed::features_scratch_len(a, b),
+        dpm_core::scratch_len(dpm_core::Scratch::Features { b: a, d: b }),
         usize::try_from(features).unwrap_or(usize::MAX)
     );
     // The tiled steps. With SIMD lanes (this target's hosts): the stored
@@ -57,25 +63,28 @@ fuzz_target!(|inp: Input| {
         .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
         .saturating_add((a128.div_ceil(32) * 32).saturating_mul(b128));
     assert_eq!(
-        dpm_core::embed::tiled_scratch_len(a, b),
+        dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: a, d: b }),
         usize::try_from(tiled).unwrap_or(usize::MAX)
     );
     let tiles = (23 * a128).saturating_add(b128.saturating_mul(2 * dpm_core::embed::TILE as u128));
     assert_eq!(
-        dpm_core::scalar::tiled_scratch_len(a, b),
+        dpm_core::scalar::scratch_len(dpm_core::Scratch::Tiled { b: a, d: b }),
         usize::try_from(tiles).unwrap_or(usize::MAX)
     );
     // par: 30 per pair plus 2 x 2 slots of 2 b per block of a wave (up to
     // 32 blocks of 4 rows): 158 b from b = 128 on.
     let wave = a128.div_ceil(4).min(32);
-    assert_eq!(dpm_core::par::scratch_len(a), sat(a128, 30 + 4 * wave));
+    assert_eq!(
+        dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b: a }),
+        sat(a128, 30 + 4 * wave)
+    );
     // par's tiled steps: the serial step's 32 per pair, two panels of 96
     // rows, the normalised and packed features.
     let par_tiled = (a128 * (32 + 192))
         .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
         .saturating_add((a128.div_ceil(32) * 32).saturating_mul(b128));
     assert_eq!(
-        dpm_core::par::tiled_scratch_len(a, b),
+        dpm_core::par::scratch_len(dpm_core::Scratch::Tiled { b: a, d: b }),
         usize::try_from(par_tiled).unwrap_or(usize::MAX)
     );
 

@@ -24,9 +24,8 @@
 
 use arbitrary::Arbitrary;
 use dpm_core::embed::{
-    FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-    features_scratch_len, l2_normalize, l2_normalize_backward, scores_backward, scores_forward,
-    tiled_scratch_len,
+    FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled, l2_normalize,
+    l2_normalize_backward, scores_backward, scores_forward,
 };
 use dpm_core::embed::{infonce_bimodal_tiled, sogclr_bimodal_tiled};
 use dpm_core::{
@@ -84,7 +83,7 @@ struct Case<T> {
     features: Features,
     ids: (Vec<usize>, Vec<usize>),
     pops: [Pop<T>; 2],
-    p: [DpmParams<T>; 2],
+    p: dpm_core::Directions<DpmParams<T>>,
 }
 
 /// What the tiled step gave, accepted.
@@ -138,7 +137,7 @@ fuzz_target!(|inp: Input| {
             Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 1),
             Pop::<f32>::from_fuzz(n, &inp.values, &inp.visited, 2),
         ],
-        p: [p, p],
+        p: dpm_core::Directions::both(p),
     };
     if inp.f64 {
         let wide = |v: &[f32]| v.iter().map(|&e| f64::from(e)).collect();
@@ -146,7 +145,10 @@ fuzz_target!(|inp: Input| {
             x: wide(&case.x),
             y: wide(&case.y),
             pops: [case.pops[0].cast(), case.pops[1].cast()],
-            p: case.p.map(widen),
+            p: dpm_core::Directions {
+                image: widen(case.p.image),
+                text: widen(case.p.text),
+            },
             ids: case.ids,
             b,
             d,
@@ -223,7 +225,7 @@ fn run<T: Real>(case: Case<T>) {
                 );
             }
             let parts = match case.kind {
-                Kind::Dpm => Parts::dpm(case.p[0].zeta_step.is_some()),
+                Kind::Dpm => Parts::dpm(case.p.image.zeta_step.is_some()),
                 Kind::SogClr => Parts::LOG_S,
                 Kind::InfoNce => Parts::NONE,
             };
@@ -248,8 +250,8 @@ fn run<T: Real>(case: Case<T>) {
                 #[allow(clippy::cast_precision_loss)]
                 let bb = (b * b) as f64;
                 let scale = match case.kind {
-                    Kind::InfoNce => 2.0 * chain.max_abs_s / case.p[0].tau.to_f64(),
-                    _ => 2.0 * chain.max_abs_s / case.p[0].gamma.to_f64(),
+                    Kind::InfoNce => 2.0 * chain.max_abs_s / case.p.image.tau.to_f64(),
+                    _ => 2.0 * chain.max_abs_s / case.p.image.gamma.to_f64(),
                 };
                 let tol = 4.0 * bb * T::EPSILON.to_f64() * scale + 4.0 * T::MIN_POSITIVE.to_f64();
                 if case.simd {
@@ -276,11 +278,11 @@ fn tiled<T: Real>(case: &Case<T>, par: bool) -> Result<Got<T>, Error> {
     let (mut dx, mut dy) = (vec![s; b * d], vec![s; b * d]);
     let (mut hi, mut ht) = (vec![s; b], vec![s; b]);
     let len = if par {
-        dpm_core::par::tiled_scratch_len(b, d)
+        dpm_core::par::scratch_len(dpm_core::Scratch::Tiled { b, d })
     } else if case.simd {
-        tiled_scratch_len(b, d)
+        dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })
     } else {
-        scalar::tiled_scratch_len(b, d)
+        scalar::scratch_len(dpm_core::Scratch::Tiled { b, d })
     };
     let mut scratch = vec![T::ZERO; len];
     let mut pops = case.pops.clone();
@@ -295,7 +297,7 @@ fn tiled<T: Real>(case: &Case<T>, par: bool) -> Result<Got<T>, Error> {
     };
     let (x, y, f, ids) = (&case.x, &case.y, case.features, &case.ids);
     let sc = &mut scratch;
-    let (i, t, p, tau) = (&ids.0, &ids.1, case.p, case.p[0].tau);
+    let (i, t, p, tau) = (&ids.0, &ids.1, case.p, case.p.image.tau);
     let r = match (case.simd, case.kind) {
         (true, Kind::Dpm) if par => {
             dpm_core::par::dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc)
@@ -310,7 +312,7 @@ fn tiled<T: Real>(case: &Case<T>, par: bool) -> Result<Got<T>, Error> {
             t,
             &mut iv,
             &mut tv,
-            sogclr(case),
+            dpm_core::Directions::both(sogclr(case)),
             out,
             sc,
         ),
@@ -318,9 +320,20 @@ fn tiled<T: Real>(case: &Case<T>, par: bool) -> Result<Got<T>, Error> {
             dpm_core::par::infonce_bimodal_tiled(x, y, b, d, f, tau, out, sc)
         }
         (true, Kind::Dpm) => dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc),
-        (true, Kind::SogClr) => {
-            sogclr_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, sogclr(case), out, sc)
-        }
+        (true, Kind::SogClr) => sogclr_bimodal_tiled(
+            x,
+            y,
+            b,
+            d,
+            f,
+            i,
+            t,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(sogclr(case)),
+            out,
+            sc,
+        ),
         (true, Kind::InfoNce) => infonce_bimodal_tiled(x, y, b, d, f, tau, out, sc),
         (false, Kind::Dpm) => {
             scalar::dpm_bimodal_tiled(x, y, b, d, f, i, t, &mut iv, &mut tv, p, out, sc)
@@ -335,7 +348,7 @@ fn tiled<T: Real>(case: &Case<T>, par: bool) -> Result<Got<T>, Error> {
             t,
             &mut iv,
             &mut tv,
-            sogclr(case),
+            dpm_core::Directions::both(sogclr(case)),
             out,
             sc,
         ),
@@ -376,7 +389,7 @@ fn stored<T: Real>(case: &Case<T>) -> Result<(), Error> {
     let (mut s, mut ds) = (vec![T::ZERO; b * b], vec![T::ZERO; b * b]);
     let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     let (mut hi, mut ht) = (vec![T::ZERO; b], vec![T::ZERO; b]);
-    let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
+    let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
     let out = FeatureOut {
         h_image: Some(&mut hi),
         h_text: Some(&mut ht),
@@ -450,7 +463,7 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
     // h as the tiled step's buffers start: the twins leave it untouched.
     let sentinel = T::from_f64(SENTINEL);
     let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![sentinel; b], vec![sentinel; b]);
-    let mut scratch = vec![T::ZERO; dpm_core::bimodal_scratch_len(b)];
+    let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })];
     let mut pops = case.pops.clone();
     let [pi, pt] = &mut pops;
     let (mut iv, mut tv) = (pi.view()?, pt.view()?);
@@ -462,16 +475,36 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
     let ids = &case.ids;
     let (i, t, sc) = (&ids.0, &ids.1, &mut scratch);
     let losses = match (case.simd, case.kind) {
-        (true, Kind::Dpm) => dpm_core::dpm_bimodal(&s, i, t, &mut iv, &mut tv, case.p, out, sc),
-        (true, Kind::SogClr) => {
-            dpm_core::sogclr_bimodal(&s, i, t, &mut iv, &mut tv, sogclr(case), out, sc)
+        (true, Kind::Dpm) => {
+            dpm_core::dpm_bimodal(&s, i.len(), i, t, &mut iv, &mut tv, case.p, out, sc)
         }
-        (true, Kind::InfoNce) => dpm_core::infonce_bimodal(&s, b, case.p[0].tau, out, sc),
-        (false, Kind::Dpm) => scalar::dpm_bimodal(&s, i, t, &mut iv, &mut tv, case.p, out, sc),
-        (false, Kind::SogClr) => {
-            scalar::sogclr_bimodal(&s, i, t, &mut iv, &mut tv, sogclr(case), out, sc)
+        (true, Kind::SogClr) => dpm_core::sogclr_bimodal(
+            &s,
+            i.len(),
+            i,
+            t,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(sogclr(case)),
+            out,
+            sc,
+        ),
+        (true, Kind::InfoNce) => dpm_core::infonce_bimodal(&s, b, case.p.image.tau, out, sc),
+        (false, Kind::Dpm) => {
+            scalar::dpm_bimodal(&s, i.len(), i, t, &mut iv, &mut tv, case.p, out, sc)
         }
-        (false, Kind::InfoNce) => scalar::infonce_bimodal(&s, b, case.p[0].tau, out, sc),
+        (false, Kind::SogClr) => scalar::sogclr_bimodal(
+            &s,
+            i.len(),
+            i,
+            t,
+            &mut iv,
+            &mut tv,
+            dpm_core::Directions::both(sogclr(case)),
+            out,
+            sc,
+        ),
+        (false, Kind::InfoNce) => scalar::infonce_bimodal(&s, b, case.p.image.tau, out, sc),
     }
     .ok()?;
     let (mut gx, mut gy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
@@ -508,8 +541,8 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
 /// The SogCLR parameters of a case (its DPM parameters' tau and gamma).
 fn sogclr<T: Real>(case: &Case<T>) -> SogClrParams<T> {
     SogClrParams {
-        tau: case.p[0].tau,
-        gamma: case.p[0].gamma,
+        tau: case.p.image.tau,
+        gamma: case.p.image.gamma,
         first_visit: FirstVisit::Batch,
     }
 }

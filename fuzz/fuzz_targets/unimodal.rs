@@ -196,7 +196,8 @@ fn run<T: Real>(
         vec![fill; rows * rows],
         vec![fill; rows],
     );
-    let mut scratch = vec![T::ZERO; dpm_core::step_scratch_len(rows, rows)];
+    let mut scratch =
+        vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Step { rows, cols: rows })];
     let mut view = pop.view()?;
     let (a, c) = view.split();
     let out = StepOut {
@@ -206,8 +207,8 @@ fn run<T: Real>(
     };
     let sc = &mut scratch[..];
     let r = match loss {
-        Loss::Dpm(p) => dpm_step(layout, s, ids, ids, a, c, p, out, sc),
-        Loss::SogClr(p) => sogclr_step(layout, s, ids, rows, a, p, out, sc),
+        Loss::Dpm(p) => dpm_step(layout, s, ids.len(), ids.len(), ids, ids, a, c, p, out, sc),
+        Loss::SogClr(p) => sogclr_step(layout, s, ids.len(), rows, ids, a, p, out, sc),
         Loss::InfoNce(tau) => infonce_step(layout, s, rows, rows, tau, out, sc),
     };
     match r {

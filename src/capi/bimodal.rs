@@ -3,7 +3,7 @@
 use super::ffi::{code, rust, state_spans, view};
 use super::ptr::{Span, disjoint, optional_mut, read, slice, slice_mut};
 use super::types::{DpmLossesF32, DpmParamsF32, DpmStateF32};
-use crate::{BimodalOut, dpm_bimodal};
+use crate::{BimodalOut, Directions, dpm_bimodal};
 
 /// C: the DPM (NUCLR) step on a bimodal batch of `b = image_ids_len`
 /// pairs (see [`dpm_bimodal`]): reads `scores` (`S`, `b * b` floats,
@@ -116,8 +116,13 @@ pub unsafe extern "C" fn dpm_bimodal_f32(
                 slice_mut(scratch, scratch_len),
             )
         };
-        let params = [p0.to_rust().map_err(rust)?, p1.to_rust().map_err(rust)?];
-        let l = dpm_bimodal(s, ii, ti, &mut iv, &mut tv, params, out, scratch).map_err(rust)?;
+        let params = Directions {
+            image: p0.to_rust().map_err(rust)?,
+            text: p1.to_rust().map_err(rust)?,
+        };
+        // B is the length of the images' ids, as documented in the header.
+        let b = ii.len();
+        let l = dpm_bimodal(s, b, ii, ti, &mut iv, &mut tv, params, out, scratch).map_err(rust)?;
         if !losses.is_null() {
             // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
             unsafe {

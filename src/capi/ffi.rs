@@ -3,7 +3,7 @@
 use super::ptr::{Span, disjoint, read, slice, slice_mut};
 use super::status::{DPM_ERR_BAD_POINTER, DPM_OK, status_code};
 use super::types::DpmStateF32;
-use crate::{Error, StateView, bimodal_scratch_len, lse};
+use crate::{Error, Scratch, StateView, lse, scratch_len};
 
 pub(super) fn code(r: Result<(), i32>) -> i32 {
     r.err().unwrap_or(DPM_OK)
@@ -86,7 +86,7 @@ unsafe fn state_init(state: *const DpmStateF32, zeta_init: f32) -> Result<(), i3
 }
 
 /// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
-/// `dpm_bimodal_f32` needs for `b` pairs (see [`bimodal_scratch_len`]):
+/// `dpm_bimodal_f32` needs for `b` pairs (see [`scratch_len`] of [`Scratch::Bimodal`]):
 /// `32 b` on hosts (SIMD lanes), `3 b` on Cortex-M, or `SIZE_MAX` when
 /// that does not fit a `size_t`. No buffer
 /// has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch
@@ -95,7 +95,7 @@ unsafe fn state_init(state: *const DpmStateF32, zeta_init: f32) -> Result<(), i3
 #[doc = include_str!("doc/dpm_bimodal_scratch_len.md")]
 #[unsafe(no_mangle)]
 pub extern "C" fn dpm_bimodal_scratch_len(b: usize) -> usize {
-    bimodal_scratch_len(b)
+    scratch_len(Scratch::Bimodal { b })
 }
 
 /// C: `int32_t dpm_log_sum_exp_f32(const float *x, size_t len, float

@@ -8,7 +8,7 @@ use super::{
     normalize,
 };
 use crate::{
-    BimodalOut, DpmParams, Error, Losses, Real, StateView, bimodal_scratch_len, check, dpm_bimodal,
+    BimodalOut, Directions, DpmParams, Error, Losses, Real, StateView, check, dpm_bimodal,
     step::checks::Algo,
 };
 
@@ -81,27 +81,6 @@ impl<'o, T> FeatureOut<'o, T> {
     }
 }
 
-/// Scratch elements [`dpm_bimodal_from_features`] needs for `b` pairs of
-/// dimension `d`: `b^2 + 2 b d + `[`bimodal_scratch_len`]`(b)`
-/// (saturating at `usize::MAX`, a size no slice has: refused, never
-/// wrapped).
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::embed::features_scratch_len;
-/// assert_eq!(features_scratch_len(4, 8), 16 + 64 + dpm_core::bimodal_scratch_len(4));
-/// const N: usize = features_scratch_len(8, 32);
-/// let scratch = [0.0_f32; N];
-/// # let _ = scratch;
-/// ```
-#[must_use]
-pub const fn features_scratch_len(b: usize, d: usize) -> usize {
-    b.saturating_mul(b)
-        .saturating_add(b.saturating_mul(d).saturating_mul(2))
-        .saturating_add(bimodal_scratch_len(b))
-}
-
 /// The DPM (NUCLR) step on a bimodal batch of features: `S = X Y^T`, then
 /// [`dpm_bimodal`], then `dX = dS Y`, `dY = dS^T X` (chained through the
 /// L2 normalisation for [`Features::Raw`]).
@@ -130,7 +109,7 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// [`Error::BatchTooSmall`] (`b < 2`), [`Error::LengthMismatch`] (`x`, `y`,
 /// `dx`, `dy` not `b x d`, `scores`, `ds` not `b x b`, `image_ids`,
 /// `text_ids` not `b` long, `scratch` shorter than
-/// [`features_scratch_len`]), [`Error::InvalidParameter`] (params),
+/// [`scratch_len`](crate::scratch_len)`(Scratch::Features { b, d })`), [`Error::InvalidParameter`] (params),
 /// [`Error::NonFinite`] (`x`, `y`), [`Error::ZeroNorm`] (a zero row of
 /// raw features, or `d = 0`), [`Error::OutOfRange`] (features so large or,
 /// raw, so small that `S` or a gradient could overflow; `what: "scores /
@@ -143,9 +122,9 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 /// # Example
 ///
 /// ```
-/// use dpm_core::embed::{dpm_bimodal_from_features, features_scratch_len, FeatureOut, Features};
+/// use dpm_core::embed::{dpm_bimodal_from_features, FeatureOut, Features};
 /// use dpm_core::{DpmParams, FirstVisit, Offset, State};
-/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05)?, State::<f32, 10>::new(-0.05)?);
+/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05), State::<f32, 10>::new(-0.05));
 /// let x = [1.0_f32, 0.2, 0.1, 1.0]; // 2 images, d = 2, raw
 /// let y = [0.9_f32, 0.0, 0.3, 1.1];
 /// let p = DpmParams {
@@ -153,11 +132,11 @@ pub const fn features_scratch_len(b: usize, d: usize) -> usize {
 ///     first_visit: FirstVisit::Batch,
 /// };
 /// let (mut s, mut ds, mut dx, mut dy) = ([0.0; 4], [0.0; 4], [0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; features_scratch_len(2, 2)];
+/// let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::Features { b: 2, d: 2 })];
 /// let out = FeatureOut::new(&mut s, &mut ds, &mut dx, &mut dy);
 /// let loss = dpm_bimodal_from_features(
 ///     &x, &y, 2, 2, Features::Raw, &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), [p, p], out, &mut scratch,
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p), out, &mut scratch,
 /// )?;
 /// assert!(loss.total.is_finite() && s[0] > s[1]); // cosines
 /// // The raw gradient is orthogonal to its row.
@@ -175,7 +154,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: FeatureOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
@@ -191,7 +170,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
     check::len("ds", out.ds.len(), bb)?;
     check::len("dx", out.dx.len(), cells)?;
     check::len("dy", out.dy.len(), cells)?;
-    let need = features_scratch_len(b, d);
+    let need = crate::scratch_len(crate::Scratch::Features { b, d });
     if scratch.len() < need {
         return Err(Error::LengthMismatch {
             what: "scratch",
@@ -199,12 +178,12 @@ pub fn dpm_bimodal_from_features<T: Real>(
             found: scratch.len(),
         });
     }
-    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    let algos = [Algo::Dpm(params.image), Algo::Dpm(params.text)];
     checks::features(x, y, d, features, &algos)?;
 
     // ---- writes: scratch, then the step (which checks ids and state) ----
     let (s_buf, rest) = scratch[..need].split_at_mut(bb);
-    let (step_scratch, rest) = rest.split_at_mut(bimodal_scratch_len(b));
+    let (step_scratch, rest) = rest.split_at_mut(crate::scratch_len(crate::Scratch::Bimodal { b }));
     let (xn, yn) = rest.split_at_mut(cells);
     let (xs, ys): (&[T], &[T]) = match features {
         Features::Raw => {
@@ -219,7 +198,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
     };
     bilinear::forward_raw(xs, ys, b, d, s_buf);
     if flush_all(s_buf) {
-        flushed_tau_ok([params[0].tau, params[1].tau])?;
+        flushed_tau_ok([params.image.tau, params.text.tau])?;
     }
     // Where and as the tiled step checks them.
     checks::ids_len(image_ids, text_ids, b)?;
@@ -242,6 +221,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
     };
     let losses = dpm_bimodal(
         s_buf,
+        b,
         image_ids,
         text_ids,
         image,

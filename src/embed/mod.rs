@@ -12,7 +12,7 @@
 //! | [`dot`], [`dot_wide`] | `a . b`, scalar and SIMD |
 //! | [`axpy`], [`axpy_wide`] | `y += alpha x`, scalar and SIMD |
 //! | [`dpm_bimodal_from_features`] | `S`, [`dpm_bimodal`](crate::dpm_bimodal), `dS`, `dX`, `dY` |
-//! | [`dpm_bimodal_tiled`], [`sogclr_bimodal_tiled`], [`infonce_bimodal_tiled`] | `dX`, `dY` from features with `S` and `dS` never stored ([`tiled_scratch_len`]) |
+//! | [`dpm_bimodal_tiled`], [`sogclr_bimodal_tiled`], [`infonce_bimodal_tiled`] | `dX`, `dY` from features with `S` and `dS` never stored (scratch: [`Scratch::Tiled`](crate::Scratch::Tiled)) |
 //!
 //! Matrices are row-major flat slices with explicit dimensions; elements
 //! are [`Real`](crate::Real): `f32` (the SIMD kernels in `f32x8` lanes)
@@ -33,10 +33,7 @@ mod products;
 pub(crate) mod tiled;
 
 pub use bilinear::{scores_backward, scores_forward, shared_backward};
-pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
+pub use end_to_end::{FeatureOut, Features, dpm_bimodal_from_features};
 pub use kernels::{axpy, axpy_wide, dot, dot_wide};
 pub use normalize::{l2_normalize, l2_normalize_backward};
-pub use tiled::{
-    TILE, TiledOut, dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled,
-    tiled_scratch_len,
-};
+pub use tiled::{TILE, TiledOut, dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled};

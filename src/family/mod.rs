@@ -41,4 +41,4 @@ pub use linear::{Linear, LinearGrad};
 pub use pair::{PairLoss, PairOut, pair_loss};
 pub use sampled_softmax::{SampledSoftmax, sampled_softmax, sampled_softmax_linear};
 pub use softmax_ce::{softmax_cross_entropy, softmax_cross_entropy_linear};
-pub use softmax_ce_batch::{softmax_batch_scratch_len, softmax_cross_entropy_linear_batch};
+pub use softmax_ce_batch::softmax_cross_entropy_linear_batch;

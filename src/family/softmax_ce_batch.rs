@@ -4,21 +4,6 @@ use super::{Linear, LinearGrad, softmax_ce::softmax_in_place};
 use crate::check;
 use crate::{Error, Real, sum::Sum};
 
-/// Scratch elements [`softmax_cross_entropy_linear_batch`] needs for a
-/// layer of `classes` outputs: one row of logits.
-///
-/// # Example
-///
-/// ```
-/// const K: usize = 10;
-/// let scratch = [0.0_f32; dpm_core::family::softmax_batch_scratch_len(K)];
-/// assert_eq!(scratch.len(), K);
-/// ```
-#[must_use]
-pub const fn softmax_batch_scratch_len(classes: usize) -> usize {
-    classes
-}
-
 /// Mean softmax cross-entropy of `N` samples through a linear layer, and
 /// its gradient with respect to `W` and `b`.
 ///
@@ -30,7 +15,7 @@ pub const fn softmax_batch_scratch_len(classes: usize) -> usize {
 ///   `dl/db_i = (1/N) sum_n (p_n[i] - [i == c_n])`.
 ///
 /// `scratch` holds one sample's logits; it needs at least
-/// [`softmax_batch_scratch_len`]`(layer.classes)` elements.
+/// [`scratch_len`](crate::scratch_len)`(Scratch::SoftmaxBatch { classes })` elements.
 ///
 /// # Errors
 ///
@@ -46,13 +31,13 @@ pub const fn softmax_batch_scratch_len(classes: usize) -> usize {
 ///
 /// ```
 /// use dpm_core::family::{
-///     softmax_batch_scratch_len, softmax_cross_entropy_linear,
+///     softmax_cross_entropy_linear,
 ///     softmax_cross_entropy_linear_batch, Linear, LinearGrad,
 /// };
 /// let layer = Linear { weight: &[0.5_f64, -1.0, 2.0, 0.25], bias: &[0.1, -0.1], classes: 2, inputs: 2 };
 /// let x = [1.0, 2.0, -1.0, 0.5]; // two samples
 /// let (mut dw, mut db) = ([0.0; 4], [0.0; 2]);
-/// let mut scratch = [0.0; softmax_batch_scratch_len(2)];
+/// let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::SoftmaxBatch { classes: 2 })];
 /// let mean = softmax_cross_entropy_linear_batch(
 ///     layer, &x, &[1, 0], LinearGrad { weight: &mut dw, bias: &mut db }, &mut scratch,
 /// )?;
@@ -83,10 +68,10 @@ pub fn softmax_cross_entropy_linear_batch<T: Real>(
     check::len("grad.weight", dw.len(), layer.weight.len())?;
     check::len("grad.bias", db.len(), layer.classes)?;
     let k = layer.classes;
-    if scratch.len() < softmax_batch_scratch_len(k) {
+    if scratch.len() < crate::scratch_len(crate::Scratch::SoftmaxBatch { classes: k }) {
         return Err(Error::LengthMismatch {
             what: "scratch",
-            expected: softmax_batch_scratch_len(k),
+            expected: crate::scratch_len(crate::Scratch::SoftmaxBatch { classes: k }),
             found: scratch.len(),
         });
     }

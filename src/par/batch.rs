@@ -2,7 +2,7 @@
 //! its own slices, and the problems are spread across rayon's workers.
 
 use crate::{
-    BimodalOut, DpmParams, Error, Losses, Real, SogClrParams, StateView, dpm_bimodal,
+    BimodalOut, Directions, DpmParams, Error, Losses, Real, SogClrParams, StateView, dpm_bimodal,
     infonce_bimodal, sogclr_bimodal,
 };
 use rayon::prelude::*;
@@ -10,15 +10,15 @@ use rayon::prelude::*;
 /// One bimodal step to run in a [`run_batch`]: the arguments of
 /// [`crate::dpm_bimodal`], [`crate::sogclr_bimodal`] or
 /// [`crate::infonce_bimodal`], field for field. Problems are independent:
-/// each has its own outputs, scratch ([`crate::bimodal_scratch_len`] of
-/// its own `b`) and state, so two problems never share a `StateView` (the
+/// each has its own outputs, scratch ([`crate::scratch_len`] of
+/// its own `Scratch::Bimodal { b }`) and state, so two problems never share a `StateView` (the
 /// borrow checker sees to it).
 ///
 /// # Example
 ///
 /// ```
 /// use dpm_core::{BimodalOut, par::Problem};
-/// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0_f32; dpm_core::bimodal_scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let mut p = Problem::InfoNce {
 ///     scores: &[1.0, 0.0, 0.0, 1.0], b: 2, tau: 1.0,
 ///     out: BimodalOut::new(&mut ds), scratch: &mut scratch,
@@ -33,22 +33,24 @@ pub enum Problem<'p, 'v, T> {
     /// [`crate::dpm_bimodal`].
     Dpm {
         scores: &'p [T],
+        b: usize,
         image_ids: &'p [usize],
         text_ids: &'p [usize],
         image: &'p mut StateView<'v, T>,
         text: &'p mut StateView<'v, T>,
-        params: [DpmParams<T>; 2],
+        params: Directions<DpmParams<T>>,
         out: BimodalOut<'p, T>,
         scratch: &'p mut [T],
     },
     /// [`crate::sogclr_bimodal`].
     SogClr {
         scores: &'p [T],
+        b: usize,
         image_ids: &'p [usize],
         text_ids: &'p [usize],
         image: &'p mut StateView<'v, T>,
         text: &'p mut StateView<'v, T>,
-        params: SogClrParams<T>,
+        params: Directions<SogClrParams<T>>,
         out: BimodalOut<'p, T>,
         scratch: &'p mut [T],
     },
@@ -89,6 +91,7 @@ impl<T: Real> Problem<'_, '_, T> {
         match self {
             Problem::Dpm {
                 scores,
+                b,
                 image_ids,
                 text_ids,
                 image,
@@ -98,6 +101,7 @@ impl<T: Real> Problem<'_, '_, T> {
                 scratch,
             } => dpm_bimodal(
                 scores,
+                *b,
                 image_ids,
                 text_ids,
                 image,
@@ -108,6 +112,7 @@ impl<T: Real> Problem<'_, '_, T> {
             ),
             Problem::SogClr {
                 scores,
+                b,
                 image_ids,
                 text_ids,
                 image,
@@ -117,6 +122,7 @@ impl<T: Real> Problem<'_, '_, T> {
                 scratch,
             } => sogclr_bimodal(
                 scores,
+                *b,
                 image_ids,
                 text_ids,
                 image,
@@ -160,7 +166,7 @@ impl<T: Real> Problem<'_, '_, T> {
 /// use dpm_core::{BimodalOut, Error, Losses, par::{Problem, run_batch}};
 /// let s = [1.0_f32, 0.0, 0.0, 1.0];
 /// let (mut ds1, mut ds2) = ([0.0_f32; 4], [0.0_f32; 4]);
-/// const N: usize = dpm_core::bimodal_scratch_len(2);
+/// const N: usize = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 });
 /// let (mut sc1, mut sc2) = ([0.0_f32; N], [0.0_f32; N]);
 /// let mut problems = [
 ///     Problem::InfoNce { scores: &s, b: 2, tau: 1.0, out: BimodalOut::new(&mut ds1), scratch: &mut sc1 },

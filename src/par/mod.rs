@@ -5,9 +5,8 @@
 //! | function | what |
 //! |---|---|
 //! | [`dpm_bimodal`], [`sogclr_bimodal`], [`infonce_bimodal`] | one large batch on all workers; same arguments and results as [`crate::dpm_bimodal`] and its siblings, bit for bit |
-//! | [`scratch_len`] | their scratch, a `const fn` of `b` |
+//! | [`scratch_len`] | the scratch of each, a `const fn` of a [`Scratch`](crate::Scratch) (`Bimodal { b }`, `Tiled { b, d }`: no `b^2` term) |
 //! | [`dpm_bimodal_tiled`], [`sogclr_bimodal_tiled`], [`infonce_bimodal_tiled`] | the tiled steps from features ([`crate::embed::dpm_bimodal_tiled`] and its siblings) on all workers, bit for bit |
-//! | [`tiled_scratch_len`] | their scratch, a `const fn` of `b` and `d` (no `b^2` term) |
 //! | [`run_batch`] with [`Problem`] | many independent problems (heads, small batches), each the serial step, spread across workers |
 //!
 //! Both run on the current rayon pool: the global one, or the pool whose
@@ -42,20 +41,20 @@
 //!
 //! ```
 //! use dpm_core::{BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
-//! let mut images = State::<f32, 100>::new(-0.05)?;
-//! let mut texts = State::<f32, 100>::new(-0.05)?;
+//! let mut images = State::<f32, 100>::new(-0.05);
+//! let mut texts = State::<f32, 100>::new(-0.05);
 //! let s = [0.9_f32, 0.1, 0.2, 0.8];
 //! let p = DpmParams {
 //!     tau: 0.05, gamma: 0.8, offset: Offset::Xi(0.0),
 //!     zeta_step: Some(ZetaStep { theta: 0.9, eta: 1e-3 }), first_visit: FirstVisit::Batch,
 //! };
 //! let mut ds = [0.0_f32; 4];
-//! let mut scratch = vec![0.0_f32; dpm_core::par::scratch_len(2)];
+//! let mut scratch = vec![0.0_f32; dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })];
 //! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
 //! let loss = pool.install(|| {
 //!     dpm_core::par::dpm_bimodal(
-//!         &s, &[3, 7], &[3, 7], &mut images.view(), &mut texts.view(),
-//!         [p, p], BimodalOut::new(&mut ds), &mut scratch,
+//!         &s, 2, &[3, 7], &[3, 7], &mut images.view(), &mut texts.view(),
+//!         dpm_core::Directions::both(p), BimodalOut::new(&mut ds), &mut scratch,
 //!     )
 //! })?;
 //! assert!(loss.total < 0.0);
@@ -68,23 +67,27 @@ mod tiled;
 
 pub use batch::{Problem, run_batch};
 pub use step::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
-pub use tiled::{
-    dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled, tiled_scratch_len,
-};
+pub use tiled::{dpm_bimodal_tiled, infonce_bimodal_tiled, sogclr_bimodal_tiled};
 
-/// Scratch elements the parallel step needs for `b` pairs: the serial
-/// step's workspace without its slot, plus `2 b` per block of 4 rows in
-/// a wave (two waves of up to 32 blocks): `158 b` once `b >= 128`;
-/// saturating at `usize::MAX`.
+/// Scratch elements `call` needs on many cores (this module's
+/// functions): the sizes are on [`Scratch`](crate::Scratch)'s variants.
+/// The calls without a parallel twin here (`Step`, `Features`,
+/// `SoftmaxBatch`) get the serial figure.
 ///
 /// # Example
 ///
 /// ```
-/// assert_eq!(dpm_core::par::scratch_len(4096), 158 * 4096);
-/// const SCRATCH: usize = dpm_core::par::scratch_len(64);
+/// use dpm_core::{Scratch, par};
+/// assert_eq!(par::scratch_len(Scratch::Bimodal { b: 4096 }), 158 * 4096);
+/// let (b, d) = (4096, 128);
+/// let lanes = dpm_core::scratch_len(Scratch::Bimodal { b: 1 }) == 32;
+/// if lanes {
+///     assert_eq!(par::scratch_len(Scratch::Tiled { b, d }), 224 * b + 3 * b * d);
+/// }
+/// const SCRATCH: usize = par::scratch_len(Scratch::Bimodal { b: 64 });
 /// # let _ = SCRATCH;
 /// ```
 #[must_use]
-pub const fn scratch_len(b: usize) -> usize {
-    crate::step::Engine::Par.scratch_len(b)
+pub const fn scratch_len(call: crate::Scratch) -> usize {
+    crate::scratch::on(crate::step::Engine::Par, call)
 }

@@ -2,7 +2,7 @@
 //! with the passes over `S` on rayon's workers.
 
 use crate::{
-    BimodalOut, DpmParams, Error, Losses, Real, SogClrParams, StateView,
+    BimodalOut, Directions, DpmParams, Error, Losses, Real, SogClrParams, StateView,
     step::{Engine, dpm_on, infonce_on, sogclr_on},
 };
 
@@ -26,15 +26,15 @@ use crate::{
 /// };
 /// let s: Vec<f32> = (0..9).map(|k| if k % 4 == 0 { 0.9 } else { 0.1 * k as f32 / 9.0 }).collect();
 /// let mut run = |parallel: bool| {
-///     let (mut images, mut texts) = (State::<f32, 10>::new(-0.05)?, State::<f32, 10>::new(-0.05)?);
+///     let (mut images, mut texts) = (State::<f32, 10>::new(-0.05), State::<f32, 10>::new(-0.05));
 ///     let mut ds = [0.0_f32; 9];
-///     let mut scratch = vec![0.0_f32; dpm_core::par::scratch_len(3)];
+///     let mut scratch = vec![0.0_f32; dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b: 3 })];
 ///     let (iv, tv) = (&mut images.view(), &mut texts.view());
 ///     let (ids, out) = ([1, 2, 3], BimodalOut::new(&mut ds));
 ///     let loss = if parallel {
-///         dpm_core::par::dpm_bimodal(&s, &ids, &ids, iv, tv, [p, p], out, &mut scratch)
+///         dpm_core::par::dpm_bimodal(&s, ids.len(), &ids, &ids, iv, tv, dpm_core::Directions::both(p), out, &mut scratch)
 ///     } else {
-///         dpm_core::dpm_bimodal(&s, &ids, &ids, iv, tv, [p, p], out, &mut scratch)
+///         dpm_core::dpm_bimodal(&s, ids.len(), &ids, &ids, iv, tv, dpm_core::Directions::both(p), out, &mut scratch)
 ///     }?;
 ///     Ok::<_, dpm_core::Error>((loss, ds))
 /// };
@@ -44,17 +44,19 @@ use crate::{
 #[allow(clippy::too_many_arguments)]
 pub fn dpm_bimodal<T: Real>(
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     dpm_on(
         Engine::Par,
         scores,
+        b,
         image_ids,
         text_ids,
         image,
@@ -77,12 +79,12 @@ pub fn dpm_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{BimodalOut, FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
-/// let (mut ds, mut scratch) = ([0.0; 4], vec![0.0; dpm_core::par::scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0; 4], vec![0.0; dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let loss = dpm_core::par::sogclr_bimodal(
-///     &[1.0, 0.0, 0.0, 1.0], &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), p, BimodalOut::new(&mut ds), &mut scratch,
+///     &[1.0, 0.0, 0.0, 1.0], 2, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p), BimodalOut::new(&mut ds), &mut scratch,
 /// )?;
 /// assert!((loss.total - 2.0 * -1.0).abs() < 1e-12);
 /// # Ok::<(), dpm_core::Error>(())
@@ -90,17 +92,19 @@ pub fn dpm_bimodal<T: Real>(
 #[allow(clippy::too_many_arguments)]
 pub fn sogclr_bimodal<T: Real>(
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     sogclr_on(
         Engine::Par,
         scores,
+        b,
         image_ids,
         text_ids,
         image,
@@ -123,7 +127,7 @@ pub fn sogclr_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::BimodalOut;
-/// let (mut ds, mut scratch) = ([0.0_f64; 4], vec![0.0; dpm_core::par::scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0_f64; 4], vec![0.0; dpm_core::par::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let loss = dpm_core::par::infonce_bimodal(
 ///     &[1.0, 0.0, 0.0, 1.0], 2, 1.0, BimodalOut::new(&mut ds), &mut scratch,
 /// )?;

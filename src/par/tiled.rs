@@ -7,7 +7,7 @@
 //! by panel, they made the step slower than the serial one.
 
 use crate::{
-    DpmParams, Error, Losses, Real, SogClrParams, StateView,
+    Directions, DpmParams, Error, Losses, Real, SogClrParams, StateView,
     embed::{
         Features, TiledOut,
         tiled::{self, Src},
@@ -15,37 +15,10 @@ use crate::{
     step::{Engine, checks::Algo},
 };
 
-/// Scratch elements the parallel tiled steps need for `b` pairs of
-/// dimension `d`: that of [`crate::embed::tiled_scratch_len`] with panels
-/// of `96` rows of `S` and `dS` instead of `24` (so that each worker has
-/// rows of its own): `224 b + 2 b d + 32 ceil(b / 32) d`, no term like
-/// `b^2` (2.5 M elements, 9.5 MiB in `f32`, at `b = 4096`, `d = 128`).
-/// On targets without SIMD lanes, the serial tiled steps' `23 b + 2 TILE
-/// d` (the scalar engine runs, serially). Saturating at `usize::MAX` (a
-/// size no slice has: refused, never wrapped).
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::{embed, par};
-/// let (b, d) = (4096, 128);
-/// let lanes = dpm_core::bimodal_scratch_len(1) == 32;
-/// if lanes {
-///     assert_eq!(par::tiled_scratch_len(b, d), embed::tiled_scratch_len(b, d) + 2 * 72 * b);
-///     assert_eq!(par::tiled_scratch_len(b, d), 224 * b + 3 * b * d);
-/// } else {
-///     assert_eq!(par::tiled_scratch_len(b, d), embed::tiled_scratch_len(b, d));
-/// }
-/// ```
-#[must_use]
-pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
-    tiled::scratch_len(Engine::Par, b, d)
-}
-
 /// [`crate::embed::dpm_bimodal_tiled`] on all workers of the current
 /// rayon pool: the same arguments and the same results, bit for bit, for
 /// any number of threads; only `scratch` is longer
-/// ([`tiled_scratch_len`]).
+/// ([`scratch_len`](super::scratch_len) of `Scratch::Tiled { b, d }`).
 ///
 /// Bit for bit as long as the pool's workers run in the caller's
 /// floating-point environment (as they do unless someone sets FTZ/DAZ on
@@ -56,13 +29,13 @@ pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
 ///
 /// As [`crate::embed::dpm_bimodal_tiled`], in the same order;
 /// [`Error::LengthMismatch`] `"scratch"` for a `scratch` shorter than
-/// [`tiled_scratch_len`]`(b, d)`. On `Err`, `out` and both states are
+/// [`scratch_len`](super::scratch_len)`(Scratch::Tiled { b, d })`. On `Err`, `out` and both states are
 /// untouched (the scratch may be written).
 ///
 /// # Example
 ///
 /// ```
-/// use dpm_core::embed::{dpm_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// use dpm_core::embed::{dpm_bimodal_tiled, Features, TiledOut};
 /// use dpm_core::{DpmParams, FirstVisit, Offset, State};
 /// let (b, d) = (50, 8);
 /// let x: Vec<f32> = (0..b * d).map(|k| ((k * 37 % 101) as f32 - 50.0) / 50.0).collect();
@@ -73,15 +46,15 @@ pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
 ///     first_visit: FirstVisit::Batch,
 /// };
 /// let mut run = |parallel: bool| {
-///     let (mut images, mut texts) = (State::<f32, 64>::new(-0.05)?, State::<f32, 64>::new(-0.05)?);
+///     let (mut images, mut texts) = (State::<f32, 64>::new(-0.05), State::<f32, 64>::new(-0.05));
 ///     let (mut dx, mut dy) = (vec![0.0; b * d], vec![0.0; b * d]);
 ///     let (iv, tv, out) = (&mut images.view(), &mut texts.view(), TiledOut::new(&mut dx, &mut dy));
 ///     let loss = if parallel {
-///         let mut scratch = vec![0.0; dpm_core::par::tiled_scratch_len(b, d)];
-///         dpm_core::par::dpm_bimodal_tiled(&x, &y, b, d, Features::Raw, &ids, &ids, iv, tv, [p, p], out, &mut scratch)
+///         let mut scratch = vec![0.0; dpm_core::par::scratch_len(dpm_core::Scratch::Tiled { b, d })];
+///         dpm_core::par::dpm_bimodal_tiled(&x, &y, b, d, Features::Raw, &ids, &ids, iv, tv, dpm_core::Directions::both(p), out, &mut scratch)
 ///     } else {
-///         let mut scratch = vec![0.0; tiled_scratch_len(b, d)];
-///         dpm_bimodal_tiled(&x, &y, b, d, Features::Raw, &ids, &ids, iv, tv, [p, p], out, &mut scratch)
+///         let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d })];
+///         dpm_bimodal_tiled(&x, &y, b, d, Features::Raw, &ids, &ids, iv, tv, dpm_core::Directions::both(p), out, &mut scratch)
 ///     }?;
 ///     Ok::<_, dpm_core::Error>((loss, dx, dy))
 /// };
@@ -99,11 +72,11 @@ pub fn dpm_bimodal_tiled<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    let algos = [Algo::Dpm(params.image), Algo::Dpm(params.text)];
     let src = Src::new(x, y, b, d, features);
     let (ids, states) = (Some((image_ids, text_ids)), Some((image, text)));
     tiled::run(Engine::Par, algos, src, ids, states, out, scratch)
@@ -115,21 +88,21 @@ pub fn dpm_bimodal_tiled<T: Real>(
 /// # Errors
 ///
 /// As [`crate::embed::sogclr_bimodal_tiled`]; `scratch` must hold
-/// [`tiled_scratch_len`]`(b, d)` elements.
+/// [`scratch_len`](super::scratch_len)`(Scratch::Tiled { b, d })` elements.
 ///
 /// # Example
 ///
 /// ```
 /// use dpm_core::embed::{Features, TiledOut};
 /// use dpm_core::{FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
 /// let x = [1.0, 0.0, 0.0, 1.0]; // B = 2, d = 2, unit rows
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = vec![0.0; dpm_core::par::tiled_scratch_len(2, 2)];
+/// let mut scratch = vec![0.0; dpm_core::par::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let loss = dpm_core::par::sogclr_bimodal_tiled(
 ///     &x, &x, 2, 2, Features::Normalized, &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), p,
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p),
 ///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
 /// )?;
 /// // First visit, one negative per row: each weight is exactly 1.
@@ -147,11 +120,11 @@ pub fn sogclr_bimodal_tiled<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::SogClr(params), Algo::SogClr(params)];
+    let algos = [Algo::SogClr(params.image), Algo::SogClr(params.text)];
     let src = Src::new(x, y, b, d, features);
     let (ids, states) = (Some((image_ids, text_ids)), Some((image, text)));
     tiled::run(Engine::Par, algos, src, ids, states, out, scratch)
@@ -163,7 +136,7 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// # Errors
 ///
 /// As [`crate::embed::infonce_bimodal_tiled`]; `scratch` must hold
-/// [`tiled_scratch_len`]`(b, d)` elements.
+/// [`scratch_len`](super::scratch_len)`(Scratch::Tiled { b, d })` elements.
 ///
 /// # Example
 ///
@@ -171,7 +144,7 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// use dpm_core::embed::{Features, TiledOut};
 /// let x = [1.0_f64, 0.0, 0.0, 1.0]; // B = 2, d = 2: S = I
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = vec![0.0; dpm_core::par::tiled_scratch_len(2, 2)];
+/// let mut scratch = vec![0.0; dpm_core::par::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let out = TiledOut::new(&mut dx, &mut dy);
 /// let loss = dpm_core::par::infonce_bimodal_tiled(&x, &x, 2, 2, Features::Normalized, 1.0, out, &mut scratch)?;
 /// let expected = (1.0_f64.exp() + 1.0).ln() - 1.0;

@@ -50,7 +50,7 @@ const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 ///
 /// ```
 /// use dpm_core::{checkpoint_len, State};
-/// let mut st = State::<f32, 4>::new(-0.05)?;
+/// let mut st = State::<f32, 4>::new(-0.05);
 /// let mut buf = [0_u8; checkpoint_len::<f32>(4)];
 /// assert_eq!(buf.len(), 28 + 4 * 13);
 /// assert_eq!(st.view().save(&mut buf)?, buf.len());
@@ -102,7 +102,7 @@ fn u64_at(buf: &[u8], at: usize) -> u64 {
 /// ```
 /// use dpm_core::{checkpoint_len, inspect_checkpoint, Error, State};
 /// let mut buf = [0_u8; checkpoint_len::<f64>(2)];
-/// State::<f64, 2>::new(0.0)?.view().save(&mut buf)?;
+/// State::<f64, 2>::new(0.0).view().save(&mut buf)?;
 /// assert_eq!(inspect_checkpoint(&buf)?.population, 2);
 /// buf[30] ^= 1; // a flipped bit
 /// assert_eq!(inspect_checkpoint(&buf), Err(Error::BadCheckpoint { what: "checksum" }));
@@ -210,11 +210,11 @@ impl<T: Real> StateView<'_, T> {
     ///
     /// ```
     /// use dpm_core::{checkpoint_len, State};
-    /// let mut a = State::<f32, 8>::new(-0.05)?;
+    /// let mut a = State::<f32, 8>::new(-0.05);
     /// a.view().set_log_s(3, Some(1.5))?;
     /// let mut buf = vec![0_u8; checkpoint_len::<f32>(8)];
     /// a.view().save(&mut buf)?;
-    /// let mut b = State::<f32, 8>::new(0.0)?;
+    /// let mut b = State::<f32, 8>::new(0.0);
     /// b.view().load(&buf)?;
     /// assert_eq!(b.view().log_s(3)?, Some(1.5));
     /// assert_eq!(b.view().zeta(0)?, -0.05);
@@ -236,7 +236,7 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     /// use dpm_core::{checkpoint_len, inspect_checkpoint, State};
     /// let mut buf = [0_u8; checkpoint_len::<f64>(2)];
-    /// State::<f64, 2>::new(0.0)?.view().save_seq(41, &mut buf)?;
+    /// State::<f64, 2>::new(0.0).view().save_seq(41, &mut buf)?;
     /// assert_eq!(inspect_checkpoint(&buf)?.seq, 41);
     /// # Ok::<(), dpm_core::Error>(())
     /// ```
@@ -302,10 +302,10 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     /// use dpm_core::{checkpoint_len, Error, State};
     /// let mut buf = [0_u8; checkpoint_len::<f32>(4)];
-    /// State::<f32, 4>::new(1.0)?.view().save(&mut buf)?;
-    /// let mut other = State::<f64, 4>::new(0.0)?;
+    /// State::<f32, 4>::new(1.0).view().save(&mut buf)?;
+    /// let mut other = State::<f64, 4>::new(0.0);
     /// assert_eq!(other.view().load(&buf), Err(Error::BadCheckpoint { what: "precision" }));
-    /// let mut cut = State::<f32, 4>::new(0.0)?;
+    /// let mut cut = State::<f32, 4>::new(0.0);
     /// assert_eq!(cut.view().load(&buf[..40]), Err(Error::BadCheckpoint { what: "length" }));
     /// assert_eq!(cut.view().zeta(0)?, 0.0); // untouched
     /// # Ok::<(), dpm_core::Error>(())
@@ -372,7 +372,7 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     /// use dpm_core::{checkpoint_len, State};
     /// let mut slots = [[0xff_u8; checkpoint_len::<f32>(2)]; 2]; // erased flash
-    /// let mut st = State::<f32, 2>::new(0.0)?;
+    /// let mut st = State::<f32, 2>::new(0.0);
     /// for expected in [(0, 1), (1, 2), (0, 3)] {
     ///     let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
     ///     assert_eq!((slot, seq), expected);
@@ -412,14 +412,14 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     /// use dpm_core::{checkpoint_len, State};
     /// let mut slots = [[0xff_u8; checkpoint_len::<f32>(2)]; 2];
-    /// let mut st = State::<f32, 2>::new(0.0)?;
+    /// let mut st = State::<f32, 2>::new(0.0);
     /// for zeta in [0.5, 0.25] {
     ///     st.view().set_zeta(0, zeta)?;
     ///     let (slot, seq) = st.view().next_checkpoint_slot([&slots[0], &slots[1]]);
     ///     st.view().save_seq(seq, &mut slots[slot])?;
     /// }
     /// slots[1][10] ^= 0x40; // the newer write (slot B) was cut or corrupted
-    /// let mut after_reset = State::<f32, 2>::new(0.0)?;
+    /// let mut after_reset = State::<f32, 2>::new(0.0);
     /// assert_eq!(after_reset.view().load_newest([&slots[0], &slots[1]])?, (0, 1));
     /// assert_eq!(after_reset.view().zeta(0)?, 0.5);
     /// # Ok::<(), dpm_core::Error>(())

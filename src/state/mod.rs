@@ -206,7 +206,7 @@ impl<'a, T: Real> StateView<'a, T> {
     ///
     /// ```
     /// use dpm_core::{Error, State};
-    /// let mut st = State::<f64, 4>::new(0.0)?;
+    /// let mut st = State::<f64, 4>::new(0.0);
     /// let mut view = st.view();
     /// view.set_zeta(1, 3.0)?;
     /// view.reset(-0.05)?;
@@ -320,7 +320,7 @@ impl<'a, T: Real> StateView<'a, T> {
     ///
     /// ```
     /// use dpm_core::State;
-    /// let mut st = State::<f32, 8>::new(-0.05)?;
+    /// let mut st = State::<f32, 8>::new(-0.05);
     /// let mut view = st.view();
     /// let (anchors, candidates) = view.split();
     /// assert_eq!((anchors.population(), candidates.population()), (8, 8));

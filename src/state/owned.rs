@@ -1,7 +1,7 @@
 //! Fixed-capacity owned state for firmware.
 
 use super::{AnchorState, CandidateState, StateView};
-use crate::{Error, Real};
+use crate::Real;
 
 /// The state of a population of `N` samples in fixed arrays (no heap):
 /// `3 N` elements of `T` and `2 N` flag bytes.
@@ -13,7 +13,7 @@ use crate::{Error, Real};
 ///
 /// ```
 /// use dpm_core::State;
-/// let mut images = State::<f32, 64>::new(-0.05)?;
+/// let mut images = State::<f32, 64>::new(-0.05);
 /// let view = images.view();
 /// assert_eq!(view.population(), 64);
 /// assert_eq!(view.zeta(3)?, -0.05);
@@ -31,22 +31,37 @@ pub struct State<T, const N: usize> {
 impl<T: Real, const N: usize> State<T, N> {
     const AT_LEAST_TWO: () = assert!(N >= 2, "a population needs at least 2 samples");
 
-    /// Every id never visited, every `zeta = zeta_init`.
+    /// Every id never visited, every `zeta = zeta_init`. A `const fn`, so
+    /// firmware can keep the state in a `static` (see the example).
     ///
-    /// # Errors
+    /// `zeta_init` is not checked here (a `const fn` cannot compare a
+    /// generic float): a NaN, infinite or subnormal one is refused by
+    /// every step that reads it ([`Error::NonFinite`],
+    /// [`Error::Subnormal`]) and by [`StateView::save`], never used.
     ///
-    /// [`Error::InvalidParameter`] (`what: "zeta_init"`) if `zeta_init` is
-    /// NaN or infinite: every step would refuse such a state.
-    pub fn new(zeta_init: T) -> Result<Self, Error> {
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::State;
+    /// // Built at compile time: 4 KiB of f32 state for 256 ids.
+    /// static FRESH: State<f32, 256> = State::new(-0.05);
+    /// let mut images = FRESH.clone();
+    /// assert_eq!(images.view().zeta(255)?, -0.05);
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    ///
+    /// [`Error::NonFinite`]: crate::Error::NonFinite
+    /// [`Error::Subnormal`]: crate::Error::Subnormal
+    #[must_use]
+    pub const fn new(zeta_init: T) -> Self {
         let () = Self::AT_LEAST_TWO;
-        super::check_zeta_init(zeta_init)?;
-        Ok(State {
+        State {
             log_s: [T::ZERO; N],
             s_flags: [0; N],
             zeta: [zeta_init; N],
             z: [T::ZERO; N],
             z_flags: [0; N],
-        })
+        }
     }
 
     /// A view of this state, as the steps take it.

@@ -43,9 +43,9 @@ const NONE: u32 = u32::MAX;
 /// let p = DpmParams { tau: 0.1, gamma: 0.9, offset: Offset::Xi(0.0), zeta_step: None,
 ///     first_visit: FirstVisit::Batch };
 /// let (s, mut ds) = ([0.9_f32, 0.1, 0.2, 0.8], [0.0; 4]);
-/// let mut scratch = [0.0; dpm_core::bimodal_scratch_len(2)];
-/// dpm_bimodal(&s, &image_slots, &text_slots, &mut images.view(), &mut texts.view(),
-///     [p, p], BimodalOut::new(&mut ds), &mut scratch)?;
+/// let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })];
+/// dpm_bimodal(&s, image_slots.len(), &image_slots, &text_slots, &mut images.view(), &mut texts.view(),
+///     dpm_core::Directions::both(p), BimodalOut::new(&mut ds), &mut scratch)?;
 /// assert!(images.view().log_s(image_slots[0])?.is_some()); // visited
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
@@ -77,8 +77,9 @@ impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
     /// is NaN or infinite.
     pub fn new(zeta_init: T) -> Result<Self, Error> {
         let () = Self::SLOTS;
+        super::check_zeta_init(zeta_init)?;
         Ok(SparseState {
-            state: State::new(zeta_init)?,
+            state: State::new(zeta_init),
             zeta_init,
             slot_of: FnvIndexMap::new(),
             id_of: [0; N],

@@ -2,41 +2,22 @@
 //! 3), without a transposed copy.
 
 use super::{BimodalOut, Losses, checks::Algo, engine::Engine, run::run};
-use crate::{DpmParams, Error, Real, SogClrParams, StateView};
-
-/// Scratch elements a bimodal step over `b` pairs needs: `32 b` on targets
-/// with SIMD lanes, `3 b` on the others (Cortex-M, RISC-V: the scalar
-/// kernels run there); saturating at `usize::MAX` (no slice is that long,
-/// so a batch that large is refused, never given a wrapped, small size).
-///
-/// The SIMD passes keep per-anchor values of both directions (maxima,
-/// sums, shifts, the factors of `h`, 10 vectors each), the candidates'
-/// zeta and the diagonal, compensated column sums, `h`, and one slot of
-/// two partial column vectors; the scalar reference of
-/// [`crate::scalar`] needs `3 b` of it. Memory in `f32`: 128 KiB at
-/// `b = 1024` with SIMD lanes.
-///
-/// # Example
-///
-/// ```
-/// const SCRATCH: usize = dpm_core::bimodal_scratch_len(16);
-/// let scratch = [0.0_f32; SCRATCH];
-/// assert!(scratch.len() >= 3 * 16);
-/// ```
-#[must_use]
-pub const fn bimodal_scratch_len(b: usize) -> usize {
-    Engine::Simd.scratch_len(b)
-}
+use crate::{Directions, DpmParams, Error, Real, SogClrParams, StateView};
 
 /// The DPM (NUCLR) step on a bimodal batch: image-to-text on the rows of
 /// `S`, text-to-image on its columns, summed (SPEC sections 2 and 3).
 ///
-/// `scores` is `S`, `B x B` row-major, `S[i][j]` the score of image `i`
-/// against text `j` (higher = more compatible; pair `i` on the diagonal).
-/// The images' state (`u` as anchors, `zeta`/`z` as candidates) is in
-/// `image`, the texts' in `text`; `params` is `[image_to_text,
-/// text_to_image]` (the first direction's offset bound is the texts' xi,
-/// its eta the texts' step size, and the reverse).
+/// `scores` is `S`, `b x b` row-major, `S[i][j]` the score of image `i`
+/// against text `j` (higher = more compatible; pair `i` on the diagonal);
+/// `image_ids[i]`, `text_ids[i]` are pair `i`'s ids in their states. The
+/// images' state (`u` as anchors, `zeta`/`z` as candidates) is in
+/// `image`, the texts' in `text`; `params.image` is used when the images
+/// are the anchors (its offset bound is the texts' xi, its eta the texts'
+/// step size), `params.text` the reverse ([`Directions`]).
+///
+/// Every bimodal step takes its arguments in this order: the data
+/// (`scores`, or features), `b`, the ids, the two states, the
+/// parameters, the outputs, the scratch.
 ///
 /// Writes `dS` (and any weights and `h` asked for in `out`), updates `u` of
 /// every anchor, then `z` and `zeta` of every candidate (if the direction
@@ -48,9 +29,9 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 ///
 /// Every precondition of SPEC section 7, checked before any output or
 /// state is written (`scratch` may be: the first pass over `S` runs
-/// among the checks): [`Error::BatchTooSmall`] (B < 2),
-/// [`Error::LengthMismatch`] (`text_ids`, `scores`, `ds`, a weights or
-/// `h` slice, or `scratch` shorter than [`bimodal_scratch_len`]),
+/// among the checks): [`Error::BatchTooSmall`] (`b < 2`),
+/// [`Error::LengthMismatch`] (`image_ids`, `text_ids`, `scores`, `ds`, a weights or
+/// `h` slice, or `scratch` shorter than [`scratch_len`](crate::scratch_len)`(Scratch::Bimodal { b })`),
 /// [`Error::IdOutOfRange`], [`Error::DuplicateId`],
 /// [`Error::InvalidParameter`] (`tau` or `1 / tau` not a positive normal
 /// number, `gamma` or `theta` outside `(0, 1]` or subnormal, `eta`
@@ -64,8 +45,8 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 ///
 /// ```
 /// use dpm_core::{dpm_bimodal, BimodalOut, DpmParams, FirstVisit, Offset, State, ZetaStep};
-/// let mut images = State::<f32, 100>::new(-0.05)?;
-/// let mut texts = State::<f32, 100>::new(-0.05)?;
+/// let mut images = State::<f32, 100>::new(-0.05);
+/// let mut texts = State::<f32, 100>::new(-0.05);
 /// let s = [0.9_f32, 0.1, 0.2, 0.8]; // B = 2 cosine scores
 /// let p = DpmParams {
 ///     tau: 0.05,
@@ -75,11 +56,11 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 ///     first_visit: FirstVisit::Batch,
 /// };
 /// let mut ds = [0.0_f32; 4];
-/// let mut scratch = [0.0_f32; dpm_core::bimodal_scratch_len(2)];
+/// let mut scratch = [0.0_f32; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })];
 /// let loss = dpm_bimodal(
-///     &s, &[3, 7], &[3, 7],
+///     &s, 2, &[3, 7], &[3, 7],
 ///     &mut images.view(), &mut texts.view(),
-///     [p, p], BimodalOut::new(&mut ds), &mut scratch,
+///     dpm_core::Directions::both(p), BimodalOut::new(&mut ds), &mut scratch,
 /// )?;
 /// assert!(loss.total < 0.0); // negatives score below their positives
 /// assert!(ds[1] > 0.0 && ds[0] < 0.0); // push negatives down, positives up
@@ -89,17 +70,19 @@ pub const fn bimodal_scratch_len(b: usize) -> usize {
 #[allow(clippy::too_many_arguments)]
 pub fn dpm_bimodal<T: Real>(
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     dpm_on(
         Engine::Simd,
         scores,
+        b,
         image_ids,
         text_ids,
         image,
@@ -124,12 +107,12 @@ pub fn dpm_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{sogclr_bimodal, BimodalOut, FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
-/// let (mut ds, mut scratch) = ([0.0; 4], [0.0; dpm_core::bimodal_scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0; 4], [0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let loss = sogclr_bimodal(
-///     &[1.0, 0.0, 0.0, 1.0], &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), p, BimodalOut::new(&mut ds), &mut scratch,
+///     &[1.0, 0.0, 0.0, 1.0], 2, &[0, 1], &[0, 1],
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p), BimodalOut::new(&mut ds), &mut scratch,
 /// )?;
 /// // First visit, one negative per row: each weight is exactly 1.
 /// assert!((loss.total - 2.0 * -1.0).abs() < 1e-12);
@@ -138,17 +121,19 @@ pub fn dpm_bimodal<T: Real>(
 #[allow(clippy::too_many_arguments)]
 pub fn sogclr_bimodal<T: Real>(
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     sogclr_on(
         Engine::Simd,
         scores,
+        b,
         image_ids,
         text_ids,
         image,
@@ -178,7 +163,7 @@ pub fn sogclr_bimodal<T: Real>(
 ///
 /// ```
 /// use dpm_core::{infonce_bimodal, BimodalOut};
-/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::bimodal_scratch_len(2)]);
+/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: 2 })]);
 /// let loss = infonce_bimodal(&[1.0, 0.0, 0.0, 1.0], 2, 1.0, BimodalOut::new(&mut ds), &mut scratch)?;
 /// let expected = (1.0_f64.exp() + 1.0).ln() - 1.0;
 /// assert!((loss.total - expected).abs() < 1e-15);
@@ -200,19 +185,20 @@ pub fn infonce_bimodal<T: Real>(
 pub(crate) fn dpm_on<T: Real>(
     engine: Engine,
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     run(
         engine,
-        [Algo::Dpm(params[0]), Algo::Dpm(params[1])],
+        [Algo::Dpm(params.image), Algo::Dpm(params.text)],
         scores,
-        image_ids.len(),
+        b,
         Some((image_ids, text_ids)),
         Some((image, text)),
         out,
@@ -225,19 +211,20 @@ pub(crate) fn dpm_on<T: Real>(
 pub(crate) fn sogclr_on<T: Real>(
     engine: Engine,
     scores: &[T],
+    b: usize,
     image_ids: &[usize],
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: BimodalOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
     run(
         engine,
-        [Algo::SogClr(params), Algo::SogClr(params)],
+        [Algo::SogClr(params.image), Algo::SogClr(params.text)],
         scores,
-        image_ids.len(),
+        b,
         Some((image_ids, text_ids)),
         Some((image, text)),
         out,

@@ -12,37 +12,18 @@ use crate::{
     kernel::{
         general,
         scalar::{self, Batch, Scores, Sink},
-        workspace::{self, General},
+        workspace::General,
     },
     lanes::dispatch::isa,
 };
 
-/// Scratch elements a one-direction step over `rows x cols` scores
-/// needs: `5 cols + 10 rows` on targets with SIMD lanes, `3 cols` on the
-/// others (the scalar kernel); saturating at `usize::MAX` (no slice is
-/// that long, so such a size is refused, never wrapped to a small one).
-///
-/// # Example
-///
-/// ```
-/// assert!(dpm_core::step_scratch_len(8, 8) >= 3 * 8);
-/// assert_eq!(dpm_core::step_scratch_len(8, usize::MAX), usize::MAX);
-/// ```
-#[must_use]
-pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
-    if crate::lanes::LANES {
-        workspace::general_len(rows, cols)
-    } else {
-        let _ = rows;
-        cols.saturating_mul(SCALAR)
-    }
-}
-
 /// One direction of the DPM (NUCLR) step over any [`Layout`].
 ///
-/// `scores` is `R x C` row-major; row `r` is an anchor with dataset id
-/// `row_ids[r]` in `anchors`, column `c` a candidate with id `col_ids[c]`
-/// in `candidates`. For a unimodal batch both halves come from one
+/// `scores` is `rows x cols` (`R x C`) row-major; row `r` is an anchor
+/// with dataset id `row_ids[r]` in `anchors`, column `c` a candidate with
+/// id `col_ids[c]` in `candidates`. The arguments come in the order of
+/// every step: the layout and the data, the sizes, the ids, the state,
+/// the parameters, the outputs, the scratch. For a unimodal batch both halves come from one
 /// [`StateView::split`](crate::StateView::split); for one direction of a
 /// bimodal batch, the anchors' half of one view and the candidates' half of
 /// the other. `n` of SPEC section 2 is the candidates' population size.
@@ -54,7 +35,9 @@ pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
 /// # Errors
 ///
 /// [`Error::BatchTooSmall`] (fewer than 2 rows or columns),
-/// [`Error::InvalidLayout`], and every error of
+/// [`Error::InvalidLayout`], [`Error::LengthMismatch`] (`row_ids` not
+/// `rows` long, `col_ids` not `cols` long, and the slices of
+/// [`dpm_bimodal`](crate::dpm_bimodal)), and every error of
 /// [`dpm_bimodal`](crate::dpm_bimodal), with the ids named `row_ids`,
 /// `col_ids`. On error no output and no state is written (`scratch` may
 /// be).
@@ -71,18 +54,15 @@ pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
 ///     0.2, 0.8, 0.1, 1.0,
 /// ];
 /// let ids = [0, 1, 2, 3]; // one id per view
-/// let mut st = State::<f64, 10>::new(-0.05)?;
+/// let mut st = State::<f64, 10>::new(-0.05);
 /// let mut view = st.view();
 /// let (anchors, candidates) = view.split();
 /// let p = DpmParams {
 ///     tau: 0.1, gamma: 0.9, offset: Offset::Vanilla, zeta_step: None,
 ///     first_visit: FirstVisit::Batch,
 /// };
-/// let (mut ds, mut scratch) = ([0.0; 16], [0.0; dpm_core::step_scratch_len(4, 4)]);
-/// let loss = dpm_step(
-///     Layout::TwoView, &s, &ids, &ids, anchors, candidates, p,
-///     StepOut::new(&mut ds), &mut scratch,
-/// )?;
+/// let (mut ds, mut scratch) = ([0.0; 16], [0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: 4, cols: 4 })]);
+/// let loss = dpm_step(Layout::TwoView, &s, ids.len(), ids.len(), &ids, &ids, anchors, candidates, p, StepOut::new(&mut ds), &mut scratch)?;
 /// assert!(loss < 0.0);
 /// assert_eq!(ds[0], 0.0); // a row never weighs itself
 /// # Ok::<(), dpm_core::Error>(())
@@ -91,6 +71,8 @@ pub const fn step_scratch_len(rows: usize, cols: usize) -> usize {
 pub fn dpm_step<T: Real>(
     layout: Layout<'_>,
     scores: &[T],
+    rows: usize,
+    cols: usize,
     row_ids: &[usize],
     col_ids: &[usize],
     anchors: &mut AnchorState<'_, T>,
@@ -101,8 +83,8 @@ pub fn dpm_step<T: Real>(
 ) -> Result<T, Error> {
     let shape = Shape {
         layout,
-        rows: row_ids.len(),
-        cols: col_ids.len(),
+        rows,
+        cols,
         row_ids,
         col_ids,
     };
@@ -117,8 +99,9 @@ pub fn dpm_step<T: Real>(
     )
 }
 
-/// One direction of the SogCLR (GCL) step over any [`Layout`] (`cols`
-/// candidates; zeta = 0, no offset, so no candidate state).
+/// One direction of the SogCLR (GCL) step over any [`Layout`]: `rows`
+/// anchors (`row_ids`) against `cols` candidates (zeta = 0, no offset, so
+/// no candidate ids or state).
 ///
 /// # Errors
 ///
@@ -128,14 +111,11 @@ pub fn dpm_step<T: Real>(
 ///
 /// ```
 /// use dpm_core::{sogclr_step, FirstVisit, Layout, SogClrParams, State, StepOut};
-/// let mut st = State::<f32, 4>::new(0.0)?;
+/// let mut st = State::<f32, 4>::new(0.0);
 /// let mut view = st.view();
 /// let p = SogClrParams { tau: 0.5, gamma: 1.0, first_visit: FirstVisit::Batch };
-/// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0; dpm_core::step_scratch_len(2, 2)]);
-/// let loss = sogclr_step(
-///     Layout::Diagonal, &[1.0, 0.0, 0.0, 1.0], &[0, 1], 2, view.split().0, p,
-///     StepOut::new(&mut ds), &mut scratch,
-/// )?;
+/// let (mut ds, mut scratch) = ([0.0_f32; 4], [0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: 2, cols: 2 })]);
+/// let loss = sogclr_step(Layout::Diagonal, &[1.0, 0.0, 0.0, 1.0], 2, 2, &[0, 1], view.split().0, p, StepOut::new(&mut ds), &mut scratch)?;
 /// assert_eq!(loss, -1.0); // one negative per row: weight 1, margin -1
 /// # Ok::<(), dpm_core::Error>(())
 /// ```
@@ -143,8 +123,9 @@ pub fn dpm_step<T: Real>(
 pub fn sogclr_step<T: Real>(
     layout: Layout<'_>,
     scores: &[T],
-    row_ids: &[usize],
+    rows: usize,
     cols: usize,
+    row_ids: &[usize],
     anchors: &mut AnchorState<'_, T>,
     params: SogClrParams<T>,
     out: StepOut<'_, T>,
@@ -152,7 +133,7 @@ pub fn sogclr_step<T: Real>(
 ) -> Result<T, Error> {
     let shape = Shape {
         layout,
-        rows: row_ids.len(),
+        rows,
         cols,
         row_ids,
         col_ids: &[],
@@ -180,7 +161,7 @@ pub fn sogclr_step<T: Real>(
 ///
 /// ```
 /// use dpm_core::{infonce_step, Layout, StepOut};
-/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::step_scratch_len(2, 2)]);
+/// let (mut ds, mut scratch) = ([0.0_f64; 4], [0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows: 2, cols: 2 })]);
 /// let loss = infonce_step(Layout::Diagonal, &[2.0, 0.0, 0.0, 2.0], 2, 2, 1.0, StepOut::new(&mut ds), &mut scratch)?;
 /// assert!((loss - ((-2.0_f64).exp().ln_1p())).abs() < 1e-15);
 /// # Ok::<(), dpm_core::Error>(())
@@ -221,6 +202,27 @@ struct Shape<'a> {
     col_ids: &'a [usize],
 }
 
+impl Shape<'_> {
+    /// The sizes, the layout, and the ids' lengths where the step reads
+    /// ids (`anchors`: the rows', `candidates`: the columns').
+    fn check(&self, anchors: bool, candidates: bool) -> Result<(), Error> {
+        let (rows, cols) = (self.rows, self.cols);
+        if rows < 2 || cols < 2 {
+            return Err(Error::BatchTooSmall {
+                len: rows.min(cols),
+            });
+        }
+        self.layout.check(rows, cols)?;
+        if anchors {
+            checks::len("row_ids", self.row_ids.len(), rows)?;
+        }
+        if candidates {
+            checks::len("col_ids", self.col_ids.len(), cols)?;
+        }
+        Ok(())
+    }
+}
+
 fn run<T: Real>(
     algo: Algo<T>,
     shape: Shape<'_>,
@@ -238,12 +240,7 @@ fn run<T: Real>(
         row_ids,
         col_ids,
     } = shape;
-    if rows < 2 || cols < 2 {
-        return Err(Error::BatchTooSmall {
-            len: rows.min(cols),
-        });
-    }
-    layout.check(rows, cols)?;
+    shape.check(anchors.is_some(), candidates.is_some())?;
     let cells = checks::cells("scores", rows, cols)?;
     checks::len("scores", scores.len(), cells)?;
     checks::len("ds", out.ds.len(), cells)?;
@@ -253,7 +250,11 @@ fn run<T: Real>(
     if let Some(h) = &out.h {
         checks::len("h", h.len(), cols)?;
     }
-    checks::at_least("scratch", scratch.len(), step_scratch_len(rows, cols))?;
+    checks::at_least(
+        "scratch",
+        scratch.len(),
+        crate::scratch_len(crate::Scratch::Step { rows, cols }),
+    )?;
     let kernel_shape = general::Shape { layout, rows, cols };
     let isa = isa();
     let simd = crate::lanes::LANES;

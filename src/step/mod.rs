@@ -43,10 +43,10 @@ mod out;
 mod run;
 mod zeta;
 
-pub use bimodal::{bimodal_scratch_len, dpm_bimodal, infonce_bimodal, sogclr_bimodal};
+pub use bimodal::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 pub(crate) use bimodal::{dpm_on, infonce_on, sogclr_on};
-pub(crate) use engine::Engine;
-pub use general::{dpm_step, infonce_step, sogclr_step, step_scratch_len};
+pub(crate) use engine::{Engine, SCALAR};
+pub use general::{dpm_step, infonce_step, sogclr_step};
 pub use layout::Layout;
 pub use out::{BimodalOut, Losses, StepOut};
 pub(crate) use run::{finish, plan};

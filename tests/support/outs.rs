@@ -29,7 +29,7 @@ impl<T: Real> Outs<T> {
             wt: v(b * b),
             hi: v(b),
             ht: v(b),
-            scratch: vec![T::ZERO; dpm_core::bimodal_scratch_len(b)],
+            scratch: vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b })],
         }
     }
 

@@ -8,8 +8,7 @@ use dpm_core::{
     BimodalOut, DpmParams, FirstVisit, Offset, Real, SogClrParams, StateView, ZetaStep,
     embed::{
         FeatureOut, Features, TiledOut, dpm_bimodal_from_features, dpm_bimodal_tiled,
-        features_scratch_len, infonce_bimodal_tiled, scores_backward, scores_forward,
-        sogclr_bimodal_tiled, tiled_scratch_len,
+        infonce_bimodal_tiled, scores_backward, scores_forward, sogclr_bimodal_tiled,
     },
     infonce_bimodal, scalar,
     schedule::nuclr_eta,
@@ -155,22 +154,24 @@ use dpm_core::par;
 
 type DpmFn<T> = fn(
     &[T],
+    usize,
     &[usize],
     &[usize],
     &mut StateView<'_, T>,
     &mut StateView<'_, T>,
-    [DpmParams<T>; 2],
+    dpm_core::Directions<DpmParams<T>>,
     BimodalOut<'_, T>,
     &mut [T],
 ) -> Result<dpm_core::Losses<T>, dpm_core::Error>;
 
 type SogClrFn<T> = fn(
     &[T],
+    usize,
     &[usize],
     &[usize],
     &mut StateView<'_, T>,
     &mut StateView<'_, T>,
-    SogClrParams<T>,
+    dpm_core::Directions<SogClrParams<T>>,
     BimodalOut<'_, T>,
     &mut [T],
 ) -> Result<dpm_core::Losses<T>, dpm_core::Error>;
@@ -261,10 +262,11 @@ impl<T: Real> Replayer<'_, T> {
         let (mut ds, mut wi, mut wt) = (vec![T::ZERO; bb], vec![T::ZERO; bb], vec![T::ZERO; bb]);
         let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
         #[cfg(feature = "std")]
-        let scratch_len = features_scratch_len(b, d).max(par::scratch_len(b));
+        let scratch_len = dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })
+            .max(par::scratch_len(dpm_core::Scratch::Bimodal { b }));
         #[cfg(not(feature = "std"))]
-        let scratch_len = features_scratch_len(b, d);
-        let scratch_len = scratch_len.max(tiled_scratch_len(b, d));
+        let scratch_len = dpm_core::scratch_len(dpm_core::Scratch::Features { b, d });
+        let scratch_len = scratch_len.max(dpm_core::scratch_len(dpm_core::Scratch::Tiled { b, d }));
         let mut scratch = vec![T::ZERO; scratch_len];
         let refused = |e: dpm_core::Error| format!("the crate refused the step: {e}");
         let from_features = case.kind == "dgcl" && self.engine == Engine::Simd;
@@ -342,18 +344,19 @@ impl<T: Real> Replayer<'_, T> {
                             ti,
                             &mut iv,
                             &mut tv,
-                            p,
+                            dpm_core::Directions::both(p),
                             tout,
                             &mut scratch,
                         )
                     } else {
                         sogclr(
                             &s,
+                            b,
                             &st.image_ids,
                             &st.text_ids,
                             &mut iv,
                             &mut tv,
-                            p,
+                            dpm_core::Directions::both(p),
                             out,
                             &mut scratch,
                         )
@@ -389,7 +392,11 @@ impl<T: Real> Replayer<'_, T> {
                     params.gamma = gamma.to_f64();
                     params.vanilla = vanilla;
                     params.zeta_step = on.then(|| (theta.to_f64(), eta_i, eta_t));
-                    let p = [dir(self.xi_T, eta_t), dir(self.xi_I, eta_i)];
+                    // Images anchor with the texts' xi and eta, and the reverse.
+                    let p = dpm_core::Directions {
+                        image: dir(self.xi_T, eta_t),
+                        text: dir(self.xi_I, eta_i),
+                    };
                     let (ii, ti) = (&st.image_ids, &st.text_ids);
                     let step: Option<DpmFn<T>> = match self.engine {
                         Engine::Simd | Engine::Tiled => None,
@@ -399,7 +406,7 @@ impl<T: Real> Replayer<'_, T> {
                         Engine::Par => Some(par::dpm_bimodal::<T>),
                     };
                     if let Some(step) = step {
-                        step(&s, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
+                        step(&s, b, ii, ti, &mut iv, &mut tv, p, out, &mut scratch)
                     } else if tiled {
                         let tout = TiledOut::new(&mut dx, &mut dy);
                         dpm_bimodal_tiled(

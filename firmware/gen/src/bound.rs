@@ -80,7 +80,11 @@ fn slot(inp: &mut StepIn<f64>, k: Input) -> &mut f64 {
         Input::X(i) => &mut inp.x[i],
         Input::Y(i) => &mut inp.y[i],
         Input::Param(dir, w) => {
-            let p = &mut inp.params[dir];
+            let p = if dir == 0 {
+                &mut inp.params.image
+            } else {
+                &mut inp.params.text
+            };
             let step = p.zeta_step.as_mut().expect("zeta step");
             match (w, &mut p.offset) {
                 (0, _) => &mut p.tau,
@@ -101,7 +105,7 @@ fn slot(inp: &mut StepIn<f64>, k: Input) -> &mut f64 {
 fn inputs(inp: &StepIn<f64>, ids: &[usize]) -> Vec<Input> {
     let mut v: Vec<Input> = (0..inp.x.len()).map(Input::X).collect();
     v.extend((0..inp.y.len()).map(Input::Y));
-    for (dir, p) in inp.params.iter().enumerate() {
+    for (dir, p) in [inp.params.image, inp.params.text].iter().enumerate() {
         let n = if matches!(p.offset, Offset::Xi(_)) {
             5
         } else {
@@ -182,7 +186,11 @@ fn h_terms(inp: &StepIn<f64>, b: usize, ids: &[usize], value: &[f64], bound: &mu
     let n1 = (inp.image.zeta.len() - 1) as f64;
     // dir 0: image anchors (rows), text candidates; dir 1: the reverse.
     for (dir, cand, anchor) in [(0, "text", "image"), (1, "image", "text")] {
-        let p = &inp.params[dir];
+        let p = if dir == 0 {
+            &inp.params.image
+        } else {
+            &inp.params.text
+        };
         let step = p.zeta_step.expect("zeta step");
         let pop = if dir == 0 { &inp.text } else { &inp.image };
         let zeta = |k: usize| pop.zeta[ids[k]];

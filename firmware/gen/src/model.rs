@@ -2,7 +2,7 @@
 //! growable (host) state: the function both the f64 reference and the
 //! host f32 cross-check evaluate.
 
-use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features, features_scratch_len};
+use dpm_core::embed::{FeatureOut, Features, dpm_bimodal_from_features};
 use dpm_core::{DpmParams, FirstVisit, Offset, Real, StateView, ZetaStep};
 
 /// The state of one population over `Vec`s (the firmware uses
@@ -41,7 +41,7 @@ impl<T: Real> Pop<T> {
 
 /// The parameters of both directions as f32 values (what the firmware
 /// uses), widened exactly to `T`.
-pub fn params<T: Real>(raw: &[[f32; 5]; 2]) -> [DpmParams<T>; 2] {
+pub fn params<T: Real>(raw: &[[f32; 5]; 2]) -> dpm_core::Directions<DpmParams<T>> {
     let w = |v: f32| T::from_f64(f64::from(v));
     let one = |r: &[f32; 5], vanilla: bool, first: FirstVisit| DpmParams {
         tau: w(r[0]),
@@ -57,10 +57,10 @@ pub fn params<T: Real>(raw: &[[f32; 5]; 2]) -> [DpmParams<T>; 2] {
         }),
         first_visit: first,
     };
-    [
-        one(&raw[0], false, FirstVisit::Batch),
-        one(&raw[1], true, FirstVisit::ZeroHistory),
-    ]
+    dpm_core::Directions {
+        image: one(&raw[0], false, FirstVisit::Batch),
+        text: one(&raw[1], true, FirstVisit::ZeroHistory),
+    }
 }
 
 /// Everything one step reads.
@@ -69,7 +69,7 @@ pub struct StepIn<T> {
     pub features: Features,
     pub x: Vec<T>,
     pub y: Vec<T>,
-    pub params: [DpmParams<T>; 2],
+    pub params: dpm_core::Directions<DpmParams<T>>,
     pub image: Pop<T>,
     pub text: Pop<T>,
 }
@@ -87,7 +87,7 @@ pub fn eval<T: Real>(
     let (mut s, mut ds) = (vec![T::ZERO; b * b], vec![T::ZERO; b * b]);
     let (mut dx, mut dy) = (vec![T::ZERO; b * d], vec![T::ZERO; b * d]);
     let (mut h_image, mut h_text) = (vec![T::ZERO; b], vec![T::ZERO; b]);
-    let mut scratch = vec![T::ZERO; features_scratch_len(b, d)];
+    let mut scratch = vec![T::ZERO; dpm_core::scratch_len(dpm_core::Scratch::Features { b, d })];
     let loss = dpm_bimodal_from_features(
         &inp.x,
         &inp.y,

@@ -20,7 +20,7 @@ mod reference;
 use crate::inputs::Rng;
 use crate::model::{Pop, StepIn, eval, layout};
 use dense::DenseState;
-use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled, tiled_scratch_len};
+use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled};
 use dpm_core::{DpmParams, FirstVisit, Offset, ZetaStep, scalar};
 use reference::{Bimodal, Kind, eval_bimodal};
 
@@ -43,9 +43,10 @@ pub const PARAMS: [[f32; 5]; 2] = [
     [0.05, 0.8, -0.0625, 0.9, 0.02],
 ];
 
-fn params<T: dpm_core::Real>() -> [DpmParams<T>; 2] {
+fn params<T: dpm_core::Real>() -> dpm_core::Directions<DpmParams<T>> {
     let w = |v: f32| T::from_f64(f64::from(v));
-    PARAMS.map(|p| DpmParams {
+    // PARAMS[0]: images anchor; [1]: texts anchor.
+    let [image, text] = PARAMS.map(|p| DpmParams {
         tau: w(p[0]),
         gamma: w(p[1]),
         offset: Offset::Xi(w(p[2])),
@@ -54,7 +55,8 @@ fn params<T: dpm_core::Real>() -> [DpmParams<T>; 2] {
             eta: w(p[4]),
         }),
         first_visit: FirstVisit::Batch,
-    })
+    });
+    dpm_core::Directions { image, text }
 }
 
 /// The expected values: `(name, stride, values, bounds)` per output group.
@@ -236,8 +238,12 @@ pub fn expected() -> Expected {
     for lanes in [true, false] {
         let (mut image, mut text) = (pop(&zeta_i), pop(&zeta_t));
         let (mut dx, mut dy) = (vec![0.0_f32; B * D], vec![0.0_f32; B * D]);
-        let mut scratch =
-            vec![0.0_f32; tiled_scratch_len(B, D).max(scalar::tiled_scratch_len(B, D))];
+        let mut scratch = vec![
+            0.0_f32;
+            dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: B, d: D }).max(
+                scalar::scratch_len(dpm_core::Scratch::Tiled { b: B, d: D })
+            )
+        ];
         let step = if lanes {
             dpm_bimodal_tiled::<f32>
         } else {

@@ -24,7 +24,7 @@ use super::{
     normalize,
 };
 use crate::{
-    DpmParams, Error, Losses, Real, SogClrParams, StateView, check,
+    Directions, DpmParams, Error, Losses, Real, SogClrParams, StateView, check,
     kernel::{
         bimodal::{self, Dir, gather},
         schedule::Sched,
@@ -53,32 +53,6 @@ pub const TILE: usize = 32;
 /// zeta, the anchors' maxima, compensated sums (2), four statistics,
 /// compensated sums of `h` (2) and `h`.
 const PER_PAIR: usize = 1 + 2 * 11;
-
-/// Scratch elements [`dpm_bimodal_tiled`] needs for `b` pairs of
-/// dimension `d` (saturating at `usize::MAX`, a size no slice has:
-/// refused, never wrapped): with SIMD lanes `80 b + 2 b d + 32 ceil(b /
-/// 32) d` (the stored step's workspace, two panels of 24 rows of `S` and
-/// `dS`, the normalised features, and `Y^T` packed for the products), on
-/// targets without them `23 b + 2 TILE d`. No term grows like `b^2`: at
-/// `b = 4096`, `d = 128` it is 1.90 M elements (7.25 MiB in `f32`), where
-/// [`features_scratch_len`](super::features_scratch_len) asks for 18.0 M
-/// and the outputs `S`, `dS` of the stored step for 33.6 M more.
-///
-/// # Example
-///
-/// ```
-/// use dpm_core::embed::{tiled_scratch_len, TILE};
-/// let lanes = dpm_core::bimodal_scratch_len(1) == 32;
-/// let want = if lanes { 80 * 4096 + 3 * 4096 * 128 } else { 23 * 4096 + 2 * TILE * 128 };
-/// assert_eq!(tiled_scratch_len(4096, 128), want);
-/// const N: usize = tiled_scratch_len(8, 16);
-/// let scratch = [0.0_f32; N];
-/// # let _ = scratch;
-/// ```
-#[must_use]
-pub const fn tiled_scratch_len(b: usize, d: usize) -> usize {
-    scratch_len(Engine::Simd, b, d)
-}
 
 /// Scratch of the tiled steps on `engine`: with SIMD lanes the stored
 /// serial step's workspace, two panels of `S` and `dS` (`PANEL x b`,
@@ -290,7 +264,7 @@ impl<'o, T> TiledOut<'o, T> {
 
 /// The DPM (NUCLR) step on a bimodal batch of features, in tiles: the
 /// same step as [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)
-/// without storing `S` or `dS`. Scratch is [`tiled_scratch_len`]`(b, d)`,
+/// without storing `S` or `dS`. Scratch is [`scratch_len`](crate::scratch_len)`(Scratch::Tiled { b, d })`,
 /// which grows like `b d`, not `b^2`: 7.25 MiB at b = 4096, d = 128, where
 /// the stored step needs 200 MiB.
 ///
@@ -315,7 +289,7 @@ impl<'o, T> TiledOut<'o, T> {
 /// with the same error; lengths are named by what is short: `out.dx`,
 /// `out.dy`, `out.h_image`, `out.h_text` ([`Error::LengthMismatch`]; `h`
 /// must be `b` long), `image_ids`, `text_ids` (not `b` long, as there)
-/// and `scratch` (shorter than [`tiled_scratch_len`]). One more refusal: `d = 0` with
+/// and `scratch` (shorter than [`Scratch::Tiled`](crate::Scratch::Tiled)). One more refusal: `d = 0` with
 /// [`Features::Normalized`] ([`Error::InvalidParameter`] `"d"`: every
 /// score would be 0, and the passes would visit `b^2` entries while
 /// reading no data; raw rows of length 0 are [`Error::ZeroNorm`], as
@@ -325,9 +299,9 @@ impl<'o, T> TiledOut<'o, T> {
 /// # Example
 ///
 /// ```
-/// use dpm_core::embed::{dpm_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// use dpm_core::embed::{dpm_bimodal_tiled, Features, TiledOut};
 /// use dpm_core::{DpmParams, FirstVisit, Offset, State};
-/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05)?, State::<f32, 10>::new(-0.05)?);
+/// let (mut images, mut texts) = (State::<f32, 10>::new(-0.05), State::<f32, 10>::new(-0.05));
 /// let x = [1.0_f32, 0.2, 0.1, 1.0]; // 2 images, d = 2, raw
 /// let y = [0.9_f32, 0.0, 0.3, 1.1];
 /// let p = DpmParams {
@@ -335,10 +309,10 @@ impl<'o, T> TiledOut<'o, T> {
 ///     first_visit: FirstVisit::Batch,
 /// };
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; tiled_scratch_len(2, 2)];
+/// let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let loss = dpm_bimodal_tiled(
 ///     &x, &y, 2, 2, Features::Raw, &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), [p, p],
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p),
 ///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
 /// )?;
 /// assert!(loss.total < 0.0);
@@ -357,11 +331,11 @@ pub fn dpm_bimodal_tiled<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: [DpmParams<T>; 2],
+    params: Directions<DpmParams<T>>,
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::Dpm(params[0]), Algo::Dpm(params[1])];
+    let algos = [Algo::Dpm(params.image), Algo::Dpm(params.text)];
     let src = Src::new(x, y, b, d, features);
     run(
         Engine::Simd,
@@ -392,16 +366,16 @@ pub fn dpm_bimodal_tiled<T: Real>(
 /// # Example
 ///
 /// ```
-/// use dpm_core::embed::{sogclr_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// use dpm_core::embed::{sogclr_bimodal_tiled, Features, TiledOut};
 /// use dpm_core::{FirstVisit, SogClrParams, State};
-/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0)?, State::<f64, 4>::new(0.0)?);
+/// let (mut images, mut texts) = (State::<f64, 4>::new(0.0), State::<f64, 4>::new(0.0));
 /// let p = SogClrParams { tau: 0.1, gamma: 0.9, first_visit: FirstVisit::Batch };
 /// let x = [1.0, 0.0, 0.0, 1.0]; // B = 2, d = 2, unit rows
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; tiled_scratch_len(2, 2)];
+/// let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let loss = sogclr_bimodal_tiled(
 ///     &x, &x, 2, 2, Features::Normalized, &[0, 1], &[0, 1],
-///     &mut images.view(), &mut texts.view(), p,
+///     &mut images.view(), &mut texts.view(), dpm_core::Directions::both(p),
 ///     TiledOut::new(&mut dx, &mut dy), &mut scratch,
 /// )?;
 /// // First visit, one negative per row: each weight is exactly 1.
@@ -419,11 +393,11 @@ pub fn sogclr_bimodal_tiled<T: Real>(
     text_ids: &[usize],
     image: &mut StateView<'_, T>,
     text: &mut StateView<'_, T>,
-    params: SogClrParams<T>,
+    params: Directions<SogClrParams<T>>,
     out: TiledOut<'_, T>,
     scratch: &mut [T],
 ) -> Result<Losses<T>, Error> {
-    let algos = [Algo::SogClr(params), Algo::SogClr(params)];
+    let algos = [Algo::SogClr(params.image), Algo::SogClr(params.text)];
     let src = Src::new(x, y, b, d, features);
     run(
         Engine::Simd,
@@ -452,10 +426,10 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// # Example
 ///
 /// ```
-/// use dpm_core::embed::{infonce_bimodal_tiled, tiled_scratch_len, Features, TiledOut};
+/// use dpm_core::embed::{infonce_bimodal_tiled, Features, TiledOut};
 /// let x = [1.0_f64, 0.0, 0.0, 1.0]; // B = 2, d = 2: S = I
 /// let (mut dx, mut dy) = ([0.0; 4], [0.0; 4]);
-/// let mut scratch = [0.0; tiled_scratch_len(2, 2)];
+/// let mut scratch = [0.0; dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: 2, d: 2 })];
 /// let out = TiledOut::new(&mut dx, &mut dy);
 /// let loss = infonce_bimodal_tiled(&x, &x, 2, 2, Features::Normalized, 1.0, out, &mut scratch)?;
 /// let expected = (1.0_f64.exp() + 1.0).ln() - 1.0;
