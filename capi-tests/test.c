@@ -13,6 +13,9 @@
  *    halfway, the state lost and loaded back from the newest complete
  *    slot, bit for bit; a truncated, a corrupted and a short-buffer
  *    call refused with nothing written.
+ * 6. The tiled step from features (S never stored) against the stored
+ *    step on S = X Y^T and dX = dS Y, dY = dS^T X computed here; an
+ *    unknown `features` value and a short `x` refused, nothing written.
  */
 #include "dpm_core.h"
 
@@ -305,11 +308,85 @@ static void test_checkpoints(void) {
     CHECK(dpm_state_next_slot_f32(&si, a, CK_LEN, b, CK_LEN, NULL, &seq) == DPM_ERR_BAD_POINTER, "next slot NULL");
 }
 
+#define D 4
+/* At least dpm_tiled_scratch_len(B, D) on every target (392 with SIMD
+   lanes, 325 on Cortex-M): checked against the library below. */
+#define TSCRATCH 512
+
+/* Everything a tiled call reads or writes. */
+typedef struct {
+    float x[B * D], y[B * D];
+    Pop image, text;
+    float dx[B * D], dy[B * D];
+    float scratch[TSCRATCH];
+    DpmLossesF32 losses;
+} Tiled;
+
+static int32_t run_tiled(Tiled *t, const Call *c, uint32_t features, size_t x_len) {
+    DpmStateF32 si = view(&t->image, N), st = view(&t->text, N);
+    return dpm_bimodal_tiled_f32(t->x, x_len, t->y, B * D, B, D, features, c->ids, B, c->ids, B, &si, &st,
+                                 &c->p[0], &c->p[1], t->dx, B * D, t->dy, B * D, t->scratch, TSCRATCH,
+                                 &t->losses);
+}
+
+static void test_tiled(void) {
+    static const float raw_x[B * D] = {0.9f, 0.1f, -0.3f, 0.2f, 0.0f, 1.1f, 0.4f, -0.2f, 0.5f, 0.5f, 0.5f, 0.1f};
+    static const float raw_y[B * D] = {1.0f, 0.2f, -0.1f, 0.3f, 0.1f, 0.9f, 0.5f, 0.0f, 0.2f, 0.6f, 0.4f, 0.5f};
+    Call c;
+    Tiled t, before;
+    double dx[B][D] = {{0}}, dy[B][D] = {{0}};
+    int i, j, k;
+    CHECK(dpm_tiled_scratch_len(B, D) <= TSCRATCH, "tiled scratch len %u", (unsigned)dpm_tiled_scratch_len(B, D));
+    setup(&c);
+    memset(&t, 0, sizeof t);
+    /* Unit rows, so that the stored step's S is X Y^T as written here. */
+    for (i = 0; i < B; i++) {
+        double nx = 0.0, ny = 0.0;
+        for (k = 0; k < D; k++) nx += (double)raw_x[i * D + k] * raw_x[i * D + k], ny += (double)raw_y[i * D + k] * raw_y[i * D + k];
+        for (k = 0; k < D; k++) t.x[i * D + k] = (float)(raw_x[i * D + k] / sqrt(nx)), t.y[i * D + k] = (float)(raw_y[i * D + k] / sqrt(ny));
+    }
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++) {
+            double dot = 0.0;
+            for (k = 0; k < D; k++) dot += (double)t.x[i * D + k] * t.y[j * D + k];
+            c.s[i * B + j] = (float)dot;
+        }
+    memcpy(&t.image, &c.image, sizeof t.image), memcpy(&t.text, &c.text, sizeof t.text);
+    CHECK(run(&c) == DPM_OK, "stored step for the tiled one");
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++)
+            for (k = 0; k < D; k++) {
+                dx[i][k] += (double)c.ds[i * B + j] * t.y[j * D + k];
+                dy[j][k] += (double)c.ds[i * B + j] * t.x[i * D + k];
+            }
+    /* Refusals first: nothing written. */
+    memcpy(&before, &t, sizeof t);
+    CHECK(run_tiled(&t, &c, 7, B * D) == DPM_ERR_INVALID_PARAMETER, "unknown features value");
+    CHECK(memcmp(t.dx, before.dx, sizeof t.dx) == 0 && memcmp(&t.image, &before.image, sizeof t.image) == 0 &&
+              memcmp(&t.losses, &before.losses, sizeof t.losses) == 0,
+          "features 7: something was written");
+    CHECK(run_tiled(&t, &c, DPM_FEATURES_NORMALIZED, B * D - 1) == DPM_ERR_LENGTH_MISMATCH, "short x");
+    CHECK(memcmp(t.dy, before.dy, sizeof t.dy) == 0 && memcmp(&t.text, &before.text, sizeof t.text) == 0,
+          "short x: something was written");
+    CHECK(run_tiled(&t, &c, DPM_FEATURES_NORMALIZED, B * D) == DPM_OK, "tiled step");
+    CHECK(close_to(t.losses.total, c.losses.total), "tiled loss %g vs %g", t.losses.total, c.losses.total);
+    for (i = 0; i < B; i++)
+        for (k = 0; k < D; k++) {
+            CHECK(close_to(t.dx[i * D + k], dx[i][k]), "dx[%d][%d] %g vs %g", i, k, t.dx[i * D + k], dx[i][k]);
+            CHECK(close_to(t.dy[i * D + k], dy[i][k]), "dy[%d][%d] %g vs %g", i, k, t.dy[i * D + k], dy[i][k]);
+        }
+    for (k = 0; k < N; k++) {
+        CHECK(t.image.s_flags[k] == c.image.s_flags[k] && close_to(t.image.log_s[k], c.image.log_s[k]), "tiled u image %d", k);
+        CHECK(t.text.s_flags[k] == c.text.s_flags[k] && close_to(t.text.log_s[k], c.text.log_s[k]), "tiled u text %d", k);
+    }
+}
+
 int main(void) {
     test_step();
     test_refusals();
     test_lse_and_messages();
     test_checkpoints();
+    test_tiled();
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }

@@ -124,6 +124,14 @@
 // `DpmParamsF32::first_visit`: [`FirstVisit::ZeroHistory`].
 #define DPM_FIRST_VISIT_ZERO_HISTORY 1
 
+// `dpm_bimodal_tiled_f32`'s `features`: raw rows, L2-normalised by the
+// step ([`Features::Raw`](crate::embed::Features::Raw)).
+#define DPM_FEATURES_RAW 0
+
+// `dpm_bimodal_tiled_f32`'s `features`: unit rows, used as given
+// ([`Features::Normalized`](crate::embed::Features::Normalized)).
+#define DPM_FEATURES_NORMALIZED 1
+
 // The state of one population of `n` samples: five caller-owned arrays
 // of `n` elements each (the library never keeps these pointers after a
 // call returns; see [`StateView`](crate::StateView) for the meaning).
@@ -370,6 +378,68 @@ int32_t dpm_log_sum_exp_f32(const float *x, size_t len, float *out);
 // NUL-terminated message for any status code (never NULL; the caller
 // must not free it).
 const char *dpm_status_message(int32_t code);
+
+// C: `size_t dpm_tiled_scratch_len(size_t b, size_t d)`: the `float`s of
+// scratch `dpm_bimodal_tiled_f32` needs for `b` pairs of dimension `d`
+// ([`scratch_len`] of [`Scratch::Tiled`]): `80 b + 2 b d + 32 ceil(b /
+// 32) d` on hosts (SIMD lanes), `23 b + 64 d` on Cortex-M; no term grows
+// like `b^2`. `SIZE_MAX` when that does not fit a `size_t` (no buffer is
+// that large, so the step refuses such a batch); never wraps or aborts.
+size_t dpm_tiled_scratch_len(size_t b, size_t d);
+
+// C: the DPM (NUCLR) step from features, in tiles (see
+// [`dpm_bimodal_tiled`]): `x` (images) and `y` (texts) are `b x d`
+// floats, row-major, raw (`features = DPM_FEATURES_RAW`: L2-normalised
+// here, and the gradients chained through it) or unit rows
+// (`DPM_FEATURES_NORMALIZED`); `image_ids`, `text_ids` are `b` ids
+// each. Writes `dx`, `dy` (`b * d` each, `d loss / d x` and `/ d y`),
+// `*losses` if not NULL, and updates both states. `image_to_text` is
+// used when the images are the anchors (its `xi` is the texts' bound, its
+// `eta` the texts' step size), `text_to_image` the reverse.
+//
+// Scratch: `dpm_tiled_scratch_len(b, d)` floats (contents ignored and
+// overwritten); memory grows like `b d`, never `b^2`, so it fits a
+// microcontroller. Arrays as for `dpm_bimodal_f32`: the caller's, naturally
+// aligned, NULL only with length 0, no output overlapping another array,
+// the two states distinct.
+//
+// Returns `DPM_OK`, or one status code: `DPM_ERR_BAD_POINTER`, and the
+// codes of the [`dpm_bimodal_tiled`] errors (`DPM_ERR_BATCH_TOO_SMALL`,
+// `DPM_ERR_LENGTH_MISMATCH`: an array not of the length `b`, `d` give,
+// scratch too short; `DPM_ERR_INVALID_PARAMETER`: also a `features`
+// value other than the two constants; `DPM_ERR_ZERO_NORM`,
+// `DPM_ERR_NON_FINITE`, `DPM_ERR_OUT_OF_RANGE`, the ids' and states'
+// codes). On any error, no output array, no state array and no
+// `*losses` is written (`scratch` may be). Never panics.
+//
+// # Safety
+//
+// Every non-NULL pointer with a nonzero length is valid for reads (and,
+// for outputs and states, writes) of that many elements, which nobody
+// else accesses during the call; `image`, `text`, `image_to_text`,
+// `text_to_image` are NULL or point to initialised structs.
+int32_t dpm_bimodal_tiled_f32(const float *x,
+                              size_t x_len,
+                              const float *y,
+                              size_t y_len,
+                              size_t b,
+                              size_t d,
+                              uint32_t features,
+                              const size_t *image_ids,
+                              size_t image_ids_len,
+                              const size_t *text_ids,
+                              size_t text_ids_len,
+                              const struct DpmStateF32 *image,
+                              const struct DpmStateF32 *text,
+                              const struct DpmParamsF32 *image_to_text,
+                              const struct DpmParamsF32 *text_to_image,
+                              float *dx,
+                              size_t dx_len,
+                              float *dy,
+                              size_t dy_len,
+                              float *scratch,
+                              size_t scratch_len,
+                              struct DpmLossesF32 *losses);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -138,6 +138,10 @@ pub mod __bench {
 }
 
 pub use error::Error;
+/// The num-traits this crate builds on ([`Real`] has
+/// [`num_traits::float::FloatCore`] as a supertrait), re-exported so that
+/// user code names the same version.
+pub use num_traits;
 pub use params::{Directions, DpmParams, FirstVisit, Offset, SogClrParams, ZetaStep};
 pub use real::Real;
 pub use scratch::{Scratch, scratch_len};

@@ -7,6 +7,7 @@
 
 use core::fmt::{Debug, Display};
 use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+use num_traits::float::FloatCore;
 
 /// The seal, and the per-type choice of SIMD lanes and exp constants: a
 /// crate-private supertrait, so the lane types never appear in the public
@@ -47,17 +48,42 @@ pub(crate) use sealed::Sealed;
 /// This trait is sealed: it cannot be implemented outside this crate, so
 /// new methods are not breaking changes.
 ///
+/// [`num_traits::float::FloatCore`] is a supertrait: code generic over
+/// num-traits takes a `T: Real` as it is, and `abs`, `max`, `min`,
+/// `is_finite`, `is_nan`, `classify`, ... are `FloatCore`'s (exact
+/// operations: the same bits whichever num-traits features the build
+/// enables). The transcendental functions (`exp`, `ln`, `ln_1p`, `sqrt`)
+/// are this trait's own and always libm's, so firmware and host round
+/// alike; num-traits' `Float` is not required (with `num-traits/std`
+/// enabled anywhere in the graph, its `exp` is the platform's).
+///
+/// One name is in both: `to_f64`. On a value, `x.to_f64()` is this
+/// trait's (an `f64`); on a reference, method lookup finds num-traits'
+/// `ToPrimitive::to_f64(&self)` first, an `Option<f64>`: write
+/// `(*x).to_f64()`, or take the value in the closure (`|&x|`).
+///
 /// # Example
 ///
 /// ```
 /// use dpm_core::Real;
+/// use dpm_core::num_traits::float::FloatCore;
 /// fn softplus<T: Real>(x: T) -> T {
 ///     x.max(T::ZERO) + (-x.abs()).exp().ln_1p()
 /// }
 /// assert!((softplus(0.0_f64) - 2.0_f64.ln()).abs() < 1e-15);
+/// // Generic code written against num-traits composes:
+/// fn clamp_unit<F: FloatCore>(x: F) -> F {
+///     x.max(F::zero()).min(F::one())
+/// }
+/// fn squash<T: Real>(x: T) -> T {
+///     clamp_unit(x).sqrt()
+/// }
+/// assert_eq!(squash(0.25_f32), 0.5);
+/// assert_eq!([0.5_f32, 0.25].iter().map(|&v| v.to_f64()).sum::<f64>(), 0.75);
 /// ```
 pub trait Real:
     sealed::Sealed
+    + FloatCore
     + Copy
     + Default
     + PartialOrd
@@ -102,18 +128,6 @@ pub trait Real:
     /// Square root, correctly rounded (libm); NaN below 0.
     #[must_use]
     fn sqrt(self) -> Self;
-    /// Absolute value.
-    #[must_use]
-    fn abs(self) -> Self;
-    /// The larger of two values (NaN-ignoring, like `f64::max`).
-    #[must_use]
-    fn max(self, other: Self) -> Self;
-    /// The smaller of two values (NaN-ignoring, like `f64::min`).
-    #[must_use]
-    fn min(self, other: Self) -> Self;
-    /// Neither infinite nor NaN.
-    #[must_use]
-    fn is_finite(self) -> bool;
     /// Rounds an `f64` to this type (to nearest).
     #[must_use]
     fn from_f64(x: f64) -> Self;
@@ -151,22 +165,6 @@ macro_rules! impl_real {
             #[inline]
             fn sqrt(self) -> Self {
                 $sqrt(self)
-            }
-            #[inline]
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            #[inline]
-            fn max(self, other: Self) -> Self {
-                <$t>::max(self, other)
-            }
-            #[inline]
-            fn min(self, other: Self) -> Self {
-                <$t>::min(self, other)
-            }
-            #[inline]
-            fn is_finite(self) -> bool {
-                <$t>::is_finite(self)
             }
             #[inline]
             #[allow(clippy::cast_possible_truncation, trivial_numeric_casts)]

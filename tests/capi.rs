@@ -473,3 +473,190 @@ fn state_init_and_log_sum_exp() {
         DPM_ERR_BAD_POINTER
     );
 }
+
+/// The tiled step from C is the Rust tiled step, bit for bit (raw and
+/// normalised features, the two directions' parameters apart), and maps
+/// its refusals to status codes with nothing written.
+#[test]
+fn tiled_step_same_results_as_the_rust_api() {
+    use dpm_core::embed::{Features, TiledOut, dpm_bimodal_tiled};
+    let (b, d) = (5_usize, 3_usize);
+    let x: Vec<f32> = (0..b * d)
+        .map(|k| ((k * 7 % 11) as f32 - 5.0) * 0.2)
+        .collect();
+    let y: Vec<f32> = (0..b * d)
+        .map(|k| ((k * 5 % 13) as f32 - 6.0) * 0.15)
+        .collect();
+    let (ii, ti) = ([1_usize, 4, 0, 7, 9], [3_usize, 2, 8, 6, 5]);
+    let p0 = params();
+    let p1 = DpmParamsF32 {
+        tau: 0.2,
+        gamma: 0.7,
+        offset: DPM_OFFSET_VANILLA,
+        eta: 0.05,
+        ..p0
+    };
+    let rust_p = |p: DpmParamsF32| DpmParams {
+        tau: p.tau,
+        gamma: p.gamma,
+        offset: if p.offset == DPM_OFFSET_XI {
+            Offset::Xi(p.xi)
+        } else {
+            Offset::Vanilla
+        },
+        zeta_step: Some(ZetaStep {
+            theta: p.theta,
+            eta: p.eta,
+        }),
+        first_visit: FirstVisit::Batch,
+    };
+    for (flag, features) in [
+        (DPM_FEATURES_RAW, Features::Raw),
+        (DPM_FEATURES_NORMALIZED, Features::Normalized),
+    ] {
+        let xs: Vec<f32> = if flag == DPM_FEATURES_RAW {
+            x.clone()
+        } else {
+            // Unit rows for the normalised case.
+            x.chunks(d)
+                .flat_map(|r| {
+                    let n = r.iter().map(|v| v * v).sum::<f32>().sqrt();
+                    r.iter().map(move |v| v / n).collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let ys: Vec<f32> = if flag == DPM_FEATURES_RAW {
+            y.clone()
+        } else {
+            y.chunks(d)
+                .flat_map(|r| {
+                    let n = r.iter().map(|v| v * v).sum::<f32>().sqrt();
+                    r.iter().map(move |v| v / n).collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        // The Rust step.
+        let (mut ri, mut rt) = (State::<f32, N>::new(-0.05), State::<f32, N>::new(-0.05));
+        let (mut rdx, mut rdy) = (vec![0.0_f32; b * d], vec![0.0_f32; b * d]);
+        let mut sc = vec![0.0_f32; dpm_tiled_scratch_len(b, d)];
+        let params = dpm_core::Directions {
+            image: rust_p(p0),
+            text: rust_p(p1),
+        };
+        let want = dpm_bimodal_tiled(
+            &xs,
+            &ys,
+            b,
+            d,
+            features,
+            &ii,
+            &ti,
+            &mut ri.view(),
+            &mut rt.view(),
+            params,
+            TiledOut::new(&mut rdx, &mut rdy),
+            &mut sc,
+        )
+        .unwrap();
+        // The C step on arrays initialised by the C ABI.
+        let (mut ci, mut ct) = (Arrays::new(N), Arrays::new(N));
+        let (mut dx, mut dy) = (vec![9.0_f32; b * d], vec![9.0_f32; b * d]);
+        let mut losses = DpmLossesF32::default();
+        let (si, st) = (ci.c(), ct.c());
+        // SAFETY: live arrays of the lengths given.
+        let rc = unsafe {
+            dpm_bimodal_tiled_f32(
+                xs.as_ptr(),
+                b * d,
+                ys.as_ptr(),
+                b * d,
+                b,
+                d,
+                flag,
+                ii.as_ptr(),
+                b,
+                ti.as_ptr(),
+                b,
+                &si,
+                &st,
+                &p0,
+                &p1,
+                dx.as_mut_ptr(),
+                b * d,
+                dy.as_mut_ptr(),
+                b * d,
+                sc.as_mut_ptr(),
+                sc.len(),
+                &mut losses,
+            )
+        };
+        assert_eq!(rc, DPM_OK);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&dx), bits(&rdx), "dx");
+        assert_eq!(bits(&dy), bits(&rdy), "dy");
+        assert_eq!(
+            [losses.total, losses.image_to_text, losses.text_to_image].map(f32::to_bits),
+            [want.total, want.image_to_text, want.text_to_image].map(f32::to_bits)
+        );
+        for id in 0..N {
+            let v = ri.view();
+            assert_eq!(
+                v.log_s(id).unwrap(),
+                (ci.s_flags[id] == 1).then_some(ci.log_s[id])
+            );
+            assert_eq!(
+                v.zeta(id).unwrap().to_bits(),
+                ci.zeta[id].to_bits(),
+                "zeta {id}"
+            );
+            let tv = rt.view();
+            assert_eq!(tv.z(id).unwrap(), (ct.z_flags[id] == 1).then_some(ct.z[id]));
+        }
+        // Refusals: a zero row of raw features, an unknown `features`.
+        let mut bad = xs.clone();
+        bad[d..2 * d].fill(0.0);
+        for (xv, fl, code) in [
+            (&bad, DPM_FEATURES_RAW, DPM_ERR_ZERO_NORM),
+            (&xs, 5, DPM_ERR_INVALID_PARAMETER),
+        ] {
+            let before = (ci.clone(), ct.clone(), dx.clone(), dy.clone(), losses);
+            let (si, st) = (ci.c(), ct.c());
+            // SAFETY: as above.
+            let rc = unsafe {
+                dpm_bimodal_tiled_f32(
+                    xv.as_ptr(),
+                    b * d,
+                    ys.as_ptr(),
+                    b * d,
+                    b,
+                    d,
+                    fl,
+                    ii.as_ptr(),
+                    b,
+                    ti.as_ptr(),
+                    b,
+                    &si,
+                    &st,
+                    &p0,
+                    &p1,
+                    dx.as_mut_ptr(),
+                    b * d,
+                    dy.as_mut_ptr(),
+                    b * d,
+                    sc.as_mut_ptr(),
+                    sc.len(),
+                    &mut losses,
+                )
+            };
+            if fl == DPM_FEATURES_RAW || flag == DPM_FEATURES_RAW {
+                assert_eq!(rc, code, "features {fl}");
+            } else {
+                assert_ne!(rc, DPM_OK);
+            }
+            assert_eq!(
+                (ci.clone(), ct.clone(), dx.clone(), dy.clone(), losses),
+                before
+            );
+        }
+    }
+}

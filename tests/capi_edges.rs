@@ -537,3 +537,177 @@ fn checkpoint_functions_every_length_and_pointer() {
         );
     }
 }
+
+/// `dpm_bimodal_tiled_f32`'s arrays, in order.
+const TILED_ARRAYS: [&str; 7] = ["x", "y", "image_ids", "text_ids", "dx", "dy", "scratch"];
+const D: usize = 3;
+
+/// One tiled call's arrays and states, spare elements included.
+#[derive(Clone, Debug, PartialEq)]
+struct TiledCall {
+    x: Vec<f32>,
+    y: Vec<f32>,
+    image_ids: Vec<usize>,
+    text_ids: Vec<usize>,
+    dx: Vec<f32>,
+    dy: Vec<f32>,
+    scratch: Vec<f32>,
+    image: Pop,
+    text: Pop,
+    losses: DpmLossesF32,
+}
+
+impl TiledCall {
+    fn new() -> Self {
+        let f = |k: usize| 0.1 + (k % 7) as f32 * 0.2;
+        TiledCall {
+            x: (0..B * D + SPARE).map(f).collect(),
+            y: (0..B * D + SPARE).map(|k| f(k + 3)).collect(),
+            image_ids: (0..B + SPARE).collect(),
+            text_ids: (0..B + SPARE).map(|k| (k + 3) % N).collect(),
+            dx: vec![-7.0; B * D + SPARE],
+            dy: vec![-7.0; B * D + SPARE],
+            scratch: vec![0.0; dpm_tiled_scratch_len(B, D) + SPARE],
+            image: Pop::new(),
+            text: Pop::new(),
+            losses: DpmLossesF32 {
+                total: -7.0,
+                image_to_text: -7.0,
+                text_to_image: -7.0,
+            },
+        }
+    }
+
+    /// Everything but scratch.
+    fn observed(&self) -> (Vec<f32>, Vec<f32>, Pop, Pop, DpmLossesF32) {
+        let (dx, dy) = (self.dx.clone(), self.dy.clone());
+        (dx, dy, self.image.clone(), self.text.clone(), self.losses)
+    }
+
+    /// Calls with array `arg` given `len` elements at a pointer replaced
+    /// as `how`, and the sizes `b`, `d`, `features` given.
+    fn run(
+        &mut self,
+        arg: usize,
+        len: usize,
+        how: Ptr,
+        (b, d, features): (usize, usize, u32),
+    ) -> i32 {
+        let true_len = [
+            B * D,
+            B * D,
+            B,
+            B,
+            B * D,
+            B * D,
+            dpm_tiled_scratch_len(B, D),
+        ];
+        let l = |k: usize| if k == arg { len } else { true_len[k] };
+        let p = |k: usize| if k == arg { how } else { Ptr::Live };
+        let params = DpmParamsF32 {
+            tau: 0.1,
+            gamma: 0.9,
+            offset: DPM_OFFSET_XI,
+            xi: 0.0,
+            has_zeta_step: 1,
+            theta: 0.9,
+            eta: 1e-2,
+            first_visit: DPM_FIRST_VISIT_BATCH,
+        };
+        let (img, txt) = (self.image.c(N, 9, Ptr::Live), self.text.c(N, 9, Ptr::Live));
+        // SAFETY: every live pointer is a Vec at least SPARE elements
+        // longer than the true length; every other length is refused
+        // before a slice is formed (that is what this test checks).
+        unsafe {
+            dpm_bimodal_tiled_f32(
+                ptr_of(self.x.as_mut_ptr(), p(0)),
+                l(0),
+                ptr_of(self.y.as_mut_ptr(), p(1)),
+                l(1),
+                b,
+                d,
+                features,
+                ptr_of(self.image_ids.as_mut_ptr(), p(2)),
+                l(2),
+                ptr_of(self.text_ids.as_mut_ptr(), p(3)),
+                l(3),
+                &img,
+                &txt,
+                &params,
+                &params,
+                ptr_of(self.dx.as_mut_ptr(), p(4)),
+                l(4),
+                ptr_of(self.dy.as_mut_ptr(), p(5)),
+                l(5),
+                ptr_of(self.scratch.as_mut_ptr(), p(6)),
+                l(6),
+                &mut self.losses,
+            )
+        }
+    }
+}
+
+#[test]
+fn tiled_every_array_length_and_pointer() {
+    let true_len = [
+        B * D,
+        B * D,
+        B,
+        B,
+        B * D,
+        B * D,
+        dpm_tiled_scratch_len(B, D),
+    ];
+    let sizes = [4, 4, 8, 8, 4, 4, 4];
+    let good = (B, D, DPM_FEATURES_RAW);
+    for arg in 0..TILED_ARRAYS.len() {
+        let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
+            .into_iter()
+            .map(|len| (len, Ptr::Live))
+            .collect();
+        probes.push((true_len[arg], Ptr::Null));
+        probes.push((true_len[arg], Ptr::Misaligned));
+        for (len, how) in probes {
+            let mut c = TiledCall::new();
+            let before = c.observed();
+            let rc = c.run(arg, len, how, good);
+            let ctx = format!("{} = {how:?} with length {len}: {rc}", TILED_ARRAYS[arg]);
+            assert!(is_status(rc), "{ctx}");
+            let fine = len == true_len[arg] && matches!(how, Ptr::Live)
+                || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live);
+            if fine {
+                assert_eq!(rc, DPM_OK, "{ctx}");
+                assert_ne!(
+                    c.observed(),
+                    before,
+                    "{ctx}: an accepted call wrote nothing"
+                );
+            } else {
+                assert_ne!(rc, DPM_OK, "{ctx}");
+                assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+            }
+        }
+    }
+    // Sizes and flags that lie: b, d against the arrays, unknown features.
+    let lies = [
+        (0, D, DPM_FEATURES_RAW),
+        (1, D, DPM_FEATURES_RAW),
+        (B + 1, D, DPM_FEATURES_RAW),
+        (usize::MAX, D, DPM_FEATURES_RAW),
+        (B, 0, DPM_FEATURES_NORMALIZED),
+        (B, D + 1, DPM_FEATURES_RAW),
+        (B, usize::MAX, DPM_FEATURES_RAW),
+        (usize::MAX, usize::MAX, DPM_FEATURES_RAW),
+        (B, D, 2),
+        (B, D, u32::MAX),
+    ];
+    for sizes in lies {
+        let mut c = TiledCall::new();
+        let before = c.observed();
+        let rc = c.run(9, 0, Ptr::Live, sizes);
+        assert!(is_status(rc) && rc != DPM_OK, "{sizes:?}: {rc}");
+        assert_eq!(c.observed(), before, "{sizes:?}: a refused call wrote");
+    }
+    assert_eq!(dpm_tiled_scratch_len(usize::MAX, 2), usize::MAX);
+    assert_eq!(dpm_tiled_scratch_len(2, usize::MAX), usize::MAX);
+}

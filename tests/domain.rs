@@ -252,12 +252,12 @@ fn refuses_uncomputable_tau<T: Real>() {
                 let r = bimodal(engine, loss, &s, 2);
                 let ctx = format!("{engine:?} {loss:?}");
                 assert_eq!(r.result.map(|l| l.total), want, "{ctx}");
-                assert!(r.ds.iter().chain(&r.h).all(|v| v.to_f64() == SENTINEL));
+                assert!(r.ds.iter().chain(&r.h).all(|&v| v.to_f64() == SENTINEL));
                 assert_eq!(r.state_before, r.state_after, "{ctx}: state written");
             }
             let (r, ds, touched) = one_direction(loss, &s, 2);
             assert_eq!(r, want, "one direction, {loss:?}");
-            assert!(!touched && ds.iter().all(|v| v.to_f64() == SENTINEL));
+            assert!(!touched && ds.iter().all(|&v| v.to_f64() == SENTINEL));
         }
     }
     // The bounds themselves are computable: MIN_POSITIVE and its

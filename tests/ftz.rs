@@ -55,7 +55,7 @@ fn flushed<R>(f: impl FnOnce() -> R) -> R {
 }
 
 fn bits<T: Real>(v: &[T]) -> Vec<u64> {
-    v.iter().map(|x| x.to_f64().to_bits()).collect()
+    v.iter().map(|&x| x.to_f64().to_bits()).collect()
 }
 
 /// Every output and the state after one bimodal step, as bits.

@@ -68,7 +68,7 @@ struct After {
 }
 
 fn bits<T: Real>(v: &[T]) -> Vec<u64> {
-    v.iter().map(|x| x.to_f64().to_bits()).collect()
+    v.iter().map(|&x| x.to_f64().to_bits()).collect()
 }
 
 impl<T: Real> Case<T> {

@@ -66,7 +66,7 @@ fn steps<T: Real>(tau: f64) -> Vec<Step<T>> {
 type Got<T> = (Result<Vec<u64>, Error>, Vec<u64>, [Pop<T>; 2]);
 
 fn bits<T: Real>(v: &[T]) -> impl Iterator<Item = u64> + '_ {
-    v.iter().map(|x| x.to_f64().to_bits())
+    v.iter().map(|&x| x.to_f64().to_bits())
 }
 
 struct Case<T> {

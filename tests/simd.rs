@@ -220,7 +220,7 @@ fn run<T: Real>(c: &Case, step: Step<T>) -> Got {
         scratch,
     )
     .unwrap();
-    let wide = |v: &[T]| v.iter().map(|x| x.to_f64()).collect::<Vec<_>>();
+    let wide = |v: &[T]| v.iter().map(|&x| x.to_f64()).collect::<Vec<_>>();
     // SPEC section 7: no output and no state value is subnormal.
     let normal = |what: &str, v: &[T]| {
         if let Some(k) = v

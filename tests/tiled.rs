@@ -298,7 +298,7 @@ fn plain_backward<T: Real>(
 }
 
 fn bits<T: Real>(v: &[T]) -> Vec<u64> {
-    v.iter().map(|x| x.to_f64().to_bits()).collect()
+    v.iter().map(|&x| x.to_f64().to_bits()).collect()
 }
 
 /// Random ids and states: about half visited, zeta spread.

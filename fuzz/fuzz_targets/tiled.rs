@@ -181,7 +181,7 @@ fn run<T: Real>(case: Case<T>) {
                     let v = [&g.dx[..], &g.dy, &g.h[0], &g.h[1], &l];
                     let bits: Vec<u64> = v
                         .iter()
-                        .flat_map(|v| v.iter().map(|e| e.to_f64().to_bits()))
+                        .flat_map(|v| v.iter().map(|&e| e.to_f64().to_bits()))
                         .collect();
                     (bits, g.pops[0].bits(), g.pops[1].bits())
                 })
@@ -232,7 +232,7 @@ fn run<T: Real>(case: Case<T>) {
             got.pops[0].assert_after(&case.pops[0], &case.ids.0, parts);
             got.pops[1].assert_after(&case.pops[1], &case.ids.1, parts);
             if let Some(chain) = chain(&case) {
-                let bits = |v: &[T]| v.iter().map(|e| e.to_f64().to_bits()).collect::<Vec<_>>();
+                let bits = |v: &[T]| v.iter().map(|&e| e.to_f64().to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&got.dx), bits(&chain.dx), "dx differs (b {b}, d {d})");
                 assert_eq!(bits(&got.dy), bits(&chain.dy), "dy differs");
                 for k in 0..2 {
@@ -459,7 +459,7 @@ fn chain<T: Real>(case: &Case<T>) -> Option<Chain<T>> {
         }
     };
     s.iter_mut().for_each(|v| *v = flush(*v));
-    let max_abs_s = s.iter().fold(0.0_f64, |m, v| m.max(v.to_f64().abs()));
+    let max_abs_s = s.iter().fold(0.0_f64, |m, &v| m.max(v.to_f64().abs()));
     // h as the tiled step's buffers start: the twins leave it untouched.
     let sentinel = T::from_f64(SENTINEL);
     let (mut ds, mut hi, mut ht) = (vec![T::ZERO; b * b], vec![sentinel; b], vec![sentinel; b]);

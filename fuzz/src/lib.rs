@@ -38,7 +38,7 @@ impl<T: Real> Pop<T> {
 
     /// The same population in another precision (exact when widening).
     pub fn cast<U: Real>(&self) -> Pop<U> {
-        let c = |v: &[T]| v.iter().map(|x| U::from_f64(x.to_f64())).collect();
+        let c = |v: &[T]| v.iter().map(|&x| U::from_f64(x.to_f64())).collect();
         Pop {
             log_s: c(&self.log_s),
             s_flags: self.s_flags.clone(),
@@ -61,7 +61,7 @@ impl<T: Real> Pop<T> {
 
     /// Every bit, for "nothing was written" checks.
     pub fn bits(&self) -> Vec<u64> {
-        let f = |v: &[T]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
+        let f = |v: &[T]| v.iter().map(|&x| x.to_f64().to_bits()).collect::<Vec<_>>();
         let mut all = f(&self.log_s);
         all.extend(f(&self.zeta));
         all.extend(f(&self.z));
@@ -89,7 +89,7 @@ impl<T: Real> Pop<T> {
         let same = |a: &[T], b: &[T]| {
             a.iter()
                 .zip(b)
-                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits())
+                .all(|(&x, &y)| x.to_f64().to_bits() == y.to_f64().to_bits())
         };
         if !parts.log_s {
             assert!(

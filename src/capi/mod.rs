@@ -7,6 +7,8 @@
 //! | [`dpm_state_init_f32`] | initialises a population's five caller arrays |
 //! | [`dpm_bimodal_f32`] | the bimodal DPM step ([`dpm_bimodal`](crate::dpm_bimodal)), `f32` |
 //! | [`dpm_bimodal_scratch_len`] | scratch floats of that step |
+//! | [`dpm_bimodal_tiled_f32`] | the DPM step from features in tiles ([`dpm_bimodal_tiled`](crate::embed::dpm_bimodal_tiled)), `f32`: `S` never stored |
+//! | [`dpm_tiled_scratch_len`] | scratch floats of that step (no `b^2` term) |
 //! | [`dpm_log_sum_exp_f32`] | stable log-sum-exp ([`log_sum_exp`](crate::lse::log_sum_exp)) |
 //! | [`dpm_checkpoint_len_f32`], [`dpm_state_save_f32`], [`dpm_state_load_f32`] | a population's checkpoint ([`StateView::save`](crate::StateView::save), [`load`](crate::StateView::load)) |
 //! | [`dpm_state_next_slot_f32`], [`dpm_state_load_newest_f32`] | the A/B slots ([`next_checkpoint_slot`](crate::StateView::next_checkpoint_slot), [`load_newest`](crate::StateView::load_newest)) |
@@ -36,11 +38,12 @@
 //! - `dpm_bimodal_scratch_len`: one saturating multiplication (`32 b`,
 //!   `SIZE_MAX` when that overflows: no buffer is that large, so
 //!   `dpm_bimodal_f32` refuses such a `b`); `dpm_checkpoint_len_f32`
-//!   likewise (`28 + 13 n`, saturating).
+//!   and `dpm_tiled_scratch_len` likewise (`28 + 13 n`; `80 b + 2 b d +
+//!   32 ceil(b / 32) d`; saturating).
 //! - `dpm_status_message`: a `match` over every `int32_t` with a default
 //!   arm; static strings.
-//! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`, the
-//!   checkpoint functions:
+//! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`,
+//!   `dpm_bimodal_tiled_f32`, the checkpoint functions:
 //!   every `(pointer, length)` pair goes through one check (`ptr.rs`)
 //!   before any slice exists: NULL with a nonzero length, misalignment,
 //!   `len * size` or `start + bytes` overflowing (checked arithmetic),
@@ -66,6 +69,7 @@ mod checkpoint;
 mod ffi;
 mod ptr;
 mod status;
+mod tiled;
 mod types;
 
 pub use bimodal::dpm_bimodal_f32;
@@ -75,4 +79,5 @@ pub use checkpoint::{
 };
 pub use ffi::{dpm_bimodal_scratch_len, dpm_log_sum_exp_f32, dpm_state_init_f32};
 pub use status::*;
+pub use tiled::{dpm_bimodal_tiled_f32, dpm_tiled_scratch_len};
 pub use types::*;

@@ -11,6 +11,12 @@ pub const DPM_OFFSET_VANILLA: u32 = 1;
 pub const DPM_FIRST_VISIT_BATCH: u32 = 0;
 /// `DpmParamsF32::first_visit`: [`FirstVisit::ZeroHistory`].
 pub const DPM_FIRST_VISIT_ZERO_HISTORY: u32 = 1;
+/// `dpm_bimodal_tiled_f32`'s `features`: raw rows, L2-normalised by the
+/// step ([`Features::Raw`](crate::embed::Features::Raw)).
+pub const DPM_FEATURES_RAW: u32 = 0;
+/// `dpm_bimodal_tiled_f32`'s `features`: unit rows, used as given
+/// ([`Features::Normalized`](crate::embed::Features::Normalized)).
+pub const DPM_FEATURES_NORMALIZED: u32 = 1;
 
 /// The state of one population of `n` samples: five caller-owned arrays
 /// of `n` elements each (the library never keeps these pointers after a

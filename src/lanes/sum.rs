@@ -5,6 +5,7 @@ use super::{
     iter::{chunks, ld},
 };
 use crate::{Real, sum::Sum};
+use num_traits::float::FloatCore as _;
 
 /// Kahan's compensated sum, lane-wise: the error of each lane's total is
 /// about `2 eps` times the sum of its terms' magnitudes, whatever the number

@@ -35,9 +35,10 @@ impl<T: Real, const N: usize> State<T, N> {
     /// firmware can keep the state in a `static` (see the example).
     ///
     /// `zeta_init` is not checked here (a `const fn` cannot compare a
-    /// generic float): a NaN, infinite or subnormal one is refused by
-    /// every step that reads it ([`Error::NonFinite`],
-    /// [`Error::Subnormal`]) and by [`StateView::save`], never used.
+    /// generic float): a NaN or infinite one is refused by every step
+    /// that reads it ([`Error::NonFinite`]) and by [`StateView::save`]; a
+    /// subnormal one by every step that reads it ([`Error::Subnormal`]).
+    /// Either way it is never used.
     ///
     /// # Example
     ///

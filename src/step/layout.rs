@@ -117,7 +117,7 @@ impl Layout<'_> {
             Layout::Diagonal => {
                 if rows != cols {
                     return Err(Error::LengthMismatch {
-                        what: "col_ids",
+                        what: "cols",
                         expected: rows,
                         found: cols,
                     });

@@ -77,7 +77,7 @@ impl<T: Real> Population<T> {
         self.log_s
             .iter()
             .zip(&self.s_flags)
-            .map(|(v, &f)| (f == 1).then(|| v.to_f64()))
+            .map(|(&v, &f)| (f == 1).then(|| v.to_f64()))
             .collect()
     }
 
@@ -85,12 +85,12 @@ impl<T: Real> Population<T> {
         self.z
             .iter()
             .zip(&self.z_flags)
-            .map(|(v, &f)| (f == 1).then(|| v.to_f64()))
+            .map(|(&v, &f)| (f == 1).then(|| v.to_f64()))
             .collect()
     }
 
     pub fn zeta(&self) -> Vec<f64> {
-        self.zeta.iter().map(|v| v.to_f64()).collect()
+        self.zeta.iter().map(|&v| v.to_f64()).collect()
     }
 }
 
@@ -453,7 +453,7 @@ impl<T: Real> Replayer<'_, T> {
         }
         let rows = |m: &[T]| -> Vec<Vec<f64>> {
             m.chunks(b)
-                .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                .map(|r| r.iter().map(|&v| v.to_f64()).collect())
                 .collect()
         };
         let after = (case.kind != "infonce").then(|| self.dense());
@@ -464,12 +464,12 @@ impl<T: Real> Replayer<'_, T> {
             grad_sim: if tiled { Vec::new() } else { rows(&ds) },
             grad_image_features: Some(
                 dx.chunks(d)
-                    .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                    .map(|r| r.iter().map(|&v| v.to_f64()).collect())
                     .collect(),
             ),
             grad_text_features: Some(
                 dy.chunks(d)
-                    .map(|r| r.iter().map(|v| v.to_f64()).collect())
+                    .map(|r| r.iter().map(|&v| v.to_f64()).collect())
                     .collect(),
             ),
             eta_I: etas.map(|e| e.0),
@@ -478,7 +478,7 @@ impl<T: Real> Replayer<'_, T> {
         };
         Ok(StepRun {
             params,
-            scores: s.iter().map(|v| v.to_f64()).collect(),
+            scores: s.iter().map(|&v| v.to_f64()).collect(),
             outputs,
             before,
             after,

@@ -109,10 +109,10 @@ pub fn eval<T: Real>(
     .expect("the scenario's inputs are valid");
     let mut out: Vec<f64> = [loss.total, loss.image_to_text, loss.text_to_image]
         .iter()
-        .map(|v| v.to_f64())
+        .map(|&v| v.to_f64())
         .collect();
     for m in [&s, &ds, &dx, &dy, &h_image, &h_text] {
-        out.extend(m.iter().map(|v| v.to_f64()));
+        out.extend(m.iter().map(|&v| v.to_f64()));
     }
     for (pop, ids) in [(&mut image, ids.0), (&mut text, ids.1)] {
         let view = pop.view();
