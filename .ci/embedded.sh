@@ -8,7 +8,8 @@
 #      host f64 values; stack budget), the step's code size against its
 #      budget, and a deliberate mismatch must fail;
 #   3. the C ABI: include/dpm_core.h current, capi-tests/test.c on the host
-#      (gcc) and on the Cortex-M4F under QEMU (arm-none-eabi-gcc).
+#      (gcc, and through the CMake example, capi-tests/cmake) and on the
+#      Cortex-M4F under QEMU (arm-none-eabi-gcc).
 # Honours CARGO_TARGET_DIR for the main crate; the side crates build in
 # subfolders of it.
 set -euo pipefail
@@ -27,10 +28,11 @@ step "install: targets, QEMU, arm-none-eabi toolchain, cbindgen (.ci/tools.sh)"
 rustup component add clippy rustfmt >/dev/null
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
 if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-gcc >/dev/null ||
+  ! command -v cmake >/dev/null ||
   [ ! -e "$(arm-none-eabi-gcc -print-file-name=librdimon.a 2>/dev/null)" ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi >/dev/null
+    qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi cmake >/dev/null
 fi
 bash .ci/tools.sh
 
@@ -84,6 +86,12 @@ cargo rustc --release --lib --features capi,std --crate-type staticlib
 gcc -std=c99 -Wall -Wextra -Werror -pedantic -I include capi-tests/test.c \
   "$target_dir/release/libdpm_core.a" -Wl,--gc-sections -lpthread -lm -ldl -o "$tmp/capi-test"
 "$tmp/capi-test"
+
+step "C ABI: the CMake example links the same library, ctest runs the C test"
+cmake -S capi-tests/cmake -B "$tmp/cmake" -DDPM_CORE_CARGO=OFF \
+  -DDPM_CORE_LIB="$target_dir/release/libdpm_core.a" >/dev/null
+cmake --build "$tmp/cmake" >/dev/null
+ctest --test-dir "$tmp/cmake" --output-on-failure
 
 step "C ABI: Cortex-M4F static library, arm-none-eabi-gcc, run under QEMU"
 (cd capi-tests/staticlib && CARGO_TARGET_DIR=$target_dir/capi-staticlib \
