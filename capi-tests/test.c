@@ -16,6 +16,9 @@
  * 6. The tiled step from features (S never stored) against the stored
  *    step on S = X Y^T and dX = dS Y, dY = dS^T X computed here; an
  *    unknown `features` value and a short `x` refused, nothing written.
+ * 7. SogCLR (SPEC section 2 with zeta = 0 and no offset) and InfoNCE
+ *    (softmax cross-entropy both ways, mean) against double precision;
+ *    a bad first_visit and a bad tau refused, nothing written.
  */
 #include "dpm_core.h"
 
@@ -381,12 +384,72 @@ static void test_tiled(void) {
     }
 }
 
+/* SogCLR: DPM's direction with zeta = 0 and no offset (xi / tau = +inf
+   makes log_off = -inf); InfoNCE: the softmax over every column. */
+static double infonce_direction(double sc[B][B], double tau, double ds[B][B], int transposed) {
+    double loss = 0.0;
+    int r, c;
+    for (r = 0; r < B; r++) {
+        double lse = -INFINITY;
+        for (c = 0; c < B; c++) lse = log_add_exp(lse, sc[r][c] / tau);
+        loss += (lse - sc[r][r] / tau) / B;
+        for (c = 0; c < B; c++) {
+            double g = (exp(sc[r][c] / tau - lse) - (c == r)) / (tau * B) / 2.0;
+            *(transposed ? &ds[c][r] : &ds[r][c]) += g;
+        }
+    }
+    return loss / 2.0;
+}
+
+static void test_families(void) {
+    Call c, before;
+    DpmStateF32 si, st;
+    DpmSogClrParamsF32 q[2] = {{0.1f, 0.9f, DPM_FIRST_VISIT_BATCH}, {0.2f, 0.8f, DPM_FIRST_VISIT_BATCH}};
+    double s[B][B], sT[B][B], ds[B][B] = {{0}}, di[B][B] = {{0}}, u_img[B], u_txt[B], zero[B] = {0};
+    double l0, l1;
+    int i, j;
+    setup(&c);
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++) s[i][j] = c.s[i * B + j], sT[j][i] = c.s[i * B + j];
+    si = view(&c.image, N), st = view(&c.text, N);
+    CHECK(dpm_sogclr_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &q[0], &q[1], c.ds, B * B, NULL, 0,
+                                 NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_OK,
+          "sogclr step");
+    l0 = direction(s, zero, 0.1f, INFINITY, 0, ds, 0, NULL, u_img);
+    l1 = direction(sT, zero, 0.2f, INFINITY, 0, ds, 1, NULL, u_txt);
+    CHECK(close_to(c.losses.total, l0 + l1), "sogclr loss %g vs %g", c.losses.total, l0 + l1);
+    for (i = 0; i < B; i++) {
+        CHECK(close_to(c.image.log_s[c.ids[i]], u_img[i]) && c.image.z_flags[c.ids[i]] == 0, "sogclr u image %d", i);
+        for (j = 0; j < B; j++) CHECK(close_to(c.ds[i * B + j], ds[i][j]), "sogclr dS[%d][%d]", i, j);
+    }
+    l0 = infonce_direction(s, 0.1f, di, 0) + infonce_direction(sT, 0.1f, di, 1);
+    CHECK(dpm_infonce_bimodal_f32(c.s, B * B, B, 0.1f, c.ds, B * B, NULL, 0, NULL, 0, c.scratch, SCRATCH,
+                                  &c.losses) == DPM_OK,
+          "infonce step");
+    CHECK(close_to(c.losses.total, l0), "infonce loss %g vs %g", c.losses.total, l0);
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++) CHECK(close_to(c.ds[i * B + j], di[i][j]), "infonce dS[%d][%d] %g vs %g", i, j, c.ds[i * B + j], di[i][j]);
+    /* Refusals: nothing written. */
+    memcpy(&before, &c, sizeof c);
+    q[1].first_visit = 7;
+    CHECK(dpm_sogclr_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &q[0], &q[1], c.ds, B * B, NULL, 0,
+                                 NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_ERR_INVALID_PARAMETER,
+          "sogclr first_visit 7");
+    CHECK(dpm_infonce_bimodal_f32(c.s, B * B, B, -1.0f, c.ds, B * B, NULL, 0, NULL, 0, c.scratch, SCRATCH,
+                                  &c.losses) == DPM_ERR_INVALID_PARAMETER,
+          "infonce tau < 0");
+    CHECK(memcmp(c.ds, before.ds, sizeof c.ds) == 0 && memcmp(&c.image, &before.image, sizeof c.image) == 0 &&
+              memcmp(&c.losses, &before.losses, sizeof c.losses) == 0,
+          "a refused SogCLR or InfoNCE call wrote");
+}
+
 int main(void) {
     test_step();
     test_refusals();
     test_lse_and_messages();
     test_checkpoints();
     test_tiled();
+    test_families();
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }

@@ -182,6 +182,17 @@ typedef struct DpmLossesF32 {
   float text_to_image;
 } DpmLossesF32;
 
+// Parameters of one direction of a SogCLR step (see
+// [`SogClrParams`](crate::SogClrParams)).
+typedef struct DpmSogClrParamsF32 {
+  // Temperature, `> 0`.
+  float tau;
+  // Moving-average rate, in `(0, 1]`.
+  float gamma;
+  // `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
+  uint32_t first_visit;
+} DpmSogClrParamsF32;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -333,6 +344,75 @@ int32_t dpm_state_next_slot_f32(const struct DpmStateF32 *state,
                                 size_t len_b,
                                 uint32_t *slot,
                                 uint64_t *seq);
+
+// C: the SogCLR (GCL) step on a bimodal batch of `b = image_ids_len`
+// pairs (see [`sogclr_bimodal`]): the arrays of `dpm_bimodal_f32`, and
+// its scratch (`dpm_bimodal_scratch_len(b)`); only `log_s` and `s_flags`
+// of the states are read and written (zeta = 0, no offset, no zeta
+// update). `image_to_text` is used when the images are the anchors,
+// `text_to_image` the reverse.
+//
+// Returns `DPM_OK` or the status codes of `dpm_bimodal_f32`
+// (`DPM_ERR_INVALID_PARAMETER` also for an unknown `first_visit`); on any
+// error nothing but `scratch` is written. Never panics.
+//
+// # Safety
+//
+// As `dpm_bimodal_f32`: every non-NULL pointer with a nonzero length is
+// valid for reads (and, for outputs and states, writes) of that many
+// elements, which nobody else accesses during the call; `image`, `text`,
+// `image_to_text`, `text_to_image` are NULL or point to initialised
+// structs.
+int32_t dpm_sogclr_bimodal_f32(const float *scores,
+                               size_t scores_len,
+                               const size_t *image_ids,
+                               size_t image_ids_len,
+                               const size_t *text_ids,
+                               size_t text_ids_len,
+                               const struct DpmStateF32 *image,
+                               const struct DpmStateF32 *text,
+                               const struct DpmSogClrParamsF32 *image_to_text,
+                               const struct DpmSogClrParamsF32 *text_to_image,
+                               float *ds,
+                               size_t ds_len,
+                               float *weights_image,
+                               size_t weights_image_len,
+                               float *weights_text,
+                               size_t weights_text_len,
+                               float *scratch,
+                               size_t scratch_len,
+                               struct DpmLossesF32 *losses);
+
+// C: InfoNCE / CLIP on a bimodal batch of `b` pairs (see
+// [`infonce_bimodal`]): `scores` (`b * b`), no ids and no state; writes
+// `ds` (`b * b`), the two softmax matrices if their pointers are not
+// NULL, and `*losses` (`total` the MEAN of the two directions, CLIP's
+// convention). Scratch: `dpm_bimodal_scratch_len(b)` floats.
+//
+// Returns `DPM_OK` or one status code (`DPM_ERR_BAD_POINTER`,
+// `DPM_ERR_BATCH_TOO_SMALL`, `DPM_ERR_LENGTH_MISMATCH`,
+// `DPM_ERR_INVALID_PARAMETER` for `tau`, `DPM_ERR_NON_FINITE`,
+// `DPM_ERR_SUBNORMAL`, `DPM_ERR_OUT_OF_RANGE`); on any error nothing but
+// `scratch` is written. Never panics.
+//
+// # Safety
+//
+// Every non-NULL pointer with a nonzero length is valid for reads (and,
+// for outputs, writes) of that many elements, which nobody else accesses
+// during the call.
+int32_t dpm_infonce_bimodal_f32(const float *scores,
+                                size_t scores_len,
+                                size_t b,
+                                float tau,
+                                float *ds,
+                                size_t ds_len,
+                                float *weights_image,
+                                size_t weights_image_len,
+                                float *weights_text,
+                                size_t weights_text_len,
+                                float *scratch,
+                                size_t scratch_len,
+                                struct DpmLossesF32 *losses);
 
 // C: `int32_t dpm_state_init_f32(const DpmStateF32 *state, float
 // zeta_init)`. Initialises the caller's arrays of `state`: every id never

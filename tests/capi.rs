@@ -660,3 +660,146 @@ fn tiled_step_same_results_as_the_rust_api() {
         }
     }
 }
+
+/// SogCLR and InfoNCE from C are the Rust steps, bit for bit (SogCLR with
+/// the two directions' parameters apart), and refuse bad parameters with
+/// nothing written.
+#[test]
+fn sogclr_and_infonce_same_results_as_the_rust_api() {
+    use dpm_core::{SogClrParams, infonce_bimodal, sogclr_bimodal};
+    let mut c = call();
+    let q = [
+        DpmSogClrParamsF32 {
+            tau: 0.1,
+            gamma: 0.9,
+            first_visit: DPM_FIRST_VISIT_BATCH,
+        },
+        DpmSogClrParamsF32 {
+            tau: 0.3,
+            gamma: 0.6,
+            first_visit: DPM_FIRST_VISIT_ZERO_HISTORY,
+        },
+    ];
+    let (img, txt) = (c.image.c(), c.text.c());
+    let sog = |c: &mut Call, q: &[DpmSogClrParamsF32; 2]| {
+        // SAFETY: every pointer is a live Vec of the length passed.
+        unsafe {
+            dpm_sogclr_bimodal_f32(
+                c.s.as_ptr(),
+                c.s.len(),
+                c.ids.as_ptr(),
+                B,
+                c.ids.as_ptr(),
+                B,
+                &img,
+                &txt,
+                &q[0],
+                &q[1],
+                c.ds.as_mut_ptr(),
+                c.ds.len(),
+                c.w.as_mut_ptr(),
+                c.w.len(),
+                null_mut(),
+                0,
+                c.scratch.as_mut_ptr(),
+                c.scratch.len(),
+                &mut c.losses,
+            )
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(sog(&mut c, &q), DPM_OK);
+    }
+    let (mut ri, mut rt) = (State::<f32, N>::new(-0.05), State::<f32, N>::new(-0.05));
+    let to_rust = |p: DpmSogClrParamsF32| SogClrParams {
+        tau: p.tau,
+        gamma: p.gamma,
+        first_visit: if p.first_visit == DPM_FIRST_VISIT_BATCH {
+            FirstVisit::Batch
+        } else {
+            FirstVisit::ZeroHistory
+        },
+    };
+    let params = dpm_core::Directions {
+        image: to_rust(q[0]),
+        text: to_rust(q[1]),
+    };
+    let (mut ds, mut w) = (vec![0.0; B * B], vec![0.0; B * B]);
+    let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B })];
+    let mut loss = None;
+    for _ in 0..2 {
+        let out = BimodalOut {
+            weights_image: Some(&mut w),
+            ..BimodalOut::new(&mut ds)
+        };
+        let (iv, tv) = (&mut ri.view(), &mut rt.view());
+        loss = Some(
+            sogclr_bimodal(&c.s, B, &c.ids, &c.ids, iv, tv, params, out, &mut scratch).unwrap(),
+        );
+    }
+    let loss = loss.unwrap();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!((bits(&c.ds), bits(&c.w)), (bits(&ds), bits(&w)));
+    assert_eq!(c.losses.total.to_bits(), loss.total.to_bits());
+    for id in 0..N {
+        let v = rt.view();
+        assert_eq!(
+            v.log_s(id).unwrap(),
+            (c.text.s_flags[id] == 1).then_some(c.text.log_s[id])
+        );
+    }
+    // A bad first_visit: refused, nothing written.
+    let before = (
+        c.ds.clone(),
+        c.w.clone(),
+        c.image.clone(),
+        c.text.clone(),
+        c.losses,
+    );
+    let mut bad = q;
+    bad[1].first_visit = 2;
+    assert_eq!(sog(&mut c, &bad), DPM_ERR_INVALID_PARAMETER);
+    assert_eq!(
+        (
+            c.ds.clone(),
+            c.w.clone(),
+            c.image.clone(),
+            c.text.clone(),
+            c.losses
+        ),
+        before
+    );
+    // InfoNCE.
+    let nce = |c: &mut Call, tau: f32| {
+        // SAFETY: every pointer is a live Vec of the length passed.
+        unsafe {
+            dpm_infonce_bimodal_f32(
+                c.s.as_ptr(),
+                c.s.len(),
+                B,
+                tau,
+                c.ds.as_mut_ptr(),
+                c.ds.len(),
+                c.w.as_mut_ptr(),
+                c.w.len(),
+                null_mut(),
+                0,
+                c.scratch.as_mut_ptr(),
+                c.scratch.len(),
+                &mut c.losses,
+            )
+        }
+    };
+    assert_eq!(nce(&mut c, 0.07), DPM_OK);
+    let out = BimodalOut {
+        weights_image: Some(&mut w),
+        ..BimodalOut::new(&mut ds)
+    };
+    let want = infonce_bimodal(&c.s, B, 0.07, out, &mut scratch).unwrap();
+    assert_eq!((bits(&c.ds), bits(&c.w)), (bits(&ds), bits(&w)));
+    assert_eq!(c.losses.total.to_bits(), want.total.to_bits());
+    let before = (c.ds.clone(), c.w.clone(), c.losses);
+    assert_eq!(nce(&mut c, f32::NAN), DPM_ERR_INVALID_PARAMETER);
+    assert_eq!(nce(&mut c, 1e-40), DPM_ERR_INVALID_PARAMETER);
+    assert_eq!((c.ds.clone(), c.w.clone(), c.losses), before);
+}

@@ -143,9 +143,10 @@ impl Call {
         )
     }
 
-    /// Calls with array `arg` given `len` elements at a pointer replaced
-    /// as `how`, and state `n` for both populations.
-    fn run(&mut self, arg: usize, len: usize, how: Ptr, n: usize) -> i32 {
+    /// Calls `family` (0 DPM, 1 SogCLR, 2 InfoNCE, which takes no ids and
+    /// no state) with array `arg` given `len` elements at a pointer
+    /// replaced as `how`, and state `n` for both populations.
+    fn run(&mut self, family: u8, arg: usize, len: usize, how: Ptr, n: usize) -> i32 {
         let true_len = [B * B, B, B, B * B, B * B, B * B, dpm_bimodal_scratch_len(B)];
         let l = |k: usize| if k == arg { len } else { true_len[k] };
         let p = |k: usize| if k == arg { how } else { Ptr::Live };
@@ -163,28 +164,86 @@ impl Call {
         // SAFETY: every live pointer is a Vec at least SPARE elements
         // longer than the true length; every other length is refused
         // before a slice is formed (that is what this test checks).
+        let q = DpmSogClrParamsF32 {
+            tau: 0.1,
+            gamma: 0.9,
+            first_visit: DPM_FIRST_VISIT_BATCH,
+        };
+        let (s, ii, ti) = (
+            ptr_of(self.s.as_mut_ptr(), p(0)),
+            ptr_of(self.image_ids.as_mut_ptr(), p(1)),
+            ptr_of(self.text_ids.as_mut_ptr(), p(2)),
+        );
+        let (ds, wi, wt, sc) = (
+            ptr_of(self.ds.as_mut_ptr(), p(3)),
+            ptr_of(self.wi.as_mut_ptr(), p(4)),
+            ptr_of(self.wt.as_mut_ptr(), p(5)),
+            ptr_of(self.scratch.as_mut_ptr(), p(6)),
+        );
+        let losses = &mut self.losses;
+        // SAFETY: every live pointer is a Vec at least SPARE elements
+        // longer than the true length; every other length is refused
+        // before a slice is formed (that is what this test checks).
         unsafe {
-            dpm_bimodal_f32(
-                ptr_of(self.s.as_mut_ptr(), p(0)),
-                l(0),
-                ptr_of(self.image_ids.as_mut_ptr(), p(1)),
-                l(1),
-                ptr_of(self.text_ids.as_mut_ptr(), p(2)),
-                l(2),
-                &img,
-                &txt,
-                &params,
-                &params,
-                ptr_of(self.ds.as_mut_ptr(), p(3)),
-                l(3),
-                ptr_of(self.wi.as_mut_ptr(), p(4)),
-                l(4),
-                ptr_of(self.wt.as_mut_ptr(), p(5)),
-                l(5),
-                ptr_of(self.scratch.as_mut_ptr(), p(6)),
-                l(6),
-                &mut self.losses,
-            )
+            match family {
+                0 => dpm_bimodal_f32(
+                    s,
+                    l(0),
+                    ii,
+                    l(1),
+                    ti,
+                    l(2),
+                    &img,
+                    &txt,
+                    &params,
+                    &params,
+                    ds,
+                    l(3),
+                    wi,
+                    l(4),
+                    wt,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
+                1 => dpm_sogclr_bimodal_f32(
+                    s,
+                    l(0),
+                    ii,
+                    l(1),
+                    ti,
+                    l(2),
+                    &img,
+                    &txt,
+                    &q,
+                    &q,
+                    ds,
+                    l(3),
+                    wi,
+                    l(4),
+                    wt,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
+                _ => dpm_infonce_bimodal_f32(
+                    s,
+                    l(0),
+                    B,
+                    0.1,
+                    ds,
+                    l(3),
+                    wi,
+                    l(4),
+                    wt,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
+            }
         }
     }
 }
@@ -194,41 +253,49 @@ fn bimodal_every_array_length_and_pointer() {
     let true_len = [B * B, B, B, B * B, B * B, B * B, dpm_bimodal_scratch_len(B)];
     let sizes = [4, 8, 8, 4, 4, 4, 4];
     let mut cases = 0;
-    for arg in 0..ARRAYS.len() {
-        let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
-            .into_iter()
-            .map(|len| (len, Ptr::Live))
-            .collect();
-        probes.push((true_len[arg], Ptr::Null));
-        probes.push((true_len[arg], Ptr::Misaligned));
-        for (len, how) in probes {
-            let mut c = Call::new();
-            let before = c.observed();
-            let rc = c.run(arg, len, how, N);
-            let ctx = format!("{} = {how:?} with length {len}: {rc}", ARRAYS[arg]);
-            assert!(is_status(rc), "{ctx}");
-            // Scratch may be longer than needed; the weights are optional
-            // (NULL means "not asked for").
-            let fine = len == true_len[arg] && matches!(how, Ptr::Live)
-                || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live)
-                || (arg == 4 || arg == 5) && matches!(how, Ptr::Null);
-            if fine {
-                assert_eq!(rc, DPM_OK, "{ctx}");
-            } else {
-                assert_ne!(rc, DPM_OK, "{ctx}");
-                assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+    for family in 0..3 {
+        for arg in 0..ARRAYS.len() {
+            if family == 2 && (arg == 1 || arg == 2) {
+                continue; // InfoNCE takes no ids
             }
-            cases += 1;
+            let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
+                .into_iter()
+                .map(|len| (len, Ptr::Live))
+                .collect();
+            probes.push((true_len[arg], Ptr::Null));
+            probes.push((true_len[arg], Ptr::Misaligned));
+            for (len, how) in probes {
+                let mut c = Call::new();
+                let before = c.observed();
+                let rc = c.run(family, arg, len, how, N);
+                let ctx = format!(
+                    "family {family}: {} = {how:?} with length {len}: {rc}",
+                    ARRAYS[arg]
+                );
+                assert!(is_status(rc), "{ctx}");
+                // Scratch may be longer than needed; the weights are optional
+                // (NULL means "not asked for").
+                let fine = len == true_len[arg] && matches!(how, Ptr::Live)
+                    || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live)
+                    || (arg == 4 || arg == 5) && matches!(how, Ptr::Null);
+                if fine {
+                    assert_eq!(rc, DPM_OK, "{ctx}");
+                } else {
+                    assert_ne!(rc, DPM_OK, "{ctx}");
+                    assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+                }
+                cases += 1;
+            }
         }
     }
-    assert_eq!(cases, 7 * 8);
+    assert_eq!(cases, 7 * 8 + 7 * 8 + 5 * 8);
 }
 
 #[test]
 fn bimodal_every_state_length_and_pointer() {
     for n in lengths(N, 4).into_iter().chain(lengths(N, 1)) {
         for (which, how) in bad_state_pointers() {
-            for side in 0..2 {
+            for (side, family) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
                 let mut c = Call::new();
                 let before = c.observed();
                 let probe = |pop: &mut Pop, here: bool| {
@@ -252,30 +319,72 @@ fn bimodal_every_state_length_and_pointer() {
                 }; 2];
                 // SAFETY: as in `Call::run`; the state arrays are N + SPARE
                 // long and every larger n is refused before use.
-                let rc = unsafe {
-                    dpm_bimodal_f32(
-                        c.s.as_ptr(),
-                        B * B,
-                        c.image_ids.as_ptr(),
-                        B,
-                        c.text_ids.as_ptr(),
-                        B,
-                        &img,
-                        &txt,
-                        &params[0],
-                        &params[1],
-                        c.ds.as_mut_ptr(),
-                        B * B,
-                        null_mut(),
-                        0,
-                        null_mut(),
-                        0,
-                        c.scratch.as_mut_ptr(),
-                        dpm_bimodal_scratch_len(B),
-                        &mut c.losses,
-                    )
+                let q = DpmSogClrParamsF32 {
+                    tau: 0.1,
+                    gamma: 0.9,
+                    first_visit: DPM_FIRST_VISIT_BATCH,
                 };
-                let ctx = format!("side {side}, n = {n}, array {which} {how:?}: {rc}");
+                let (s, ii, ti, ds, sc) = (
+                    c.s.as_ptr(),
+                    c.image_ids.as_ptr(),
+                    c.text_ids.as_ptr(),
+                    c.ds.as_mut_ptr(),
+                    c.scratch.as_mut_ptr(),
+                );
+                let (nl, n0, l) = (null_mut(), 0, &mut c.losses);
+                let len = dpm_bimodal_scratch_len(B);
+                // SAFETY: as in `Call::run`; the state arrays are N + SPARE
+                // long and every larger n is refused before use.
+                let rc = unsafe {
+                    if family == 0 {
+                        let (p0, p1) = (&params[0], &params[1]);
+                        dpm_bimodal_f32(
+                            s,
+                            B * B,
+                            ii,
+                            B,
+                            ti,
+                            B,
+                            &img,
+                            &txt,
+                            p0,
+                            p1,
+                            ds,
+                            B * B,
+                            nl,
+                            n0,
+                            nl,
+                            n0,
+                            sc,
+                            len,
+                            l,
+                        )
+                    } else {
+                        dpm_sogclr_bimodal_f32(
+                            s,
+                            B * B,
+                            ii,
+                            B,
+                            ti,
+                            B,
+                            &img,
+                            &txt,
+                            &q,
+                            &q,
+                            ds,
+                            B * B,
+                            nl,
+                            n0,
+                            nl,
+                            n0,
+                            sc,
+                            len,
+                            l,
+                        )
+                    }
+                };
+                let ctx =
+                    format!("family {family}, side {side}, n = {n}, array {which} {how:?}: {rc}");
                 assert!(is_status(rc), "{ctx}");
                 if n == 0 {
                     // Empty arrays: the pointers are ignored, n < 2 refused.

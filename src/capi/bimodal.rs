@@ -1,9 +1,11 @@
-//! `dpm_bimodal_f32`: the bimodal DPM step over caller arrays.
+//! The bimodal steps from `S` in C: `dpm_bimodal_f32` here, the SogCLR
+//! and InfoNCE twins in `families.rs`; their shared pointer handling is
+//! [`StoredArgs`].
 
 use super::ffi::{code, rust, state_spans, view};
 use super::ptr::{Span, disjoint, optional_mut, read, slice, slice_mut};
 use super::types::{DpmLossesF32, DpmParamsF32, DpmStateF32};
-use crate::{BimodalOut, Directions, dpm_bimodal};
+use crate::{BimodalOut, Directions, Error, Losses, StateView, dpm_bimodal};
 
 /// C: the DPM (NUCLR) step on a bimodal batch of `b = image_ids_len`
 /// pairs (see [`dpm_bimodal`]): reads `scores` (`S`, `b * b` floats,
@@ -59,74 +61,145 @@ pub unsafe extern "C" fn dpm_bimodal_f32(
     scratch_len: usize,
     losses: *mut DpmLossesF32,
 ) -> i32 {
-    let optional = |p: *mut f32, len: usize| if p.is_null() { 0 } else { len };
+    let args = StoredArgs {
+        scores: (scores, scores_len),
+        stateful: Some(Stateful {
+            image_ids: (image_ids, image_ids_len),
+            text_ids: (text_ids, text_ids_len),
+            image,
+            text,
+        }),
+        ds: (ds, ds_len),
+        weights_image: (weights_image, weights_image_len),
+        weights_text: (weights_text, weights_text_len),
+        scratch: (scratch, scratch_len),
+        losses,
+    };
     let checked = || -> Result<(), i32> {
-        // SAFETY: each is NULL (refused) or readable (the caller); copied
-        // before any array below is borrowed.
-        let (img, txt, p0, p1) = unsafe {
-            (
-                read(image)?,
-                read(text)?,
-                read(image_to_text)?,
-                read(text_to_image)?,
-            )
+        // SAFETY: NULL (refused) or readable (the caller).
+        let (p0, p1) = unsafe { (read(image_to_text)?, read(text_to_image)?) };
+        // SAFETY: the caller's contract, as this function's.
+        unsafe {
+            args.run(|s, views, out, scratch| {
+                let params = Directions {
+                    image: p0.to_rust()?,
+                    text: p1.to_rust()?,
+                };
+                // Always Some: this call gave `stateful` (no panic path).
+                let Some((ii, ti, mut iv, mut tv)) = views else {
+                    return Err(Error::PopulationTooSmall { len: 0 });
+                };
+                // B is the length of the images' ids, as the header says.
+                dpm_bimodal(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
+            })
+        }
+    };
+    code(checked())
+}
+
+/// The C ABI's arrays of a bimodal step from `S`: every pointer checked
+/// ([`Span::of`], [`disjoint`]) before any slice exists.
+pub(super) struct StoredArgs {
+    pub scores: (*const f32, usize),
+    /// The ids and states of a step with state (DPM, SogCLR).
+    pub stateful: Option<Stateful>,
+    pub ds: (*mut f32, usize),
+    pub weights_image: (*mut f32, usize),
+    pub weights_text: (*mut f32, usize),
+    pub scratch: (*mut f32, usize),
+    pub losses: *mut DpmLossesF32,
+}
+
+/// The ids and the two states of a step with state.
+pub(super) struct Stateful {
+    pub image_ids: (*const usize, usize),
+    pub text_ids: (*const usize, usize),
+    pub image: *const DpmStateF32,
+    pub text: *const DpmStateF32,
+}
+
+/// The borrowed ids and state views a step with state gets.
+pub(super) type Views<'a> = Option<(
+    &'a [usize],
+    &'a [usize],
+    StateView<'a, f32>,
+    StateView<'a, f32>,
+)>;
+
+impl StoredArgs {
+    /// Checks every pointer, borrows the arrays, runs `step` on them and
+    /// writes `*losses` (if not NULL) from its result.
+    ///
+    /// # Safety
+    ///
+    /// The C contract of the calling function: every non-NULL pointer with
+    /// a nonzero length is valid for reads (and, for outputs and states,
+    /// writes) of that many elements, which nobody else accesses during
+    /// the call; the state pointers are NULL or point to initialised
+    /// structs.
+    pub(super) unsafe fn run(
+        self,
+        step: impl FnOnce(
+            &[f32],
+            Views<'_>,
+            BimodalOut<'_, f32>,
+            &mut [f32],
+        ) -> Result<Losses<f32>, Error>,
+    ) -> Result<(), i32> {
+        let optional = |(p, len): (*mut f32, usize)| (p, if p.is_null() { 0 } else { len });
+        let (wi, wt) = (optional(self.weights_image), optional(self.weights_text));
+        // Empty spans (length 0) overlap nothing: the stateless steps leave
+        // the first twelve so.
+        let mut spans = [Span::of(core::ptr::null::<u8>(), 0, false)?; 18];
+        let states = match &self.stateful {
+            Some(st) => {
+                // SAFETY: NULL (refused) or readable (the caller); copied
+                // before any array is borrowed.
+                let (img, txt) = unsafe { (read(st.image)?, read(st.text)?) };
+                spans[..5].copy_from_slice(&state_spans(&img)?);
+                spans[5..10].copy_from_slice(&state_spans(&txt)?);
+                spans[10] = Span::of(st.image_ids.0, st.image_ids.1, false)?;
+                spans[11] = Span::of(st.text_ids.0, st.text_ids.1, false)?;
+                Some((img, txt))
+            }
+            None => None,
         };
-        let [i0, i1, i2, i3, i4] = state_spans(&img)?;
-        let [t0, t1, t2, t3, t4] = state_spans(&txt)?;
-        let n_losses = usize::from(!losses.is_null());
-        disjoint(&[
-            i0,
-            i1,
-            i2,
-            i3,
-            i4,
-            t0,
-            t1,
-            t2,
-            t3,
-            t4,
-            Span::of(scores, scores_len, false)?,
-            Span::of(image_ids, image_ids_len, false)?,
-            Span::of(text_ids, text_ids_len, false)?,
-            Span::of(ds, ds_len, true)?,
-            Span::of(
-                weights_image,
-                optional(weights_image, weights_image_len),
-                true,
-            )?,
-            Span::of(weights_text, optional(weights_text, weights_text_len), true)?,
-            Span::of(scratch, scratch_len, true)?,
-            Span::of(losses, n_losses, true)?,
-        ])?;
+        spans[12] = Span::of(self.scores.0, self.scores.1, false)?;
+        spans[13] = Span::of(self.ds.0, self.ds.1, true)?;
+        spans[14] = Span::of(wi.0, wi.1, true)?;
+        spans[15] = Span::of(wt.0, wt.1, true)?;
+        spans[16] = Span::of(self.scratch.0, self.scratch.1, true)?;
+        spans[17] = Span::of(self.losses, usize::from(!self.losses.is_null()), true)?;
+        disjoint(&spans)?;
         // SAFETY: every array passed Span::of and disjoint (above); valid
         // for the lengths given (the caller).
-        let (mut iv, mut tv, s, ii, ti, out, scratch) = unsafe {
+        let (views, s, out, scratch) = unsafe {
+            let views = match (&self.stateful, states) {
+                (Some(st), Some((img, txt))) => Some((
+                    slice(st.image_ids.0, st.image_ids.1),
+                    slice(st.text_ids.0, st.text_ids.1),
+                    view(&img)?,
+                    view(&txt)?,
+                )),
+                _ => None,
+            };
             let out = BimodalOut {
-                weights_image: optional_mut(weights_image, weights_image_len),
-                weights_text: optional_mut(weights_text, weights_text_len),
-                ..BimodalOut::new(slice_mut(ds, ds_len))
+                weights_image: optional_mut(wi.0, wi.1),
+                weights_text: optional_mut(wt.0, wt.1),
+                ..BimodalOut::new(slice_mut(self.ds.0, self.ds.1))
             };
             (
-                view(&img)?,
-                view(&txt)?,
-                slice(scores, scores_len),
-                slice(image_ids, image_ids_len),
-                slice(text_ids, text_ids_len),
+                views,
+                slice(self.scores.0, self.scores.1),
                 out,
-                slice_mut(scratch, scratch_len),
+                slice_mut(self.scratch.0, self.scratch.1),
             )
         };
-        let params = Directions {
-            image: p0.to_rust().map_err(rust)?,
-            text: p1.to_rust().map_err(rust)?,
-        };
-        // B is the length of the images' ids, as documented in the header.
-        let b = ii.len();
-        let l = dpm_bimodal(s, b, ii, ti, &mut iv, &mut tv, params, out, scratch).map_err(rust)?;
-        if !losses.is_null() {
+        let l = step(s, views, out, scratch).map_err(rust)?;
+        if !self.losses.is_null() {
             // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
             unsafe {
-                losses.write(DpmLossesF32 {
+                self.losses.write(DpmLossesF32 {
                     total: l.total,
                     image_to_text: l.image_to_text,
                     text_to_image: l.text_to_image,
@@ -134,6 +207,5 @@ pub unsafe extern "C" fn dpm_bimodal_f32(
             }
         }
         Ok(())
-    };
-    code(checked())
+    }
 }

@@ -6,7 +6,8 @@
 //! |---|---|
 //! | [`dpm_state_init_f32`] | initialises a population's five caller arrays |
 //! | [`dpm_bimodal_f32`] | the bimodal DPM step ([`dpm_bimodal`](crate::dpm_bimodal)), `f32` |
-//! | [`dpm_bimodal_scratch_len`] | scratch floats of that step |
+//! | [`dpm_sogclr_bimodal_f32`], [`dpm_infonce_bimodal_f32`] | the SogCLR and InfoNCE steps ([`sogclr_bimodal`](crate::sogclr_bimodal), [`infonce_bimodal`](crate::infonce_bimodal)), `f32`, with the same arrays |
+//! | [`dpm_bimodal_scratch_len`] | scratch floats of these three steps |
 //! | [`dpm_bimodal_tiled_f32`] | the DPM step from features in tiles ([`dpm_bimodal_tiled`](crate::embed::dpm_bimodal_tiled)), `f32`: `S` never stored |
 //! | [`dpm_tiled_scratch_len`] | scratch floats of that step (no `b^2` term) |
 //! | [`dpm_log_sum_exp_f32`] | stable log-sum-exp ([`log_sum_exp`](crate::lse::log_sum_exp)) |
@@ -43,6 +44,7 @@
 //! - `dpm_status_message`: a `match` over every `int32_t` with a default
 //!   arm; static strings.
 //! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`,
+//!   `dpm_sogclr_bimodal_f32`, `dpm_infonce_bimodal_f32`,
 //!   `dpm_bimodal_tiled_f32`, the checkpoint functions:
 //!   every `(pointer, length)` pair goes through one check (`ptr.rs`)
 //!   before any slice exists: NULL with a nonzero length, misalignment,
@@ -66,6 +68,7 @@
 
 mod bimodal;
 mod checkpoint;
+mod families;
 mod ffi;
 mod ptr;
 mod status;
@@ -77,6 +80,7 @@ pub use checkpoint::{
     dpm_checkpoint_len_f32, dpm_state_load_f32, dpm_state_load_newest_f32, dpm_state_next_slot_f32,
     dpm_state_save_f32,
 };
+pub use families::{dpm_infonce_bimodal_f32, dpm_sogclr_bimodal_f32};
 pub use ffi::{dpm_bimodal_scratch_len, dpm_log_sum_exp_f32, dpm_state_init_f32};
 pub use status::*;
 pub use tiled::{dpm_bimodal_tiled_f32, dpm_tiled_scratch_len};

@@ -1,6 +1,6 @@
 //! The `#[repr(C)]` argument structs.
 
-use crate::{DpmParams, Error, FirstVisit, Offset, ZetaStep};
+use crate::{DpmParams, Error, FirstVisit, Offset, SogClrParams, ZetaStep};
 
 /// `DpmParamsF32::offset`: `log_off` uses `xi` ([`Offset::Xi`]).
 pub const DPM_OFFSET_XI: u32 = 0;
@@ -64,6 +64,41 @@ pub struct DpmParamsF32 {
     pub first_visit: u32,
 }
 
+/// Parameters of one direction of a SogCLR step (see
+/// [`SogClrParams`](crate::SogClrParams)).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DpmSogClrParamsF32 {
+    /// Temperature, `> 0`.
+    pub tau: f32,
+    /// Moving-average rate, in `(0, 1]`.
+    pub gamma: f32,
+    /// `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
+    pub first_visit: u32,
+}
+
+impl DpmSogClrParamsF32 {
+    /// The Rust parameters; range checks of the numbers are the step's.
+    pub(super) fn to_rust(self) -> Result<SogClrParams<f32>, Error> {
+        Ok(SogClrParams {
+            tau: self.tau,
+            gamma: self.gamma,
+            first_visit: first_visit(self.first_visit)?,
+        })
+    }
+}
+
+/// `DPM_FIRST_VISIT_*` as the Rust rule.
+fn first_visit(v: u32) -> Result<FirstVisit, Error> {
+    match v {
+        DPM_FIRST_VISIT_BATCH => Ok(FirstVisit::Batch),
+        DPM_FIRST_VISIT_ZERO_HISTORY => Ok(FirstVisit::ZeroHistory),
+        _ => Err(Error::InvalidParameter {
+            what: "first_visit",
+        }),
+    }
+}
+
 /// The losses of a bimodal step (see [`Losses`](crate::Losses)).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -96,15 +131,7 @@ impl DpmParamsF32 {
                 });
             }
         };
-        let first_visit = match self.first_visit {
-            DPM_FIRST_VISIT_BATCH => FirstVisit::Batch,
-            DPM_FIRST_VISIT_ZERO_HISTORY => FirstVisit::ZeroHistory,
-            _ => {
-                return Err(Error::InvalidParameter {
-                    what: "first_visit",
-                });
-            }
-        };
+        let first_visit = first_visit(self.first_visit)?;
         Ok(DpmParams {
             tau: self.tau,
             gamma: self.gamma,

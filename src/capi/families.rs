@@ -1,0 +1,134 @@
+//! `dpm_sogclr_bimodal_f32` and `dpm_infonce_bimodal_f32`: the SogCLR
+//! (GCL) and InfoNCE (CLIP) steps from `S`, with `dpm_bimodal_f32`'s
+//! arrays and checks ([`StoredArgs`]).
+
+use super::bimodal::{Stateful, StoredArgs};
+use super::ffi::code;
+use super::ptr::read;
+use super::types::{DpmLossesF32, DpmSogClrParamsF32, DpmStateF32};
+use crate::{Directions, Error, infonce_bimodal, sogclr_bimodal};
+
+/// C: the SogCLR (GCL) step on a bimodal batch of `b = image_ids_len`
+/// pairs (see [`sogclr_bimodal`]): the arrays of `dpm_bimodal_f32`, and
+/// its scratch (`dpm_bimodal_scratch_len(b)`); only `log_s` and `s_flags`
+/// of the states are read and written (zeta = 0, no offset, no zeta
+/// update). `image_to_text` is used when the images are the anchors,
+/// `text_to_image` the reverse.
+///
+/// Returns `DPM_OK` or the status codes of `dpm_bimodal_f32`
+/// (`DPM_ERR_INVALID_PARAMETER` also for an unknown `first_visit`); on any
+/// error nothing but `scratch` is written. Never panics.
+///
+/// # Safety
+///
+/// As `dpm_bimodal_f32`: every non-NULL pointer with a nonzero length is
+/// valid for reads (and, for outputs and states, writes) of that many
+/// elements, which nobody else accesses during the call; `image`, `text`,
+/// `image_to_text`, `text_to_image` are NULL or point to initialised
+/// structs.
+#[doc = include_str!("doc/dpm_sogclr_bimodal_f32.md")]
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn dpm_sogclr_bimodal_f32(
+    scores: *const f32,
+    scores_len: usize,
+    image_ids: *const usize,
+    image_ids_len: usize,
+    text_ids: *const usize,
+    text_ids_len: usize,
+    image: *const DpmStateF32,
+    text: *const DpmStateF32,
+    image_to_text: *const DpmSogClrParamsF32,
+    text_to_image: *const DpmSogClrParamsF32,
+    ds: *mut f32,
+    ds_len: usize,
+    weights_image: *mut f32,
+    weights_image_len: usize,
+    weights_text: *mut f32,
+    weights_text_len: usize,
+    scratch: *mut f32,
+    scratch_len: usize,
+    losses: *mut DpmLossesF32,
+) -> i32 {
+    let args = StoredArgs {
+        scores: (scores, scores_len),
+        stateful: Some(Stateful {
+            image_ids: (image_ids, image_ids_len),
+            text_ids: (text_ids, text_ids_len),
+            image,
+            text,
+        }),
+        ds: (ds, ds_len),
+        weights_image: (weights_image, weights_image_len),
+        weights_text: (weights_text, weights_text_len),
+        scratch: (scratch, scratch_len),
+        losses,
+    };
+    let checked = || -> Result<(), i32> {
+        // SAFETY: NULL (refused) or readable (the caller).
+        let (p0, p1) = unsafe { (read(image_to_text)?, read(text_to_image)?) };
+        // SAFETY: the caller's contract, as this function's.
+        unsafe {
+            args.run(|s, views, out, scratch| {
+                let params = Directions {
+                    image: p0.to_rust()?,
+                    text: p1.to_rust()?,
+                };
+                // Always Some: this call gave `stateful` (no panic path).
+                let Some((ii, ti, mut iv, mut tv)) = views else {
+                    return Err(Error::PopulationTooSmall { len: 0 });
+                };
+                sogclr_bimodal(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
+            })
+        }
+    };
+    code(checked())
+}
+
+/// C: InfoNCE / CLIP on a bimodal batch of `b` pairs (see
+/// [`infonce_bimodal`]): `scores` (`b * b`), no ids and no state; writes
+/// `ds` (`b * b`), the two softmax matrices if their pointers are not
+/// NULL, and `*losses` (`total` the MEAN of the two directions, CLIP's
+/// convention). Scratch: `dpm_bimodal_scratch_len(b)` floats.
+///
+/// Returns `DPM_OK` or one status code (`DPM_ERR_BAD_POINTER`,
+/// `DPM_ERR_BATCH_TOO_SMALL`, `DPM_ERR_LENGTH_MISMATCH`,
+/// `DPM_ERR_INVALID_PARAMETER` for `tau`, `DPM_ERR_NON_FINITE`,
+/// `DPM_ERR_SUBNORMAL`, `DPM_ERR_OUT_OF_RANGE`); on any error nothing but
+/// `scratch` is written. Never panics.
+///
+/// # Safety
+///
+/// Every non-NULL pointer with a nonzero length is valid for reads (and,
+/// for outputs, writes) of that many elements, which nobody else accesses
+/// during the call.
+#[doc = include_str!("doc/dpm_infonce_bimodal_f32.md")]
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn dpm_infonce_bimodal_f32(
+    scores: *const f32,
+    scores_len: usize,
+    b: usize,
+    tau: f32,
+    ds: *mut f32,
+    ds_len: usize,
+    weights_image: *mut f32,
+    weights_image_len: usize,
+    weights_text: *mut f32,
+    weights_text_len: usize,
+    scratch: *mut f32,
+    scratch_len: usize,
+    losses: *mut DpmLossesF32,
+) -> i32 {
+    let args = StoredArgs {
+        scores: (scores, scores_len),
+        stateful: None,
+        ds: (ds, ds_len),
+        weights_image: (weights_image, weights_image_len),
+        weights_text: (weights_text, weights_text_len),
+        scratch: (scratch, scratch_len),
+        losses,
+    };
+    // SAFETY: the caller's contract, as this function's.
+    code(unsafe { args.run(|s, _, out, scratch| infonce_bimodal(s, b, tau, out, scratch)) })
+}
