@@ -16,7 +16,7 @@ use dpm_core::embed::{
 };
 use dpm_core::{
     BimodalOut, Directions, DpmParams, FirstVisit, Layout, Losses, Offset, Scratch, SogClrParams,
-    State, StepOut, ZetaStep, dpm_step, scalar, scratch_len,
+    State, StateView, StepOut, ZetaStep, dpm_step, scalar, scratch_len,
 };
 
 const N: usize = 128;
@@ -206,9 +206,47 @@ fn run(c: &Case, eng: Eng, params: Directions<DpmParams<f64>>) -> Res {
     let mut sc = vec![0.0; big];
     let (ii, ti) = (&c.image_ids[..], &c.text_ids[..]);
     let (iv, tv) = (&mut images.view(), &mut texts.view());
-    let (loss, has_ds, has_dx) = match eng {
-        Eng::Serial => (
-            dpm_core::dpm_bimodal(
+    type Stored = fn(
+        &[f64],
+        usize,
+        &[usize],
+        &[usize],
+        &mut StateView<'_, f64>,
+        &mut StateView<'_, f64>,
+        Directions<DpmParams<f64>>,
+        BimodalOut<'_, f64>,
+        &mut [f64],
+    ) -> Result<Losses<f64>, dpm_core::Error>;
+    type Tiled = fn(
+        &[f64],
+        &[f64],
+        usize,
+        usize,
+        Features,
+        &[usize],
+        &[usize],
+        &mut StateView<'_, f64>,
+        &mut StateView<'_, f64>,
+        Directions<DpmParams<f64>>,
+        TiledOut<'_, f64>,
+        &mut [f64],
+    ) -> Result<Losses<f64>, dpm_core::Error>;
+    let stored: Option<Stored> = match eng {
+        Eng::Serial => Some(dpm_core::dpm_bimodal),
+        Eng::Scalar => Some(scalar::dpm_bimodal),
+        Eng::Par => Some(dpm_core::par::dpm_bimodal),
+        _ => None,
+    };
+    let tiled: Option<Tiled> = match eng {
+        Eng::Tiled => Some(dpm_bimodal_tiled),
+        Eng::ScalarTiled => Some(scalar::dpm_bimodal_tiled),
+        Eng::ParTiled => Some(dpm_core::par::dpm_bimodal_tiled),
+        _ => None,
+    };
+    let norm = Features::Normalized;
+    let (loss, has_ds, has_dx) = match (stored, tiled) {
+        (Some(f), _) => (
+            f(
                 &s,
                 b,
                 ii,
@@ -222,112 +260,24 @@ fn run(c: &Case, eng: Eng, params: Directions<DpmParams<f64>>) -> Res {
             true,
             false,
         ),
-        Eng::Scalar => (
-            scalar::dpm_bimodal(
-                &s,
-                b,
-                ii,
-                ti,
-                iv,
-                tv,
-                params,
-                BimodalOut::new(&mut ds),
-                &mut sc,
-            ),
-            true,
-            false,
-        ),
-        Eng::Par => (
-            dpm_core::par::dpm_bimodal(
-                &s,
-                b,
-                ii,
-                ti,
-                iv,
-                tv,
-                params,
-                BimodalOut::new(&mut ds),
-                &mut sc,
-            ),
-            true,
-            false,
-        ),
-        Eng::FromFeatures => {
+        (None, Some(f)) => {
+            let out = TiledOut::new(&mut dx, &mut dy);
+            (
+                f(&c.x, &c.y, b, d, norm, ii, ti, iv, tv, params, out, &mut sc),
+                false,
+                true,
+            )
+        }
+        (None, None) => {
             let mut sout = vec![0.0; b * b];
             let out = FeatureOut::new(&mut sout, &mut ds, &mut dx, &mut dy);
+            let f = dpm_bimodal_from_features;
             (
-                dpm_bimodal_from_features(
-                    &c.x,
-                    &c.y,
-                    b,
-                    d,
-                    Features::Normalized,
-                    ii,
-                    ti,
-                    iv,
-                    tv,
-                    params,
-                    out,
-                    &mut sc,
-                ),
+                f(&c.x, &c.y, b, d, norm, ii, ti, iv, tv, params, out, &mut sc),
                 true,
                 true,
             )
         }
-        Eng::Tiled => (
-            dpm_bimodal_tiled(
-                &c.x,
-                &c.y,
-                b,
-                d,
-                Features::Normalized,
-                ii,
-                ti,
-                iv,
-                tv,
-                params,
-                TiledOut::new(&mut dx, &mut dy),
-                &mut sc,
-            ),
-            false,
-            true,
-        ),
-        Eng::ScalarTiled => (
-            scalar::dpm_bimodal_tiled(
-                &c.x,
-                &c.y,
-                b,
-                d,
-                Features::Normalized,
-                ii,
-                ti,
-                iv,
-                tv,
-                params,
-                TiledOut::new(&mut dx, &mut dy),
-                &mut sc,
-            ),
-            false,
-            true,
-        ),
-        Eng::ParTiled => (
-            dpm_core::par::dpm_bimodal_tiled(
-                &c.x,
-                &c.y,
-                b,
-                d,
-                Features::Normalized,
-                ii,
-                ti,
-                iv,
-                tv,
-                params,
-                TiledOut::new(&mut dx, &mut dy),
-                &mut sc,
-            ),
-            false,
-            true,
-        ),
     };
     let loss = loss.unwrap_or_else(|e| panic!("{eng:?}: {e:?}"));
     Res {

@@ -4,7 +4,7 @@
 
 use super::ffi::{code, rust, state_spans, view};
 use super::ptr::{Span, disjoint, optional_mut, read, slice, slice_mut};
-use super::types::{DpmLossesF32, DpmParamsF32, DpmStateF32};
+use super::types::{CParams, DpmLossesF32, DpmParamsF32, DpmStateF32};
 use crate::{BimodalOut, Directions, Error, Losses, StateView, dpm_bimodal};
 
 /// C: the DPM (NUCLR) step on a bimodal batch of `b = image_ids_len`
@@ -75,27 +75,23 @@ pub unsafe extern "C" fn dpm_bimodal_f32(
         scratch: (scratch, scratch_len),
         losses,
     };
-    let checked = || -> Result<(), i32> {
-        // SAFETY: NULL (refused) or readable (the caller).
-        let (p0, p1) = unsafe { (read(image_to_text)?, read(text_to_image)?) };
-        // SAFETY: the caller's contract, as this function's.
-        unsafe {
-            args.run(|s, views, out, scratch| {
-                let params = Directions {
-                    image: p0.to_rust()?,
-                    text: p1.to_rust()?,
-                };
-                // Always Some: this call gave `stateful` (no panic path).
-                let Some((ii, ti, mut iv, mut tv)) = views else {
-                    return Err(Error::PopulationTooSmall { len: 0 });
-                };
-                // B is the length of the images' ids, as the header says.
-                dpm_bimodal(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
-            })
-        }
-    };
-    code(checked())
+    // SAFETY: the caller's contract, as this function's.
+    unsafe { args.run_stateful([image_to_text, text_to_image], dpm_bimodal) }
 }
+
+/// A bimodal step with state from `S`, as [`dpm_bimodal`] and
+/// [`sogclr_bimodal`](crate::sogclr_bimodal) take it.
+pub(super) type StatefulStep<P> = fn(
+    &[f32],
+    usize,
+    &[usize],
+    &[usize],
+    &mut StateView<'_, f32>,
+    &mut StateView<'_, f32>,
+    Directions<P>,
+    BimodalOut<'_, f32>,
+    &mut [f32],
+) -> Result<Losses<f32>, Error>;
 
 /// The C ABI's arrays of a bimodal step from `S`: every pointer checked
 /// ([`Span::of`], [`disjoint`]) before any slice exists.
@@ -127,6 +123,42 @@ pub(super) type Views<'a> = Option<(
 )>;
 
 impl StoredArgs {
+    /// `step` on these arrays with `params` (the images-anchor then the
+    /// texts-anchor direction's C struct, each NULL or misaligned:
+    /// `DPM_ERR_BAD_POINTER`), converted once the arrays are checked; B is
+    /// the length of the images' ids, as the header says. The status code.
+    ///
+    /// # Safety
+    ///
+    /// As [`StoredArgs::run`]; `params` are NULL or point to initialised
+    /// structs.
+    pub(super) unsafe fn run_stateful<C: CParams>(
+        self,
+        params: [*const C; 2],
+        step: StatefulStep<C::Rust>,
+    ) -> i32 {
+        let checked = || -> Result<(), i32> {
+            // SAFETY: NULL (refused) or readable (the caller).
+            let (p0, p1) = unsafe { (read(params[0])?, read(params[1])?) };
+            // SAFETY: the caller's contract, as this function's.
+            unsafe {
+                self.run(|s, views, out, scratch| {
+                    let params = Directions {
+                        image: p0.to_rust()?,
+                        text: p1.to_rust()?,
+                    };
+                    // Always Some: `run_stateful` calls give `stateful`
+                    // (an error here, not a panic path).
+                    let Some((ii, ti, mut iv, mut tv)) = views else {
+                        return Err(Error::PopulationTooSmall { len: 0 });
+                    };
+                    step(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
+                })
+            }
+        };
+        code(checked())
+    }
+
     /// Checks every pointer, borrows the arrays, runs `step` on them and
     /// writes `*losses` (if not NULL) from its result.
     ///

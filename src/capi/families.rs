@@ -4,9 +4,8 @@
 
 use super::bimodal::{Stateful, StoredArgs};
 use super::ffi::code;
-use super::ptr::read;
 use super::types::{DpmLossesF32, DpmSogClrParamsF32, DpmStateF32};
-use crate::{Directions, Error, infonce_bimodal, sogclr_bimodal};
+use crate::{infonce_bimodal, sogclr_bimodal};
 
 /// C: the SogCLR (GCL) step on a bimodal batch of `b = image_ids_len`
 /// pairs (see [`sogclr_bimodal`]): the arrays of `dpm_bimodal_f32`, and
@@ -64,25 +63,8 @@ pub unsafe extern "C" fn dpm_sogclr_bimodal_f32(
         scratch: (scratch, scratch_len),
         losses,
     };
-    let checked = || -> Result<(), i32> {
-        // SAFETY: NULL (refused) or readable (the caller).
-        let (p0, p1) = unsafe { (read(image_to_text)?, read(text_to_image)?) };
-        // SAFETY: the caller's contract, as this function's.
-        unsafe {
-            args.run(|s, views, out, scratch| {
-                let params = Directions {
-                    image: p0.to_rust()?,
-                    text: p1.to_rust()?,
-                };
-                // Always Some: this call gave `stateful` (no panic path).
-                let Some((ii, ti, mut iv, mut tv)) = views else {
-                    return Err(Error::PopulationTooSmall { len: 0 });
-                };
-                sogclr_bimodal(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
-            })
-        }
-    };
-    code(checked())
+    // SAFETY: the caller's contract, as this function's.
+    unsafe { args.run_stateful([image_to_text, text_to_image], sogclr_bimodal) }
 }
 
 /// C: InfoNCE / CLIP on a bimodal batch of `b` pairs (see

@@ -4,7 +4,7 @@
 use super::ffi::{code, rust, state_spans, view};
 use super::ptr::{Span, disjoint, read, slice, slice_mut};
 use super::types::{
-    DPM_FEATURES_NORMALIZED, DPM_FEATURES_RAW, DpmLossesF32, DpmParamsF32, DpmStateF32,
+    CParams, DPM_FEATURES_NORMALIZED, DPM_FEATURES_RAW, DpmLossesF32, DpmParamsF32, DpmStateF32,
 };
 use crate::embed::{Features, TiledOut, dpm_bimodal_tiled};
 use crate::{Directions, Error, Scratch, scratch_len};

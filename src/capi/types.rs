@@ -77,9 +77,17 @@ pub struct DpmSogClrParamsF32 {
     pub first_visit: u32,
 }
 
-impl DpmSogClrParamsF32 {
+/// A C parameter struct of one direction and its Rust twin.
+pub(super) trait CParams: Copy {
+    /// The Rust parameters.
+    type Rust;
     /// The Rust parameters; range checks of the numbers are the step's.
-    pub(super) fn to_rust(self) -> Result<SogClrParams<f32>, Error> {
+    fn to_rust(self) -> Result<Self::Rust, Error>;
+}
+
+impl CParams for DpmSogClrParamsF32 {
+    type Rust = SogClrParams<f32>;
+    fn to_rust(self) -> Result<SogClrParams<f32>, Error> {
         Ok(SogClrParams {
             tau: self.tau,
             gamma: self.gamma,
@@ -111,9 +119,9 @@ pub struct DpmLossesF32 {
     pub text_to_image: f32,
 }
 
-impl DpmParamsF32 {
-    /// The Rust parameters; range checks of the numbers are the step's.
-    pub(super) fn to_rust(self) -> Result<DpmParams<f32>, Error> {
+impl CParams for DpmParamsF32 {
+    type Rust = DpmParams<f32>;
+    fn to_rust(self) -> Result<DpmParams<f32>, Error> {
         let offset = match self.offset {
             DPM_OFFSET_XI => Offset::Xi(self.xi),
             DPM_OFFSET_VANILLA => Offset::Vanilla,
