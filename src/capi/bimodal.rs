@@ -231,11 +231,7 @@ impl StoredArgs {
         if !self.losses.is_null() {
             // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
             unsafe {
-                self.losses.write(DpmLossesF32 {
-                    total: l.total,
-                    image_to_text: l.image_to_text,
-                    text_to_image: l.text_to_image,
-                });
+                self.losses.write(l.into());
             }
         }
         Ok(())

@@ -142,11 +142,7 @@ pub unsafe extern "C" fn dpm_bimodal_tiled_f32(
         if !losses.is_null() {
             // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
             unsafe {
-                losses.write(DpmLossesF32 {
-                    total: l.total,
-                    image_to_text: l.image_to_text,
-                    text_to_image: l.text_to_image,
-                });
+                losses.write(l.into());
             }
         }
         Ok(())

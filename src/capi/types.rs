@@ -85,6 +85,16 @@ pub(super) trait CParams: Copy {
     fn to_rust(self) -> Result<Self::Rust, Error>;
 }
 
+impl From<crate::Losses<f32>> for DpmLossesF32 {
+    fn from(l: crate::Losses<f32>) -> Self {
+        DpmLossesF32 {
+            total: l.total,
+            image_to_text: l.image_to_text,
+            text_to_image: l.text_to_image,
+        }
+    }
+}
+
 impl CParams for DpmSogClrParamsF32 {
     type Rust = SogClrParams<f32>;
     fn to_rust(self) -> Result<SogClrParams<f32>, Error> {
