@@ -63,12 +63,6 @@ pub unsafe extern "C" fn dpm_bimodal_f32(
 ) -> i32 {
     let args = StoredArgs {
         scores: (scores, scores_len),
-        stateful: Some(Stateful {
-            image_ids: (image_ids, image_ids_len),
-            text_ids: (text_ids, text_ids_len),
-            image,
-            text,
-        }),
         ds: (ds, ds_len),
         weights_image: (weights_image, weights_image_len),
         weights_text: (weights_text, weights_text_len),
@@ -76,7 +70,18 @@ pub unsafe extern "C" fn dpm_bimodal_f32(
         losses,
     };
     // SAFETY: the caller's contract, as this function's.
-    unsafe { args.run_stateful([image_to_text, text_to_image], dpm_bimodal) }
+    unsafe {
+        args.run_stateful(
+            &Stateful {
+                image_ids: (image_ids, image_ids_len),
+                text_ids: (text_ids, text_ids_len),
+                image,
+                text,
+            },
+            [image_to_text, text_to_image],
+            dpm_bimodal,
+        )
+    }
 }
 
 /// A bimodal step with state from `S`, as [`dpm_bimodal`] and
@@ -94,11 +99,11 @@ pub(super) type StatefulStep<P> = fn(
 ) -> Result<Losses<f32>, Error>;
 
 /// The C ABI's arrays of a bimodal step from `S`: every pointer checked
-/// ([`Span::of`], [`disjoint`]) before any slice exists.
+/// ([`Span::of`], [`disjoint`]) before any slice exists. A step with state
+/// runs through [`StoredArgs::run_stateful`], one without through
+/// [`StoredArgs::run_stateless`].
 pub(super) struct StoredArgs {
     pub scores: (*const f32, usize),
-    /// The ids and states of a step with state (DPM, SogCLR).
-    pub stateful: Option<Stateful>,
     pub ds: (*mut f32, usize),
     pub weights_image: (*mut f32, usize),
     pub weights_text: (*mut f32, usize),
@@ -114,88 +119,117 @@ pub(super) struct Stateful {
     pub text: *const DpmStateF32,
 }
 
-/// The borrowed ids and state views a step with state gets.
-pub(super) type Views<'a> = Option<(
-    &'a [usize],
-    &'a [usize],
-    StateView<'a, f32>,
-    StateView<'a, f32>,
-)>;
+/// The arrays of the ids and states: none for a step without state.
+type StateSpans = [Span; 12];
 
 impl StoredArgs {
-    /// `step` on these arrays with `params` (the images-anchor then the
-    /// texts-anchor direction's C struct, each NULL or misaligned:
+    /// `step` (DPM, SogCLR) on these arrays, the ids and states of
+    /// `stateful`, and `params` (the images-anchor then the texts-anchor
+    /// direction's C struct, each NULL or misaligned:
     /// `DPM_ERR_BAD_POINTER`), converted once the arrays are checked; B is
     /// the length of the images' ids, as the header says. The status code.
     ///
     /// # Safety
     ///
-    /// As [`StoredArgs::run`]; `params` are NULL or point to initialised
-    /// structs.
+    /// As [`StoredArgs::run`]; `params` and the state pointers are NULL or
+    /// point to initialised structs.
     pub(super) unsafe fn run_stateful<C: CParams>(
         self,
+        stateful: &Stateful,
         params: [*const C; 2],
         step: StatefulStep<C::Rust>,
     ) -> i32 {
         let checked = || -> Result<(), i32> {
-            // SAFETY: NULL (refused) or readable (the caller).
-            let (p0, p1) = unsafe { (read(params[0])?, read(params[1])?) };
+            // SAFETY: NULL (refused) or readable (the caller); copied
+            // before any array is borrowed.
+            let (p0, p1, img, txt) = unsafe {
+                (
+                    read(params[0])?,
+                    read(params[1])?,
+                    read(stateful.image)?,
+                    read(stateful.text)?,
+                )
+            };
+            let mut spans = [Span::of(core::ptr::null::<u8>(), 0, false)?; 12];
+            spans[..5].copy_from_slice(&state_spans(&img)?);
+            spans[5..10].copy_from_slice(&state_spans(&txt)?);
+            spans[10] = Span::of(stateful.image_ids.0, stateful.image_ids.1, false)?;
+            spans[11] = Span::of(stateful.text_ids.0, stateful.text_ids.1, false)?;
+            let views = || {
+                // SAFETY: `run` calls this once every array passed
+                // Span::of and disjoint; valid for the lengths given (the
+                // caller).
+                unsafe {
+                    Ok((
+                        slice(stateful.image_ids.0, stateful.image_ids.1),
+                        slice(stateful.text_ids.0, stateful.text_ids.1),
+                        view(&img)?,
+                        view(&txt)?,
+                    ))
+                }
+            };
             // SAFETY: the caller's contract, as this function's.
             unsafe {
-                self.run(|s, views, out, scratch| {
-                    let params = Directions {
-                        image: p0.to_rust()?,
-                        text: p1.to_rust()?,
-                    };
-                    // Always Some: `run_stateful` calls give `stateful`
-                    // (an error here, not a panic path).
-                    let Some((ii, ti, mut iv, mut tv)) = views else {
-                        return Err(Error::PopulationTooSmall { len: 0 });
-                    };
-                    step(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
-                })
+                self.run(
+                    &spans,
+                    views,
+                    |s, (ii, ti, mut iv, mut tv), out, scratch| {
+                        let params = Directions {
+                            image: p0.to_rust()?,
+                            text: p1.to_rust()?,
+                        };
+                        step(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
+                    },
+                )
             }
         };
         code(checked())
     }
 
-    /// Checks every pointer, borrows the arrays, runs `step` on them and
-    /// writes `*losses` (if not NULL) from its result.
+    /// `step` (InfoNCE) on these arrays, without ids or state. The status
+    /// code.
+    ///
+    /// # Safety
+    ///
+    /// As [`StoredArgs::run`].
+    pub(super) unsafe fn run_stateless(
+        self,
+        step: impl FnOnce(&[f32], BimodalOut<'_, f32>, &mut [f32]) -> Result<Losses<f32>, Error>,
+    ) -> i32 {
+        let none = || -> Result<StateSpans, i32> {
+            Ok([Span::of(core::ptr::null::<u8>(), 0, false)?; 12])
+        };
+        // SAFETY: the caller's contract, as this function's.
+        code(none().and_then(|spans| unsafe {
+            self.run(
+                &spans,
+                || Ok(()),
+                |s, (), out, scratch| step(s, out, scratch),
+            )
+        }))
+    }
+
+    /// Checks every pointer (these arrays' and `state`'s, the ids and
+    /// states of a step with state), borrows the arrays, makes the views of
+    /// the states (`views`), runs `step` on them and writes `*losses` (if
+    /// not NULL) from its result.
     ///
     /// # Safety
     ///
     /// The C contract of the calling function: every non-NULL pointer with
     /// a nonzero length is valid for reads (and, for outputs and states,
     /// writes) of that many elements, which nobody else accesses during
-    /// the call; the state pointers are NULL or point to initialised
-    /// structs.
-    pub(super) unsafe fn run(
+    /// the call.
+    unsafe fn run<V>(
         self,
-        step: impl FnOnce(
-            &[f32],
-            Views<'_>,
-            BimodalOut<'_, f32>,
-            &mut [f32],
-        ) -> Result<Losses<f32>, Error>,
+        state: &StateSpans,
+        views: impl FnOnce() -> Result<V, i32>,
+        step: impl FnOnce(&[f32], V, BimodalOut<'_, f32>, &mut [f32]) -> Result<Losses<f32>, Error>,
     ) -> Result<(), i32> {
         let optional = |(p, len): (*mut f32, usize)| (p, if p.is_null() { 0 } else { len });
         let (wi, wt) = (optional(self.weights_image), optional(self.weights_text));
-        // Empty spans (length 0) overlap nothing: the stateless steps leave
-        // the first twelve so.
         let mut spans = [Span::of(core::ptr::null::<u8>(), 0, false)?; 18];
-        let states = match &self.stateful {
-            Some(st) => {
-                // SAFETY: NULL (refused) or readable (the caller); copied
-                // before any array is borrowed.
-                let (img, txt) = unsafe { (read(st.image)?, read(st.text)?) };
-                spans[..5].copy_from_slice(&state_spans(&img)?);
-                spans[5..10].copy_from_slice(&state_spans(&txt)?);
-                spans[10] = Span::of(st.image_ids.0, st.image_ids.1, false)?;
-                spans[11] = Span::of(st.text_ids.0, st.text_ids.1, false)?;
-                Some((img, txt))
-            }
-            None => None,
-        };
+        spans[..12].copy_from_slice(state);
         spans[12] = Span::of(self.scores.0, self.scores.1, false)?;
         spans[13] = Span::of(self.ds.0, self.ds.1, true)?;
         spans[14] = Span::of(wi.0, wi.1, true)?;
@@ -203,25 +237,16 @@ impl StoredArgs {
         spans[16] = Span::of(self.scratch.0, self.scratch.1, true)?;
         spans[17] = Span::of(self.losses, usize::from(!self.losses.is_null()), true)?;
         disjoint(&spans)?;
+        let views = views()?;
         // SAFETY: every array passed Span::of and disjoint (above); valid
         // for the lengths given (the caller).
-        let (views, s, out, scratch) = unsafe {
-            let views = match (&self.stateful, states) {
-                (Some(st), Some((img, txt))) => Some((
-                    slice(st.image_ids.0, st.image_ids.1),
-                    slice(st.text_ids.0, st.text_ids.1),
-                    view(&img)?,
-                    view(&txt)?,
-                )),
-                _ => None,
-            };
+        let (s, out, scratch) = unsafe {
             let out = BimodalOut {
                 weights_image: optional_mut(wi.0, wi.1),
                 weights_text: optional_mut(wt.0, wt.1),
                 ..BimodalOut::new(slice_mut(self.ds.0, self.ds.1))
             };
             (
-                views,
                 slice(self.scores.0, self.scores.1),
                 out,
                 slice_mut(self.scratch.0, self.scratch.1),

@@ -3,7 +3,6 @@
 //! arrays and checks ([`StoredArgs`]).
 
 use super::bimodal::{Stateful, StoredArgs};
-use super::ffi::code;
 use super::types::{DpmLossesF32, DpmSogClrParamsF32, DpmStateF32};
 use crate::{infonce_bimodal, sogclr_bimodal};
 
@@ -51,12 +50,6 @@ pub unsafe extern "C" fn dpm_sogclr_bimodal_f32(
 ) -> i32 {
     let args = StoredArgs {
         scores: (scores, scores_len),
-        stateful: Some(Stateful {
-            image_ids: (image_ids, image_ids_len),
-            text_ids: (text_ids, text_ids_len),
-            image,
-            text,
-        }),
         ds: (ds, ds_len),
         weights_image: (weights_image, weights_image_len),
         weights_text: (weights_text, weights_text_len),
@@ -64,7 +57,18 @@ pub unsafe extern "C" fn dpm_sogclr_bimodal_f32(
         losses,
     };
     // SAFETY: the caller's contract, as this function's.
-    unsafe { args.run_stateful([image_to_text, text_to_image], sogclr_bimodal) }
+    unsafe {
+        args.run_stateful(
+            &Stateful {
+                image_ids: (image_ids, image_ids_len),
+                text_ids: (text_ids, text_ids_len),
+                image,
+                text,
+            },
+            [image_to_text, text_to_image],
+            sogclr_bimodal,
+        )
+    }
 }
 
 /// C: InfoNCE / CLIP on a bimodal batch of `b` pairs (see
@@ -104,7 +108,6 @@ pub unsafe extern "C" fn dpm_infonce_bimodal_f32(
 ) -> i32 {
     let args = StoredArgs {
         scores: (scores, scores_len),
-        stateful: None,
         ds: (ds, ds_len),
         weights_image: (weights_image, weights_image_len),
         weights_text: (weights_text, weights_text_len),
@@ -112,5 +115,5 @@ pub unsafe extern "C" fn dpm_infonce_bimodal_f32(
         losses,
     };
     // SAFETY: the caller's contract, as this function's.
-    code(unsafe { args.run(|s, _, out, scratch| infonce_bimodal(s, b, tau, out, scratch)) })
+    unsafe { args.run_stateless(|s, out, scratch| infonce_bimodal(s, b, tau, out, scratch)) }
 }

@@ -19,14 +19,6 @@ pub(super) fn flush_all<T: Real>(v: &mut [T]) -> bool {
     any
 }
 
-/// Both sides' ids are `b` long (the stored step takes its batch size
-/// from `image_ids`; the steps from features check both against `b`,
-/// after the scores, where the step from `S` checks them).
-pub(super) fn ids_len(image_ids: &[usize], text_ids: &[usize], b: usize) -> Result<(), Error> {
-    check::len("image_ids", image_ids.len(), b)?;
-    check::len("text_ids", text_ids.len(), b)
-}
-
 /// A score flushed to 0 moves `a = S / tau` by up to `MIN_POSITIVE / tau`:
 /// within SPEC section 7's bound only while that is at most `eps`.
 pub(super) fn flushed_tau_ok<T: Real>(taus: [T; 2]) -> Result<(), Error> {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     BimodalOut, Directions, DpmParams, Error, Losses, Real, StateView, check, dpm_bimodal,
-    step::checks::Algo,
+    step::checks::{Algo, ids_len},
 };
 
 /// What the feature rows given to [`dpm_bimodal_from_features`] are.
@@ -201,7 +201,7 @@ pub fn dpm_bimodal_from_features<T: Real>(
         flushed_tau_ok([params.image.tau, params.text.tau])?;
     }
     // Where and as the tiled step checks them.
-    checks::ids_len(image_ids, text_ids, b)?;
+    ids_len(image_ids, text_ids, b)?;
     let FeatureOut {
         scores,
         ds,

@@ -10,6 +10,14 @@ use crate::{
     state::{AnchorState, CandidateState, SEEN_FLAG, check_ids},
 };
 
+/// Both sides' ids are `b` long: every bimodal step checks both against
+/// its batch size, the steps from `S` before the scores and the steps
+/// from features after them.
+pub(crate) fn ids_len(image_ids: &[usize], text_ids: &[usize], b: usize) -> Result<(), Error> {
+    len("image_ids", image_ids.len(), b)?;
+    len("text_ids", text_ids.len(), b)
+}
+
 /// Parameters of one direction, whichever the loss.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Algo<T> {

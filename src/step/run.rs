@@ -42,8 +42,7 @@ pub(crate) fn run<T: Real>(
     }
     let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
     if ids.is_some() {
-        checks::len("image_ids", image_ids.len(), b)?;
-        checks::len("text_ids", text_ids.len(), b)?;
+        checks::ids_len(image_ids, text_ids, b)?;
     }
     let bb = checks::cells("scores", b, b)?;
     checks::len("scores", scores.len(), bb)?;

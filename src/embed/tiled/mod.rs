@@ -579,7 +579,7 @@ fn lengths<T>(
     h: [&Option<&mut [T]>; 2],
 ) -> Result<(), Error> {
     if let Some((image_ids, text_ids)) = ids {
-        checks::ids_len(image_ids, text_ids, b)?;
+        step_checks::ids_len(image_ids, text_ids, b)?;
     }
     for (what, h) in [("h_image", h[0]), ("h_text", h[1])] {
         if let Some(h) = h {
