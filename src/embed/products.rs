@@ -48,6 +48,8 @@ use core::ops::Range;
 const MR: usize = 6;
 /// Vectors per row of a register block.
 const NR: usize = 2;
+// The blocks name their two vectors (`s0`, `s1`; `acc[r][0]`, `acc[r][1]`).
+const _: () = assert!(NR == 2);
 /// Depth (values of `k`) of one packed slice of `Y^T`.
 const KC: usize = 128;
 /// The widest lanes of any [`Real`] (16 `f32` in AVX-512).
@@ -401,6 +403,21 @@ fn st<L: Lanes>(v: L, row: &mut [L::Scalar], c: usize, n: usize) {
     }
 }
 
+/// Rows `0..M` of a block, `stride` apart in `v` and `len` long (empty
+/// from `M` to `MR`): written out, because `core::array::from_fn` here
+/// was a call per block, 15% of the forward product's time on AVX2.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn block_rows<T, const M: usize>(v: &[T], stride: usize, len: usize) -> [&[T]; MR] {
+    let row = |r: usize| {
+        if r < M {
+            &v[r * stride..r * stride + len]
+        } else {
+            &v[..0]
+        }
+    };
+    [row(0), row(1), row(2), row(3), row(4), row(5)]
+}
+
 /// `M` rows of `S` (from `x`'s row 0 and `s`'s row 0, `d` and `cols`
 /// wide) over one packed slice of `Y^T`.
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -413,28 +430,39 @@ fn score_block<L: Lanes, const M: usize>(
 ) {
     let zero = L::splat(L::Scalar::ZERO);
     let w = NR * L::N;
-    let mut acc = [[zero; NR]; M];
+    // `MR` rows whatever `M`, each at a constant index (as in
+    // [`rows_block`]), so that the block stays in registers.
+    let mut acc = [[zero; NR]; MR];
     if !b.first {
-        for (r, a) in acc.iter_mut().enumerate() {
+        for (r, a) in acc.iter_mut().enumerate().take(M) {
             for (c, v) in a.iter_mut().enumerate() {
                 *v = ld::<L>(&s[r * cols + b.j0..], c, b.jn);
             }
         }
     }
-    let x = &x[..(M - 1) * d + b.k0 + b.kn];
-    for (k, p) in pack.chunks_exact(w).take(b.kn).enumerate() {
-        let mut yv = [zero; NR];
-        for (c, v) in yv.iter_mut().enumerate() {
-            *v = L::load(&p[c * L::N..]);
+    let kn = b.kn.min(pack.len() / w);
+    let xs = block_rows::<_, M>(&x[b.k0..], d, kn);
+    let at = |r: usize, k: usize| xs[r][k];
+    for k in 0..kn {
+        let p = &pack[k * w..(k + 1) * w];
+        let (y0, y1) = (L::load(p), L::load(&p[L::N..]));
+        macro_rules! fma_row {
+            ($r:literal) => {
+                if $r < M {
+                    let xv = L::splat(at($r, k));
+                    acc[$r][0] = xv.mul_add(y0, acc[$r][0]);
+                    acc[$r][1] = xv.mul_add(y1, acc[$r][1]);
+                }
+            };
         }
-        for (r, a) in acc.iter_mut().enumerate() {
-            let xv = L::splat(x[r * d + b.k0 + k]);
-            for (v, &y) in a.iter_mut().zip(&yv) {
-                *v = xv.mul_add(y, *v);
-            }
-        }
+        fma_row!(0);
+        fma_row!(1);
+        fma_row!(2);
+        fma_row!(3);
+        fma_row!(4);
+        fma_row!(5);
     }
-    for (r, a) in acc.iter().enumerate() {
+    for (r, a) in acc.iter().enumerate().take(M) {
         for (c, &v) in a.iter().enumerate() {
             st::<L>(v, &mut s[r * cols + b.j0..], c, b.jn);
         }
@@ -559,47 +587,61 @@ fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
     b: RowBlk,
 ) {
     let zero = L::splat(L::Scalar::ZERO);
-    let mut acc = [[zero; NR]; M];
-    for (r, a) in acc.iter_mut().enumerate() {
+    // `MR` rows whatever `M`, every access at a constant index (the
+    // `each_row!` expansion below): with a loop over the rows, LLVM kept
+    // the block in memory and stored all of it at every `t` (AVX2 has
+    // 16 registers: 12 accumulators, 2 loads and a broadcast fill them).
+    let mut acc = [[zero; NR]; MR];
+    for (r, a) in acc.iter_mut().enumerate().take(M) {
         for (v, x) in a.iter_mut().enumerate() {
             *x = ld::<L>(&out[(b.o0 + r) * d + b.e0..], v, b.en);
         }
     }
     let src = &src[b.e0..];
-    // Every `t`: `acc[r] += c_r src_t` (`$cs(k)` gives the `c_r`, `$ld`
+    // Every `t`: `acc[r] += c_r src_t` (`$c(k)(r)` gives `c_r`, `$ld`
     // loads vector `v` of a row): one loop per kind of load, so that no
     // branch splits the loop's body and the block stays in registers.
     macro_rules! run {
-        ($cs:expr, $ld:expr) => {
+        ($c:expr, $ld:expr) => {
             for (k, row) in src.chunks(d).take(b.kn).enumerate() {
-                let sv: [L; NR] = core::array::from_fn(|v| $ld(row, v));
-                let cs: [L::Scalar; M] = $cs(k);
-                for (a, &g) in acc.iter_mut().zip(&cs) {
-                    let g = L::splat(g);
-                    for (v, &s) in a.iter_mut().zip(&sv) {
-                        *v = g.mul_add(s, *v);
-                    }
+                let (s0, s1) = ($ld(row, 0), $ld(row, 1));
+                let at = $c(k);
+                macro_rules! fma_row {
+                    ($r:literal) => {
+                        if $r < M {
+                            let g = L::splat(at($r));
+                            acc[$r][0] = g.mul_add(s0, acc[$r][0]);
+                            acc[$r][1] = g.mul_add(s1, acc[$r][1]);
+                        }
+                    };
                 }
+                fma_row!(0);
+                fma_row!(1);
+                fma_row!(2);
+                fma_row!(3);
+                fma_row!(4);
+                fma_row!(5);
             }
         };
-        ($cs:expr) => {
+        ($c:expr) => {
             if b.en == NR * L::N {
-                run!($cs, |row: &[L::Scalar], v| L::load(&row[v * L::N..]));
+                run!($c, |row: &[L::Scalar], v| L::load(&row[v * L::N..]));
             } else {
-                run!($cs, |row: &[L::Scalar], v| ld::<L>(row, v, b.en));
+                run!($c, |row: &[L::Scalar], v| ld::<L>(row, v, b.en));
             }
         };
     }
     if BY_ROWS {
-        let rows: [&[L::Scalar]; M] = core::array::from_fn(|r| &g[r * stride..r * stride + b.kn]);
-        run!(|k: usize| core::array::from_fn(|r| rows[r][k]));
+        let rows = block_rows::<_, M>(g, stride, b.kn);
+        run!(|k: usize| move |r: usize| rows[r][k]);
     } else {
+        // One bounds check per `t`: the row's `M` coefficients.
         run!(|k: usize| {
-            let col = &g[k * stride..k * stride + M];
-            core::array::from_fn(|r| col[r])
+            let col = &g[k * stride..][..M];
+            move |r: usize| col[r]
         });
     }
-    for (r, a) in acc.iter().enumerate() {
+    for (r, a) in acc.iter().enumerate().take(M) {
         for (v, &x) in a.iter().enumerate() {
             st::<L>(x, &mut out[(b.o0 + r) * d + b.e0..], v, b.en);
         }
