@@ -19,6 +19,9 @@
  * 7. SogCLR (SPEC section 2 with zeta = 0 and no offset) and InfoNCE
  *    (softmax cross-entropy both ways, mean) against double precision;
  *    a bad first_visit and a bad tau refused, nothing written.
+ * 8. SogCLR and InfoNCE from features in tiles against their stored
+ *    steps on S = X Y^T, as in 6; a bad first_visit and a NULL x
+ *    refused, nothing written.
  */
 #include "dpm_core.h"
 
@@ -332,36 +335,57 @@ static int32_t run_tiled(Tiled *t, const Call *c, uint32_t features, size_t x_le
                                  &t->losses);
 }
 
-static void test_tiled(void) {
+/* Unit rows in t->x, t->y, S = X Y^T (in double, rounded) in c->s, and
+   both populations of c copied to t. */
+static void tiled_setup(Call *c, Tiled *t) {
     static const float raw_x[B * D] = {0.9f, 0.1f, -0.3f, 0.2f, 0.0f, 1.1f, 0.4f, -0.2f, 0.5f, 0.5f, 0.5f, 0.1f};
     static const float raw_y[B * D] = {1.0f, 0.2f, -0.1f, 0.3f, 0.1f, 0.9f, 0.5f, 0.0f, 0.2f, 0.6f, 0.4f, 0.5f};
-    Call c;
-    Tiled t, before;
-    double dx[B][D] = {{0}}, dy[B][D] = {{0}};
     int i, j, k;
-    CHECK(dpm_tiled_scratch_len(B, D) <= TSCRATCH, "tiled scratch len %u", (unsigned)dpm_tiled_scratch_len(B, D));
-    setup(&c);
-    memset(&t, 0, sizeof t);
-    /* Unit rows, so that the stored step's S is X Y^T as written here. */
+    setup(c);
+    memset(t, 0, sizeof *t);
     for (i = 0; i < B; i++) {
         double nx = 0.0, ny = 0.0;
         for (k = 0; k < D; k++) nx += (double)raw_x[i * D + k] * raw_x[i * D + k], ny += (double)raw_y[i * D + k] * raw_y[i * D + k];
-        for (k = 0; k < D; k++) t.x[i * D + k] = (float)(raw_x[i * D + k] / sqrt(nx)), t.y[i * D + k] = (float)(raw_y[i * D + k] / sqrt(ny));
+        for (k = 0; k < D; k++) t->x[i * D + k] = (float)(raw_x[i * D + k] / sqrt(nx)), t->y[i * D + k] = (float)(raw_y[i * D + k] / sqrt(ny));
     }
     for (i = 0; i < B; i++)
         for (j = 0; j < B; j++) {
             double dot = 0.0;
-            for (k = 0; k < D; k++) dot += (double)t.x[i * D + k] * t.y[j * D + k];
-            c.s[i * B + j] = (float)dot;
+            for (k = 0; k < D; k++) dot += (double)t->x[i * D + k] * t->y[j * D + k];
+            c->s[i * B + j] = (float)dot;
         }
-    memcpy(&t.image, &c.image, sizeof t.image), memcpy(&t.text, &c.text, sizeof t.text);
-    CHECK(run(&c) == DPM_OK, "stored step for the tiled one");
+    memcpy(&t->image, &c->image, sizeof t->image), memcpy(&t->text, &c->text, sizeof t->text);
+}
+
+/* A tiled call (t) against a stored one (c, on S = X Y^T): the losses,
+   dX = dS Y and dY = dS^T X from the stored dS, and both populations. */
+static void check_tiled(const char *what, const Tiled *t, const Call *c) {
+    double dx[B][D] = {{0}}, dy[B][D] = {{0}};
+    int i, j, k;
     for (i = 0; i < B; i++)
         for (j = 0; j < B; j++)
             for (k = 0; k < D; k++) {
-                dx[i][k] += (double)c.ds[i * B + j] * t.y[j * D + k];
-                dy[j][k] += (double)c.ds[i * B + j] * t.x[i * D + k];
+                dx[i][k] += (double)c->ds[i * B + j] * t->y[j * D + k];
+                dy[j][k] += (double)c->ds[i * B + j] * t->x[i * D + k];
             }
+    CHECK(close_to(t->losses.total, c->losses.total), "%s: loss %g vs %g", what, t->losses.total, c->losses.total);
+    for (i = 0; i < B; i++)
+        for (k = 0; k < D; k++) {
+            CHECK(close_to(t->dx[i * D + k], dx[i][k]), "%s: dx[%d][%d] %g vs %g", what, i, k, t->dx[i * D + k], dx[i][k]);
+            CHECK(close_to(t->dy[i * D + k], dy[i][k]), "%s: dy[%d][%d] %g vs %g", what, i, k, t->dy[i * D + k], dy[i][k]);
+        }
+    for (k = 0; k < N; k++) {
+        CHECK(t->image.s_flags[k] == c->image.s_flags[k] && close_to(t->image.log_s[k], c->image.log_s[k]), "%s: u image %d", what, k);
+        CHECK(t->text.s_flags[k] == c->text.s_flags[k] && close_to(t->text.log_s[k], c->text.log_s[k]), "%s: u text %d", what, k);
+    }
+}
+
+static void test_tiled(void) {
+    Call c;
+    Tiled t, before;
+    CHECK(dpm_tiled_scratch_len(B, D) <= TSCRATCH, "tiled scratch len %u", (unsigned)dpm_tiled_scratch_len(B, D));
+    tiled_setup(&c, &t);
+    CHECK(run(&c) == DPM_OK, "stored step for the tiled one");
     /* Refusals first: nothing written. */
     memcpy(&before, &t, sizeof t);
     CHECK(run_tiled(&t, &c, 7, B * D) == DPM_ERR_INVALID_PARAMETER, "unknown features value");
@@ -372,16 +396,47 @@ static void test_tiled(void) {
     CHECK(memcmp(t.dy, before.dy, sizeof t.dy) == 0 && memcmp(&t.text, &before.text, sizeof t.text) == 0,
           "short x: something was written");
     CHECK(run_tiled(&t, &c, DPM_FEATURES_NORMALIZED, B * D) == DPM_OK, "tiled step");
-    CHECK(close_to(t.losses.total, c.losses.total), "tiled loss %g vs %g", t.losses.total, c.losses.total);
-    for (i = 0; i < B; i++)
-        for (k = 0; k < D; k++) {
-            CHECK(close_to(t.dx[i * D + k], dx[i][k]), "dx[%d][%d] %g vs %g", i, k, t.dx[i * D + k], dx[i][k]);
-            CHECK(close_to(t.dy[i * D + k], dy[i][k]), "dy[%d][%d] %g vs %g", i, k, t.dy[i * D + k], dy[i][k]);
-        }
-    for (k = 0; k < N; k++) {
-        CHECK(t.image.s_flags[k] == c.image.s_flags[k] && close_to(t.image.log_s[k], c.image.log_s[k]), "tiled u image %d", k);
-        CHECK(t.text.s_flags[k] == c.text.s_flags[k] && close_to(t.text.log_s[k], c.text.log_s[k]), "tiled u text %d", k);
-    }
+    check_tiled("tiled DPM", &t, &c);
+}
+
+/* SogCLR and InfoNCE from features in tiles against their stored steps
+   on S = X Y^T; a bad first_visit and a NULL x refused, nothing written. */
+static void test_families_tiled(void) {
+    Call c;
+    Tiled t, before;
+    DpmStateF32 si, st, ti, tt;
+    DpmSogClrParamsF32 q[2] = {{0.1f, 0.9f, DPM_FIRST_VISIT_BATCH}, {0.2f, 0.8f, DPM_FIRST_VISIT_ZERO_HISTORY}};
+    tiled_setup(&c, &t);
+    si = view(&c.image, N), st = view(&c.text, N), ti = view(&t.image, N), tt = view(&t.text, N);
+    CHECK(dpm_sogclr_bimodal_f32(c.s, B * B, c.ids, B, c.ids, B, &si, &st, &q[0], &q[1], c.ds, B * B, NULL, 0,
+                                 NULL, 0, c.scratch, SCRATCH, &c.losses) == DPM_OK,
+          "stored sogclr step");
+    CHECK(dpm_sogclr_bimodal_tiled_f32(t.x, B * D, t.y, B * D, B, D, DPM_FEATURES_NORMALIZED, c.ids, B, c.ids, B, &ti,
+                                       &tt, &q[0], &q[1], t.dx, B * D, t.dy, B * D, t.scratch, TSCRATCH,
+                                       &t.losses) == DPM_OK,
+          "tiled sogclr step");
+    check_tiled("tiled SogCLR", &t, &c);
+    CHECK(dpm_infonce_bimodal_f32(c.s, B * B, B, 0.1f, c.ds, B * B, NULL, 0, NULL, 0, c.scratch, SCRATCH,
+                                  &c.losses) == DPM_OK,
+          "stored infonce step");
+    CHECK(dpm_infonce_bimodal_tiled_f32(t.x, B * D, t.y, B * D, B, D, DPM_FEATURES_NORMALIZED, 0.1f, t.dx, B * D, t.dy,
+                                        B * D, t.scratch, TSCRATCH, &t.losses) == DPM_OK,
+          "tiled infonce step");
+    check_tiled("tiled InfoNCE", &t, &c);
+    /* Refusals: nothing written. */
+    memcpy(&before, &t, sizeof t);
+    q[0].first_visit = 7;
+    CHECK(dpm_sogclr_bimodal_tiled_f32(t.x, B * D, t.y, B * D, B, D, DPM_FEATURES_NORMALIZED, c.ids, B, c.ids, B, &ti,
+                                       &tt, &q[0], &q[1], t.dx, B * D, t.dy, B * D, t.scratch, TSCRATCH,
+                                       &t.losses) == DPM_ERR_INVALID_PARAMETER,
+          "tiled sogclr first_visit 7");
+    CHECK(dpm_infonce_bimodal_tiled_f32(NULL, B * D, t.y, B * D, B, D, DPM_FEATURES_NORMALIZED, 0.1f, t.dx, B * D, t.dy,
+                                        B * D, t.scratch, TSCRATCH, &t.losses) == DPM_ERR_BAD_POINTER,
+          "tiled infonce NULL x");
+    CHECK(memcmp(t.dx, before.dx, sizeof t.dx) == 0 && memcmp(t.dy, before.dy, sizeof t.dy) == 0 &&
+              memcmp(&t.image, &before.image, sizeof t.image) == 0 && memcmp(&t.text, &before.text, sizeof t.text) == 0 &&
+              memcmp(&t.losses, &before.losses, sizeof t.losses) == 0,
+          "a refused tiled SogCLR or InfoNCE call wrote");
 }
 
 /* SogCLR: DPM's direction with zeta = 0 and no offset (xi / tau = +inf
@@ -450,6 +505,7 @@ int main(void) {
     test_checkpoints();
     test_tiled();
     test_families();
+    test_families_tiled();
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }

@@ -521,6 +521,76 @@ int32_t dpm_bimodal_tiled_f32(const float *x,
                               size_t scratch_len,
                               struct DpmLossesF32 *losses);
 
+// C: the SogCLR step from features, in tiles (see
+// [`sogclr_bimodal_tiled`]): the arguments of `dpm_bimodal_tiled_f32`
+// with SogCLR's parameters (`image_to_text` used when the images are the
+// anchors). Scratch: `dpm_tiled_scratch_len(b, d)` floats.
+//
+// Returns `DPM_OK` or the status codes of `dpm_bimodal_tiled_f32`
+// (`DPM_ERR_INVALID_PARAMETER` also for an unknown `first_visit`); on any
+// error no output array, no state array and no `*losses` is written
+// (`scratch` may be). Never panics.
+//
+// # Safety
+//
+// As `dpm_bimodal_tiled_f32`.
+int32_t dpm_sogclr_bimodal_tiled_f32(const float *x,
+                                     size_t x_len,
+                                     const float *y,
+                                     size_t y_len,
+                                     size_t b,
+                                     size_t d,
+                                     uint32_t features,
+                                     const size_t *image_ids,
+                                     size_t image_ids_len,
+                                     const size_t *text_ids,
+                                     size_t text_ids_len,
+                                     const struct DpmStateF32 *image,
+                                     const struct DpmStateF32 *text,
+                                     const struct DpmSogClrParamsF32 *image_to_text,
+                                     const struct DpmSogClrParamsF32 *text_to_image,
+                                     float *dx,
+                                     size_t dx_len,
+                                     float *dy,
+                                     size_t dy_len,
+                                     float *scratch,
+                                     size_t scratch_len,
+                                     struct DpmLossesF32 *losses);
+
+// C: InfoNCE / CLIP from features, in tiles (see
+// [`infonce_bimodal_tiled`]): `x`, `y` and `features` as for
+// `dpm_bimodal_tiled_f32`, temperature `tau`, no ids and no state.
+// Writes `dx`, `dy` (`b * d` each) and `*losses` if not NULL (`total`
+// the MEAN of the two directions, CLIP's convention). Scratch:
+// `dpm_tiled_scratch_len(b, d)` floats.
+//
+// Returns `DPM_OK` or one status code (`DPM_ERR_BAD_POINTER`,
+// `DPM_ERR_BATCH_TOO_SMALL`, `DPM_ERR_LENGTH_MISMATCH`,
+// `DPM_ERR_INVALID_PARAMETER` for `tau` or `features`,
+// `DPM_ERR_ZERO_NORM`, `DPM_ERR_NON_FINITE`, `DPM_ERR_OUT_OF_RANGE`); on
+// any error nothing but `scratch` is written. Never panics.
+//
+// # Safety
+//
+// Every non-NULL pointer with a nonzero length is valid for reads (and,
+// for outputs, writes) of that many elements, which nobody else accesses
+// during the call.
+int32_t dpm_infonce_bimodal_tiled_f32(const float *x,
+                                      size_t x_len,
+                                      const float *y,
+                                      size_t y_len,
+                                      size_t b,
+                                      size_t d,
+                                      uint32_t features,
+                                      float tau,
+                                      float *dx,
+                                      size_t dx_len,
+                                      float *dy,
+                                      size_t dy_len,
+                                      float *scratch,
+                                      size_t scratch_len,
+                                      struct DpmLossesF32 *losses);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

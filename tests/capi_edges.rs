@@ -647,7 +647,8 @@ fn checkpoint_functions_every_length_and_pointer() {
     }
 }
 
-/// `dpm_bimodal_tiled_f32`'s arrays, in order.
+/// The arrays of `dpm_bimodal_tiled_f32` and its SogCLR twin, in order
+/// (`dpm_infonce_bimodal_tiled_f32` has all but the ids).
 const TILED_ARRAYS: [&str; 7] = ["x", "y", "image_ids", "text_ids", "dx", "dy", "scratch"];
 const D: usize = 3;
 
@@ -693,10 +694,12 @@ impl TiledCall {
         (dx, dy, self.image.clone(), self.text.clone(), self.losses)
     }
 
-    /// Calls with array `arg` given `len` elements at a pointer replaced
-    /// as `how`, and the sizes `b`, `d`, `features` given.
+    /// Calls `family` (0 DPM, 1 SogCLR, 2 InfoNCE, which takes no ids and
+    /// no state) with array `arg` given `len` elements at a pointer
+    /// replaced as `how`, and the sizes `b`, `d`, `features` given.
     fn run(
         &mut self,
+        family: u8,
         arg: usize,
         len: usize,
         how: Ptr,
@@ -723,35 +726,97 @@ impl TiledCall {
             eta: 1e-2,
             first_visit: DPM_FIRST_VISIT_BATCH,
         };
+        let q = DpmSogClrParamsF32 {
+            tau: 0.1,
+            gamma: 0.9,
+            first_visit: DPM_FIRST_VISIT_BATCH,
+        };
         let (img, txt) = (self.image.c(N, 9, Ptr::Live), self.text.c(N, 9, Ptr::Live));
+        let (x, y) = (
+            ptr_of(self.x.as_mut_ptr(), p(0)),
+            ptr_of(self.y.as_mut_ptr(), p(1)),
+        );
+        let (ii, ti) = (
+            ptr_of(self.image_ids.as_mut_ptr(), p(2)),
+            ptr_of(self.text_ids.as_mut_ptr(), p(3)),
+        );
+        let (dx, dy, sc) = (
+            ptr_of(self.dx.as_mut_ptr(), p(4)),
+            ptr_of(self.dy.as_mut_ptr(), p(5)),
+            ptr_of(self.scratch.as_mut_ptr(), p(6)),
+        );
+        let losses = &mut self.losses;
         // SAFETY: every live pointer is a Vec at least SPARE elements
         // longer than the true length; every other length is refused
         // before a slice is formed (that is what this test checks).
         unsafe {
-            dpm_bimodal_tiled_f32(
-                ptr_of(self.x.as_mut_ptr(), p(0)),
-                l(0),
-                ptr_of(self.y.as_mut_ptr(), p(1)),
-                l(1),
-                b,
-                d,
-                features,
-                ptr_of(self.image_ids.as_mut_ptr(), p(2)),
-                l(2),
-                ptr_of(self.text_ids.as_mut_ptr(), p(3)),
-                l(3),
-                &img,
-                &txt,
-                &params,
-                &params,
-                ptr_of(self.dx.as_mut_ptr(), p(4)),
-                l(4),
-                ptr_of(self.dy.as_mut_ptr(), p(5)),
-                l(5),
-                ptr_of(self.scratch.as_mut_ptr(), p(6)),
-                l(6),
-                &mut self.losses,
-            )
+            match family {
+                0 => dpm_bimodal_tiled_f32(
+                    x,
+                    l(0),
+                    y,
+                    l(1),
+                    b,
+                    d,
+                    features,
+                    ii,
+                    l(2),
+                    ti,
+                    l(3),
+                    &img,
+                    &txt,
+                    &params,
+                    &params,
+                    dx,
+                    l(4),
+                    dy,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
+                1 => dpm_sogclr_bimodal_tiled_f32(
+                    x,
+                    l(0),
+                    y,
+                    l(1),
+                    b,
+                    d,
+                    features,
+                    ii,
+                    l(2),
+                    ti,
+                    l(3),
+                    &img,
+                    &txt,
+                    &q,
+                    &q,
+                    dx,
+                    l(4),
+                    dy,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
+                _ => dpm_infonce_bimodal_tiled_f32(
+                    x,
+                    l(0),
+                    y,
+                    l(1),
+                    b,
+                    d,
+                    features,
+                    0.1,
+                    dx,
+                    l(4),
+                    dy,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
+            }
         }
     }
 }
@@ -769,34 +834,45 @@ fn tiled_every_array_length_and_pointer() {
     ];
     let sizes = [4, 4, 8, 8, 4, 4, 4];
     let good = (B, D, DPM_FEATURES_RAW);
-    for arg in 0..TILED_ARRAYS.len() {
-        let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
-            .into_iter()
-            .map(|len| (len, Ptr::Live))
-            .collect();
-        probes.push((true_len[arg], Ptr::Null));
-        probes.push((true_len[arg], Ptr::Misaligned));
-        for (len, how) in probes {
-            let mut c = TiledCall::new();
-            let before = c.observed();
-            let rc = c.run(arg, len, how, good);
-            let ctx = format!("{} = {how:?} with length {len}: {rc}", TILED_ARRAYS[arg]);
-            assert!(is_status(rc), "{ctx}");
-            let fine = len == true_len[arg] && matches!(how, Ptr::Live)
-                || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live);
-            if fine {
-                assert_eq!(rc, DPM_OK, "{ctx}");
-                assert_ne!(
-                    c.observed(),
-                    before,
-                    "{ctx}: an accepted call wrote nothing"
+    let mut cases = 0;
+    for family in 0..3 {
+        for arg in 0..TILED_ARRAYS.len() {
+            if family == 2 && (arg == 2 || arg == 3) {
+                continue; // InfoNCE takes no ids
+            }
+            let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
+                .into_iter()
+                .map(|len| (len, Ptr::Live))
+                .collect();
+            probes.push((true_len[arg], Ptr::Null));
+            probes.push((true_len[arg], Ptr::Misaligned));
+            for (len, how) in probes {
+                let mut c = TiledCall::new();
+                let before = c.observed();
+                let rc = c.run(family, arg, len, how, good);
+                let ctx = format!(
+                    "family {family}: {} = {how:?} with length {len}: {rc}",
+                    TILED_ARRAYS[arg]
                 );
-            } else {
-                assert_ne!(rc, DPM_OK, "{ctx}");
-                assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+                assert!(is_status(rc), "{ctx}");
+                let fine = len == true_len[arg] && matches!(how, Ptr::Live)
+                    || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live);
+                if fine {
+                    assert_eq!(rc, DPM_OK, "{ctx}");
+                    assert_ne!(
+                        c.observed(),
+                        before,
+                        "{ctx}: an accepted call wrote nothing"
+                    );
+                } else {
+                    assert_ne!(rc, DPM_OK, "{ctx}");
+                    assert_eq!(c.observed(), before, "{ctx}: a refused call wrote");
+                }
+                cases += 1;
             }
         }
     }
+    assert_eq!(cases, 7 * 8 + 7 * 8 + 5 * 8);
     // Sizes and flags that lie: b, d against the arrays, unknown features.
     let lies = [
         (0, D, DPM_FEATURES_RAW),
@@ -810,12 +886,17 @@ fn tiled_every_array_length_and_pointer() {
         (B, D, 2),
         (B, D, u32::MAX),
     ];
-    for sizes in lies {
-        let mut c = TiledCall::new();
-        let before = c.observed();
-        let rc = c.run(9, 0, Ptr::Live, sizes);
-        assert!(is_status(rc) && rc != DPM_OK, "{sizes:?}: {rc}");
-        assert_eq!(c.observed(), before, "{sizes:?}: a refused call wrote");
+    for family in 0..3 {
+        for sizes in lies {
+            let mut c = TiledCall::new();
+            let before = c.observed();
+            let rc = c.run(family, 9, 0, Ptr::Live, sizes);
+            assert!(
+                is_status(rc) && rc != DPM_OK,
+                "family {family}: {sizes:?}: {rc}"
+            );
+            assert_eq!(c.observed(), before, "{sizes:?}: a refused call wrote");
+        }
     }
     assert_eq!(dpm_tiled_scratch_len(usize::MAX, 2), usize::MAX);
     assert_eq!(dpm_tiled_scratch_len(2, usize::MAX), usize::MAX);

@@ -120,7 +120,50 @@ pub(super) struct Stateful {
 }
 
 /// The arrays of the ids and states: none for a step without state.
-type StateSpans = [Span; 12];
+pub(super) type StateSpans = [Span; 12];
+
+/// The borrowed ids and state views of a step with state.
+pub(super) type Views<'a> = (
+    &'a [usize],
+    &'a [usize],
+    StateView<'a, f32>,
+    StateView<'a, f32>,
+);
+
+impl Stateful {
+    /// The arrays of both states (`img`, `txt`: the structs read from
+    /// `image`, `text`) and of the ids, checked by [`Span::of`].
+    pub(super) fn spans(&self, img: &DpmStateF32, txt: &DpmStateF32) -> Result<StateSpans, i32> {
+        let mut spans = [Span::of(core::ptr::null::<u8>(), 0, false)?; 12];
+        spans[..5].copy_from_slice(&state_spans(img)?);
+        spans[5..10].copy_from_slice(&state_spans(txt)?);
+        spans[10] = Span::of(self.image_ids.0, self.image_ids.1, false)?;
+        spans[11] = Span::of(self.text_ids.0, self.text_ids.1, false)?;
+        Ok(spans)
+    }
+
+    /// The ids and the views of both states.
+    ///
+    /// # Safety
+    ///
+    /// Every array of [`Stateful::spans`] passed [`disjoint`] with the
+    /// call's other arrays, and is valid for its length (the caller).
+    pub(super) unsafe fn views<'a>(
+        &self,
+        img: &DpmStateF32,
+        txt: &DpmStateF32,
+    ) -> Result<Views<'a>, i32> {
+        // SAFETY: the contract above.
+        unsafe {
+            Ok((
+                slice(self.image_ids.0, self.image_ids.1),
+                slice(self.text_ids.0, self.text_ids.1),
+                view(img)?,
+                view(txt)?,
+            ))
+        }
+    }
+}
 
 impl StoredArgs {
     /// `step` (DPM, SogCLR) on these arrays, the ids and states of
@@ -150,24 +193,10 @@ impl StoredArgs {
                     read(stateful.text)?,
                 )
             };
-            let mut spans = [Span::of(core::ptr::null::<u8>(), 0, false)?; 12];
-            spans[..5].copy_from_slice(&state_spans(&img)?);
-            spans[5..10].copy_from_slice(&state_spans(&txt)?);
-            spans[10] = Span::of(stateful.image_ids.0, stateful.image_ids.1, false)?;
-            spans[11] = Span::of(stateful.text_ids.0, stateful.text_ids.1, false)?;
-            let views = || {
-                // SAFETY: `run` calls this once every array passed
-                // Span::of and disjoint; valid for the lengths given (the
-                // caller).
-                unsafe {
-                    Ok((
-                        slice(stateful.image_ids.0, stateful.image_ids.1),
-                        slice(stateful.text_ids.0, stateful.text_ids.1),
-                        view(&img)?,
-                        view(&txt)?,
-                    ))
-                }
-            };
+            let spans = stateful.spans(&img, &txt)?;
+            // SAFETY: `run` calls this once every array passed Span::of
+            // and disjoint; valid for the lengths given (the caller).
+            let views = || unsafe { stateful.views(&img, &txt) };
             // SAFETY: the caller's contract, as this function's.
             unsafe {
                 self.run(

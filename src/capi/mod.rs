@@ -9,7 +9,8 @@
 //! | [`dpm_sogclr_bimodal_f32`], [`dpm_infonce_bimodal_f32`] | the SogCLR and InfoNCE steps ([`sogclr_bimodal`](crate::sogclr_bimodal), [`infonce_bimodal`](crate::infonce_bimodal)), `f32`, with the same arrays |
 //! | [`dpm_bimodal_scratch_len`] | scratch floats of these three steps |
 //! | [`dpm_bimodal_tiled_f32`] | the DPM step from features in tiles ([`dpm_bimodal_tiled`](crate::embed::dpm_bimodal_tiled)), `f32`: `S` never stored |
-//! | [`dpm_tiled_scratch_len`] | scratch floats of that step (no `b^2` term) |
+//! | [`dpm_sogclr_bimodal_tiled_f32`], [`dpm_infonce_bimodal_tiled_f32`] | the SogCLR and InfoNCE steps from features in tiles ([`sogclr_bimodal_tiled`](crate::embed::sogclr_bimodal_tiled), [`infonce_bimodal_tiled`](crate::embed::infonce_bimodal_tiled)), `f32`, with the same arrays |
+//! | [`dpm_tiled_scratch_len`] | scratch floats of these three steps (no `b^2` term) |
 //! | [`dpm_log_sum_exp_f32`] | stable log-sum-exp ([`log_sum_exp`](crate::lse::log_sum_exp)) |
 //! | [`dpm_checkpoint_len_f32`], [`dpm_state_save_f32`], [`dpm_state_load_f32`] | a population's checkpoint ([`StateView::save`](crate::StateView::save), [`load`](crate::StateView::load)) |
 //! | [`dpm_state_next_slot_f32`], [`dpm_state_load_newest_f32`] | the A/B slots ([`next_checkpoint_slot`](crate::StateView::next_checkpoint_slot), [`load_newest`](crate::StateView::load_newest)) |
@@ -45,7 +46,7 @@
 //!   arm; static strings.
 //! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`,
 //!   `dpm_sogclr_bimodal_f32`, `dpm_infonce_bimodal_f32`,
-//!   `dpm_bimodal_tiled_f32`, the checkpoint functions:
+//!   the three tiled steps, the checkpoint functions:
 //!   every `(pointer, length)` pair goes through one check (`ptr.rs`)
 //!   before any slice exists: NULL with a nonzero length, misalignment,
 //!   `len * size` or `start + bytes` overflowing (checked arithmetic),
@@ -62,8 +63,9 @@
 //! the true length, past `isize::MAX` bytes and `SIZE_MAX`, and with
 //! NULL and misaligned pointers (a panic would abort that test binary),
 //! under overflow checks and under Miri; `tests/capi.rs` maps every
-//! error; the fuzz targets drive the Rust functions underneath over the
-//! whole finite domain.
+//! error (`tests/capi_tiled.rs` those of the tiled steps); the fuzz
+//! targets drive the Rust functions underneath over the whole finite
+//! domain.
 #![allow(unsafe_code)]
 
 mod bimodal;
@@ -83,5 +85,8 @@ pub use checkpoint::{
 pub use families::{dpm_infonce_bimodal_f32, dpm_sogclr_bimodal_f32};
 pub use ffi::{dpm_bimodal_scratch_len, dpm_log_sum_exp_f32, dpm_state_init_f32};
 pub use status::*;
-pub use tiled::{dpm_bimodal_tiled_f32, dpm_tiled_scratch_len};
+pub use tiled::{
+    dpm_bimodal_tiled_f32, dpm_infonce_bimodal_tiled_f32, dpm_sogclr_bimodal_tiled_f32,
+    dpm_tiled_scratch_len,
+};
 pub use types::*;
