@@ -147,7 +147,7 @@ pub use real::Real;
 pub use scratch::{Scratch, scratch_len};
 pub use state::{
     AnchorState, CandidateState, CheckpointInfo, SparseState, State, StateView, checkpoint_len,
-    inspect_checkpoint,
+    inspect_checkpoint, sparse_checkpoint_len,
 };
 pub use step::{
     BimodalOut, Layout, Losses, StepOut, dpm_bimodal, dpm_step, infonce_bimodal, infonce_step,

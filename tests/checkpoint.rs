@@ -138,7 +138,9 @@ fn other_kinds_of_checkpoint_are_refused_by_name() {
     refused::<f32>(&with_field(&buf, 0, b"DPMX"), bad("magic"));
     refused::<f32>(&with_field(&buf, 4, &2_u16.to_le_bytes()), bad("version"));
     refused::<f32>(&with_field(&buf, 6, &[2]), bad("precision"));
-    refused::<f32>(&with_field(&buf, 7, &[1]), bad("reserved"));
+    refused::<f32>(&with_field(&buf, 7, &[2]), bad("reserved"));
+    // Kind 1 (a sparse checkpoint) implies a longer checkpoint than this one.
+    refused::<f32>(&with_field(&buf, 7, &[1]), bad("length"));
     refused::<f64>(&buf, bad("precision"));
     // A population of another size: a shorter one (its length is
     // consistent), and one too large for the buffer.

@@ -3,12 +3,21 @@
 //! what a state can (flags 0 or 1, finite values where used), saves back
 //! to a checkpoint that loads to the same state, and is refused again
 //! once any one of its bits is flipped (no corrupted checksum accepted).
+//! The same bytes go to `SparseState::load` (and its A/B slots): never a
+//! panic; a refusal changes nothing observable (every id's slot, `len`,
+//! the values, the slots later calls get); an accepted checkpoint gives
+//! a state whose id map holds (every mapped id on its own slot below
+//! `N`, later calls consistent with `slot`), that saves back to a
+//! checkpoint that loads to the same state, and that is refused again
+//! once any one of its bits is flipped.
 //! The seeds are valid checkpoints (`seeds/checkpoint`), so the fuzzer
 //! starts past the checksum and mutates from there (libFuzzer's
 //! comparison tracing also forges checksums of its own inputs).
 #![no_main]
 
-use dpm_core::{Real, State, StateView, checkpoint_len, inspect_checkpoint};
+use dpm_core::{
+    Real, SparseState, State, StateView, checkpoint_len, inspect_checkpoint, sparse_checkpoint_len,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// Population of the states loaded into (the seeds' `n`).
@@ -76,10 +85,103 @@ fn check<T: Real>(data: &[u8]) {
     }
 }
 
+type Sparse<T> = SparseState<T, N, 8>;
+
+/// Ids the seeds and `dirty_sparse` map, and some they do not.
+const IDS: [u64; 8] = [10, 20, 1 << 40, u64::MAX, 7, 0, 1, 3];
+
+/// A sparse state with a full map and values, so that "unchanged" means
+/// something.
+fn dirty_sparse<T: Real>() -> Sparse<T> {
+    let mut st = Sparse::<T>::new(T::from_f64(0.125)).unwrap();
+    st.slots(&[1, 3, 10, 0], &mut [0; 4]).unwrap();
+    st.slots(&[3, 20], &mut [0; 2]).unwrap(); // evicts 1
+    st.view().set_log_s(2, Some(T::from_f64(-2.0))).unwrap();
+    st
+}
+
+/// What can be observed of a sparse state: the slot of each of `IDS`,
+/// `len`, the values, and (on a clone) the slots and values of later
+/// calls, which are checked against the id map's invariants on the way.
+fn observe<T: Real>(
+    st: &mut Sparse<T>,
+) -> (
+    Vec<Option<usize>>,
+    usize,
+    Vec<(Option<u64>, u64, Option<u64>)>,
+    Vec<usize>,
+) {
+    let map: Vec<_> = IDS.iter().map(|&id| st.slot(id)).collect();
+    assert!(st.len() <= N, "len {} > N", st.len());
+    // Every mapped id on its own slot below N.
+    let mut used: Vec<usize> = map.iter().flatten().copied().collect();
+    assert!(used.iter().all(|&s| s < N), "a slot out of range");
+    used.sort_unstable();
+    used.dedup();
+    assert_eq!(
+        used.len(),
+        map.iter().flatten().count(),
+        "two ids on one slot"
+    );
+    let mut next = st.clone();
+    let mut later = Vec::new();
+    for ids in [
+        &[7_u64, 10][..],
+        &[1, 2, 3, 4],
+        &[20, 1 << 40, 5],
+        &[6, 10, 9, 8],
+    ] {
+        let mut out = vec![0; ids.len()];
+        next.slots(ids, &mut out).unwrap();
+        for (&id, &s) in ids.iter().zip(&out) {
+            assert!(s < N && next.slot(id) == Some(s), "slot {s} of {id}");
+        }
+        let mut seen = out.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), out.len(), "two ids of a call on one slot");
+        assert!(next.len() <= N);
+        later.extend(out);
+    }
+    (map, st.len(), bits(&st.view()), later)
+}
+
+fn check_sparse<T: Real>(data: &[u8]) {
+    let mut st = dirty_sparse::<T>();
+    let before = observe(&mut st);
+    let r = st.load(data);
+    let after = observe(&mut st);
+    let Ok(seq) = r else {
+        assert_eq!(after, before, "a refused sparse load changed the state");
+        return;
+    };
+    let info = inspect_checkpoint(data).expect("load accepted what inspect refuses");
+    assert!(info.sparse && info.seq == seq);
+    assert_eq!(info.len, sparse_checkpoint_len::<T>(N));
+    // Saved back, it loads to the same state.
+    let mut buf = vec![0_u8; info.len];
+    assert_eq!(st.save_seq(seq, &mut buf), Ok(info.len));
+    let mut again = dirty_sparse::<T>();
+    assert_eq!(again.load(&buf), Ok(seq));
+    assert_eq!(observe(&mut again), after);
+    // Any flipped bit of the accepted checkpoint is refused.
+    let bits_total = info.len * 8;
+    for k in 0..16 {
+        let bit = (k * 7919 + data.len()) % bits_total;
+        let mut bad = data[..info.len].to_vec();
+        bad[bit / 8] ^= 1 << (bit % 8);
+        let mut st = dirty_sparse::<T>();
+        assert!(st.load(&bad).is_err(), "accepted a flipped bit {bit}");
+        assert_eq!(observe(&mut st), before);
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let _ = inspect_checkpoint(data);
     check::<f32>(data);
     check::<f64>(data);
+    check_sparse::<f32>(data);
+    check_sparse::<f64>(data);
     // The same bytes as two A/B slots, split where the first byte says.
     let at = data
         .first()
@@ -94,7 +196,7 @@ fuzz_target!(|data: &[u8]| {
             let other = inspect_checkpoint([a, b][1 - slot]);
             if let Some(o) = other
                 .ok()
-                .filter(|o| o.precision == 4 && o.population == N as u64)
+                .filter(|o| !o.sparse && o.precision == 4 && o.population == N as u64)
             {
                 let ahead = o.seq.wrapping_sub(seq) as i64;
                 assert!(
@@ -104,5 +206,23 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(_) => assert_eq!(bits(&st.view()), before),
+    }
+    let mut st = dirty_sparse::<f32>();
+    let before = observe(&mut st);
+    match st.load_newest([a, b]) {
+        Ok((slot, seq)) => {
+            let other = inspect_checkpoint([a, b][1 - slot]);
+            if let Some(o) = other
+                .ok()
+                .filter(|o| o.sparse && o.precision == 4 && o.population == N as u64)
+            {
+                let ahead = o.seq.wrapping_sub(seq) as i64;
+                assert!(
+                    ahead < 0 || (ahead == 0 && slot == 0),
+                    "not the newest sparse slot"
+                );
+            }
+        }
+        Err(_) => assert_eq!(observe(&mut st), before),
     }
 });

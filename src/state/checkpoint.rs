@@ -9,22 +9,27 @@
 //! | 0..4 | magic `b"DPMC"` |
 //! | 4..6 | version, `u16` (1) |
 //! | 6 | precision: bytes per value, 4 (`f32`) or 8 (`f64`) |
-//! | 7 | reserved, 0 |
+//! | 7 | kind: 0 a population's slots ([`StateView::save`]), 1 a [`SparseState`](super::SparseState) with its id map; other values reserved |
 //! | 8..16 | population size `n`, `u64` |
 //! | 16..24 | sequence number, `u64` (0 from [`StateView::save`]) |
 //! | then, per id `0..n` | `u` (`log_s`), `zeta`, `z` (each a value of the precision), then a flag byte: bit 0 `u` is set, bit 1 `z` is set, other bits 0 |
+//! | then, for kind 1 only | the id map: `count`, the number of mapped ids, `u64` (at most `n`; the slots `0..count` are the mapped ones); `head` and `tail` of the recency list, `u32` each (`u32::MAX`: none, when `count` is 0); `zeta_init` (a value of the precision: what a slot is reset to when an id takes it); then per slot `0..n` its id (`u64`), the next more recently seen slot (`newer`) and the next less recently seen one (`older`), `u32` each (`u32::MAX`: none; an unmapped slot holds id 0 and two `u32::MAX`) |
 //! | last 4 | CRC-32 (ISO-HDLC, the zlib and PNG one) of every byte before it, `u32` |
 //!
 //! The values of a never-visited `u` or `z` are written as 0 (they are
 //! ignored), so equal states give equal bytes. [`checkpoint_len`] gives
-//! the length: `28 + n (3 p + 1)` bytes for `p` bytes per value.
+//! the length: `28 + n (3 p + 1)` bytes for `p` bytes per value;
+//! [`sparse_checkpoint_len`] that of kind 1: `44 + p + n (3 p + 17)`.
 //!
 //! A checkpoint is checked whole before anything is loaded, in this
 //! order: the header's length, magic, version, precision byte (4 or 8)
-//! and reserved byte, the length the header implies, the checksum; then
-//! (by [`StateView::load`]) the view's precision and population, the flag
-//! bytes and the values (finite: the steps refuse NaN and infinities in
-//! the state). So a corrupted byte 4-7 is reported as the field it hits
+//! and kind byte (0 or 1, else `"reserved"`), the length the header
+//! implies, the checksum; then (by [`StateView::load`]) the kind, the
+//! view's precision and population, the flag bytes and the values
+//! (finite: the steps refuse NaN and infinities in the state); and for a
+//! sparse checkpoint ([`SparseState::load`](super::SparseState::load))
+//! `zeta_init` (finite, else `"value"`), the count, the recency list and
+//! the ids. So a corrupted byte 4-7 is reported as the field it hits
 //! when that field's value is not allowed, and as `"checksum"` otherwise.
 
 use super::{SEEN, StateView};
@@ -35,6 +40,13 @@ const MAGIC: [u8; 4] = *b"DPMC";
 const VERSION: u16 = 1;
 const HEADER: usize = 24;
 const CRC_LEN: usize = 4;
+/// The kind byte (7).
+const PLAIN: u8 = 0;
+const SPARSE: u8 = 1;
+/// A sparse checkpoint's id map: `count`, `head`, `tail` (16 bytes),
+/// `zeta_init` (a value), then per slot the id, `newer`, `older`.
+const MAP_HEADER: usize = 16;
+const MAP_ENTRY: usize = 16;
 /// Flag-byte bits: `u` set, `z` set.
 const U_SET: u8 = 1;
 const Z_SET: u8 = 2;
@@ -62,6 +74,32 @@ pub const fn checkpoint_len<T>(n: usize) -> usize {
         .saturating_add(HEADER + CRC_LEN)
 }
 
+/// Bytes of a checkpoint of a [`SparseState`](super::SparseState) of `n`
+/// slots in `T` (`f32` or `f64`), with its id map: [`checkpoint_len`]
+/// plus `16 + p + 16 n` for `p = size_of::<T>()`, that is
+/// `44 + p + n (3 p + 17)`,
+/// saturating at `usize::MAX` (no buffer is that long, so such a save is
+/// refused).
+///
+/// # Example
+///
+/// ```
+/// use dpm_core::{sparse_checkpoint_len, SparseState};
+/// let mut st = SparseState::<f32, 4, 8>::new(-0.05)?;
+/// st.slots(&[7, 1 << 40], &mut [0; 2])?;
+/// let mut buf = [0_u8; sparse_checkpoint_len::<f32>(4)];
+/// assert_eq!(buf.len(), 48 + 4 * 29);
+/// assert_eq!(st.save(&mut buf)?, buf.len());
+/// assert_eq!(sparse_checkpoint_len::<f64>(usize::MAX), usize::MAX);
+/// # Ok::<(), dpm_core::Error>(())
+/// ```
+#[must_use]
+pub const fn sparse_checkpoint_len<T>(n: usize) -> usize {
+    checkpoint_len::<T>(n)
+        .saturating_add(n.saturating_mul(MAP_ENTRY))
+        .saturating_add(MAP_HEADER + size_of::<T>())
+}
+
 /// What the header of a valid checkpoint says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckpointInfo {
@@ -73,9 +111,12 @@ pub struct CheckpointInfo {
     pub seq: u64,
     /// Its length in bytes (a buffer may hold more after it).
     pub len: usize,
+    /// A [`SparseState`](super::SparseState)'s checkpoint, with its id
+    /// map (kind 1), rather than a [`StateView`]'s (kind 0).
+    pub sparse: bool,
 }
 
-fn bad(what: &'static str) -> Error {
+pub(super) fn bad(what: &'static str) -> Error {
     Error::BadCheckpoint { what }
 }
 
@@ -83,6 +124,10 @@ fn u64_at(buf: &[u8], at: usize) -> u64 {
     let mut b = [0; 8];
     b.copy_from_slice(&buf[at..at + 8]);
     u64::from_le_bytes(b)
+}
+
+fn u32_at(buf: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]])
 }
 
 /// Checks a checkpoint's framing and checksum (not its values, nor which
@@ -93,8 +138,8 @@ fn u64_at(buf: &[u8], at: usize) -> u64 {
 /// [`Error::BadCheckpoint`] with `what`: `"length"` (shorter than a
 /// header, or than the length the header implies: a truncated write),
 /// `"magic"` (not a checkpoint), `"version"` (another format version),
-/// `"precision"` (neither 4 nor 8), `"reserved"` (a reserved byte not
-/// 0), `"checksum"` (the CRC-32 does not match: a corrupted or cut
+/// `"precision"` (neither 4 nor 8), `"reserved"` (a kind byte neither
+/// 0 nor 1), `"checksum"` (the CRC-32 does not match: a corrupted or cut
 /// write).
 ///
 /// # Example
@@ -122,16 +167,25 @@ pub fn inspect_checkpoint(buf: &[u8]) -> Result<CheckpointInfo, Error> {
     if precision != 4 && precision != 8 {
         return Err(bad("precision"));
     }
-    if buf[7] != 0 {
-        return Err(bad("reserved"));
-    }
+    let sparse = match buf[7] {
+        PLAIN => false,
+        SPARSE => true,
+        _ => return Err(bad("reserved")),
+    };
     let population = u64_at(buf, 8);
-    let per_id = 3 * usize::from(precision) + 1;
+    let (per_id, fixed) = if sparse {
+        (
+            3 * usize::from(precision) + 1 + MAP_ENTRY,
+            HEADER + CRC_LEN + MAP_HEADER + usize::from(precision),
+        )
+    } else {
+        (3 * usize::from(precision) + 1, HEADER + CRC_LEN)
+    };
     // A population that does not fit in memory cannot be in `buf`.
     let len = usize::try_from(population)
         .ok()
         .and_then(|n| n.checked_mul(per_id))
-        .and_then(|p| p.checked_add(HEADER + CRC_LEN))
+        .and_then(|p| p.checked_add(fixed))
         .filter(|&len| len <= buf.len())
         .ok_or(bad("length"))?;
     let body = len - CRC_LEN;
@@ -144,6 +198,7 @@ pub fn inspect_checkpoint(buf: &[u8]) -> Result<CheckpointInfo, Error> {
         population,
         seq: u64_at(buf, 16),
         len,
+        sparse,
     })
 }
 
@@ -171,6 +226,152 @@ fn newest(
     }
 }
 
+/// Where the next checkpoint goes in an A/B pair, among those that `fits`
+/// (see [`StateView::next_checkpoint_slot`]).
+pub(super) fn next_slot(slots: [&[u8]; 2], fits: impl Fn(&CheckpointInfo) -> bool) -> (usize, u64) {
+    match newest(slots, fits) {
+        Some((slot, info)) => (1 - slot, info.seq.wrapping_add(1)),
+        None => (0, 1),
+    }
+}
+
+/// The newest checkpoint of an A/B pair that `fits`, loaded by `load`
+/// (see [`StateView::load_newest`]); returns the slot and the sequence
+/// number.
+pub(super) fn load_newest_with(
+    slots: [&[u8]; 2],
+    fits: impl Fn(&CheckpointInfo) -> bool,
+    load: impl FnOnce(&[u8], CheckpointInfo) -> Result<u64, Error>,
+) -> Result<(usize, u64), Error> {
+    let (slot, info) = newest(slots, fits).ok_or(bad("slots"))?;
+    let seq = load(slots[slot], info)?;
+    Ok((slot, seq))
+}
+
+/// A checkpoint of the kind (`sparse`), precision (`T`) and population
+/// (`n`) of the state that would load it.
+pub(super) fn fits<T>(info: &CheckpointInfo, n: usize, sparse: bool) -> bool {
+    info.sparse == sparse
+        && usize::from(info.precision) == size_of::<T>()
+        && info.population == n as u64
+}
+
+/// A population's values and flags, read-only: what a checkpoint saves.
+pub(super) struct Slots<'a, T> {
+    pub(super) log_s: &'a [T],
+    pub(super) s_flags: &'a [u8],
+    pub(super) zeta: &'a [T],
+    pub(super) z: &'a [T],
+    pub(super) z_flags: &'a [u8],
+}
+
+/// A sparse state's id map, as saved: the slots `0..count` are mapped,
+/// `id_of`, `newer` and `older` are `n` long.
+pub(super) struct IdMap<'a, T> {
+    /// Finite: [`SparseState::new`](super::SparseState::new) and `load`
+    /// accept no other.
+    pub(super) zeta_init: T,
+    pub(super) count: usize,
+    pub(super) head: u32,
+    pub(super) tail: u32,
+    pub(super) id_of: &'a [u64],
+    pub(super) newer: &'a [u32],
+    pub(super) older: &'a [u32],
+}
+
+/// No slot, in the recency list and its saved form.
+pub(super) const NONE: u32 = u32::MAX;
+
+/// The id map section of a sparse checkpoint that [`inspect_checkpoint`]
+/// accepted, read in place (no copy).
+#[derive(Clone, Copy)]
+pub(super) struct MapBytes<'a> {
+    bytes: &'a [u8],
+    n: usize,
+    /// Bytes per value.
+    p: usize,
+}
+
+impl<'a> MapBytes<'a> {
+    /// The id map of `buf`, a sparse checkpoint whose header is `info`,
+    /// of a population `n` equal to `info.population`.
+    pub(super) fn new(buf: &'a [u8], info: &CheckpointInfo, n: usize) -> Self {
+        let p = usize::from(info.precision);
+        let start = HEADER + n * (3 * p + 1);
+        MapBytes {
+            bytes: &buf[start..info.len - CRC_LEN],
+            n,
+            p,
+        }
+    }
+
+    /// What a slot is reset to when an id takes it (`p` is
+    /// `size_of::<T>()`, checked by [`StateView::check_slots`]).
+    pub(super) fn zeta_init<T: Real>(self) -> T {
+        get(&self.bytes[MAP_HEADER..MAP_HEADER + self.p])
+    }
+
+    fn entry(self, slot: usize) -> usize {
+        MAP_HEADER + self.p + slot * MAP_ENTRY
+    }
+
+    pub(super) fn head(self) -> u32 {
+        u32_at(self.bytes, 8)
+    }
+
+    pub(super) fn tail(self) -> u32 {
+        u32_at(self.bytes, 12)
+    }
+
+    pub(super) fn id(self, slot: usize) -> u64 {
+        u64_at(self.bytes, self.entry(slot))
+    }
+
+    pub(super) fn newer(self, slot: usize) -> u32 {
+        u32_at(self.bytes, self.entry(slot) + 8)
+    }
+
+    pub(super) fn older(self, slot: usize) -> u32 {
+        u32_at(self.bytes, self.entry(slot) + 12)
+    }
+
+    /// Checks the count and the recency list (not that the ids are
+    /// distinct) in O(n), with no memory: returns the count.
+    ///
+    /// The list from `head` must visit exactly `count` slots, each below
+    /// `count`, each one's `newer` the slot before it, and end (`older`
+    /// none) at `tail`. Then no slot is visited twice (the first repeat
+    /// `s_i = s_j`, `i < j`, would have `newer(s_j) = s_(j-1)` equal to
+    /// `newer(s_i)`: none when `i = 1`, else `s_(i-1)`, an earlier
+    /// repeat), so it visits each of `0..count` once: a single doubly
+    /// linked list over the mapped slots, with no cycle. Unmapped slots
+    /// must hold id 0 and no links (as saved).
+    pub(super) fn check(self) -> Result<usize, Error> {
+        let count = usize::try_from(u64_at(self.bytes, 0))
+            .ok()
+            .filter(|&c| c <= self.n)
+            .ok_or(bad("count"))?;
+        for k in count..self.n {
+            if self.id(k) != 0 || self.newer(k) != NONE || self.older(k) != NONE {
+                return Err(bad("links"));
+            }
+        }
+        let (mut prev, mut s) = (NONE, self.head());
+        for _ in 0..count {
+            // NONE (u32::MAX) is never below count <= n < 2^32.
+            if s as usize >= count || self.newer(s as usize) != prev {
+                return Err(bad("links"));
+            }
+            prev = s;
+            s = self.older(s as usize);
+        }
+        if s != NONE || self.tail() != prev {
+            return Err(bad("links"));
+        }
+        Ok(count)
+    }
+}
+
 /// A value in `p` little-endian bytes (`p` is `size_of::<T>()`, 4 or 8).
 fn put<T: Real>(v: T, out: &mut [u8]) {
     if size_of::<T>() == 4 {
@@ -190,6 +391,80 @@ fn get<T: Real>(b: &[u8]) -> T {
         a.copy_from_slice(b);
         T::from_f64(f64::from_le_bytes(a))
     }
+}
+
+/// Writes the checkpoint of `s` (with the id map `map`: a sparse one)
+/// into the front of `buf`: [`StateView::save_seq`] and
+/// [`SparseState::save_seq`](super::SparseState::save_seq). `buf` is
+/// untouched on `Err`.
+pub(super) fn save<T: Real>(
+    s: &Slots<'_, T>,
+    map: Option<&IdMap<'_, T>>,
+    seq: u64,
+    buf: &mut [u8],
+) -> Result<usize, Error> {
+    let n = s.zeta.len();
+    let len = if map.is_some() {
+        sparse_checkpoint_len::<T>(n)
+    } else {
+        checkpoint_len::<T>(n)
+    };
+    check::at_least("buf", buf.len(), len)?;
+    for id in 0..n {
+        let checks = [
+            ("log_s", s.s_flags[id] & SEEN != 0, s.log_s[id]),
+            ("zeta", true, s.zeta[id]),
+            ("z", s.z_flags[id] & SEEN != 0, s.z[id]),
+        ];
+        for (what, used, v) in checks {
+            if used && !v.is_finite() {
+                return Err(Error::NonFinite { what, index: id });
+            }
+        }
+    }
+    let p = size_of::<T>();
+    let buf = &mut buf[..len];
+    buf[..4].copy_from_slice(&MAGIC);
+    buf[4..6].copy_from_slice(&VERSION.to_le_bytes());
+    #[allow(clippy::cast_possible_truncation)] // 4 or 8
+    {
+        buf[6] = p as u8;
+    }
+    buf[7] = if map.is_some() { SPARSE } else { PLAIN };
+    buf[8..16].copy_from_slice(&(n as u64).to_le_bytes());
+    buf[16..24].copy_from_slice(&seq.to_le_bytes());
+    let (body, rest) = buf[HEADER..len - CRC_LEN].split_at_mut(n * (3 * p + 1));
+    for (id, rec) in body.chunks_exact_mut(3 * p + 1).enumerate() {
+        let (u_set, z_set) = (s.s_flags[id] & SEEN != 0, s.z_flags[id] & SEEN != 0);
+        put(if u_set { s.log_s[id] } else { T::ZERO }, &mut rec[..p]);
+        put(s.zeta[id], &mut rec[p..2 * p]);
+        put(
+            if z_set { s.z[id] } else { T::ZERO },
+            &mut rec[2 * p..3 * p],
+        );
+        rec[3 * p] = if u_set { U_SET } else { 0 } | if z_set { Z_SET } else { 0 };
+    }
+    if let Some(m) = map {
+        let (head, entries) = rest.split_at_mut(MAP_HEADER + p);
+        head[..8].copy_from_slice(&(m.count as u64).to_le_bytes());
+        head[8..12].copy_from_slice(&m.head.to_le_bytes());
+        head[12..16].copy_from_slice(&m.tail.to_le_bytes());
+        put(m.zeta_init, &mut head[MAP_HEADER..]);
+        for (k, e) in entries.chunks_exact_mut(MAP_ENTRY).enumerate() {
+            // An unmapped slot as `MapBytes::check` wants it.
+            let (id, newer, older) = if k < m.count {
+                (m.id_of[k], m.newer[k], m.older[k])
+            } else {
+                (0, NONE, NONE)
+            };
+            e[..8].copy_from_slice(&id.to_le_bytes());
+            e[8..12].copy_from_slice(&newer.to_le_bytes());
+            e[12..].copy_from_slice(&older.to_le_bytes());
+        }
+    }
+    let crc = CRC.checksum(&buf[..len - CRC_LEN]);
+    buf[len - CRC_LEN..].copy_from_slice(&crc.to_le_bytes());
+    Ok(len)
 }
 
 impl<T: Real> StateView<'_, T> {
@@ -241,47 +516,19 @@ impl<T: Real> StateView<'_, T> {
     /// # Ok::<(), dpm_core::Error>(())
     /// ```
     pub fn save_seq(&self, seq: u64, buf: &mut [u8]) -> Result<usize, Error> {
-        let n = self.population();
-        let len = checkpoint_len::<T>(n);
-        check::at_least("buf", buf.len(), len)?;
+        save(&self.slots(), None, seq, buf)
+    }
+
+    /// This view's values and flags, read-only.
+    fn slots(&self) -> Slots<'_, T> {
         let (a, c) = (&self.anchors, &self.candidates);
-        for id in 0..n {
-            let checks = [
-                ("log_s", a.flags[id] & SEEN != 0, a.log_s[id]),
-                ("zeta", true, c.zeta[id]),
-                ("z", c.flags[id] & SEEN != 0, c.z[id]),
-            ];
-            for (what, used, v) in checks {
-                if used && !v.is_finite() {
-                    return Err(Error::NonFinite { what, index: id });
-                }
-            }
+        Slots {
+            log_s: a.log_s,
+            s_flags: a.flags,
+            zeta: c.zeta,
+            z: c.z,
+            z_flags: c.flags,
         }
-        let p = size_of::<T>();
-        let buf = &mut buf[..len];
-        buf[..4].copy_from_slice(&MAGIC);
-        buf[4..6].copy_from_slice(&VERSION.to_le_bytes());
-        #[allow(clippy::cast_possible_truncation)] // 4 or 8
-        {
-            buf[6] = p as u8;
-        }
-        buf[7] = 0;
-        buf[8..16].copy_from_slice(&(n as u64).to_le_bytes());
-        buf[16..24].copy_from_slice(&seq.to_le_bytes());
-        let body = &mut buf[HEADER..len - CRC_LEN];
-        for (id, rec) in body.chunks_exact_mut(3 * p + 1).enumerate() {
-            let (u_set, z_set) = (a.flags[id] & SEEN != 0, c.flags[id] & SEEN != 0);
-            put(if u_set { a.log_s[id] } else { T::ZERO }, &mut rec[..p]);
-            put(c.zeta[id], &mut rec[p..2 * p]);
-            put(
-                if z_set { c.z[id] } else { T::ZERO },
-                &mut rec[2 * p..3 * p],
-            );
-            rec[3 * p] = if u_set { U_SET } else { 0 } | if z_set { Z_SET } else { 0 };
-        }
-        let crc = CRC.checksum(&buf[..len - CRC_LEN]);
-        buf[len - CRC_LEN..].copy_from_slice(&crc.to_le_bytes());
-        Ok(len)
     }
 
     /// Replaces this population's whole state by the checkpoint at the
@@ -291,7 +538,9 @@ impl<T: Real> StateView<'_, T> {
     /// # Errors
     ///
     /// Those of [`inspect_checkpoint`], then [`Error::BadCheckpoint`] with
-    /// `what`: `"precision"` (saved from the other of `f32` and `f64`),
+    /// `what`: `"kind"` (a [`SparseState`](super::SparseState)'s checkpoint:
+    /// load it with [`SparseState::load`](super::SparseState::load)),
+    /// `"precision"` (saved from the other of `f32` and `f64`),
     /// `"population"` (saved from a population of another size), `"flags"`
     /// (a flag byte with bits other than 0 and 1), `"value"` (a value the
     /// state would use is NaN or infinite). On `Err` the state is
@@ -312,12 +561,24 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     pub fn load(&mut self, buf: &[u8]) -> Result<u64, Error> {
         let info = inspect_checkpoint(buf)?;
-        self.load_inspected(buf, info)
+        self.load_inspected(buf, &info)
     }
 
     /// [`StateView::load`] of `buf`, whose framing and checksum
     /// [`inspect_checkpoint`] accepted with `info`.
-    fn load_inspected(&mut self, buf: &[u8], info: CheckpointInfo) -> Result<u64, Error> {
+    fn load_inspected(&mut self, buf: &[u8], info: &CheckpointInfo) -> Result<u64, Error> {
+        if info.sparse {
+            return Err(bad("kind"));
+        }
+        self.check_slots(buf, info)?;
+        self.load_slots(buf);
+        Ok(info.seq)
+    }
+
+    /// Checks the slots of `buf` (a checkpoint [`inspect_checkpoint`]
+    /// accepted with `info`, of either kind) for this view: precision,
+    /// population, flags, values. Changes nothing.
+    pub(super) fn check_slots(&self, buf: &[u8], info: &CheckpointInfo) -> Result<(), Error> {
         let p = size_of::<T>();
         if usize::from(info.precision) != p {
             return Err(bad("precision"));
@@ -326,7 +587,7 @@ impl<T: Real> StateView<'_, T> {
         if info.population != n as u64 {
             return Err(bad("population"));
         }
-        let body = &buf[HEADER..info.len - CRC_LEN];
+        let body = &buf[HEADER..HEADER + n * (3 * p + 1)];
         for rec in body.chunks_exact(3 * p + 1) {
             let flags = rec[3 * p];
             if flags & !(U_SET | Z_SET) != 0 {
@@ -340,6 +601,14 @@ impl<T: Real> StateView<'_, T> {
                 return Err(bad("value"));
             }
         }
+        Ok(())
+    }
+
+    /// Replaces every value and flag by the slots of `buf`, which
+    /// [`StateView::check_slots`] accepted.
+    pub(super) fn load_slots(&mut self, buf: &[u8]) {
+        let (p, n) = (size_of::<T>(), self.population());
+        let body = &buf[HEADER..HEADER + n * (3 * p + 1)];
         let (a, c) = (&mut self.anchors, &mut self.candidates);
         for (id, rec) in body.chunks_exact(3 * p + 1).enumerate() {
             let (u_set, z_set) = (rec[3 * p] & U_SET != 0, rec[3 * p] & Z_SET != 0);
@@ -354,12 +623,11 @@ impl<T: Real> StateView<'_, T> {
             a.flags[id] = u8::from(u_set);
             c.flags[id] = u8::from(z_set);
         }
-        Ok(info.seq)
     }
 
     /// Where the next checkpoint of this population goes in an A/B pair of
     /// slots: the slot that does NOT hold the newest checkpoint this view
-    /// can load (valid, of its precision and population), and the sequence
+    /// can load (valid, not sparse, of its precision and population), and the sequence
     /// number to save with (one more than that one's, wrapping past
     /// `u64::MAX` to 0; slot 0 and number 1 when neither slot holds one).
     /// Save there ([`StateView::save_seq`]) and write the whole slot; until
@@ -382,15 +650,7 @@ impl<T: Real> StateView<'_, T> {
     /// ```
     #[must_use]
     pub fn next_checkpoint_slot(&self, slots: [&[u8]; 2]) -> (usize, u64) {
-        match newest(slots, |i| self.fits(i)) {
-            Some((slot, info)) => (1 - slot, info.seq.wrapping_add(1)),
-            None => (0, 1),
-        }
-    }
-
-    /// A checkpoint of this view's precision and population.
-    fn fits(&self, info: &CheckpointInfo) -> bool {
-        usize::from(info.precision) == size_of::<T>() && info.population == self.population() as u64
+        next_slot(slots, |i| fits::<T>(i, self.population(), false))
     }
 
     /// Loads the newest checkpoint of two slots (A/B) that this view can
@@ -425,8 +685,11 @@ impl<T: Real> StateView<'_, T> {
     /// # Ok::<(), dpm_core::Error>(())
     /// ```
     pub fn load_newest(&mut self, slots: [&[u8]; 2]) -> Result<(usize, u64), Error> {
-        let (slot, info) = newest(slots, |i| self.fits(i)).ok_or(bad("slots"))?;
-        let seq = self.load_inspected(slots[slot], info)?;
-        Ok((slot, seq))
+        let n = self.population();
+        load_newest_with(
+            slots,
+            |i| fits::<T>(i, n, false),
+            |buf, info| self.load_inspected(buf, &info),
+        )
     }
 }

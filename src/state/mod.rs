@@ -18,7 +18,7 @@ mod flags;
 mod owned;
 mod sparse;
 
-pub use checkpoint::{CheckpointInfo, checkpoint_len, inspect_checkpoint};
+pub use checkpoint::{CheckpointInfo, checkpoint_len, inspect_checkpoint, sparse_checkpoint_len};
 pub use owned::State;
 pub use sparse::SparseState;
 

@@ -1,5 +1,6 @@
 //! Fixed-capacity owned state for firmware.
 
+use super::checkpoint::Slots;
 use super::{AnchorState, CandidateState, StateView};
 use crate::Real;
 
@@ -81,6 +82,17 @@ impl<T: Real, const N: usize> State<T, N> {
                 z: &mut self.z,
                 flags: &mut self.z_flags,
             },
+        }
+    }
+
+    /// The values and flags, read-only (what a checkpoint saves).
+    pub(super) fn slots(&self) -> Slots<'_, T> {
+        Slots {
+            log_s: &self.log_s,
+            s_flags: &self.s_flags,
+            zeta: &self.zeta,
+            z: &self.z,
+            z_flags: &self.z_flags,
         }
     }
 }

@@ -1,13 +1,19 @@
 //! Arbitrary ids (sensor ids, user ids, hashes) on a fixed number of
 //! state slots: a `heapless` fixed-capacity map from id to slot, and the
 //! least recently seen id evicted when a new one needs a slot.
+//!
+//! Its checkpoints ([`SparseState::save`], [`SparseState::load`], the
+//! A/B slots) hold the slots and the id map: which id owns which slot
+//! and the recency list, so that after a reset every id finds its slot
+//! and the same id is evicted next. They are the checkpoints of a
+//! [`StateView`] with a kind byte of 1 and the map as an extra section
+//! (format in [`inspect_checkpoint`]'s module); a [`StateView`] refuses
+//! them, and a [`SparseState`] refuses a [`StateView`]'s.
 
-use super::{State, StateView};
+use super::checkpoint::{self, CheckpointInfo, IdMap, MapBytes, NONE, bad};
+use super::{State, StateView, inspect_checkpoint};
 use crate::{Error, Real};
 use heapless::index_map::FnvIndexMap;
-
-/// No slot (the ends of the recency list).
-const NONE: u32 = u32::MAX;
 
 /// The state of up to `N` samples with arbitrary `u64` ids (`u32` ids
 /// widen with `u64::from`), in fixed arrays: no heap. `M` is the capacity
@@ -28,9 +34,10 @@ const NONE: u32 = u32::MAX;
 /// evicted. A slot is reset to "never visited" with `zeta = zeta_init`
 /// whenever an id takes it (free or evicted), so an evicted id that comes
 /// back is a first visit again, and what was written through
-/// [`SparseState::view`] into an unmapped slot (a checkpoint loaded
-/// into it, say: checkpoints hold the slots, not the id map) never
-/// reaches a new id.
+/// [`SparseState::view`] into an unmapped slot (a [`StateView`]
+/// checkpoint loaded into it, say) never reaches a new id. To keep the
+/// id map across a reset, checkpoint the sparse state itself
+/// ([`SparseState::save`], [`SparseState::load`]).
 ///
 /// # Example
 ///
@@ -224,5 +231,228 @@ impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
     #[must_use]
     pub fn view(&mut self) -> StateView<'_, T> {
         self.state.view()
+    }
+
+    /// This state's id map, as saved.
+    fn id_map(&self) -> IdMap<'_, T> {
+        IdMap {
+            zeta_init: self.zeta_init,
+            count: self.slot_of.len(),
+            head: self.head,
+            tail: self.tail,
+            id_of: &self.id_of,
+            newer: &self.newer,
+            older: &self.older,
+        }
+    }
+
+    /// Writes this state (slots, id map, `zeta_init`) as a sparse checkpoint
+    /// (sequence number 0) into the front of `buf`; returns its length,
+    /// [`sparse_checkpoint_len`](crate::sparse_checkpoint_len)`::<T>(N)`.
+    /// The format is that of [`StateView::save`] with a kind byte of 1 and
+    /// the id map before the checksum (the module docs of
+    /// [`inspect_checkpoint`] and SPEC section 1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LengthMismatch`] (`what: "buf"`) if `buf` is shorter than
+    /// the checkpoint; [`Error::NonFinite`] (`what` `"log_s"`, `"zeta"` or
+    /// `"z"`, `index` the slot) if a value the state uses is NaN or
+    /// infinite (written through [`SparseState::view`]'s setters, it
+    /// cannot be). `buf` is untouched on `Err`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{sparse_checkpoint_len, SparseState};
+    /// let mut a = SparseState::<f32, 2, 4>::new(-0.05)?;
+    /// for id in [10, 20, 10, 30] { // 30 evicts 20
+    ///     a.slots(&[id], &mut [0])?;
+    /// }
+    /// let mut buf = [0_u8; sparse_checkpoint_len::<f32>(2)];
+    /// a.save(&mut buf)?;
+    /// let mut b = SparseState::<f32, 2, 4>::new(0.0)?;
+    /// b.load(&buf)?;
+    /// assert_eq!((b.slot(10), b.slot(20), b.slot(30)), (Some(0), None, Some(1)));
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    pub fn save(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.save_seq(0, buf)
+    }
+
+    /// [`SparseState::save`] with the sequence number `seq`, for A/B slots
+    /// ([`SparseState::next_checkpoint_slot`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`SparseState::save`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{inspect_checkpoint, sparse_checkpoint_len, SparseState};
+    /// let mut buf = [0_u8; sparse_checkpoint_len::<f64>(2)];
+    /// SparseState::<f64, 2, 4>::new(0.0)?.save_seq(41, &mut buf)?;
+    /// let info = inspect_checkpoint(&buf)?;
+    /// assert_eq!((info.seq, info.sparse), (41, true));
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    pub fn save_seq(&self, seq: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        let () = Self::SLOTS;
+        checkpoint::save(&self.state.slots(), Some(&self.id_map()), seq, buf)
+    }
+
+    /// Replaces this state, slots and id map, by the sparse checkpoint at
+    /// the front of `buf` (bytes after it are ignored); returns its
+    /// sequence number. Afterwards every id has the slot it had when it
+    /// was saved, the slots hold the same values, the same ids are
+    /// evicted in the same order, and a slot an id takes is reset to the
+    /// saved `zeta_init` (which replaces this state's).
+    ///
+    /// All of it is checked before anything changes, in O(`N` + `M`) time
+    /// and with no memory beyond the state's own: the framing and
+    /// checksum, the slots (as [`StateView::load`]), the count, the
+    /// recency list (a single doubly linked list over exactly the mapped
+    /// slots, no cycle) and the ids (distinct: they are put into the map,
+    /// and on a repeat the map is rebuilt from the ids it held).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`inspect_checkpoint`], then [`Error::BadCheckpoint`] with
+    /// `what`: `"kind"` (a [`StateView`]'s checkpoint, without an id map),
+    /// `"precision"` (saved from the other of `f32` and `f64`),
+    /// `"population"` (saved with another `N`), `"flags"` and `"value"`
+    /// (as [`StateView::load`]; `"value"` also for a NaN or infinite
+    /// `zeta_init`), `"count"` (more mapped ids than `N`),
+    /// `"links"` (the recency list is not one doubly linked list from
+    /// `head` to `tail` over the slots `0..count`, or an unmapped slot
+    /// holds an id or links), `"id"` (an id in two slots). On `Err`
+    /// nothing observable changed: [`SparseState::slot`] of every id,
+    /// [`SparseState::len`], the slots' values and the eviction order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{checkpoint_len, sparse_checkpoint_len, Error, SparseState, State};
+    /// let mut buf = [0_u8; sparse_checkpoint_len::<f32>(4)];
+    /// let mut a = SparseState::<f32, 4, 8>::new(-0.05)?;
+    /// a.slots(&[0xdead_beef, 42], &mut [0; 2])?;
+    /// a.save_seq(7, &mut buf)?;
+    /// let mut b = SparseState::<f32, 4, 8>::new(-0.05)?;
+    /// assert_eq!(b.load(&buf)?, 7);
+    /// assert_eq!((b.slot(0xdead_beef), b.slot(42), b.len()), (Some(0), Some(1), 2));
+    /// // A plain StateView checkpoint holds no id map: refused, b unchanged.
+    /// let mut plain = [0_u8; checkpoint_len::<f32>(4)];
+    /// State::<f32, 4>::new(0.0).view().save(&mut plain)?;
+    /// assert_eq!(b.load(&plain), Err(Error::BadCheckpoint { what: "kind" }));
+    /// assert_eq!(b.slot(42), Some(1));
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    pub fn load(&mut self, buf: &[u8]) -> Result<u64, Error> {
+        let info = inspect_checkpoint(buf)?;
+        self.load_inspected(buf, &info)
+    }
+
+    /// [`SparseState::load`] of `buf`, whose framing and checksum
+    /// [`inspect_checkpoint`] accepted with `info`.
+    fn load_inspected(&mut self, buf: &[u8], info: &CheckpointInfo) -> Result<u64, Error> {
+        let () = Self::SLOTS;
+        if !info.sparse {
+            return Err(bad("kind"));
+        }
+        // Precision, population (so the map section is N entries), values.
+        self.state.view().check_slots(buf, info)?;
+        let map = MapBytes::new(buf, info, N);
+        let zeta_init = map.zeta_init::<T>();
+        if !zeta_init.is_finite() {
+            return Err(bad("value"));
+        }
+        let count = map.check()?;
+        // The ids: into the map, which finds a repeat. On one, the map is
+        // rebuilt from the untouched `id_of` (its mapped slots are
+        // `0..len`), so that every id has its slot again.
+        let old_len = self.slot_of.len();
+        self.slot_of.clear();
+        for k in 0..count {
+            // At most N < M ids: the map has room.
+            #[allow(clippy::cast_possible_truncation)] // k < N < 2^16
+            if !matches!(self.slot_of.insert(map.id(k), k as u32), Ok(None)) {
+                self.slot_of.clear();
+                for (k, &id) in self.id_of[..old_len].iter().enumerate() {
+                    let _ = self.slot_of.insert(id, k as u32);
+                }
+                return Err(bad("id"));
+            }
+        }
+        self.state.view().load_slots(buf);
+        for k in 0..N {
+            self.id_of[k] = map.id(k);
+            self.newer[k] = map.newer(k);
+            self.older[k] = map.older(k);
+        }
+        (self.head, self.tail) = (map.head(), map.tail());
+        self.zeta_init = zeta_init;
+        Ok(info.seq)
+    }
+
+    /// Where the next checkpoint of this state goes in an A/B pair of
+    /// slots, as [`StateView::next_checkpoint_slot`]: the slot that does
+    /// NOT hold the newest sparse checkpoint this state can load (of its
+    /// `T` and `N`), and the sequence number to save with
+    /// ([`SparseState::save_seq`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{sparse_checkpoint_len, SparseState};
+    /// let mut slots = [[0xff_u8; sparse_checkpoint_len::<f32>(2)]; 2]; // erased flash
+    /// let st = SparseState::<f32, 2, 4>::new(0.0)?;
+    /// for expected in [(0, 1), (1, 2), (0, 3)] {
+    ///     let (slot, seq) = st.next_checkpoint_slot([&slots[0], &slots[1]]);
+    ///     assert_eq!((slot, seq), expected);
+    ///     st.save_seq(seq, &mut slots[slot])?;
+    /// }
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn next_checkpoint_slot(&self, slots: [&[u8]; 2]) -> (usize, u64) {
+        checkpoint::next_slot(slots, |i| checkpoint::fits::<T>(i, N, true))
+    }
+
+    /// Loads the newest sparse checkpoint of two slots (A/B) that this
+    /// state can load (valid, of its `T` and `N`), as
+    /// [`StateView::load_newest`]; returns the slot (0 or 1) and its
+    /// sequence number.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadCheckpoint`] (`what: "slots"`) if neither slot holds
+    /// such a checkpoint; those of [`SparseState::load`] after the
+    /// checksum if the newest one holds what no state can (the older slot
+    /// is then not tried). On `Err` nothing observable changed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use dpm_core::{sparse_checkpoint_len, SparseState};
+    /// let mut slots = [[0xff_u8; sparse_checkpoint_len::<f32>(2)]; 2];
+    /// let mut st = SparseState::<f32, 2, 4>::new(0.0)?;
+    /// for id in [5, 6] {
+    ///     st.slots(&[id], &mut [0])?;
+    ///     let (slot, seq) = st.next_checkpoint_slot([&slots[0], &slots[1]]);
+    ///     st.save_seq(seq, &mut slots[slot])?;
+    /// }
+    /// slots[1][10] ^= 0x40; // the newer write (slot B) was cut or corrupted
+    /// let mut after_reset = SparseState::<f32, 2, 4>::new(0.0)?;
+    /// assert_eq!(after_reset.load_newest([&slots[0], &slots[1]])?, (0, 1));
+    /// assert_eq!((after_reset.slot(5), after_reset.slot(6)), (Some(0), None));
+    /// # Ok::<(), dpm_core::Error>(())
+    /// ```
+    pub fn load_newest(&mut self, slots: [&[u8]; 2]) -> Result<(usize, u64), Error> {
+        checkpoint::load_newest_with(
+            slots,
+            |i| checkpoint::fits::<T>(i, N, true),
+            |buf, info| self.load_inspected(buf, &info),
+        )
     }
 }
