@@ -403,6 +403,30 @@ fn st<L: Lanes>(v: L, row: &mut [L::Scalar], c: usize, n: usize) {
     }
 }
 
+/// One step of a register block: `acc[r][v] += c(r) * v_v` for the rows
+/// `r < m` of the block's `MR` (`$c` gives a row's coefficient; it is
+/// broadcast). Written out row by row, each at a constant index: with a
+/// loop over the rows, LLVM kept the block in memory and stored all of it
+/// at every step (AVX2 has 16 registers: 12 accumulators, 2 loads and a
+/// broadcast fill them). Rows from `m` on are dead code.
+macro_rules! fma_rows {
+    ($acc:ident, $m:ident, $c:expr, $v0:expr, $v1:expr) => {
+        fma_rows!(@row $acc, $m, $c, $v0, $v1, 0);
+        fma_rows!(@row $acc, $m, $c, $v0, $v1, 1);
+        fma_rows!(@row $acc, $m, $c, $v0, $v1, 2);
+        fma_rows!(@row $acc, $m, $c, $v0, $v1, 3);
+        fma_rows!(@row $acc, $m, $c, $v0, $v1, 4);
+        fma_rows!(@row $acc, $m, $c, $v0, $v1, 5);
+    };
+    (@row $acc:ident, $m:ident, $c:expr, $v0:expr, $v1:expr, $r:literal) => {
+        if $r < $m {
+            let g = L::splat($c($r));
+            $acc[$r][0] = g.mul_add($v0, $acc[$r][0]);
+            $acc[$r][1] = g.mul_add($v1, $acc[$r][1]);
+        }
+    };
+}
+
 /// Rows `0..M` of a block, `stride` apart in `v` and `len` long (empty
 /// from `M` to `MR`): written out, because `core::array::from_fn` here
 /// was a call per block, 15% of the forward product's time on AVX2.
@@ -430,8 +454,7 @@ fn score_block<L: Lanes, const M: usize>(
 ) {
     let zero = L::splat(L::Scalar::ZERO);
     let w = NR * L::N;
-    // `MR` rows whatever `M`, each at a constant index (as in
-    // [`rows_block`]), so that the block stays in registers.
+    // `MR` rows whatever `M`, stepped by `fma_rows!`.
     let mut acc = [[zero; NR]; MR];
     if !b.first {
         for (r, a) in acc.iter_mut().enumerate().take(M) {
@@ -446,21 +469,7 @@ fn score_block<L: Lanes, const M: usize>(
     for k in 0..kn {
         let p = &pack[k * w..(k + 1) * w];
         let (y0, y1) = (L::load(p), L::load(&p[L::N..]));
-        macro_rules! fma_row {
-            ($r:literal) => {
-                if $r < M {
-                    let xv = L::splat(at($r, k));
-                    acc[$r][0] = xv.mul_add(y0, acc[$r][0]);
-                    acc[$r][1] = xv.mul_add(y1, acc[$r][1]);
-                }
-            };
-        }
-        fma_row!(0);
-        fma_row!(1);
-        fma_row!(2);
-        fma_row!(3);
-        fma_row!(4);
-        fma_row!(5);
+        fma_rows!(acc, M, |r| at(r, k), y0, y1);
     }
     for (r, a) in acc.iter().enumerate().take(M) {
         for (c, &v) in a.iter().enumerate() {
@@ -587,10 +596,7 @@ fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
     b: RowBlk,
 ) {
     let zero = L::splat(L::Scalar::ZERO);
-    // `MR` rows whatever `M`, every access at a constant index (the
-    // `each_row!` expansion below): with a loop over the rows, LLVM kept
-    // the block in memory and stored all of it at every `t` (AVX2 has
-    // 16 registers: 12 accumulators, 2 loads and a broadcast fill them).
+    // `MR` rows whatever `M`, stepped by `fma_rows!`.
     let mut acc = [[zero; NR]; MR];
     for (r, a) in acc.iter_mut().enumerate().take(M) {
         for (v, x) in a.iter_mut().enumerate() {
@@ -606,21 +612,7 @@ fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
             for (k, row) in src.chunks(d).take(b.kn).enumerate() {
                 let (s0, s1) = ($ld(row, 0), $ld(row, 1));
                 let at = $c(k);
-                macro_rules! fma_row {
-                    ($r:literal) => {
-                        if $r < M {
-                            let g = L::splat(at($r));
-                            acc[$r][0] = g.mul_add(s0, acc[$r][0]);
-                            acc[$r][1] = g.mul_add(s1, acc[$r][1]);
-                        }
-                    };
-                }
-                fma_row!(0);
-                fma_row!(1);
-                fma_row!(2);
-                fma_row!(3);
-                fma_row!(4);
-                fma_row!(5);
+                fma_rows!(acc, M, at, s0, s1);
             }
         };
         ($c:expr) => {
