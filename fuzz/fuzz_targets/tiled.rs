@@ -8,10 +8,14 @@
 //!   the same error (and `d = 0` with normalised features, which it
 //!   documents); every refusal writes no output and no state;
 //! - accepted, every output is finite and normal (or 0), and `dx`, `dy`,
-//!   `h` and the state are bit-identical to the stored chain on the same
-//!   engine (the SIMD passes on panels against the SIMD step, the scalar
-//!   tiles of `dpm_core::scalar` against the scalar step; the loss too on
-//!   the SIMD engine): `S` from the normalised rows, flushed,
+//!   `h` and the state agree with the stored chain on the same engine:
+//!   bit for bit on the scalar engine (the scalar tiles of
+//!   `dpm_core::scalar` against the scalar step) and on the SIMD engine
+//!   up to one chunk of rows (24; the loss too); beyond that the SIMD
+//!   step's online first pass rescales column sums, and every value is
+//!   within `1024 eps` of its vector's largest magnitude (`dx`, `dy`) or
+//!   of `1 + |value|` (`h`, `u`, `zeta`, `z`), plus `4 MIN_POSITIVE`
+//!   (SPEC section 7): `S` from the normalised rows, flushed,
 //!   `scalar::dpm_bimodal`, `scores_backward`, the normalisation's
 //!   backward, flushed (where the chain's own building blocks accept the
 //!   step's values), and likewise for the SogCLR and InfoNCE twins
@@ -233,15 +237,31 @@ fn run<T: Real>(case: Case<T>) {
             got.pops[1].assert_after(&case.pops[1], &case.ids.1, parts);
             if let Some(chain) = chain(&case) {
                 let bits = |v: &[T]| v.iter().map(|&e| e.to_f64().to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&got.dx), bits(&chain.dx), "dx differs (b {b}, d {d})");
-                assert_eq!(bits(&got.dy), bits(&chain.dy), "dy differs");
-                for k in 0..2 {
-                    assert_eq!(bits(&got.h[k]), bits(&chain.h[k]), "h[{k}] differs");
-                    assert_eq!(
-                        got.pops[k].bits(),
-                        chain.pops[k].bits(),
-                        "state {k} differs"
-                    );
+                // One chunk of the online first pass: no rescale.
+                let exact = !case.simd || b <= 24;
+                if exact {
+                    assert_eq!(bits(&got.dx), bits(&chain.dx), "dx differs (b {b}, d {d})");
+                    assert_eq!(bits(&got.dy), bits(&chain.dy), "dy differs");
+                    for k in 0..2 {
+                        assert_eq!(bits(&got.h[k]), bits(&chain.h[k]), "h[{k}] differs");
+                        assert_eq!(
+                            got.pops[k].bits(),
+                            chain.pops[k].bits(),
+                            "state {k} differs"
+                        );
+                    }
+                } else {
+                    close(&got.dx, &chain.dx, "dx", true);
+                    close(&got.dy, &chain.dy, "dy", true);
+                    for k in 0..2 {
+                        close(&got.h[k], &chain.h[k], "h", false);
+                        let (g, w) = (&got.pops[k], &chain.pops[k]);
+                        close(&g.log_s, &w.log_s, "u", false);
+                        close(&g.zeta, &w.zeta, "zeta", false);
+                        close(&g.z, &w.z, "z", false);
+                        assert_eq!(g.s_flags, w.s_flags, "u flags differ");
+                        assert_eq!(g.z_flags, w.z_flags, "z flags differ");
+                    }
                 }
                 // The same terms in another order: each direction within
                 // b^2 eps of the largest sum of magnitudes (a row's
@@ -254,7 +274,7 @@ fn run<T: Real>(case: Case<T>) {
                     _ => 2.0 * chain.max_abs_s / case.p.image.gamma.to_f64(),
                 };
                 let tol = 4.0 * bb * T::EPSILON.to_f64() * scale + 4.0 * T::MIN_POSITIVE.to_f64();
-                if case.simd {
+                if case.simd && exact {
                     // The same passes on the same S: the same bits.
                     assert_eq!(bits(&[g.total]), bits(&[w.total]), "loss differs");
                 }
@@ -267,6 +287,19 @@ fn run<T: Real>(case: Case<T>) {
                 }
             }
         }
+    }
+}
+
+/// `got` within `1024 eps` of `want` (the module doc): of the largest
+/// `|want|` where `scaled`, else of `1 + |want|`, plus `4 MIN_POSITIVE`.
+fn close<T: Real>(got: &[T], want: &[T], what: &str, scaled: bool) {
+    let eps = 1024.0 * T::EPSILON.to_f64();
+    let floor = 4.0 * T::MIN_POSITIVE.to_f64();
+    let top = want.iter().fold(0.0_f64, |m, &v| m.max(v.to_f64().abs()));
+    for (k, (&a, &e)) in got.iter().zip(want).enumerate() {
+        let (a, e) = (a.to_f64(), e.to_f64());
+        let bound = eps * if scaled { top } else { 1.0 + e.abs() } + floor;
+        assert!((a - e).abs() <= bound, "{what}[{k}]: {a:e} vs {e:e}");
     }
 }
 

@@ -66,7 +66,7 @@ pub(crate) fn prepare<T: Real, P: Panels<T>>(
     )
 }
 
-fn mat<'a, T: Real>(
+pub(crate) fn mat<'a, T: Real>(
     s: &'a [T],
     b: usize,
     zeta_t: &'a [T],
@@ -116,16 +116,16 @@ pub(crate) struct Maxima<'a, 'w, T, P> {
     pub slot_len: usize,
 }
 
-struct MaximaOrder<'w, L: Lanes> {
-    rowmax: &'w mut [L::Scalar],
-    colmax: &'w mut [L::Scalar],
-    check: Check<L>,
+pub(crate) struct MaximaOrder<'w, L: Lanes> {
+    pub rowmax: &'w mut [L::Scalar],
+    pub colmax: &'w mut [L::Scalar],
+    pub check: Check<L>,
 }
 
-struct MaximaItem<'w, L: Lanes> {
-    rows: Range<usize>,
-    rowmax: &'w mut [L::Scalar],
-    check: Check<L>,
+pub(crate) struct MaximaItem<'w, L: Lanes> {
+    pub rows: Range<usize>,
+    pub rowmax: &'w mut [L::Scalar],
+    pub check: Check<L>,
 }
 
 impl<'w, L: Lanes> Order<L::Scalar> for MaximaOrder<'w, L> {
@@ -223,14 +223,15 @@ pub(crate) struct Dir<'a, 's, 'v, T> {
 /// asked for, the anchors' state, and `h` of both directions' candidates
 /// into `ws.h_text.sum` (row direction) and `ws.h_image` (column
 /// direction), each when its direction computes `h`. Returns the
-/// directions' weighted losses. `max_abs`: the largest `|S|`.
+/// directions' weighted losses. `max_abs`: the largest `|S|`. `sums`:
+/// [`Sums::Done`] when [`super::online::prepare`] ran the sums pass.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run<T: Real, P: Panels<T>>(
     isa: Isa,
     sched: Sched,
     panels: &mut P,
     b: usize,
-    max_abs: T,
+    (max_abs, sums): (T, Sums),
     (d_row, d_col): (Dir<'_, '_, '_, T>, Dir<'_, '_, '_, T>),
     ws: Bimodal<'_, T>,
 ) -> [T; 2] {
@@ -241,6 +242,7 @@ pub(crate) fn run<T: Real, P: Panels<T>>(
             panels,
             b,
             sigma: anchor::sigma(max_abs, b),
+            sums,
             d_row,
             d_col,
             ws,
@@ -248,11 +250,22 @@ pub(crate) fn run<T: Real, P: Panels<T>>(
     )
 }
 
+/// Whether [`run`] runs the sums pass.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sums {
+    /// After [`prepare`]: run it.
+    Run,
+    /// [`super::online::prepare`] ran it (and left the maxima, the sums
+    /// and the loss sums in the workspace).
+    Done,
+}
+
 struct Step<'a, 'p, 's1, 'v1, 's2, 'v2, 'w, T, P> {
     sched: Sched,
     panels: &'p mut P,
     b: usize,
     sigma: T,
+    sums: Sums,
     d_row: Dir<'a, 's1, 'v1, T>,
     d_col: Dir<'a, 's2, 'v2, T>,
     ws: Bimodal<'w, T>,
@@ -269,6 +282,7 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
             panels,
             b,
             sigma,
+            sums,
             d_row,
             d_col,
             ws,
@@ -293,52 +307,54 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
         };
 
         // Pass 2: sums.
-        col_sum.sum.fill(T::ZERO);
-        col_sum.comp.fill(T::ZERO);
-        col_loss.sum.fill(T::ZERO);
-        col_loss.comp.fill(T::ZERO);
-        {
-            let mut order = SumsOrder::<L> {
-                sum: &mut *rows.sum,
-                loss: &mut *rows.loss,
-                cols: Some((
-                    Pair {
-                        sum: &mut *col_sum.sum,
-                        comp: &mut *col_sum.comp,
-                    },
-                    Pair {
-                        sum: &mut *col_loss.sum,
-                        comp: &mut *col_loss.comp,
-                    },
-                )),
-                b,
-                _l: PhantomData,
-            };
-            let (rowmax, colmax) = (&*rows.max, &*cols.max);
-            for (r0, r1) in panel_ranges(b, panels.height()) {
-                let m = &Mat {
-                    s: panels.scores(r0, r1),
-                    row0: r0,
-                    ..m
-                };
-                let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
-                    L::enter(
-                        #[cfg_attr(not(debug_assertions), inline(always))]
-                        || {
-                            passes::sums::<L>(
-                                m,
-                                it.rows.clone(),
-                                rowmax,
-                                colmax,
-                                losses,
-                                it.sum,
-                                it.loss,
-                                slot,
-                            );
+        if sums == Sums::Run {
+            col_sum.sum.fill(T::ZERO);
+            col_sum.comp.fill(T::ZERO);
+            col_loss.sum.fill(T::ZERO);
+            col_loss.comp.fill(T::ZERO);
+            {
+                let mut order = SumsOrder::<L> {
+                    sum: &mut *rows.sum,
+                    loss: &mut *rows.loss,
+                    cols: Some((
+                        Pair {
+                            sum: &mut *col_sum.sum,
+                            comp: &mut *col_sum.comp,
                         },
-                    );
+                        Pair {
+                            sum: &mut *col_loss.sum,
+                            comp: &mut *col_loss.comp,
+                        },
+                    )),
+                    b,
+                    _l: PhantomData,
                 };
-                schedule::run(sched, r0..r1, slots, 2 * b, &mut order, &compute);
+                let (rowmax, colmax) = (&*rows.max, &*cols.max);
+                for (r0, r1) in panel_ranges(b, panels.height()) {
+                    let m = &Mat {
+                        s: panels.scores(r0, r1),
+                        row0: r0,
+                        ..m
+                    };
+                    let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
+                        L::enter(
+                            #[cfg_attr(not(debug_assertions), inline(always))]
+                            || {
+                                passes::sums::<L>(
+                                    m,
+                                    it.rows.clone(),
+                                    rowmax,
+                                    colmax,
+                                    losses,
+                                    it.sum,
+                                    it.loss,
+                                    slot,
+                                );
+                            },
+                        );
+                    };
+                    schedule::run(sched, r0..r1, slots, 2 * b, &mut order, &compute);
+                }
             }
         }
 

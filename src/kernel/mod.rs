@@ -20,6 +20,7 @@
 pub(crate) mod anchor;
 pub(crate) mod bimodal;
 pub(crate) mod general;
+pub(crate) mod online;
 pub(crate) mod panels;
 mod passes;
 mod rows;

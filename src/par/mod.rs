@@ -15,7 +15,8 @@
 //! # Bit-identical for any number of threads
 //!
 //! The serial step makes three passes over `S` (described in
-//! `src/simd/bimodal.rs`). The first, the maxima, folds with an exact
+//! `src/kernel/passes.rs`; the tiled steps run the first two at once,
+//! `src/kernel/online.rs`, serially). The first, the maxima, folds with an exact
 //! maximum, so it splits the rows into as many ranges as there are slots
 //! (up to 64), each with its own column maxima, merged in range order. The
 //! other two split the rows into blocks of 4 (the period of the serial

@@ -133,7 +133,7 @@ pub(crate) fn run<T: Real>(
                 cols: b,
             },
             b,
-            max_abs_score,
+            (max_abs_score, bimodal::Sums::Run),
             (
                 Dir {
                     spec: specs[0],

@@ -1,13 +1,18 @@
 //! The bimodal steps from features in tiles (Flash-DPM; DPM, SogCLR,
 //! InfoNCE): `S` and `dS` are never stored, only panels of their rows.
 //!
-//! - With SIMD lanes ([`panels`]): the stored step's passes
-//!   ([`crate::kernel::bimodal`]) run on panels of `PANEL` rows of `S`
-//!   computed from the normalised features, and each panel's `dS` goes
-//!   into `dX = dS Y`, `dY = dS^T X` as soon as it is final. The same
-//!   blocks in the same order: every output is bit-identical to
-//!   [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features) (and
-//!   to the SIMD twins on the stored `S`).
+//! - With SIMD lanes ([`panels`]): two passes over panels of `PANEL`
+//!   rows of `S`, each computed from the normalised features when the
+//!   pass needs it. The first ([`crate::kernel::online`]) runs the stored
+//!   step's maxima and sums passes on each chunk of rows in turn, the
+//!   column anchors' sums rescaled online when a later chunk raises their
+//!   maximum; the second is the stored step's outputs pass
+//!   ([`crate::kernel::bimodal`]), each panel's `dS` going into
+//!   `dX = dS Y`, `dY = dS^T X` as soon as it is final. Every output is
+//!   within SPEC section 7's bound of
+//!   [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)'s
+//!   (bit-identical for `B <= 24`, one chunk), and the same on every
+//!   engine and thread count, bit for bit.
 //! - On the scalar engine ([`work`]: `dpm_core::scalar`'s tiled steps,
 //!   and every target without lanes): the scalar reference's passes over
 //!   `TILE x TILE` tiles, each row, column, `h` and gradient sum getting
@@ -27,6 +32,7 @@ use crate::{
     Directions, DpmParams, Error, Losses, Real, SogClrParams, StateView, check,
     kernel::{
         bimodal::{self, Dir, gather},
+        online,
         schedule::Sched,
         workspace::Bimodal,
     },
@@ -83,12 +89,10 @@ const fn panel_height(engine: Engine) -> usize {
     }
 }
 
-/// The SIMD passes of the stored step ([`crate::kernel::bimodal`]) on
-/// panels of `S` computed from the features: the same blocks in the same
-/// order, so every output is bit-identical to
-/// [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)'s
-/// (and its twins' on the stored `S`). Checks as [`run`]'s scalar path,
-/// in the same order.
+/// Two SIMD passes on panels of `S` computed from the features: the
+/// online maxima and sums ([`online::prepare`]), then the stored step's
+/// outputs pass ([`crate::kernel::bimodal::run`]). Checks as [`run`]'s
+/// scalar path, in the same order.
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // the stored step's order, in one place
 fn on_panels<T: Real>(
     engine: Engine,
@@ -143,9 +147,9 @@ fn on_panels<T: Real>(
     let taus = [algos[0].tau(), algos[1].tau()];
     let dpm = algos.map(|a| matches!(a, Algo::Dpm(_)));
     let mut ws = Bimodal::carve(&mut *ws_buf, b);
-    // Pass 1, among the checks (it writes only scratch): the maxima of
-    // both directions and the check of the scores.
-    let scan = bimodal::prepare(
+    // Pass 1, among the checks (it writes only scratch): the maxima and
+    // sums of both directions, and the check of the scores.
+    let scan = online::prepare(
         isa,
         sched,
         &mut feats,
@@ -156,6 +160,7 @@ fn on_panels<T: Real>(
         ],
         [text_ids, image_ids],
         taus,
+        algos.map(|a| matches!(a, Algo::InfoNce { .. })),
         &mut ws,
     );
     if feats.flushed {
@@ -191,7 +196,7 @@ fn on_panels<T: Real>(
         sched,
         &mut feats,
         b,
-        max_abs,
+        (max_abs, bimodal::Sums::Done),
         (
             Dir {
                 spec: specs[0],
@@ -275,12 +280,15 @@ impl<'o, T> TiledOut<'o, T> {
 /// [`Losses`].
 ///
 /// Results: with SIMD lanes every output (`dx`, `dy`, `h`, the state, the
-/// losses) is bit-identical to `dpm_bimodal_from_features`'s; without
-/// them, as [`crate::scalar::dpm_bimodal_tiled`]. Each of the three
-/// passes recomputes its panels of `S` (register-blocked products on
-/// `Y^T` packed once per step), and each panel's `dS` goes into `dX`,
-/// `dY` at once. `dpm_core::par::dpm_bimodal_tiled` (feature `std`) is
-/// the same step on all cores, bit for bit.
+/// losses) is within SPEC section 7's bound of
+/// `dpm_bimodal_from_features`'s (bit-identical up to `b = 24`); without
+/// them, as [`crate::scalar::dpm_bimodal_tiled`]. `S` is computed twice
+/// (register-blocked products on `Y^T` packed once per step): for both
+/// directions' maxima and sums at once (the column sums rescaled online
+/// when a later panel raises a column's maximum), then for the outputs,
+/// each panel's `dS` going into `dX`, `dY` at once.
+/// `dpm_core::par::dpm_bimodal_tiled` (feature `std`) is the same step on
+/// all cores, bit for bit.
 ///
 /// # Errors
 ///
@@ -354,9 +362,10 @@ pub fn dpm_bimodal_tiled<T: Real>(
 ///
 /// Arguments as [`dpm_bimodal_tiled`] with SogCLR's parameters; only `u`
 /// of the states is read and written, `out.h_image` and `out.h_text` are
-/// left untouched. Every output is bit-identical to
+/// left untouched. Every output is within SPEC section 7's bound of
 /// [`sogclr_bimodal`](crate::sogclr_bimodal) on the stored `S` followed by
-/// the backward products (on targets without lanes, as
+/// the backward products, as [`dpm_bimodal_tiled`]'s is of its stored
+/// step (on targets without lanes, as
 /// [`crate::scalar::sogclr_bimodal_tiled`]).
 ///
 /// # Errors
@@ -415,9 +424,11 @@ pub fn sogclr_bimodal_tiled<T: Real>(
 /// (the mean of both directions' softmax cross-entropies), then `dX`,
 /// `dY`, without storing `S` or `dS` (SPEC sections 4 and 6). No state;
 /// `out.h_image` and `out.h_text` are left untouched. Every output is
-/// bit-identical to [`infonce_bimodal`](crate::infonce_bimodal) on the
-/// stored `S` followed by the backward products (on targets without
-/// lanes, as [`crate::scalar::infonce_bimodal_tiled`]).
+/// within SPEC section 7's bound of
+/// [`infonce_bimodal`](crate::infonce_bimodal) on the stored `S`
+/// followed by the backward products, as [`dpm_bimodal_tiled`]'s is of
+/// its stored step (on targets without lanes, as
+/// [`crate::scalar::infonce_bimodal_tiled`]).
 ///
 /// # Errors
 ///

@@ -25,12 +25,14 @@ use crate::{
 /// Rows of `S` (and of `dS`) per panel: a multiple of the schedule's
 /// block height (4) and of the products' register block (6). Two panels
 /// of `PANEL x B` values are scratch that grows with `B` (192 KiB each in
-/// `f32` at `B = 2048`).
-pub(crate) const PANEL: usize = 24;
+/// `f32` at `B = 2048`). One chunk of the online first pass.
+pub(crate) const PANEL: usize = crate::kernel::online::CHUNK;
 
 /// Rows per panel of the parallel step: four serial panels, so that each
 /// worker has rows of its own (the panel height changes no bit: every
-/// pass runs the same blocks in the same order on any split into panels).
+/// pass runs the same blocks in the same order on any split into panels,
+/// and the online first pass rescales after every `online::CHUNK` rows
+/// whatever the height, a divisor of it).
 #[cfg(feature = "std")]
 pub(crate) const PAR_PANEL: usize = 4 * PANEL;
 
