@@ -11,6 +11,7 @@
 //! | `panels` | where the passes read `S` and write `dS`: stored, or a panel of rows at a time |
 //! | `workspace` | caller scratch carved into named vectors |
 //! | `bimodal` | both directions of a bimodal step on the passes |
+//! | `online` | the tiled steps' first pass: maxima and sums at once, column sums rescaled online |
 //! | `general` | one direction over any layout on the passes |
 //!
 //! Layering: `lanes` (vectors, exp, sums) below, `kernel` here, the
