@@ -2,8 +2,9 @@
 //! and InfoNCE twins in `families.rs`; their shared pointer handling is
 //! [`StoredArgs`].
 
-use super::ffi::{code, rust, state_spans, view};
-use super::ptr::{Span, disjoint, optional_mut, read, slice, slice_mut};
+use super::ffi::{code, rust};
+use super::ptr::{Span, disjoint, optional_mut, slice, slice_mut};
+use super::stateful::{StateSpans, Stateful, no_state};
 use super::types::{CParams, DpmLossesF32, DpmParamsF32, DpmStateF32};
 use crate::{BimodalOut, Directions, Error, Losses, StateView, dpm_bimodal};
 
@@ -111,60 +112,6 @@ pub(super) struct StoredArgs {
     pub losses: *mut DpmLossesF32,
 }
 
-/// The ids and the two states of a step with state.
-pub(super) struct Stateful {
-    pub image_ids: (*const usize, usize),
-    pub text_ids: (*const usize, usize),
-    pub image: *const DpmStateF32,
-    pub text: *const DpmStateF32,
-}
-
-/// The arrays of the ids and states: none for a step without state.
-pub(super) type StateSpans = [Span; 12];
-
-/// The borrowed ids and state views of a step with state.
-pub(super) type Views<'a> = (
-    &'a [usize],
-    &'a [usize],
-    StateView<'a, f32>,
-    StateView<'a, f32>,
-);
-
-impl Stateful {
-    /// The arrays of both states (`img`, `txt`: the structs read from
-    /// `image`, `text`) and of the ids, checked by [`Span::of`].
-    pub(super) fn spans(&self, img: &DpmStateF32, txt: &DpmStateF32) -> Result<StateSpans, i32> {
-        let mut spans = [Span::of(core::ptr::null::<u8>(), 0, false)?; 12];
-        spans[..5].copy_from_slice(&state_spans(img)?);
-        spans[5..10].copy_from_slice(&state_spans(txt)?);
-        spans[10] = Span::of(self.image_ids.0, self.image_ids.1, false)?;
-        spans[11] = Span::of(self.text_ids.0, self.text_ids.1, false)?;
-        Ok(spans)
-    }
-
-    /// The ids and the views of both states.
-    ///
-    /// # Safety
-    ///
-    /// Every array of [`Stateful::spans`] passed [`disjoint`] with the
-    /// call's other arrays, and is valid for its length (the caller).
-    pub(super) unsafe fn views<'a>(
-        &self,
-        img: &DpmStateF32,
-        txt: &DpmStateF32,
-    ) -> Result<Views<'a>, i32> {
-        // SAFETY: the contract above.
-        unsafe {
-            Ok((
-                slice(self.image_ids.0, self.image_ids.1),
-                slice(self.text_ids.0, self.text_ids.1),
-                view(img)?,
-                view(txt)?,
-            ))
-        }
-    }
-}
-
 impl StoredArgs {
     /// `step` (DPM, SogCLR) on these arrays, the ids and states of
     /// `stateful`, and `params` (the images-anchor then the texts-anchor
@@ -183,30 +130,15 @@ impl StoredArgs {
         step: StatefulStep<C::Rust>,
     ) -> i32 {
         let checked = || -> Result<(), i32> {
-            // SAFETY: NULL (refused) or readable (the caller); copied
-            // before any array is borrowed.
-            let (p0, p1, img, txt) = unsafe {
-                (
-                    read(params[0])?,
-                    read(params[1])?,
-                    read(stateful.image)?,
-                    read(stateful.text)?,
-                )
-            };
-            let spans = stateful.spans(&img, &txt)?;
-            // SAFETY: `run` calls this once every array passed Span::of
-            // and disjoint; valid for the lengths given (the caller).
-            let views = || unsafe { stateful.views(&img, &txt) };
             // SAFETY: the caller's contract, as this function's.
+            let parts = unsafe { stateful.read(params)? };
+            // SAFETY: `run` calls `views` once every array passed
+            // Span::of and disjoint; the rest is the caller's contract.
             unsafe {
                 self.run(
-                    &spans,
-                    views,
-                    |s, (ii, ti, mut iv, mut tv), out, scratch| {
-                        let params = Directions {
-                            image: p0.to_rust()?,
-                            text: p1.to_rust()?,
-                        };
+                    &parts.spans,
+                    || parts.views(),
+                    |s, (ii, ti, mut iv, mut tv, params), out, scratch| {
                         step(s, ii.len(), ii, ti, &mut iv, &mut tv, params, out, scratch)
                     },
                 )
@@ -225,11 +157,8 @@ impl StoredArgs {
         self,
         step: impl FnOnce(&[f32], BimodalOut<'_, f32>, &mut [f32]) -> Result<Losses<f32>, Error>,
     ) -> i32 {
-        let none = || -> Result<StateSpans, i32> {
-            Ok([Span::of(core::ptr::null::<u8>(), 0, false)?; 12])
-        };
         // SAFETY: the caller's contract, as this function's.
-        code(none().and_then(|spans| unsafe {
+        code(no_state().and_then(|spans| unsafe {
             self.run(
                 &spans,
                 || Ok(()),

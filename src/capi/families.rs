@@ -2,7 +2,8 @@
 //! (GCL) and InfoNCE (CLIP) steps from `S`, with `dpm_bimodal_f32`'s
 //! arrays and checks ([`StoredArgs`]).
 
-use super::bimodal::{Stateful, StoredArgs};
+use super::bimodal::StoredArgs;
+use super::stateful::Stateful;
 use super::types::{DpmLossesF32, DpmSogClrParamsF32, DpmStateF32};
 use crate::{infonce_bimodal, sogclr_bimodal};
 

@@ -73,6 +73,7 @@ mod checkpoint;
 mod families;
 mod ffi;
 mod ptr;
+mod stateful;
 mod status;
 mod tiled;
 mod types;

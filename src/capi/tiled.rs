@@ -2,9 +2,9 @@
 //! `dpm_bimodal_tiled_f32`, its SogCLR and InfoNCE twins, and their
 //! scratch size; their shared pointer handling is `TiledArgs`.
 
-use super::bimodal::{StateSpans, Stateful};
 use super::ffi::{code, rust};
-use super::ptr::{Span, disjoint, read, slice, slice_mut};
+use super::ptr::{Span, disjoint, slice, slice_mut};
+use super::stateful::{StateSpans, Stateful, no_state};
 use super::types::{
     CParams, DPM_FEATURES_NORMALIZED, DPM_FEATURES_RAW, DpmLossesF32, DpmParamsF32,
     DpmSogClrParamsF32, DpmStateF32,
@@ -281,32 +281,17 @@ impl TiledArgs {
         params: [*const C; 2],
         step: StatefulStep<C::Rust>,
     ) -> i32 {
+        let (b, d) = (self.b, self.d);
         let checked = || -> Result<(), i32> {
-            // SAFETY: each is NULL (refused) or readable (the caller);
-            // copied before any array below is borrowed.
-            let (img, txt, p0, p1) = unsafe {
-                (
-                    read(stateful.image)?,
-                    read(stateful.text)?,
-                    read(params[0])?,
-                    read(params[1])?,
-                )
-            };
-            let spans = stateful.spans(&img, &txt)?;
-            // SAFETY: `run` calls this once every array passed Span::of
-            // and disjoint; valid for the lengths given (the caller).
-            let views = || unsafe { stateful.views(&img, &txt) };
-            let (b, d) = (self.b, self.d);
             // SAFETY: the caller's contract, as this function's.
+            let parts = unsafe { stateful.read(params)? };
+            // SAFETY: `run` calls `views` once every array passed
+            // Span::of and disjoint; the rest is the caller's contract.
             unsafe {
                 self.run(
-                    &spans,
-                    views,
-                    |x, y, f, (ii, ti, mut iv, mut tv), out, sc| {
-                        let params = Directions {
-                            image: p0.to_rust()?,
-                            text: p1.to_rust()?,
-                        };
+                    &parts.spans,
+                    || parts.views(),
+                    |x, y, f, (ii, ti, mut iv, mut tv, params), out, sc| {
                         step(x, y, b, d, f, ii, ti, &mut iv, &mut tv, params, out, sc)
                     },
                 )
@@ -331,11 +316,8 @@ impl TiledArgs {
             &mut [f32],
         ) -> Result<Losses<f32>, Error>,
     ) -> i32 {
-        let none = || -> Result<StateSpans, i32> {
-            Ok([Span::of(core::ptr::null::<u8>(), 0, false)?; 12])
-        };
         // SAFETY: the caller's contract, as this function's.
-        code(none().and_then(|spans| unsafe {
+        code(no_state().and_then(|spans| unsafe {
             self.run(
                 &spans,
                 || Ok(()),
