@@ -182,7 +182,6 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Maxima<'_, '_, T, P> {
         } = self;
         let rows = m.rows;
         colmax.fill(T::NEG_INFINITY);
-        let width = colmax.len();
         let mut order = MaximaOrder::<L> {
             rowmax,
             colmax,
@@ -194,19 +193,64 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Maxima<'_, '_, T, P> {
                 row0: r0,
                 ..m
             };
-            let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [T]| {
-                L::enter(
-                    #[cfg_attr(not(debug_assertions), inline(always))]
-                    || {
-                        let colmax = &mut slot[..width];
-                        passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
-                    },
-                );
-            };
-            schedule::run(sched, r0..r1, slots, slot_len, &mut order, &compute);
+            maxima_rows(sched, m, r0..r1, &mut order, (slots, slot_len));
         }
         order.check.finish()
     }
+}
+
+/// The maxima pass over rows `rows` of `m` (its rows from `m.row0`) into
+/// `order`, on the schedule's slots (`slot_len` each).
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn maxima_rows<L: Lanes>(
+    sched: Sched,
+    m: &Mat<'_, L::Scalar>,
+    rows: Range<usize>,
+    order: &mut MaximaOrder<'_, L>,
+    (slots, slot_len): (&mut [L::Scalar], usize),
+) {
+    let width = order.colmax.len();
+    let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [L::Scalar]| {
+        L::enter(
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            || {
+                let colmax = &mut slot[..width];
+                passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
+            },
+        );
+    };
+    schedule::run(sched, rows, slots, slot_len, order, &compute);
+}
+
+/// The sums pass over rows `rows` of `m` (its rows from `m.row0`) into
+/// `order`, relative to the maxima `(rowmax, colmax)`.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn sums_rows<L: Lanes>(
+    sched: Sched,
+    m: &Mat<'_, L::Scalar>,
+    rows: Range<usize>,
+    (losses, rowmax, colmax): (Losses, &[L::Scalar], &[L::Scalar]),
+    order: &mut SumsOrder<'_, L>,
+    slots: &mut [L::Scalar],
+) {
+    let compute = |it: &mut SumsItem<'_, L::Scalar>, slot: &mut [L::Scalar]| {
+        L::enter(
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            || {
+                passes::sums::<L>(
+                    m,
+                    it.rows.clone(),
+                    rowmax,
+                    colmax,
+                    losses,
+                    it.sum,
+                    it.loss,
+                    slot,
+                );
+            },
+        );
+    };
+    schedule::run(sched, rows, slots, 2 * m.cols, order, &compute);
 }
 
 /// One direction of the step: its parameters, anchors' ids and state,
@@ -293,8 +337,8 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
             diag,
             mut rows,
             mut cols,
-            col_sum,
-            col_loss,
+            mut col_sum,
+            mut col_loss,
             h_text,
             h_image,
             slots,
@@ -308,53 +352,23 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
 
         // Pass 2: sums.
         if sums == Sums::Run {
-            col_sum.sum.fill(T::ZERO);
-            col_sum.comp.fill(T::ZERO);
-            col_loss.sum.fill(T::ZERO);
-            col_loss.comp.fill(T::ZERO);
-            {
-                let mut order = SumsOrder::<L> {
-                    sum: &mut *rows.sum,
-                    loss: &mut *rows.loss,
-                    cols: Some((
-                        Pair {
-                            sum: &mut *col_sum.sum,
-                            comp: &mut *col_sum.comp,
-                        },
-                        Pair {
-                            sum: &mut *col_loss.sum,
-                            comp: &mut *col_loss.comp,
-                        },
-                    )),
-                    b,
-                    _l: PhantomData,
+            col_sum.clear();
+            col_loss.clear();
+            let mut order = SumsOrder::<L> {
+                sum: &mut *rows.sum,
+                loss: &mut *rows.loss,
+                cols: Some((col_sum.reborrow(), col_loss.reborrow())),
+                b,
+                _l: PhantomData,
+            };
+            let maxima = (losses, &*rows.max, &*cols.max);
+            for (r0, r1) in panel_ranges(b, panels.height()) {
+                let m = &Mat {
+                    s: panels.scores(r0, r1),
+                    row0: r0,
+                    ..m
                 };
-                let (rowmax, colmax) = (&*rows.max, &*cols.max);
-                for (r0, r1) in panel_ranges(b, panels.height()) {
-                    let m = &Mat {
-                        s: panels.scores(r0, r1),
-                        row0: r0,
-                        ..m
-                    };
-                    let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
-                        L::enter(
-                            #[cfg_attr(not(debug_assertions), inline(always))]
-                            || {
-                                passes::sums::<L>(
-                                    m,
-                                    it.rows.clone(),
-                                    rowmax,
-                                    colmax,
-                                    losses,
-                                    it.sum,
-                                    it.loss,
-                                    slot,
-                                );
-                            },
-                        );
-                    };
-                    schedule::run(sched, r0..r1, slots, 2 * b, &mut order, &compute);
-                }
+                sums_rows(sched, m, r0..r1, maxima, &mut order, slots);
             }
         }
 

@@ -10,20 +10,21 @@
 //! running maximum from `old` to `new`, the column's sum and loss sum so
 //! far are multiplied by `exp(old - new)` (flushed: no subnormal) before
 //! the chunk's sums pass adds its terms relative to `new`. The loss sums'
-//! factor `sigma` depends on the largest `|S|`, also running: where a
-//! chunk changes it, every loss sum so far is multiplied by the ratio (a
-//! power of two). The chunks and their order do not depend on the panel
+//! factor `sigma` depends on the largest `|S|`, also running (from the
+//! diagonal's, which every column's loss terms read): where a chunk
+//! changes it, every loss sum so far is multiplied by the ratio (a power
+//! of two). The chunks and their order do not depend on the panel
 //! height or the engine, so the serial and parallel tiled steps agree bit
 //! for bit; against the stored step a column's sum is off by a few
 //! roundings per raise of its maximum (SPEC section 7's bound).
 
 use super::{
     anchor,
-    bimodal::{MaximaItem, MaximaOrder, SumsItem, SumsOrder, gather, mat},
+    bimodal::{MaximaOrder, SumsOrder, gather, mat, maxima_rows, sums_rows},
     panels::{Panels, ranges as panel_ranges},
-    passes::{self, Losses},
+    passes::Losses,
     rows::Mat,
-    schedule::{self, Sched},
+    schedule::Sched,
     workspace::{Bimodal, Pair},
 };
 use crate::{
@@ -117,17 +118,23 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Online<'_, '_, '_, T, P> {
         } = ws;
         let m = mat(&[], b, zeta_t, zeta_i, diag, tau, T::ONE);
         cols.max.fill(T::NEG_INFINITY);
-        for v in [
-            &mut *col_sum.sum,
-            &mut *col_sum.comp,
-            &mut *col_loss.sum,
-            &mut *col_loss.comp,
-        ] {
-            v.fill(T::ZERO);
-        }
+        col_sum.clear();
+        col_loss.clear();
         let mut check = Check::<L>::new();
         // The running largest |S| and its sigma (0 before the first chunk).
-        let (mut max_abs, mut sigma) = (T::ZERO, T::ZERO);
+        // It starts from the diagonal's: a column's loss terms are
+        // `e sigma (S[i][j] - S[j][j])`, and `S[j][j]` is known from the
+        // start though its row may come in a later chunk; a sigma from
+        // the rows seen so far alone let a large later positive overflow
+        // the column's loss sum (found by an adversarial review). The
+        // final sigma is the stored step's either way. (A non-finite
+        // diagonal is refused after this pass: it is left out here.)
+        let mut max_abs = diag
+            .iter()
+            .map(|v| v.abs())
+            .filter(|&a| a < T::INFINITY)
+            .fold(T::ZERO, T::max);
+        let mut sigma = T::ZERO;
         let mut finite = true;
         for (p0, p1) in panel_ranges(b, panels.height()) {
             let panel = panels.scores(p0, p1);
@@ -162,16 +169,8 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Online<'_, '_, '_, T, P> {
                 // Sums, relative to the columns' running maxima.
                 let m = Mat { sigma, ..m };
                 let row_out = (&mut rows.sum[r0..r1], &mut rows.loss[r0..r1]);
-                let maxima = (&*rows.max, &*cols.max);
-                chunk_sums::<L>(
-                    sched,
-                    &m,
-                    losses,
-                    maxima,
-                    row_out,
-                    [col_sum, col_loss],
-                    slots,
-                );
+                let maxima = (losses, &*rows.max, &*cols.max);
+                chunk_sums::<L>(sched, &m, maxima, row_out, [col_sum, col_loss], slots);
             }
         }
         check.finish()
@@ -180,8 +179,6 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Online<'_, '_, '_, T, P> {
 
 /// The maxima pass over the rows of `m` (one chunk): their maxima into
 /// `rowmax`, the chunk's column maxima into `colmax`; returns its check.
-/// (Inlined, as every piece of a pass, into the dispatcher's
-/// `#[target_feature]` function.)
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn chunk_maxima<L: Lanes>(
     sched: Sched,
@@ -191,23 +188,13 @@ fn chunk_maxima<L: Lanes>(
     colmax: &mut [L::Scalar],
     slots: &mut [L::Scalar],
 ) -> Check<L> {
-    let b = m.cols;
     colmax.fill(L::Scalar::NEG_INFINITY);
     let mut order = MaximaOrder::<L> {
         rowmax,
         colmax,
         check: Check::new(),
     };
-    let maxima = |it: &mut MaximaItem<'_, L>, slot: &mut [L::Scalar]| {
-        L::enter(
-            #[cfg_attr(not(debug_assertions), inline(always))]
-            || {
-                let colmax = &mut slot[..b];
-                passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
-            },
-        );
-    };
-    schedule::run(sched, rows, slots, 2 * b, &mut order, &maxima);
+    maxima_rows(sched, m, rows, &mut order, (slots, 2 * m.cols));
     order.check
 }
 
@@ -219,48 +206,20 @@ fn chunk_maxima<L: Lanes>(
 fn chunk_sums<L: Lanes>(
     sched: Sched,
     m: &Mat<'_, L::Scalar>,
-    losses: Losses,
-    (rowmax, colmax): (&[L::Scalar], &[L::Scalar]),
+    maxima: (Losses, &[L::Scalar], &[L::Scalar]),
     (sum, loss): (&mut [L::Scalar], &mut [L::Scalar]),
     [col_sum, col_loss]: [&mut Pair<'_, L::Scalar>; 2],
     slots: &mut [L::Scalar],
 ) {
-    let b = m.cols;
     let rows = m.row0..m.row0 + sum.len();
     let mut order = SumsOrder::<L> {
         sum,
         loss,
-        cols: Some((
-            Pair {
-                sum: &mut *col_sum.sum,
-                comp: &mut *col_sum.comp,
-            },
-            Pair {
-                sum: &mut *col_loss.sum,
-                comp: &mut *col_loss.comp,
-            },
-        )),
-        b,
+        cols: Some((col_sum.reborrow(), col_loss.reborrow())),
+        b: m.cols,
         _l: PhantomData,
     };
-    let sums = |it: &mut SumsItem<'_, L::Scalar>, slot: &mut [L::Scalar]| {
-        L::enter(
-            #[cfg_attr(not(debug_assertions), inline(always))]
-            || {
-                passes::sums::<L>(
-                    m,
-                    it.rows.clone(),
-                    rowmax,
-                    colmax,
-                    losses,
-                    it.sum,
-                    it.loss,
-                    slot,
-                );
-            },
-        );
-    };
-    schedule::run(sched, rows, slots, 2 * b, &mut order, &sums);
+    sums_rows(sched, m, rows, maxima, &mut order, slots);
 }
 
 /// The loss sums so far (the rows' `row_loss`, the columns' pair) from

@@ -118,6 +118,22 @@ impl<'a, T> Pair<'a, T> {
         let [sum, comp] = cut(rest, len);
         Pair { sum, comp }
     }
+
+    /// The same pair, borrowed for a shorter time.
+    pub(crate) fn reborrow(&mut self) -> Pair<'_, T> {
+        Pair {
+            sum: &mut *self.sum,
+            comp: &mut *self.comp,
+        }
+    }
+}
+
+impl<T: crate::Real> Pair<'_, T> {
+    /// Every sum 0.
+    pub(crate) fn clear(&mut self) {
+        self.sum.fill(T::ZERO);
+        self.comp.fill(T::ZERO);
+    }
 }
 
 impl<'a, T> Bimodal<'a, T> {
