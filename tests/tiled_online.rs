@@ -1,7 +1,7 @@
 //! The SIMD tiled step's online first pass (`src/kernel/online.rs`,
 //! SPEC sections 6 and 7) when a column's own positive comes in a later
 //! chunk of rows and is much larger than every score before it. Found by
-//! an adversarial review of 22f7deb: the column's loss terms
+//! an adversarial review of 3b1e15d: the column's loss terms
 //! `e sigma (S[i][j] - S[j][j])` were summed with a `sigma` from the rows
 //! seen so far only, so the column's loss sum overflowed and its term of
 //! the text-to-image loss was lost while the loss stayed finite. The
