@@ -315,9 +315,9 @@ static void test_checkpoints(void) {
 }
 
 #define D 4
-/* At least dpm_tiled_scratch_len(B, D) on every target (392 with SIMD
+/* At least dpm_tiled_scratch_len(B, D) on every target (824 with SIMD
    lanes, 325 on Cortex-M): checked against the library below. */
-#define TSCRATCH 512
+#define TSCRATCH 1024
 
 /* Everything a tiled call reads or writes. */
 typedef struct {

@@ -461,8 +461,8 @@ const char *dpm_status_message(int32_t code);
 
 // C: `size_t dpm_tiled_scratch_len(size_t b, size_t d)`: the `float`s of
 // scratch `dpm_bimodal_tiled_f32` needs for `b` pairs of dimension `d`
-// ([`scratch_len`] of [`Scratch::Tiled`]): `80 b + 2 b d + 32 ceil(b /
-// 32) d` on hosts (SIMD lanes), `23 b + 64 d` on Cortex-M; no term grows
+// ([`scratch_len`] of [`Scratch::Tiled`]): `224 b + 2 b d + 32 ceil(b
+// / 32) d` on hosts (SIMD lanes), `23 b + 64 d` on Cortex-M; no term grows
 // like `b^2`. `SIZE_MAX` when that does not fit a `size_t` (no buffer is
 // that large, so the step refuses such a batch); never wraps or aborts.
 size_t dpm_tiled_scratch_len(size_t b, size_t d);

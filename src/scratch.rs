@@ -67,14 +67,12 @@ pub enum Scratch {
     /// its SogCLR and InfoNCE twins (and theirs in `scalar` and `par`) on
     /// `b` pairs of dimension `d`. No term grows like `b^2`:
     ///
-    /// - with SIMD lanes `80 b + 2 b d + 32 ceil(b / 32) d` (the stored
-    ///   step's workspace, two panels of 24 rows of `S` and `dS`, the
-    ///   normalised features, and `Y^T` packed for the products): at
-    ///   `b = 4096`, `d = 128` 1.90 M elements (7.25 MiB in `f32`), where
-    ///   [`Features`](Scratch::Features) asks for 18.0 M and the outputs
-    ///   `S`, `dS` of the stored step take 33.6 M more;
-    /// - the parallel step, panels of 96 rows: `224 b + 2 b d + 32 ceil(b
-    ///   / 32) d` (9.5 MiB at the same sizes);
+    /// - with SIMD lanes, serial and parallel, `224 b + 2 b d + 32 ceil(b
+    ///   / 32) d` (the stored step's workspace, two panels of 96 rows of
+    ///   `S` and `dS`, the normalised features, and `Y^T` packed for the
+    ///   products): at `b = 4096`, `d = 128` 2.49 M elements (9.50 MiB in
+    ///   `f32`), where [`Features`](Scratch::Features) asks for 18.0 M and
+    ///   the outputs `S`, `dS` of the stored step take 33.6 M more;
     /// - the scalar engine, and every target without lanes: `23 b + 2 TILE
     ///   d` (per-pair statistics and two panels of
     ///   [`TILE`](crate::embed::TILE) normalised rows).
@@ -103,7 +101,7 @@ pub enum Scratch {
 /// ```
 /// use dpm_core::{Scratch, scratch_len};
 /// let lanes = scratch_len(Scratch::Bimodal { b: 1 }) == 32;
-/// let want = if lanes { 80 * 4096 + 3 * 4096 * 128 } else { 23 * 4096 + 2 * 32 * 128 };
+/// let want = if lanes { 224 * 4096 + 3 * 4096 * 128 } else { 23 * 4096 + 2 * 32 * 128 };
 /// assert_eq!(scratch_len(Scratch::Tiled { b: 4096, d: 128 }), want);
 /// assert_eq!(scratch_len(Scratch::Features { b: 4, d: 8 }), 16 + 64 + scratch_len(Scratch::Bimodal { b: 4 }));
 /// ```

@@ -56,10 +56,10 @@ fuzz_target!(|inp: Input| {
         usize::try_from(features).unwrap_or(usize::MAX)
     );
     // The tiled steps. With SIMD lanes (this target's hosts): the stored
-    // step's 32 per pair, two panels of 24 rows, the normalised features
+    // step's 32 per pair, two panels of 96 rows, the normalised features
     // and Y^T packed in stripes of 32 columns; the scalar engine: 23 per
     // pair and two tiles of TILE rows of d.
-    let tiled = (80 * a128)
+    let tiled = (224 * a128)
         .saturating_add(a128.saturating_mul(b128).saturating_mul(2))
         .saturating_add((a128.div_ceil(32) * 32).saturating_mul(b128));
     assert_eq!(

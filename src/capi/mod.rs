@@ -40,7 +40,7 @@
 //! - `dpm_bimodal_scratch_len`: one saturating multiplication (`32 b`,
 //!   `SIZE_MAX` when that overflows: no buffer is that large, so
 //!   `dpm_bimodal_f32` refuses such a `b`); `dpm_checkpoint_len_f32`
-//!   and `dpm_tiled_scratch_len` likewise (`28 + 13 n`; `80 b + 2 b d +
+//!   and `dpm_tiled_scratch_len` likewise (`28 + 13 n`; `224 b + 2 b d +
 //!   32 ceil(b / 32) d`; saturating).
 //! - `dpm_status_message`: a `match` over every `int32_t` with a default
 //!   arm; static strings.

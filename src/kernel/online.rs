@@ -38,8 +38,7 @@ use crate::{
 };
 use core::{marker::PhantomData, ops::Range};
 
-/// Rows per chunk: the serial tiled step's panel height, and a divisor of
-/// the parallel step's.
+/// Rows per chunk: a divisor of the tiled steps' panel height (96).
 pub(crate) const CHUNK: usize = 24;
 
 /// Gathers the candidates' zeta and the diagonal as

@@ -62,30 +62,19 @@ const PER_PAIR: usize = 1 + 2 * 11;
 
 /// Scratch of the tiled steps on `engine`: with SIMD lanes the stored
 /// serial step's workspace, two panels of `S` and `dS` (`PANEL x b`,
-/// four times that for the parallel step), the
-/// normalised features (`2 b d`) and `Y^T` packed
-/// (`products::pack_len`); on the scalar engine `23 b` per-anchor values
-/// and two tile panels of `TILE x d`. Saturating.
+/// serial and parallel alike), the normalised features (`2 b d`) and
+/// `Y^T` packed (`products::pack_len`); on the scalar engine `23 b`
+/// per-anchor values and two tile panels of `TILE x d`. Saturating.
 pub(crate) const fn scratch_len(engine: Engine, b: usize, d: usize) -> usize {
     if crate::lanes::LANES && !matches!(engine, Engine::Scalar) {
         Engine::Simd
             .scratch_len(b)
-            .saturating_add(b.saturating_mul(2 * panel_height(engine)))
+            .saturating_add(b.saturating_mul(2 * PANEL))
             .saturating_add(b.saturating_mul(d).saturating_mul(2))
             .saturating_add(super::products::pack_len(b, d))
     } else {
         b.saturating_mul(PER_PAIR)
             .saturating_add(d.saturating_mul(2 * TILE))
-    }
-}
-
-/// Rows per panel of `S` on `engine`: [`PANEL`], and `PAR_PANEL` for
-/// the parallel step (whose workers split each panel's rows).
-const fn panel_height(engine: Engine) -> usize {
-    match engine {
-        Engine::Scalar | Engine::Simd => PANEL,
-        #[cfg(feature = "std")]
-        Engine::Par => panels::PAR_PANEL,
     }
 }
 
@@ -106,10 +95,9 @@ fn on_panels<T: Real>(
 ) -> Result<Losses<T>, Error> {
     let (image_ids, text_ids) = ids.unwrap_or((&[], &[]));
     let (b, d) = (src.b, src.d);
-    let height = panel_height(engine);
     let (ws_buf, rest) = scratch.split_at_mut(Engine::Simd.scratch_len(b));
-    let (panels, rest) = rest.split_at_mut(2 * height * b);
-    let (s_panel, ds_panel) = panels.split_at_mut(height * b);
+    let (panels, rest) = rest.split_at_mut(2 * PANEL * b);
+    let (s_panel, ds_panel) = panels.split_at_mut(PANEL * b);
     let (xn, rest) = rest.split_at_mut(b * d);
     let (yn, yp) = rest.split_at_mut(b * d);
     for i in 0..b {
@@ -135,7 +123,6 @@ fn on_panels<T: Real>(
         dx,
         dy,
         flushed: false,
-        height,
         par: engine.parallel(),
     };
     // The passes run serially on every engine: split into waves panel by
@@ -270,7 +257,7 @@ impl<'o, T> TiledOut<'o, T> {
 /// The DPM (NUCLR) step on a bimodal batch of features, in tiles: the
 /// same step as [`dpm_bimodal_from_features`](super::dpm_bimodal_from_features)
 /// without storing `S` or `dS`. Scratch is [`scratch_len`](crate::scratch_len)`(Scratch::Tiled { b, d })`,
-/// which grows like `b d`, not `b^2`: 7.25 MiB at b = 4096, d = 128, where
+/// which grows like `b d`, not `b^2`: 9.50 MiB at b = 4096, d = 128, where
 /// the stored step needs 200 MiB.
 ///
 /// `x` (images) and `y` (texts) are `b x d` row-major, raw or normalised
