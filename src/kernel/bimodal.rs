@@ -48,9 +48,7 @@ pub(crate) fn prepare<T: Real, P: Panels<T>>(
     tau: [T; 2],
     ws: &mut Bimodal<'_, T>,
 ) -> Scan<T> {
-    gather(ws.zeta_t, zeta[0], cand_ids[0]);
-    gather(ws.zeta_i, zeta[1], cand_ids[1]);
-    panels.diag(ws.diag);
+    gather_both(panels, zeta, cand_ids, ws);
     let m = mat(&[], b, ws.zeta_t, ws.zeta_i, ws.diag, tau, T::ONE);
     on(
         isa,
@@ -92,6 +90,20 @@ pub(crate) fn mat<'a, T: Real>(
     }
 }
 
+/// Both directions' candidates' zeta (`zeta[0]` by `cand_ids[0]` into
+/// `ws.zeta_t`, `zeta[1]` into `ws.zeta_i`) and the diagonal of `S`:
+/// what every bimodal first pass starts from.
+pub(crate) fn gather_both<T: Real, P: Panels<T>>(
+    panels: &mut P,
+    zeta: [Option<&[T]>; 2],
+    cand_ids: [&[usize]; 2],
+    ws: &mut Bimodal<'_, T>,
+) {
+    gather(ws.zeta_t, zeta[0], cand_ids[0]);
+    gather(ws.zeta_i, zeta[1], cand_ids[1]);
+    panels.diag(ws.diag);
+}
+
 /// `out[k] = zeta[ids[k]]` (0 for an id out of range), or 0 without zeta.
 pub(crate) fn gather<T: Real>(out: &mut [T], zeta: Option<&[T]>, ids: &[usize]) {
     match zeta {
@@ -123,9 +135,9 @@ pub(crate) struct MaximaOrder<'w, L: Lanes> {
 }
 
 pub(crate) struct MaximaItem<'w, L: Lanes> {
-    pub rows: Range<usize>,
-    pub rowmax: &'w mut [L::Scalar],
-    pub check: Check<L>,
+    rows: Range<usize>,
+    rowmax: &'w mut [L::Scalar],
+    check: Check<L>,
 }
 
 impl<'w, L: Lanes> Order<L::Scalar> for MaximaOrder<'w, L> {
@@ -223,7 +235,9 @@ pub(crate) fn maxima_rows<L: Lanes>(
 }
 
 /// The sums pass over rows `rows` of `m` (its rows from `m.row0`) into
-/// `order`, relative to the maxima `(rowmax, colmax)`.
+/// `order`, relative to the maxima `(rowmax, colmax)`; each of `slots`
+/// is `slot_len` long (`2 cols` for the columns' partial sums, 0 when
+/// the step has no column direction).
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn sums_rows<L: Lanes>(
     sched: Sched,
@@ -231,7 +245,7 @@ pub(crate) fn sums_rows<L: Lanes>(
     rows: Range<usize>,
     (losses, rowmax, colmax): (Losses, &[L::Scalar], &[L::Scalar]),
     order: &mut SumsOrder<'_, L>,
-    slots: &mut [L::Scalar],
+    (slots, slot_len): (&mut [L::Scalar], usize),
 ) {
     let compute = |it: &mut SumsItem<'_, L::Scalar>, slot: &mut [L::Scalar]| {
         L::enter(
@@ -250,7 +264,7 @@ pub(crate) fn sums_rows<L: Lanes>(
             },
         );
     };
-    schedule::run(sched, rows, slots, 2 * m.cols, order, &compute);
+    schedule::run(sched, rows, slots, slot_len, order, &compute);
 }
 
 /// One direction of the step: its parameters, anchors' ids and state,
@@ -368,7 +382,7 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
                     row0: r0,
                     ..m
                 };
-                sums_rows(sched, m, r0..r1, maxima, &mut order, slots);
+                sums_rows(sched, m, r0..r1, maxima, &mut order, (slots, 2 * b));
             }
         }
 

@@ -4,7 +4,7 @@
 
 use super::{
     anchor::{self, Logs, Prev},
-    bimodal::{self, Maxima, OutputsItem, OutputsOrder, SumsItem, SumsOrder},
+    bimodal::{self, Maxima, OutputsItem, OutputsOrder, SumsOrder},
     panels::Stored,
     passes::{self, Block, Losses, Wants},
     rows::Mat,
@@ -169,17 +169,8 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
                 b: c,
                 _l: PhantomData,
             };
-            let (rowmax, m) = (&*rows.max, &m);
-            let compute = |it: &mut SumsItem<'_, T>, slot: &mut [T]| {
-                L::enter(
-                    #[cfg_attr(not(debug_assertions), inline(always))]
-                    || {
-                        let (sum, loss) = (&mut *it.sum, &mut *it.loss);
-                        passes::sums::<L>(m, it.rows.clone(), rowmax, &[], losses, sum, loss, slot);
-                    },
-                );
-            };
-            schedule::run(Sched::Serial, 0..r, slots, 0, &mut order, &compute);
+            let maxima = (losses, &*rows.max, &[][..]);
+            bimodal::sums_rows(Sched::Serial, &m, 0..r, maxima, &mut order, (slots, 0));
         }
 
         // The anchors' statistics.

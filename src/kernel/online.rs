@@ -20,7 +20,7 @@
 
 use super::{
     anchor,
-    bimodal::{MaximaOrder, SumsOrder, gather, mat, maxima_rows, sums_rows},
+    bimodal::{MaximaOrder, SumsOrder, gather_both, mat, maxima_rows, sums_rows},
     panels::{Panels, ranges as panel_ranges},
     passes::Losses,
     rows::Mat,
@@ -63,9 +63,7 @@ pub(crate) fn prepare<T: Real, P: Panels<T>>(
     ws: &mut Bimodal<'_, T>,
 ) -> Scan<T> {
     debug_assert!(panels.height().is_multiple_of(CHUNK));
-    gather(ws.zeta_t, zeta[0], cand_ids[0]);
-    gather(ws.zeta_i, zeta[1], cand_ids[1]);
-    panels.diag(ws.diag);
+    gather_both(panels, zeta, cand_ids, ws);
     on(
         isa,
         Online {
@@ -218,7 +216,7 @@ fn chunk_sums<L: Lanes>(
         b: m.cols,
         _l: PhantomData,
     };
-    sums_rows(sched, m, rows, maxima, &mut order, slots);
+    sums_rows(sched, m, rows, maxima, &mut order, (slots, 2 * m.cols));
 }
 
 /// The loss sums so far (the rows' `row_loss`, the columns' pair) from
