@@ -54,6 +54,8 @@ const NR: usize = 2;
 // The blocks name their two vectors (`s0`, `s1`; `acc[r][0]`, `acc[r][1]`).
 const _: () = assert!(NR == 2);
 const _: () = assert!(NR * WIDEST * KC <= PANEL);
+// At least one register block of the widest lanes per group of `rows`.
+const _: () = assert!(TC * NR * WIDEST <= PANEL);
 /// Depth (values of `k`) of one packed slice of `Y^T`.
 const KC: usize = 128;
 /// The widest lanes of any [`Real`] (16 `f32` in AVX-512).
@@ -200,6 +202,7 @@ pub(crate) fn rows<T: Real>(c: Coef<'_, T>, src: &[T], ts: Range<usize>, d: usiz
     if d == 0 || ts.is_empty() {
         return;
     }
+    debug_assert!(src.len() >= ts.end * d, "src holds every row of ts");
     if lanes::LANES {
         dispatch(Rows { c, src, ts, d, out });
     } else {

@@ -104,7 +104,10 @@ pub(crate) fn dispatch<T: Real, K: Kernel<T>>(k: K) -> K::Output {
 pub(crate) fn on<T: Real, K: Kernel<T>>(isa: Isa, k: K) -> K::Output {
     let isa = isa.min(Isa::detected());
     match isa {
-        Isa::Base => k.run::<super::Base<T>>(),
+        Isa::Base => run_base(
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            || k.run::<super::Base<T>>(),
+        ),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => super::x86::run_avx2(
             #[cfg_attr(not(debug_assertions), inline(always))]
@@ -116,4 +119,16 @@ pub(crate) fn on<T: Real, K: Kernel<T>>(isa: Isa, k: K) -> K::Output {
             || k.run::<<T as crate::real::Sealed>::Avx512>(),
         ),
     }
+}
+
+/// Runs the baseline lanes' instance of a kernel in a frame of its own
+/// on `x86_64`: inlined into [`on`], its stack buffers (the products'
+/// packed panels, 16 KiB in `f32`, 32 KiB in `f64`) sat in the same frame
+/// as the call to the AVX2 or AVX-512 instance, which has its own, so
+/// every product needed both (the backward product in `f64` on AVX2
+/// needed 81 KiB of stack). Elsewhere the baseline is the only instance
+/// and stays inlined.
+#[cfg_attr(target_arch = "x86_64", inline(never))]
+fn run_base<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
