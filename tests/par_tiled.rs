@@ -3,7 +3,7 @@
 //! bit, with rayon pools
 //! of 1, 2 and 4 threads built here: DPM, SogCLR and InfoNCE, f32 and
 //! f64, raw and normalised features, B below one panel, across several
-//! panels of the parallel step (96 rows) and not a multiple of the
+//! panels (96 rows) and not a multiple of the
 //! lanes, the 4-row blocks or the 6-row register blocks; aligned features
 //! at a small tau (exps far below 1); the same refusals with nothing
 //! written, and a scratch long enough for the serial step but not for
@@ -225,8 +225,9 @@ fn serial_equals_parallel<T: Real>(seed: u64, sizes: &[(usize, usize)]) {
     }
 }
 
-/// Below one panel, one serial panel, several parallel panels (96 rows),
-/// ragged ends everywhere, and more `dY` rows than one task's 48.
+/// Below one chunk of the online pass (24 rows), past one chunk, past one
+/// panel (96 rows, serial and parallel alike), ragged ends everywhere,
+/// and more `dY` rows than one task's 48.
 const SIZES: [(usize, usize); 6] = [(2, 1), (7, 5), (25, 3), (97, 17), (200, 8), (301, 33)];
 
 #[test]

@@ -100,7 +100,8 @@ struct Got<T> {
 }
 
 fuzz_target!(|inp: Input| {
-    // B up to 160 for the parallel twin: past its first panel of 96 rows.
+    // B up to 160 for the parallel twin (and the serial step it is held
+    // to): past the first panel of 96 rows.
     let rows = if inp.simd && inp.par { 161 } else { 65 };
     let (b, d) = (usize::from(inp.b) % rows, usize::from(inp.d % 33));
     let n = usize::from(inp.n);
