@@ -364,6 +364,8 @@ fn same_as_the_chain<T: Real>(on: On, seed: u64) {
         (TILE + 1, 3),
         (2 * TILE + 7, 16),
         (40, 1),
+        // Past the SIMD engine's first panel of 96 rows.
+        (101, 4),
     ] {
         for kind in [Features::Raw, Features::Normalized] {
             if kind == Features::Raw && d == 0 {
