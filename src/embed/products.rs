@@ -185,7 +185,7 @@ pub(crate) enum Coef<'a, T> {
 
 impl<T: Real> Coef<'_, T> {
     /// `c(o, t)` for `k = t - ts.start`.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn at(self, o: usize, k: usize) -> T {
         match self {
             Coef::Rows(g, ld) => g[o * ld + k],
@@ -226,7 +226,7 @@ impl<T: Real> Kernel<T> for Diag<'_, T> {
 
     /// One score at a time, in every lane, with the step of a lane of
     /// [`score_block`].
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) {
         let Diag { x, y, d, out } = self;
         for (j, o) in out.iter_mut().enumerate() {
@@ -253,7 +253,7 @@ struct Scores<'a, T> {
 impl<T: Real> Kernel<T> for Scores<'_, T> {
     type Output = ();
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) {
         let Scores {
             x,
@@ -301,7 +301,7 @@ impl<T: Real> Kernel<T> for Scores<'_, T> {
 
 /// `Y^T[k0 .. k0 + kn][j0 .. j0 + w]` (`w = NR N`) row by row into
 /// `out`, zero past the last column `j0 + jn`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn pack_stripe<L: Lanes>(
     y: &[L::Scalar],
     d: usize,
@@ -325,7 +325,7 @@ fn pack_stripe<L: Lanes>(
 }
 
 /// Every row of `S` over one packed slice of `Y^T`, `MR` rows at a time.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn score_rows<L: Lanes>(
     x: &[L::Scalar],
     rows: usize,
@@ -361,7 +361,7 @@ struct Pack<'a, T> {
 impl<T: Real> Kernel<T> for Pack<'_, T> {
     type Output = ();
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) {
         let Pack { y, cols, d, out } = self;
         let w = NR * L::N;
@@ -385,14 +385,14 @@ struct Blk {
 
 /// Vector `c` of a block `n` wide: its offset in the block and its count
 /// of lanes (0 to `N`; the offset then stays within the block).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn part<L: Lanes>(c: usize, n: usize) -> Range<usize> {
     let at = (c * L::N).min(n);
     at..at + (n - at).min(L::N)
 }
 
 /// Loads vector `c` of a block `n` wide from `row` (zeros past `n`).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn ld<L: Lanes>(row: &[L::Scalar], c: usize, n: usize) -> L {
     if n == NR * L::N {
         L::load(&row[c * L::N..])
@@ -402,7 +402,7 @@ fn ld<L: Lanes>(row: &[L::Scalar], c: usize, n: usize) -> L {
 }
 
 /// Stores vector `c` of a block `n` wide into `row` (lanes `..n` only).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn st<L: Lanes>(v: L, row: &mut [L::Scalar], c: usize, n: usize) {
     if n == NR * L::N {
         v.store(&mut row[c * L::N..]);
@@ -438,7 +438,7 @@ macro_rules! fma_rows {
 /// Rows `0..M` of a block, `stride` apart in `v` and `len` long (empty
 /// from `M` to `MR`): written out, because `core::array::from_fn` here
 /// was a call per block, 15% of the forward product's time on AVX2.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn block_rows<T, const M: usize>(v: &[T], stride: usize, len: usize) -> [&[T]; MR] {
     let row = |r: usize| {
         if r < M {
@@ -452,7 +452,7 @@ fn block_rows<T, const M: usize>(v: &[T], stride: usize, len: usize) -> [&[T]; M
 
 /// `M` rows of `S` (from `x`'s row 0 and `s`'s row 0, `d` and `cols`
 /// wide) over one packed slice of `Y^T`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn score_block<L: Lanes, const M: usize>(
     (x, s): (&[L::Scalar], &mut [L::Scalar]),
     d: usize,
@@ -520,7 +520,7 @@ impl<T: Real> Kernel<T> for Rows<'_, T> {
     /// half the loads crossed a cache line). The coefficients are read in
     /// place (`Rows`, `Cols`), or summed into a buffer on the stack first
     /// (`Sym`: `TC x MR`, read as `Cols` with `ld = MR`).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) {
         let Rows { c, src, ts, d, out } = self;
         let n = out.len() / d;
@@ -575,7 +575,7 @@ impl<T: Real> Kernel<T> for Rows<'_, T> {
 
 /// [`rows_block`] for a block of `m` output rows (at most [`MR`]) whose
 /// coefficients are laid out by rows or by columns.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn rows_block_of<L: Lanes>(
     m: usize,
     by_rows: bool,
@@ -613,7 +613,7 @@ struct RowBlk {
 /// (`c(r, k) = g[r stride + k]` if `BY_ROWS`, else `g[k stride + r]`),
 /// `pack` the packed rows of `src` of the block's columns (`NR` vectors
 /// per `t`, zero past `b.en`).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn rows_block<L: Lanes, const M: usize, const BY_ROWS: bool>(
     (g, stride): (&[L::Scalar], usize),
     pack: &[L::Scalar],

@@ -154,7 +154,7 @@ impl<'w, L: Lanes> Order<L::Scalar> for MaximaOrder<'w, L> {
     fn flush(&mut self, item: Self::Item, slot: &mut [L::Scalar]) {
         let colmax = &mut *self.colmax;
         L::enter(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || merge_max::<L>(colmax, &slot[..colmax.len()]),
         );
         self.check.merge(item.check);
@@ -169,7 +169,7 @@ fn merge_max<L: Lanes>(into: &mut [L::Scalar], part: &[L::Scalar]) {
     let ninf = L::Scalar::NEG_INFINITY;
     chunks::<L>(
         into.len(),
-        #[cfg_attr(not(debug_assertions), inline(always))]
+        #[cfg_attr(dpm_inline, inline(always))]
         |j, n| {
             ld::<L>(into, j, n, ninf)
                 .max(ld::<L>(part, j, n, ninf))
@@ -181,7 +181,7 @@ fn merge_max<L: Lanes>(into: &mut [L::Scalar], part: &[L::Scalar]) {
 impl<T: Real, P: Panels<T>> Kernel<T> for Maxima<'_, '_, T, P> {
     type Output = Scan<T>;
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> Scan<T> {
         let Maxima {
             m,
@@ -213,7 +213,7 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Maxima<'_, '_, T, P> {
 
 /// The maxima pass over rows `rows` of `m` (its rows from `m.row0`) into
 /// `order`, on the schedule's slots (`slot_len` each).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn maxima_rows<L: Lanes>(
     sched: Sched,
     m: &Mat<'_, L::Scalar>,
@@ -224,7 +224,7 @@ pub(crate) fn maxima_rows<L: Lanes>(
     let width = order.colmax.len();
     let compute = |it: &mut MaximaItem<'_, L>, slot: &mut [L::Scalar]| {
         L::enter(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || {
                 let colmax = &mut slot[..width];
                 passes::maxima::<L>(m, it.rows.clone(), it.rowmax, colmax, &mut it.check);
@@ -238,7 +238,7 @@ pub(crate) fn maxima_rows<L: Lanes>(
 /// `order`, relative to the maxima `(rowmax, colmax)`; each of `slots`
 /// is `slot_len` long (`2 cols` for the columns' partial sums, 0 when
 /// the step has no column direction).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn sums_rows<L: Lanes>(
     sched: Sched,
     m: &Mat<'_, L::Scalar>,
@@ -249,7 +249,7 @@ pub(crate) fn sums_rows<L: Lanes>(
 ) {
     let compute = |it: &mut SumsItem<'_, L::Scalar>, slot: &mut [L::Scalar]| {
         L::enter(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || {
                 passes::sums::<L>(
                     m,
@@ -333,7 +333,7 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
     type Output = [T; 2];
 
     #[allow(clippy::too_many_lines)] // the pass order, in one place
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> [T; 2] {
         let Step {
             sched,
@@ -475,7 +475,7 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Step<'_, '_, '_, '_, '_, '_, '_, T, P>
                 };
                 let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
                     L::enter(
-                        #[cfg_attr(not(debug_assertions), inline(always))]
+                        #[cfg_attr(dpm_inline, inline(always))]
                         || {
                             let out = Block {
                                 ds: &mut *it.ds,
@@ -649,7 +649,7 @@ impl<'w, L: Lanes> Order<L::Scalar> for SumsOrder<'w, L> {
         };
         let (col_part, loss_part) = slot[..2 * self.b].split_at_mut(self.b);
         L::enter(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || {
                 for (part, pair) in [(col_part, col_sum), (loss_part, col_loss)] {
                     ColumnSums {
@@ -702,7 +702,7 @@ impl<'w, L: Lanes> Order<L::Scalar> for OutputsOrder<'w, '_, L> {
         if let Some(pair) = self.h_row.as_mut() {
             let part = &mut slot[..self.cols];
             L::enter(
-                #[cfg_attr(not(debug_assertions), inline(always))]
+                #[cfg_attr(dpm_inline, inline(always))]
                 || {
                     ColumnSums {
                         part,

@@ -134,7 +134,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
     // The three passes and the statistics between them, in order: one
     // function, as `bimodal::Step::run`, so that they read top to bottom.
     #[allow(clippy::too_many_lines)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> T {
         let Step {
             s,
@@ -226,7 +226,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
             let m = &m;
             let compute = |it: &mut OutputsItem<'_, T>, slot: &mut [T]| {
                 L::enter(
-                    #[cfg_attr(not(debug_assertions), inline(always))]
+                    #[cfg_attr(dpm_inline, inline(always))]
                     || {
                         let out = Block {
                             ds: &mut *it.ds,

@@ -92,7 +92,7 @@ struct Online<'p, 'w, 'v, T, P> {
 impl<T: Real, P: Panels<T>> Kernel<T> for Online<'_, '_, '_, T, P> {
     type Output = Scan<T>;
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> Scan<T> {
         let Online {
             sched,
@@ -176,7 +176,7 @@ impl<T: Real, P: Panels<T>> Kernel<T> for Online<'_, '_, '_, T, P> {
 
 /// The maxima pass over the rows of `m` (one chunk): their maxima into
 /// `rowmax`, the chunk's column maxima into `colmax`; returns its check.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn chunk_maxima<L: Lanes>(
     sched: Sched,
     m: &Mat<'_, L::Scalar>,
@@ -199,7 +199,7 @@ fn chunk_maxima<L: Lanes>(
 /// relative to the maxima `(rowmax, colmax)`: the rows' sums and loss
 /// sums into `row_out`, the columns' added to their pairs.
 #[allow(clippy::type_complexity)] // two named pairs of slices
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn chunk_sums<L: Lanes>(
     sched: Sched,
     m: &Mat<'_, L::Scalar>,

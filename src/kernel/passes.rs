@@ -41,7 +41,7 @@ use crate::{
 
 /// The pieces of row `row` of `m` (every chunk an edge for a custom
 /// layout's mask) passed to `f(start, end, edge)`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn pieces<L: Lanes>(
     m: &Mat<'_, L::Scalar>,
     row: &Row<'_, L>,
@@ -50,7 +50,7 @@ fn pieces<L: Lanes>(
     if row.masked() {
         chunks::<L>(
             m.cols,
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |j, n| f(j, j + n, true),
         );
         return;
@@ -67,7 +67,7 @@ fn pieces<L: Lanes>(
 
 /// Pass 1 over `rows`: row maxima into `rowmax` (the block's rows), the
 /// block's column maxima into `colmax` (bimodal), the scores into `check`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn maxima<L: Lanes>(
     m: &Mat<'_, L::Scalar>,
     rows: core::ops::Range<usize>,
@@ -86,7 +86,7 @@ pub(crate) fn maxima<L: Lanes>(
         pieces(
             m,
             &row,
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |lo, hi, edge| {
                 if edge {
                     let (j, n) = (lo, hi - lo);
@@ -135,7 +135,7 @@ pub(crate) fn maxima<L: Lanes>(
 
 /// One chunk of [`maxima`]: the row's maximum, the columns' maxima out
 /// (from `c` and the columns' maxima in), the check of the scores `sv`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn p1_chunk<L: Lanes>(
     check: &mut Check<L>,
     mx: &mut L,
@@ -171,7 +171,7 @@ struct SumsRow<L> {
 /// `sum` and its loss sum into `loss` (the block's rows); the block's
 /// column sums and column loss sums (bimodal) into the slot's two halves.
 #[allow(clippy::too_many_arguments)]
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn sums<L: Lanes>(
     m: &Mat<'_, L::Scalar>,
     rows: core::ops::Range<usize>,
@@ -206,7 +206,7 @@ pub(crate) fn sums<L: Lanes>(
         pieces(
             m,
             &row,
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |lo, hi, edge| {
                 if edge {
                     let (j, n) = (lo, hi - lo);
@@ -265,7 +265,7 @@ pub(crate) fn sums<L: Lanes>(
 
 /// One chunk of [`sums`], row direction: `a` (masked) of scores `sv`
 /// into the row's sum and loss sum.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn p2_row<L: Lanes>(
     rs: &mut Blocked<L>,
     rl: &mut Blocked<L>,
@@ -285,7 +285,7 @@ fn p2_row<L: Lanes>(
 
 /// One chunk of [`sums`], column direction: from `[sv, c, diag, cmax,
 /// col part, loss part]` the parts out.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn p2_col<L: Lanes>(rc: &SumsRow<L>, [sv, c, diag, cmax, cp, lp]: [L; 6]) -> (L, L) {
     let et = exp0_scaled(c - cmax);
     let lp = if rc.loss_col {
@@ -341,7 +341,7 @@ pub(crate) struct Block<'a, T> {
 /// positives (set by the caller), the row direction's terms of `h` summed
 /// per column into `slot`, the column direction's summed per row into
 /// `out.h_col`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn outputs<L: Lanes>(
     m: &Mat<'_, L::Scalar>,
     rows: core::ops::Range<usize>,
@@ -390,7 +390,7 @@ struct OutCols<L> {
 }
 
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn outputs_of<L: Lanes, const FAST: bool>(
     m: &Mat<'_, L::Scalar>,
     rows: core::ops::Range<usize>,
@@ -434,7 +434,7 @@ fn outputs_of<L: Lanes, const FAST: bool>(
         pieces(
             m,
             &row,
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |lo, hi, edge| {
                 if let (true, false, Some(cols), Some(c_sh)) = (FAST, edge, &m.col, col_sh) {
                     let inv_c = L::splat(cols.inv_tau);
@@ -471,7 +471,7 @@ fn outputs_of<L: Lanes, const FAST: bool>(
                 chunks_from::<L>(
                     lo,
                     hi,
-                    #[cfg_attr(not(debug_assertions), inline(always))]
+                    #[cfg_attr(dpm_inline, inline(always))]
                     |j, n| {
                         let sv = row.scores(j, n);
                         let a = row.a(m, sv, j, n, edge) - r.rmax;
@@ -525,14 +525,14 @@ fn outputs_of<L: Lanes, const FAST: bool>(
 }
 
 /// A term of `h` computed directly, kept where at least the floor.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn keep<L: Lanes>(t: L) -> L {
     let zero = L::splat(<L::Scalar as Real>::ZERO);
     L::select(t.lt(L::splat(L::Scalar::H_FLOOR)), zero, t)
 }
 
 /// The term of `h` of a `dS` entry `d`: `d h_fac`, where `d >= h_min`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn term<L: Lanes>(d: L, h_min: L, h_fac: L) -> L {
     let zero = L::splat(<L::Scalar as Real>::ZERO);
     L::select(d.lt(h_min), zero, d) * h_fac
@@ -541,7 +541,7 @@ fn term<L: Lanes>(d: L, h_min: L, h_fac: L) -> L {
 /// One chunk of [`outputs`], from `[a - max, c - max_j, h_shift_j]` (the
 /// column values ignored without columns): `(dS, h_text term, h_image
 /// term)`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn p3_chunk<L: Lanes, const FAST: bool>(
     r: &OutRow<L>,
     wants: Wants,

@@ -55,7 +55,7 @@ pub(crate) struct Cols<'a, T> {
 
 impl<'a, T: Real> Mat<'a, T> {
     /// Row `i` of `S` (`i >= row0`).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn row(&self, i: usize) -> &'a [T] {
         let s: &'a [T] = self.s;
         let k = i - self.row0;
@@ -86,7 +86,7 @@ pub(crate) struct Row<'a, L: Lanes> {
 
 impl<'a, L: Lanes> Row<'a, L> {
     /// Row `i` of `m`.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn new(m: &Mat<'a, L::Scalar>, i: usize) -> Self {
         let pos = m.layout.positive(i, m.cols);
         let special = match m.layout {
@@ -109,7 +109,7 @@ impl<'a, L: Lanes> Row<'a, L> {
 
     /// The two columns [`crate::lanes::iter::around`] treats as edges
     /// (for a custom layout every chunk is masked anyway).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn edges(&self, cols: usize) -> (usize, usize) {
         match self.special {
             Special::Two(a, b) => (a, b),
@@ -118,26 +118,26 @@ impl<'a, L: Lanes> Row<'a, L> {
     }
 
     /// The scores of columns `j..j + n`.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn scores(&self, j: usize, n: usize) -> L {
         ld::<L>(self.s, j, n, <L::Scalar as Real>::ZERO)
     }
 
     /// Every chunk of the row needs [`Row::mask_a`] (a custom layout).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn masked(&self) -> bool {
         matches!(self.special, Special::Mask(..))
     }
 
     /// `a` for scores `sv` and the candidates' zeta `zeta`, unmasked.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn a_raw(&self, inv_tau: L, sv: L, zeta: L) -> L {
         ((sv - self.s_pos_v) - zeta) * inv_tau
     }
 
     /// `a` of the chunk `j..j + n` with `-inf` off the negatives (its
     /// special columns, the padding, a custom layout's excluded columns).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn mask_a(&self, a: L, j: usize, n: usize) -> L {
         let ninf = <L::Scalar as Real>::NEG_INFINITY;
         let mut a = pad(a, n, ninf);
@@ -162,7 +162,7 @@ impl<'a, L: Lanes> Row<'a, L> {
 
     /// `a` of columns `j..j + n` for scores `sv`, `-inf` off the negatives
     /// where `edge`.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn a(&self, m: &Mat<'_, L::Scalar>, sv: L, j: usize, n: usize, edge: bool) -> L {
         let zeta = ld::<L>(m.zeta_r, j, n, <L::Scalar as Real>::ZERO);
         let a = self.a_raw(L::splat(m.inv_tau_r), sv, zeta);
@@ -174,14 +174,14 @@ impl<'a, L: Lanes> Row<'a, L> {
     }
 
     /// `c` for scores `sv` and the diagonal `diag`, unmasked.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn c_raw(&self, inv_tau: L, sv: L, diag: L) -> L {
         ((sv - diag) - self.zeta_c) * inv_tau
     }
 
     /// `c` of the chunk `j..j + n` with `-inf` at the diagonal and in the
     /// padding.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn mask_c(&self, c: L, j: usize, n: usize) -> L {
         let ninf = <L::Scalar as Real>::NEG_INFINITY;
         let c = pad(c, n, ninf);
@@ -194,7 +194,7 @@ impl<'a, L: Lanes> Row<'a, L> {
 
     /// `c` of columns `j..j + n` for scores `sv` (bimodal only), `-inf` at
     /// the diagonal and in the padding where `edge`.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn c(&self, cols: &Cols<'_, L::Scalar>, sv: L, j: usize, n: usize, edge: bool) -> L {
         let diag = ld::<L>(cols.diag, j, n, <L::Scalar as Real>::ZERO);
         let c = self.c_raw(L::splat(cols.inv_tau), sv, diag);
@@ -203,7 +203,7 @@ impl<'a, L: Lanes> Row<'a, L> {
 
     /// `S[i][j] - S[i][pos]` of columns `j..j + n` (the row direction's
     /// loss gaps).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn gap(&self, sv: L) -> L {
         sv - self.s_pos_v
     }

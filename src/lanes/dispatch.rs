@@ -105,17 +105,17 @@ pub(crate) fn on<T: Real, K: Kernel<T>>(isa: Isa, k: K) -> K::Output {
     let isa = isa.min(Isa::detected());
     match isa {
         Isa::Base => run_base(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || k.run::<super::Base<T>>(),
         ),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => super::x86::run_avx2(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || k.run::<<T as crate::real::Sealed>::Avx2>(),
         ),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => super::x86::run_avx512(
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             || k.run::<<T as crate::real::Sealed>::Avx512>(),
         ),
     }

@@ -147,7 +147,7 @@ impl ExpConsts for f64 {
 }
 
 /// `(t, k, p)`: the shifter, `k` and `e^r` of a clamped `x`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 fn reduce<L: Lanes>(x: L) -> (L, L, L) {
     let c = |v: L::Scalar| L::splat(v);
     let t = x.mul_add(c(L::Scalar::LOG2E), c(L::Scalar::SHIFT));
@@ -167,7 +167,7 @@ fn reduce<L: Lanes>(x: L) -> (L, L, L) {
 
 /// `e^x`, exactly 0 below `X_C`; `x <= 88` (f32) or `709` (f64), or
 /// `-inf` (the kernels' arguments: `k <= 127` so one power of two scales).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 #[must_use]
 pub(crate) fn exp0<L: Lanes>(x: L) -> L {
     let floor = L::splat(L::Scalar::X_C);
@@ -177,7 +177,7 @@ pub(crate) fn exp0<L: Lanes>(x: L) -> L {
 
 /// `e^x 2^S` for `x <= 0` or `-inf`, exactly 0 where `e^x` is below
 /// `X_C`'s.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 #[must_use]
 pub(crate) fn exp0_scaled<L: Lanes>(x: L) -> L {
     let floor = L::splat(L::Scalar::X_C);
@@ -188,7 +188,7 @@ pub(crate) fn exp0_scaled<L: Lanes>(x: L) -> L {
 
 /// `e^x` for any `x`: as [`exp0`], `+inf` above `ln(MAX)`, NaN for NaN.
 /// `2^k` in two halves, so that `k` up to 128 (1024) scales too.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 #[must_use]
 pub(crate) fn exp_any<L: Lanes>(x: L) -> L {
     let c = |v: L::Scalar| L::splat(v);
@@ -233,7 +233,7 @@ trait ZeroWhere: Lanes {
 }
 
 impl<L: Lanes> ZeroWhere for L {
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn zero_where(self, x: Self, floor: Self) -> Self {
         let zero = L::splat(<L::Scalar as crate::Real>::ZERO);
         L::select(x.lt(floor), zero, self)
@@ -245,12 +245,12 @@ pub(crate) fn exp_in_place<T: crate::Real>(x: &mut [T]) {
     struct Op<'a, T>(&'a mut [T]);
     impl<T: crate::Real> super::dispatch::Kernel<T> for Op<'_, T> {
         type Output = ();
-        #[cfg_attr(not(debug_assertions), inline(always))]
+        #[cfg_attr(dpm_inline, inline(always))]
         fn run<L: Lanes<Scalar = T>>(self) {
             let x = self.0;
             super::iter::chunks::<L>(
                 x.len(),
-                #[cfg_attr(not(debug_assertions), inline(always))]
+                #[cfg_attr(dpm_inline, inline(always))]
                 |j, n| {
                     exp_any(super::iter::ld::<L>(x, j, n, T::ZERO)).store(&mut x[j..j + n]);
                 },

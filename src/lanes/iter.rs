@@ -4,7 +4,7 @@
 use super::Lanes;
 
 /// Loads `s[j..j + n]` (`n <= N`), padding missing lanes with `fill`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn ld<L: Lanes>(s: &[L::Scalar], j: usize, n: usize, fill: L::Scalar) -> L {
     if n == L::N {
         L::load(&s[j..j + n])
@@ -15,13 +15,13 @@ pub(crate) fn ld<L: Lanes>(s: &[L::Scalar], j: usize, n: usize, fill: L::Scalar)
 
 /// Calls `f(start, len)` for every chunk of `N` elements of `0..len`, then
 /// once for the shorter tail if there is one (unrolled by two).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn chunks<L: Lanes>(len: usize, f: impl FnMut(usize, usize)) {
     chunks_from::<L>(0, len, f);
 }
 
 /// [`chunks`] over `start..len`.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn chunks_from<L: Lanes>(start: usize, len: usize, mut f: impl FnMut(usize, usize)) {
     let n = L::N;
     let full = len - (len - start) % n;
@@ -41,7 +41,7 @@ pub(crate) fn chunks_from<L: Lanes>(start: usize, len: usize, mut f: impl FnMut(
 }
 
 /// `v` with lanes `n..` set to `fill` (the tail of a row).
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn pad<L: Lanes>(v: L, n: usize, fill: L::Scalar) -> L {
     let mut v = v;
     for k in n..L::N {
@@ -62,7 +62,7 @@ pub(crate) enum Seg {
 /// The pieces of a row of `len` columns with special columns `d0`, `d1`
 /// (equal for one; `>= len` for none), in order: the passes run a tight
 /// loop over the interiors and the masked code over the few edges.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn segments<L: Lanes>(len: usize, d0: usize, d1: usize) -> ([Seg; 6], usize) {
     let n = L::N;
     let full = len - len % n;

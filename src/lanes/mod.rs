@@ -11,9 +11,11 @@
 //! | `sum` | compensated sums of lanes |
 //! | `iter` | loops over a row in whole vectors and one padded tail |
 //!
-//! `#[cfg_attr(not(debug_assertions), inline(always))]` is deliberate throughout: a kernel generic over
-//! [`Lanes`] must inline into the `#[target_feature]` function the
-//! dispatcher calls, or the intrinsics stay out-of-line calls.
+//! `#[cfg_attr(dpm_inline, inline(always))]` is deliberate throughout: a
+//! kernel generic over [`Lanes`] must inline into the `#[target_feature]`
+//! function the dispatcher calls, or the intrinsics stay out-of-line
+//! calls. `build.rs` sets `dpm_inline` in optimised builds (opt-level 2
+//! and up), with or without debug assertions.
 #![allow(clippy::inline_always)]
 
 pub(crate) mod dispatch;

@@ -20,14 +20,14 @@ pub(crate) struct Kahan<L> {
 
 impl<L: Lanes> Kahan<L> {
     /// A zero sum.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn zero() -> Self {
         let z = L::splat(L::Scalar::ZERO);
         Kahan { sum: z, comp: z }
     }
 
     /// Adds `x` to every lane's sum.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn add(&mut self, x: L) {
         let y = x - self.comp;
         let t = self.sum + y;
@@ -61,7 +61,7 @@ impl<L: Lanes> Blocked<L> {
     /// Terms per plain block.
     pub(crate) const BLOCK: u32 = 4;
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn zero() -> Self {
         Blocked {
             part: L::splat(L::Scalar::ZERO),
@@ -70,7 +70,7 @@ impl<L: Lanes> Blocked<L> {
         }
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn tick(&mut self) {
         self.count += 1;
         if self.count == Self::BLOCK {
@@ -79,21 +79,21 @@ impl<L: Lanes> Blocked<L> {
     }
 
     /// Adds `x`.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn add(&mut self, x: L) {
         self.part = self.part + x;
         self.tick();
     }
 
     /// Adds `a * b` (fused where the lanes have FMA).
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn add_mul(&mut self, a: L, b: L) {
         self.part = a.mul_add(b, self.part);
         self.tick();
     }
 
     /// Closes the current block.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn end_block(&mut self) {
         self.total.add(self.part);
         self.part = L::splat(L::Scalar::ZERO);
@@ -101,7 +101,7 @@ impl<L: Lanes> Blocked<L> {
     }
 
     /// The compensated total of all lanes.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn finish(mut self) -> Sum<L::Scalar> {
         self.total.add(self.part);
         self.total.total()
@@ -119,12 +119,12 @@ pub(crate) struct ColumnSums<'a, T> {
 
 impl<T: Real> ColumnSums<'_, T> {
     /// Moves `part` into the Kahan pair and zeroes it.
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn flush<L: Lanes<Scalar = T>>(&mut self) {
         let (part, sum, comp) = (&mut *self.part, &mut *self.sum, &mut *self.comp);
         chunks::<L>(
             part.len(),
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |j, n| {
                 let mut k = Kahan {
                     sum: ld::<L>(sum, j, n, T::ZERO),
@@ -171,7 +171,7 @@ pub(crate) enum Scan<T> {
 }
 
 impl<L: Lanes> Check<L> {
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn new() -> Self {
         Check {
             max: L::splat(L::Scalar::ZERO),
@@ -180,7 +180,7 @@ impl<L: Lanes> Check<L> {
         }
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     pub(crate) fn add(&mut self, x: L) {
         let a = x.abs();
         let zero = L::splat(L::Scalar::ZERO);
@@ -218,12 +218,12 @@ impl<L: Lanes> Check<L> {
 }
 
 /// A [`Check`] of a whole slice.
-#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(dpm_inline, inline(always))]
 pub(crate) fn scan<L: Lanes>(x: &[L::Scalar]) -> Scan<L::Scalar> {
     let mut c = Check::<L>::new();
     chunks::<L>(
         x.len(),
-        #[cfg_attr(not(debug_assertions), inline(always))]
+        #[cfg_attr(dpm_inline, inline(always))]
         |j, n| c.add(ld::<L>(x, j, n, L::Scalar::ZERO)),
     );
     c.finish()

@@ -11,77 +11,77 @@ macro_rules! impl_lanes {
             type Mask = $v;
             const N: usize = $n;
 
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn splat(x: $t) -> Self {
                 <$v>::splat(x)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn load(s: &[$t]) -> Self {
                 let a: [$t; $n] = s[..$n].try_into().unwrap_or([0.0; $n]);
                 <$v>::new(a)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn load_part(s: &[$t], fill: $t) -> Self {
                 let mut a = [fill; $n];
                 let k = s.len().min($n);
                 a[..k].copy_from_slice(&s[..k]);
                 <$v>::new(a)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn store(self, d: &mut [$t]) {
                 let a = self.to_array();
                 let k = d.len().min($n);
                 d[..k].copy_from_slice(&a[..k]);
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn max(self, o: Self) -> Self {
                 self.fast_max(o)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn min(self, o: Self) -> Self {
                 self.fast_min(o)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn abs(self) -> Self {
                 <$v>::abs(self)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn mul_add(self, m: Self, a: Self) -> Self {
                 <$v>::mul_add(self, m, a)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn lt(self, o: Self) -> Self {
                 self.simd_lt(o)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn eq(self, o: Self) -> Self {
                 self.simd_eq(o)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn select(m: Self, t: Self, f: Self) -> Self {
                 m.select(t, f)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn pow2_shifted(t: Self) -> Self {
                 <$v>::from_bits((t.to_bits() - <$bits>::splat($bias)) << $shift)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn with_lane(self, k: usize, v: $t) -> Self {
                 let mut a = self.to_array();
                 a[k] = v;
                 <$v>::new(a)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn reduce_max(self) -> $t {
                 self.to_array()
                     .into_iter()
                     .fold(<$t>::NEG_INFINITY, <$t>::max)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn for_each(self, f: impl FnMut($t)) {
                 self.to_array().into_iter().for_each(f);
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn enter<R>(f: impl FnOnce() -> R) -> R {
                 f()
             }

@@ -126,7 +126,7 @@ macro_rules! lanes {
 
         impl Add for $name {
             type Output = Self;
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn add(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $add(self.0, o.0) })
@@ -134,7 +134,7 @@ macro_rules! lanes {
         }
         impl Sub for $name {
             type Output = Self;
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn sub(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $sub(self.0, o.0) })
@@ -142,7 +142,7 @@ macro_rules! lanes {
         }
         impl Mul for $name {
             type Output = Self;
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn mul(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $mul(self.0, o.0) })
@@ -154,26 +154,26 @@ macro_rules! lanes {
             type Mask = $mask;
             const N: usize = $n;
 
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn splat(x: $t) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $set1(x) })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn load(s: &[$t]) -> Self {
                 let a: &[$t; $n] = s[..$n].try_into().unwrap_or(&[0.0; $n]);
                 // SAFETY: `a` holds N initialised elements (unaligned load);
                 // see the module docs for the features.
                 Self(unsafe { $loadu(a.as_ptr()) })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn load_part(s: &[$t], fill: $t) -> Self {
                 let mut a = [fill; $n];
                 let k = s.len().min($n);
                 a[..k].copy_from_slice(&s[..k]);
                 Self::load(&a)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn store(self, d: &mut [$t]) {
                 if let Some(d) = d.get_mut(..$n) {
                     // SAFETY: `d` has N elements (unaligned store); see the
@@ -187,73 +187,73 @@ macro_rules! lanes {
                     d.copy_from_slice(&a[..k]);
                 }
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn max(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $max(self.0, o.0) })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn min(self, o: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $min(self.0, o.0) })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn abs(self) -> Self {
                 let $ax = self.0;
                 // SAFETY: see the module docs.
                 Self(unsafe { $abs })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn mul_add(self, m: Self, a: Self) -> Self {
                 // SAFETY: see the module docs.
                 Self(unsafe { $fmadd(self.0, m.0, a.0) })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn lt(self, o: Self) -> $mask {
                 const $op: i32 = _CMP_LT_OQ;
                 let ($ca, $cb) = (self.0, o.0);
                 // SAFETY: see the module docs.
                 unsafe { $cmp }
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn eq(self, o: Self) -> $mask {
                 const $op: i32 = _CMP_EQ_OQ;
                 let ($ca, $cb) = (self.0, o.0);
                 // SAFETY: see the module docs.
                 unsafe { $cmp }
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn select(m: $mask, t: Self, f: Self) -> Self {
                 let ($bm, $bt, $bf) = (m, t.0, f.0);
                 // SAFETY: see the module docs.
                 Self(unsafe { $blend })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn pow2_shifted(t: Self) -> Self {
                 let $pt = t.0;
                 // SAFETY: see the module docs.
                 Self(unsafe { $pow2 })
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn with_lane(self, k: usize, v: $t) -> Self {
                 let mut a = [0.0; $n];
                 self.store(&mut a);
                 a[k] = v;
                 Self::load(&a)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn reduce_max(self) -> $t {
                 let mut a = [0.0; $n];
                 self.store(&mut a);
                 a.into_iter().fold(<$t>::NEG_INFINITY, <$t>::max)
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn for_each(self, f: impl FnMut($t)) {
                 let mut a = [0.0; $n];
                 self.store(&mut a);
                 a.into_iter().for_each(f);
             }
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             fn enter<R>(f: impl FnOnce() -> R) -> R {
                 $enter(f)
             }

@@ -23,13 +23,13 @@ struct Lse<'a, T>(&'a [T]);
 impl<T: Real> Kernel<T> for Lse<'_, T> {
     type Output = T;
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(dpm_inline, inline(always))]
     fn run<L: Lanes<Scalar = T>>(self) -> T {
         let x = self.0;
         let mut m = L::splat(T::NEG_INFINITY);
         chunks::<L>(
             x.len(),
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |j, n| {
                 m = m.max(ld::<L>(x, j, n, T::NEG_INFINITY));
             },
@@ -42,7 +42,7 @@ impl<T: Real> Kernel<T> for Lse<'_, T> {
         let mut acc = Blocked::<L>::zero();
         chunks::<L>(
             x.len(),
-            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(dpm_inline, inline(always))]
             |j, n| {
                 acc.add(exp0_scaled(ld::<L>(x, j, n, T::NEG_INFINITY) - mv));
             },
