@@ -266,12 +266,15 @@ fn run<T: Real>(case: Case<T>) {
                 }
                 // The same terms in another order: each direction within
                 // b^2 eps of the largest sum of magnitudes (a row's
-                // weights sum to at most 1/gamma, |S - S_pos| <= 2 max|S|).
+                // weights sum to at most 1/gamma, |S - S_pos| <= 2 max|S|;
+                // InfoNCE's row loss is a log-sum-exp, in [0, ln b +
+                // 2 max|S| / tau]: ln b where every score is alike, as
+                // with scores near 0, whatever tau).
                 let (g, w) = (got.losses, chain.losses);
                 #[allow(clippy::cast_precision_loss)]
-                let bb = (b * b) as f64;
+                let (bb, ln_b) = ((b * b) as f64, (b as f64).ln());
                 let scale = match case.kind {
-                    Kind::InfoNce => 2.0 * chain.max_abs_s / case.p.image.tau.to_f64(),
+                    Kind::InfoNce => 2.0 * chain.max_abs_s / case.p.image.tau.to_f64() + ln_b,
                     _ => 2.0 * chain.max_abs_s / case.p.image.gamma.to_f64(),
                 };
                 let tol = 4.0 * bb * T::EPSILON.to_f64() * scale + 4.0 * T::MIN_POSITIVE.to_f64();
