@@ -7,10 +7,19 @@
  *
  * Ownership: every array belongs to the caller and is only used during the
  * call; the library keeps no pointer. Lengths are element counts (size_t),
- * passed next to each pointer. Alignment: float arrays 4 bytes, size_t
- * arrays as size_t, structs as their largest member. A pointer may be NULL
- * when its length is 0, and where an output is documented as optional.
+ * passed next to each pointer. Alignment: float arrays 4 bytes, double
+ * arrays 8, size_t arrays as size_t, structs as their largest member. A
+ * pointer may be NULL when its length is 0, and where an output is
+ * documented as optional.
  * Output arrays must not overlap any other array argument of the call.
+ *
+ * Precision: every function on floating-point data comes in `float`
+ * (suffix _f32, structs ...F32) and in `double` (_f64, ...F64) with the
+ * same arguments, checks and status codes. Scratch lengths
+ * (dpm_bimodal_scratch_len, dpm_tiled_scratch_len) count elements, so
+ * they hold for both. A checkpoint records its precision: the other
+ * precision's load refuses it. Each struct name is a typedef of a
+ * struct tagged by precision (DpmStateF32 of struct DpmStateOf_f32, ...).
  *
  * Status codes (int32_t): DPM_OK (0) on success; on any error nothing is
  * written (no output array, no state array, no *out / *losses).
@@ -111,17 +120,17 @@
 // an error of unknown kind.
 #define DPM_ERR_OTHER -2
 
-// `DpmParamsF32::offset`: `log_off` uses `xi` ([`Offset::Xi`]).
+// `DpmParamsF32::offset` (and `F64`): `log_off` uses `xi` ([`Offset::Xi`]).
 #define DPM_OFFSET_XI 0
 
-// `DpmParamsF32::offset`: `log_off` uses the positive's zeta
+// `DpmParamsF32::offset` (and `F64`): `log_off` uses the positive's zeta
 // ([`Offset::Vanilla`]; `xi` is ignored).
 #define DPM_OFFSET_VANILLA 1
 
-// `DpmParamsF32::first_visit`: [`FirstVisit::Batch`].
+// `DpmParamsF32::first_visit` (and `F64`): [`FirstVisit::Batch`].
 #define DPM_FIRST_VISIT_BATCH 0
 
-// `DpmParamsF32::first_visit`: [`FirstVisit::ZeroHistory`].
+// `DpmParamsF32::first_visit` (and `F64`): [`FirstVisit::ZeroHistory`].
 #define DPM_FIRST_VISIT_ZERO_HISTORY 1
 
 // `dpm_bimodal_tiled_f32`'s `features`: raw rows, L2-normalised by the
@@ -134,26 +143,30 @@
 
 // The state of one population of `n` samples: five caller-owned arrays
 // of `n` elements each (the library never keeps these pointers after a
-// call returns; see [`StateView`](crate::StateView) for the meaning).
+// call returns; see [`StateView`](crate::StateView) for the meaning),
+// in `float` ([`DpmStateF32`]) or `double` ([`DpmStateF64`]).
 // Arrays of one state must not overlap each other, nor those of another
 // state passed to the same call.
-typedef struct DpmStateF32 {
-  // `u = ln s` of each anchor (`float[n]`, 4-byte aligned).
+typedef struct DpmStateOf_f32 {
+  // `u = ln s` of each anchor (`T[n]`, aligned for `T`).
   float *log_s;
   // 1 if `log_s[id]` is set, 0 if never visited (`uint8_t[n]`).
   uint8_t *s_flags;
-  // The learnable `zeta` of each candidate (`float[n]`).
+  // The learnable `zeta` of each candidate (`T[n]`).
   float *zeta;
-  // The moving average `z` of the zeta gradient (`float[n]`).
+  // The moving average `z` of the zeta gradient (`T[n]`).
   float *z;
   // 1 if `z[id]` is set, 0 if never visited (`uint8_t[n]`).
   uint8_t *z_flags;
   // The population size `n` (at least 2).
   size_t n;
-} DpmStateF32;
+} DpmStateOf_f32;
 
-// Parameters of one direction (see [`DpmParams`]).
-typedef struct DpmParamsF32 {
+// A population's state in `float` (C: `DpmStateF32`; see [`DpmStateOf`]).
+typedef struct DpmStateOf_f32 DpmStateF32;
+
+// Parameters of one direction (see [`DpmParams`]), in `T`.
+typedef struct DpmParamsOf_f32 {
   // Temperature, `> 0`.
   float tau;
   // Moving-average rate, in `(0, 1]`.
@@ -170,28 +183,115 @@ typedef struct DpmParamsF32 {
   float eta;
   // `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
   uint32_t first_visit;
-} DpmParamsF32;
+} DpmParamsOf_f32;
 
-// The losses of a bimodal step (see [`Losses`](crate::Losses)).
-typedef struct DpmLossesF32 {
+// One direction's parameters in `float` (C: `DpmParamsF32`; see
+// [`DpmParamsOf`]).
+typedef struct DpmParamsOf_f32 DpmParamsF32;
+
+// The losses of a bimodal step (see [`Losses`](crate::Losses)), in `T`.
+typedef struct DpmLossesOf_f32 {
   // Sum of both directions.
   float total;
   // Image-to-text direction.
   float image_to_text;
   // Text-to-image direction.
   float text_to_image;
-} DpmLossesF32;
+} DpmLossesOf_f32;
+
+// The losses in `float` (C: `DpmLossesF32`).
+typedef struct DpmLossesOf_f32 DpmLossesF32;
+
+// The state of one population of `n` samples: five caller-owned arrays
+// of `n` elements each (the library never keeps these pointers after a
+// call returns; see [`StateView`](crate::StateView) for the meaning),
+// in `float` ([`DpmStateF32`]) or `double` ([`DpmStateF64`]).
+// Arrays of one state must not overlap each other, nor those of another
+// state passed to the same call.
+typedef struct DpmStateOf_f64 {
+  // `u = ln s` of each anchor (`T[n]`, aligned for `T`).
+  double *log_s;
+  // 1 if `log_s[id]` is set, 0 if never visited (`uint8_t[n]`).
+  uint8_t *s_flags;
+  // The learnable `zeta` of each candidate (`T[n]`).
+  double *zeta;
+  // The moving average `z` of the zeta gradient (`T[n]`).
+  double *z;
+  // 1 if `z[id]` is set, 0 if never visited (`uint8_t[n]`).
+  uint8_t *z_flags;
+  // The population size `n` (at least 2).
+  size_t n;
+} DpmStateOf_f64;
+
+// A population's state in `double` (C: `DpmStateF64`; see
+// [`DpmStateOf`]): `log_s`, `zeta` and `z` are `double[n]`, 8-byte
+// aligned.
+typedef struct DpmStateOf_f64 DpmStateF64;
+
+// Parameters of one direction (see [`DpmParams`]), in `T`.
+typedef struct DpmParamsOf_f64 {
+  // Temperature, `> 0`.
+  double tau;
+  // Moving-average rate, in `(0, 1]`.
+  double gamma;
+  // `DPM_OFFSET_XI` or `DPM_OFFSET_VANILLA`.
+  uint32_t offset;
+  // The candidates' bound `xi` (used with `DPM_OFFSET_XI`).
+  double xi;
+  // 1: update `z` and `zeta` with `theta`, `eta`; 0: leave them.
+  uint32_t has_zeta_step;
+  // Momentum of `z`, in `(0, 1]` (used if `has_zeta_step`).
+  double theta;
+  // Step size of `zeta`, `>= 0` (used if `has_zeta_step`).
+  double eta;
+  // `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
+  uint32_t first_visit;
+} DpmParamsOf_f64;
+
+// One direction's parameters in `double` (C: `DpmParamsF64`; see
+// [`DpmParamsOf`]).
+typedef struct DpmParamsOf_f64 DpmParamsF64;
+
+// The losses of a bimodal step (see [`Losses`](crate::Losses)), in `T`.
+typedef struct DpmLossesOf_f64 {
+  // Sum of both directions.
+  double total;
+  // Image-to-text direction.
+  double image_to_text;
+  // Text-to-image direction.
+  double text_to_image;
+} DpmLossesOf_f64;
+
+// The losses in `double` (C: `DpmLossesF64`).
+typedef struct DpmLossesOf_f64 DpmLossesF64;
 
 // Parameters of one direction of a SogCLR step (see
-// [`SogClrParams`](crate::SogClrParams)).
-typedef struct DpmSogClrParamsF32 {
+// [`SogClrParams`](crate::SogClrParams)), in `T`.
+typedef struct DpmSogClrParamsOf_f32 {
   // Temperature, `> 0`.
   float tau;
   // Moving-average rate, in `(0, 1]`.
   float gamma;
   // `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
   uint32_t first_visit;
-} DpmSogClrParamsF32;
+} DpmSogClrParamsOf_f32;
+
+// SogCLR parameters in `float` (C: `DpmSogClrParamsF32`).
+typedef struct DpmSogClrParamsOf_f32 DpmSogClrParamsF32;
+
+// Parameters of one direction of a SogCLR step (see
+// [`SogClrParams`](crate::SogClrParams)), in `T`.
+typedef struct DpmSogClrParamsOf_f64 {
+  // Temperature, `> 0`.
+  double tau;
+  // Moving-average rate, in `(0, 1]`.
+  double gamma;
+  // `DPM_FIRST_VISIT_BATCH` or `DPM_FIRST_VISIT_ZERO_HISTORY`.
+  uint32_t first_visit;
+} DpmSogClrParamsOf_f64;
+
+// SogCLR parameters in `double` (C: `DpmSogClrParamsF64`).
+typedef struct DpmSogClrParamsOf_f64 DpmSogClrParamsF64;
 
 #ifdef __cplusplus
 extern "C" {
@@ -233,10 +333,10 @@ int32_t dpm_bimodal_f32(const float *scores,
                         size_t image_ids_len,
                         const size_t *text_ids,
                         size_t text_ids_len,
-                        const struct DpmStateF32 *image,
-                        const struct DpmStateF32 *text,
-                        const struct DpmParamsF32 *image_to_text,
-                        const struct DpmParamsF32 *text_to_image,
+                        const DpmStateF32 *image,
+                        const DpmStateF32 *text,
+                        const DpmParamsF32 *image_to_text,
+                        const DpmParamsF32 *text_to_image,
                         float *ds,
                         size_t ds_len,
                         float *weights_image,
@@ -245,13 +345,46 @@ int32_t dpm_bimodal_f32(const float *scores,
                         size_t weights_text_len,
                         float *scratch,
                         size_t scratch_len,
-                        struct DpmLossesF32 *losses);
+                        DpmLossesF32 *losses);
+
+// C: the DPM step of [`dpm_bimodal_f32`] in `double`: the same arrays,
+// lengths, checks and status codes, with `double` arrays (8-byte
+// aligned), `DpmStateF64`, `DpmParamsF64` and `DpmLossesF64`; scratch
+// `dpm_bimodal_scratch_len(b)` doubles. Never panics.
+//
+// # Safety
+//
+// As [`dpm_bimodal_f32`], in `double`.
+int32_t dpm_bimodal_f64(const double *scores,
+                        size_t scores_len,
+                        const size_t *image_ids,
+                        size_t image_ids_len,
+                        const size_t *text_ids,
+                        size_t text_ids_len,
+                        const DpmStateF64 *image,
+                        const DpmStateF64 *text,
+                        const DpmParamsF64 *image_to_text,
+                        const DpmParamsF64 *text_to_image,
+                        double *ds,
+                        size_t ds_len,
+                        double *weights_image,
+                        size_t weights_image_len,
+                        double *weights_text,
+                        size_t weights_text_len,
+                        double *scratch,
+                        size_t scratch_len,
+                        DpmLossesF64 *losses);
 
 // C: `size_t dpm_checkpoint_len_f32(size_t n)`: the bytes of a checkpoint
 // of a population of `n` in `float` ([`checkpoint_len`]): `28 + 13 n`,
 // or `SIZE_MAX` when that does not fit a `size_t` (no buffer is that
 // long, so such a save is refused).
 size_t dpm_checkpoint_len_f32(size_t n);
+
+// C: `size_t dpm_checkpoint_len_f64(size_t n)`: the bytes of a checkpoint
+// of a population of `n` in `double` ([`checkpoint_len`]): `28 + 25 n`,
+// or `SIZE_MAX` when that does not fit a `size_t`.
+size_t dpm_checkpoint_len_f64(size_t n);
 
 // C: `int32_t dpm_state_save_f32(const DpmStateF32 *state, uint64_t seq,
 // uint8_t *buf, size_t buf_len)`: writes the checkpoint of `state`, with
@@ -271,10 +404,16 @@ size_t dpm_checkpoint_len_f32(size_t n);
 // `state` is NULL or points to a `DpmStateF32` whose arrays are valid
 // for reads of `n` elements; `buf` is valid for writes of `buf_len`
 // bytes (or `buf_len = 0`); nobody else accesses them during the call.
-int32_t dpm_state_save_f32(const struct DpmStateF32 *state,
-                           uint64_t seq,
-                           uint8_t *buf,
-                           size_t buf_len);
+int32_t dpm_state_save_f32(const DpmStateF32 *state, uint64_t seq, uint8_t *buf, size_t buf_len);
+
+// C: [`dpm_state_save_f32`] on a state in `double` (`DpmStateF64`): the same checks
+// and status codes; the checkpoint records `double`
+// (`dpm_checkpoint_len_f64(n)` bytes).
+//
+// # Safety
+//
+// As [`dpm_state_save_f32`], with the `double` arrays of a `DpmStateF64`.
+int32_t dpm_state_save_f64(const DpmStateF64 *state, uint64_t seq, uint8_t *buf, size_t buf_len);
 
 // C: `int32_t dpm_state_load_f32(const DpmStateF32 *state, const uint8_t
 // *buf, size_t buf_len, uint64_t *seq)`: replaces the whole state of
@@ -293,57 +432,22 @@ int32_t dpm_state_save_f32(const struct DpmStateF32 *state,
 // As [`dpm_state_save_f32`], with the state arrays valid for writes,
 // `buf` for reads of `buf_len` bytes, and `seq` NULL or valid for one
 // write.
-int32_t dpm_state_load_f32(const struct DpmStateF32 *state,
+int32_t dpm_state_load_f32(const DpmStateF32 *state,
                            const uint8_t *buf,
                            size_t buf_len,
                            uint64_t *seq);
 
-// C: `int32_t dpm_state_load_newest_f32(const DpmStateF32 *state, const
-// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
-// uint32_t *slot, uint64_t *seq)`: loads the valid checkpoint of the two
-// slots with the higher sequence number (`StateView::load_newest`: a
-// write cut short leaves the previous checkpoint in force); writes which
-// slot (0 for A, 1 for B) and its sequence number (both optional).
-//
-// Returns as [`dpm_state_load_f32`]; `DPM_ERR_BAD_CHECKPOINT` also when
-// neither slot holds a checkpoint this state can load. On an error nothing is written.
+// C: [`dpm_state_load_f32`] on a state in `double` (`DpmStateF64`): the same checks
+// and status codes; a checkpoint saved in `float` (or of another
+// population size) is `DPM_ERR_BAD_CHECKPOINT`.
 //
 // # Safety
 //
-// As [`dpm_state_load_f32`], for both slots; `slot` NULL or valid for one
-// write.
-int32_t dpm_state_load_newest_f32(const struct DpmStateF32 *state,
-                                  const uint8_t *slot_a,
-                                  size_t len_a,
-                                  const uint8_t *slot_b,
-                                  size_t len_b,
-                                  uint32_t *slot,
-                                  uint64_t *seq);
-
-// C: `int32_t dpm_state_next_slot_f32(const DpmStateF32 *state, const
-// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
-// uint32_t *slot, uint64_t *seq)`: where the next checkpoint of `state`
-// goes in an A/B pair (`StateView::next_checkpoint_slot`): the slot not
-// holding the newest checkpoint this state can load (0 for A, 1 for B)
-// and the sequence number to save with.
-//
-// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`state`, `slot` or `seq`
-// NULL or misaligned, a slot NULL with a nonzero length, outputs
-// overlapping anything); `DPM_ERR_POPULATION_TOO_SMALL`,
-// `DPM_ERR_CORRUPT_STATE` (the state given). On an error nothing is
-// written.
-//
-// # Safety
-//
-// As [`dpm_state_load_newest_f32`], with `slot` and `seq` valid for one
-// write each.
-int32_t dpm_state_next_slot_f32(const struct DpmStateF32 *state,
-                                const uint8_t *slot_a,
-                                size_t len_a,
-                                const uint8_t *slot_b,
-                                size_t len_b,
-                                uint32_t *slot,
-                                uint64_t *seq);
+// As [`dpm_state_load_f32`], with the `double` arrays of a `DpmStateF64`.
+int32_t dpm_state_load_f64(const DpmStateF64 *state,
+                           const uint8_t *buf,
+                           size_t buf_len,
+                           uint64_t *seq);
 
 // C: the SogCLR (GCL) step on a bimodal batch of `b = image_ids_len`
 // pairs (see [`sogclr_bimodal`]): the arrays of `dpm_bimodal_f32`, and
@@ -369,10 +473,10 @@ int32_t dpm_sogclr_bimodal_f32(const float *scores,
                                size_t image_ids_len,
                                const size_t *text_ids,
                                size_t text_ids_len,
-                               const struct DpmStateF32 *image,
-                               const struct DpmStateF32 *text,
-                               const struct DpmSogClrParamsF32 *image_to_text,
-                               const struct DpmSogClrParamsF32 *text_to_image,
+                               const DpmStateF32 *image,
+                               const DpmStateF32 *text,
+                               const DpmSogClrParamsF32 *image_to_text,
+                               const DpmSogClrParamsF32 *text_to_image,
                                float *ds,
                                size_t ds_len,
                                float *weights_image,
@@ -381,10 +485,10 @@ int32_t dpm_sogclr_bimodal_f32(const float *scores,
                                size_t weights_text_len,
                                float *scratch,
                                size_t scratch_len,
-                               struct DpmLossesF32 *losses);
+                               DpmLossesF32 *losses);
 
 // C: InfoNCE / CLIP on a bimodal batch of `b` pairs (see
-// [`infonce_bimodal`]): `scores` (`b * b`), no ids and no state; writes
+// [`infonce_bimodal`](crate::infonce_bimodal)): `scores` (`b * b`), no ids and no state; writes
 // `ds` (`b * b`), the two softmax matrices if their pointers are not
 // NULL, and `*losses` (`total` the MEAN of the two directions, CLIP's
 // convention). Scratch: `dpm_bimodal_scratch_len(b)` floats.
@@ -412,7 +516,55 @@ int32_t dpm_infonce_bimodal_f32(const float *scores,
                                 size_t weights_text_len,
                                 float *scratch,
                                 size_t scratch_len,
-                                struct DpmLossesF32 *losses);
+                                DpmLossesF32 *losses);
+
+// C: the SogCLR step of [`dpm_sogclr_bimodal_f32`] in `double`: the same arguments, checks and status
+// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
+// Never panics.
+//
+// # Safety
+//
+// As [`dpm_sogclr_bimodal_f32`], in `double`.
+int32_t dpm_sogclr_bimodal_f64(const double *scores,
+                               size_t scores_len,
+                               const size_t *image_ids,
+                               size_t image_ids_len,
+                               const size_t *text_ids,
+                               size_t text_ids_len,
+                               const DpmStateF64 *image,
+                               const DpmStateF64 *text,
+                               const DpmSogClrParamsF64 *image_to_text,
+                               const DpmSogClrParamsF64 *text_to_image,
+                               double *ds,
+                               size_t ds_len,
+                               double *weights_image,
+                               size_t weights_image_len,
+                               double *weights_text,
+                               size_t weights_text_len,
+                               double *scratch,
+                               size_t scratch_len,
+                               DpmLossesF64 *losses);
+
+// C: the InfoNCE step of [`dpm_infonce_bimodal_f32`] in `double`: the same arguments, checks and status
+// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
+// Never panics.
+//
+// # Safety
+//
+// As [`dpm_infonce_bimodal_f32`], in `double`.
+int32_t dpm_infonce_bimodal_f64(const double *scores,
+                                size_t scores_len,
+                                size_t b,
+                                double tau,
+                                double *ds,
+                                size_t ds_len,
+                                double *weights_image,
+                                size_t weights_image_len,
+                                double *weights_text,
+                                size_t weights_text_len,
+                                double *scratch,
+                                size_t scratch_len,
+                                DpmLossesF64 *losses);
 
 // C: `int32_t dpm_state_init_f32(const DpmStateF32 *state, float
 // zeta_init)`. Initialises the caller's arrays of `state`: every id never
@@ -429,10 +581,22 @@ int32_t dpm_infonce_bimodal_f32(const float *scores,
 // `state` is NULL or points to a `DpmStateF32` whose five arrays are each
 // valid for reads and writes of `n` elements and not accessed by anyone
 // else during the call.
-int32_t dpm_state_init_f32(const struct DpmStateF32 *state, float zeta_init);
+int32_t dpm_state_init_f32(const DpmStateF32 *state, float zeta_init);
 
-// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
-// `dpm_bimodal_f32` needs for `b` pairs (see [`scratch_len`] of [`Scratch::Bimodal`]):
+// C: `int32_t dpm_state_init_f64(const DpmStateF64 *state, double
+// zeta_init)`: [`dpm_state_init_f32`] on a state in `double`; the same
+// checks and status codes.
+//
+// # Safety
+//
+// As [`dpm_state_init_f32`], with the `double` arrays of a
+// `DpmStateF64`.
+int32_t dpm_state_init_f64(const DpmStateF64 *state, double zeta_init);
+
+// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the elements of scratch
+// `dpm_bimodal_f32` needs for `b` pairs (see [`scratch_len`] of [`Scratch::Bimodal`]),
+// `float`s there and `double`s for `dpm_bimodal_f64` (the same count: a
+// count of elements, not bytes, in both precisions):
 // `32 b` on hosts (SIMD lanes), `3 b` on Cortex-M, or `SIZE_MAX` when
 // that does not fit a `size_t`. No buffer
 // has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch
@@ -454,12 +618,98 @@ size_t dpm_bimodal_scratch_len(size_t b);
 // valid for a write of one float.
 int32_t dpm_log_sum_exp_f32(const float *x, size_t len, float *out);
 
+// C: `int32_t dpm_log_sum_exp_f64(const double *x, size_t len, double
+// *out)`: [`dpm_log_sum_exp_f32`] in `double` (8-byte aligned); the same
+// checks and status codes.
+//
+// # Safety
+//
+// As [`dpm_log_sum_exp_f32`], with `double`s.
+int32_t dpm_log_sum_exp_f64(const double *x, size_t len, double *out);
+
+// C: `int32_t dpm_state_load_newest_f32(const DpmStateF32 *state, const
+// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
+// uint32_t *slot, uint64_t *seq)`: loads the valid checkpoint of the two
+// slots with the higher sequence number (`StateView::load_newest`: a
+// write cut short leaves the previous checkpoint in force); writes which
+// slot (0 for A, 1 for B) and its sequence number (both optional).
+//
+// Returns as [`dpm_state_load_f32`](super::dpm_state_load_f32); `DPM_ERR_BAD_CHECKPOINT` also when
+// neither slot holds a checkpoint this state can load. On an error nothing is written.
+//
+// # Safety
+//
+// As [`dpm_state_load_f32`](super::dpm_state_load_f32), for both slots; `slot` NULL or valid for one
+// write.
+int32_t dpm_state_load_newest_f32(const DpmStateF32 *state,
+                                  const uint8_t *slot_a,
+                                  size_t len_a,
+                                  const uint8_t *slot_b,
+                                  size_t len_b,
+                                  uint32_t *slot,
+                                  uint64_t *seq);
+
+// C: [`dpm_state_load_newest_f32`] on a state in `double` (`DpmStateF64`): the same
+// checks and status codes; only checkpoints saved in `double` load.
+//
+// # Safety
+//
+// As [`dpm_state_load_newest_f32`], with the `double` arrays of a `DpmStateF64`.
+int32_t dpm_state_load_newest_f64(const DpmStateF64 *state,
+                                  const uint8_t *slot_a,
+                                  size_t len_a,
+                                  const uint8_t *slot_b,
+                                  size_t len_b,
+                                  uint32_t *slot,
+                                  uint64_t *seq);
+
+// C: `int32_t dpm_state_next_slot_f32(const DpmStateF32 *state, const
+// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
+// uint32_t *slot, uint64_t *seq)`: where the next checkpoint of `state`
+// goes in an A/B pair (`StateView::next_checkpoint_slot`): the slot not
+// holding the newest checkpoint this state can load (0 for A, 1 for B)
+// and the sequence number to save with.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`state`, `slot` or `seq`
+// NULL or misaligned, a slot NULL with a nonzero length, outputs
+// overlapping anything); `DPM_ERR_POPULATION_TOO_SMALL`,
+// `DPM_ERR_CORRUPT_STATE` (the state given). On an error nothing is
+// written.
+//
+// # Safety
+//
+// As [`dpm_state_load_newest_f32`], with `slot` and `seq` valid for one
+// write each.
+int32_t dpm_state_next_slot_f32(const DpmStateF32 *state,
+                                const uint8_t *slot_a,
+                                size_t len_a,
+                                const uint8_t *slot_b,
+                                size_t len_b,
+                                uint32_t *slot,
+                                uint64_t *seq);
+
+// C: [`dpm_state_next_slot_f32`] on a state in `double` (`DpmStateF64`): the same
+// checks and status codes; a slot holding a `float` checkpoint counts
+// as empty.
+//
+// # Safety
+//
+// As [`dpm_state_next_slot_f32`], with the `double` arrays of a `DpmStateF64`.
+int32_t dpm_state_next_slot_f64(const DpmStateF64 *state,
+                                const uint8_t *slot_a,
+                                size_t len_a,
+                                const uint8_t *slot_b,
+                                size_t len_b,
+                                uint32_t *slot,
+                                uint64_t *seq);
+
 // C: `const char *dpm_status_message(int32_t code)`: a static,
 // NUL-terminated message for any status code (never NULL; the caller
 // must not free it).
 const char *dpm_status_message(int32_t code);
 
-// C: `size_t dpm_tiled_scratch_len(size_t b, size_t d)`: the `float`s of
+// C: `size_t dpm_tiled_scratch_len(size_t b, size_t d)`: the elements
+// (`float`s, or `double`s for the `_f64` steps: a count, not bytes) of
 // scratch `dpm_bimodal_tiled_f32` needs for `b` pairs of dimension `d`
 // ([`scratch_len`] of [`Scratch::Tiled`]): `224 b + 2 b d + 32 ceil(b
 // / 32) d` on hosts (SIMD lanes), `23 b + 64 d` on Cortex-M; no term grows
@@ -509,17 +759,47 @@ int32_t dpm_bimodal_tiled_f32(const float *x,
                               size_t image_ids_len,
                               const size_t *text_ids,
                               size_t text_ids_len,
-                              const struct DpmStateF32 *image,
-                              const struct DpmStateF32 *text,
-                              const struct DpmParamsF32 *image_to_text,
-                              const struct DpmParamsF32 *text_to_image,
+                              const DpmStateF32 *image,
+                              const DpmStateF32 *text,
+                              const DpmParamsF32 *image_to_text,
+                              const DpmParamsF32 *text_to_image,
                               float *dx,
                               size_t dx_len,
                               float *dy,
                               size_t dy_len,
                               float *scratch,
                               size_t scratch_len,
-                              struct DpmLossesF32 *losses);
+                              DpmLossesF32 *losses);
+
+// C: the DPM step from features in tiles of [`dpm_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
+// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
+// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+//
+// # Safety
+//
+// As [`dpm_bimodal_tiled_f32`], in `double`.
+int32_t dpm_bimodal_tiled_f64(const double *x,
+                              size_t x_len,
+                              const double *y,
+                              size_t y_len,
+                              size_t b,
+                              size_t d,
+                              uint32_t features,
+                              const size_t *image_ids,
+                              size_t image_ids_len,
+                              const size_t *text_ids,
+                              size_t text_ids_len,
+                              const DpmStateF64 *image,
+                              const DpmStateF64 *text,
+                              const DpmParamsF64 *image_to_text,
+                              const DpmParamsF64 *text_to_image,
+                              double *dx,
+                              size_t dx_len,
+                              double *dy,
+                              size_t dy_len,
+                              double *scratch,
+                              size_t scratch_len,
+                              DpmLossesF64 *losses);
 
 // C: the SogCLR step from features, in tiles (see
 // [`sogclr_bimodal_tiled`]): the arguments of `dpm_bimodal_tiled_f32`
@@ -545,20 +825,20 @@ int32_t dpm_sogclr_bimodal_tiled_f32(const float *x,
                                      size_t image_ids_len,
                                      const size_t *text_ids,
                                      size_t text_ids_len,
-                                     const struct DpmStateF32 *image,
-                                     const struct DpmStateF32 *text,
-                                     const struct DpmSogClrParamsF32 *image_to_text,
-                                     const struct DpmSogClrParamsF32 *text_to_image,
+                                     const DpmStateF32 *image,
+                                     const DpmStateF32 *text,
+                                     const DpmSogClrParamsF32 *image_to_text,
+                                     const DpmSogClrParamsF32 *text_to_image,
                                      float *dx,
                                      size_t dx_len,
                                      float *dy,
                                      size_t dy_len,
                                      float *scratch,
                                      size_t scratch_len,
-                                     struct DpmLossesF32 *losses);
+                                     DpmLossesF32 *losses);
 
 // C: InfoNCE / CLIP from features, in tiles (see
-// [`infonce_bimodal_tiled`]): `x`, `y` and `features` as for
+// [`infonce_bimodal_tiled`](crate::embed::infonce_bimodal_tiled)): `x`, `y` and `features` as for
 // `dpm_bimodal_tiled_f32`, temperature `tau`, no ids and no state.
 // Writes `dx`, `dy` (`b * d` each) and `*losses` if not NULL (`total`
 // the MEAN of the two directions, CLIP's convention). Scratch:
@@ -589,7 +869,60 @@ int32_t dpm_infonce_bimodal_tiled_f32(const float *x,
                                       size_t dy_len,
                                       float *scratch,
                                       size_t scratch_len,
-                                      struct DpmLossesF32 *losses);
+                                      DpmLossesF32 *losses);
+
+// C: the SogCLR step from features in tiles of [`dpm_sogclr_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
+// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
+// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+//
+// # Safety
+//
+// As [`dpm_sogclr_bimodal_tiled_f32`], in `double`.
+int32_t dpm_sogclr_bimodal_tiled_f64(const double *x,
+                                     size_t x_len,
+                                     const double *y,
+                                     size_t y_len,
+                                     size_t b,
+                                     size_t d,
+                                     uint32_t features,
+                                     const size_t *image_ids,
+                                     size_t image_ids_len,
+                                     const size_t *text_ids,
+                                     size_t text_ids_len,
+                                     const DpmStateF64 *image,
+                                     const DpmStateF64 *text,
+                                     const DpmSogClrParamsF64 *image_to_text,
+                                     const DpmSogClrParamsF64 *text_to_image,
+                                     double *dx,
+                                     size_t dx_len,
+                                     double *dy,
+                                     size_t dy_len,
+                                     double *scratch,
+                                     size_t scratch_len,
+                                     DpmLossesF64 *losses);
+
+// C: the InfoNCE step from features in tiles of [`dpm_infonce_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
+// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
+// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+//
+// # Safety
+//
+// As [`dpm_infonce_bimodal_tiled_f32`], in `double`.
+int32_t dpm_infonce_bimodal_tiled_f64(const double *x,
+                                      size_t x_len,
+                                      const double *y,
+                                      size_t y_len,
+                                      size_t b,
+                                      size_t d,
+                                      uint32_t features,
+                                      double tau,
+                                      double *dx,
+                                      size_t dx_len,
+                                      double *dy,
+                                      size_t dy_len,
+                                      double *scratch,
+                                      size_t scratch_len,
+                                      DpmLossesF64 *losses);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -13,7 +13,12 @@
 #![allow(unsafe_code)]
 
 use dpm_core::capi::*;
+use std::mem::size_of;
 use std::ptr::{null, null_mut};
+
+#[path = "support/c_prec.rs"]
+mod c_prec;
+use c_prec::{Prec, t};
 
 const B: usize = 4;
 const N: usize = 10;
@@ -48,29 +53,29 @@ fn ptr_of<T>(p: *mut T, how: Ptr) -> *mut T {
 
 /// One population, spare elements included; `n` is what the struct says.
 #[derive(Clone, Debug, PartialEq)]
-struct Pop {
-    log_s: Vec<f32>,
+struct Pop<T> {
+    log_s: Vec<T>,
     s_flags: Vec<u8>,
-    zeta: Vec<f32>,
-    z: Vec<f32>,
+    zeta: Vec<T>,
+    z: Vec<T>,
     z_flags: Vec<u8>,
 }
 
-impl Pop {
+impl<T: Prec> Pop<T> {
     fn new() -> Self {
         Pop {
-            log_s: vec![0.0; N + SPARE],
+            log_s: vec![T::ZERO; N + SPARE],
             s_flags: vec![0; N + SPARE],
-            zeta: vec![-0.05; N + SPARE],
-            z: vec![0.0; N + SPARE],
+            zeta: vec![t(-0.05); N + SPARE],
+            z: vec![T::ZERO; N + SPARE],
             z_flags: vec![0; N + SPARE],
         }
     }
 
     /// The C struct with `n`, and array `which` (0..5) replaced as `how`.
-    fn c(&mut self, n: usize, which: usize, how: Ptr) -> DpmStateF32 {
+    fn c(&mut self, n: usize, which: usize, how: Ptr) -> DpmStateOf<T> {
         let pick = |k: usize| if k == which { how } else { Ptr::Live };
-        DpmStateF32 {
+        DpmStateOf {
             log_s: ptr_of(self.log_s.as_mut_ptr(), pick(0)),
             s_flags: ptr_of(self.s_flags.as_mut_ptr(), pick(1)),
             zeta: ptr_of(self.zeta.as_mut_ptr(), pick(2)),
@@ -94,44 +99,72 @@ const ARRAYS: [&str; 7] = [
 
 /// The state of one call: inputs, outputs and states.
 #[derive(Clone, Debug, PartialEq)]
-struct Call {
-    s: Vec<f32>,
+struct Call<T> {
+    s: Vec<T>,
     image_ids: Vec<usize>,
     text_ids: Vec<usize>,
-    ds: Vec<f32>,
-    wi: Vec<f32>,
-    wt: Vec<f32>,
-    scratch: Vec<f32>,
-    image: Pop,
-    text: Pop,
-    losses: DpmLossesF32,
+    ds: Vec<T>,
+    wi: Vec<T>,
+    wt: Vec<T>,
+    scratch: Vec<T>,
+    image: Pop<T>,
+    text: Pop<T>,
+    losses: DpmLossesOf<T>,
 }
 
-impl Call {
+/// `-7`, the value no output of a call takes: a refused call leaves it.
+fn untouched<T: Prec>() -> DpmLossesOf<T> {
+    DpmLossesOf {
+        total: t(-7.0),
+        image_to_text: t(-7.0),
+        text_to_image: t(-7.0),
+    }
+}
+
+/// The parameters of both directions of the calls below.
+fn dpm_params<T: Prec>(offset: u32, has_zeta_step: u32) -> DpmParamsOf<T> {
+    DpmParamsOf {
+        tau: t(0.1),
+        gamma: t(0.9),
+        offset,
+        xi: T::ZERO,
+        has_zeta_step,
+        theta: t(0.9),
+        eta: t(1e-2),
+        first_visit: DPM_FIRST_VISIT_BATCH,
+    }
+}
+
+fn sogclr_params<T: Prec>() -> DpmSogClrParamsOf<T> {
+    DpmSogClrParamsOf {
+        tau: t(0.1),
+        gamma: t(0.9),
+        first_visit: DPM_FIRST_VISIT_BATCH,
+    }
+}
+
+impl<T: Prec> Call<T> {
     fn new() -> Self {
         let s = (0..B * B + SPARE)
-            .map(|k| if k % (B + 1) == 0 { 0.9 } else { 0.1 })
+            .map(|k| t(if k % (B + 1) == 0 { 0.9 } else { 0.1 }))
             .collect();
         Call {
             s,
             image_ids: (0..B + SPARE).collect(),
             text_ids: (0..B + SPARE).map(|k| (k + 3) % N).collect(),
-            ds: vec![-7.0; B * B + SPARE],
-            wi: vec![-7.0; B * B + SPARE],
-            wt: vec![-7.0; B * B + SPARE],
-            scratch: vec![0.0; dpm_bimodal_scratch_len(B) + SPARE],
+            ds: vec![t(-7.0); B * B + SPARE],
+            wi: vec![t(-7.0); B * B + SPARE],
+            wt: vec![t(-7.0); B * B + SPARE],
+            scratch: vec![T::ZERO; dpm_bimodal_scratch_len(B) + SPARE],
             image: Pop::new(),
             text: Pop::new(),
-            losses: DpmLossesF32 {
-                total: -7.0,
-                image_to_text: -7.0,
-                text_to_image: -7.0,
-            },
+            losses: untouched(),
         }
     }
 
     /// What the caller can observe: everything but scratch.
-    fn observed(&self) -> (Vec<f32>, Vec<f32>, Vec<f32>, Pop, Pop, DpmLossesF32) {
+    #[allow(clippy::type_complexity)]
+    fn observed(&self) -> (Vec<T>, Vec<T>, Vec<T>, Pop<T>, Pop<T>, DpmLossesOf<T>) {
         let (ds, wi, wt) = (self.ds.clone(), self.wi.clone(), self.wt.clone());
         (
             ds,
@@ -150,25 +183,9 @@ impl Call {
         let true_len = [B * B, B, B, B * B, B * B, B * B, dpm_bimodal_scratch_len(B)];
         let l = |k: usize| if k == arg { len } else { true_len[k] };
         let p = |k: usize| if k == arg { how } else { Ptr::Live };
-        let params = DpmParamsF32 {
-            tau: 0.1,
-            gamma: 0.9,
-            offset: DPM_OFFSET_XI,
-            xi: 0.0,
-            has_zeta_step: 1,
-            theta: 0.9,
-            eta: 1e-2,
-            first_visit: DPM_FIRST_VISIT_BATCH,
-        };
+        let params = dpm_params(DPM_OFFSET_XI, 1);
         let (img, txt) = (self.image.c(n, 9, Ptr::Live), self.text.c(n, 9, Ptr::Live));
-        // SAFETY: every live pointer is a Vec at least SPARE elements
-        // longer than the true length; every other length is refused
-        // before a slice is formed (that is what this test checks).
-        let q = DpmSogClrParamsF32 {
-            tau: 0.1,
-            gamma: 0.9,
-            first_visit: DPM_FIRST_VISIT_BATCH,
-        };
+        let q = sogclr_params();
         let (s, ii, ti) = (
             ptr_of(self.s.as_mut_ptr(), p(0)),
             ptr_of(self.image_ids.as_mut_ptr(), p(1)),
@@ -186,7 +203,7 @@ impl Call {
         // before a slice is formed (that is what this test checks).
         unsafe {
             match family {
-                0 => dpm_bimodal_f32(
+                0 => T::BIMODAL(
                     s,
                     l(0),
                     ii,
@@ -207,7 +224,7 @@ impl Call {
                     l(6),
                     losses,
                 ),
-                1 => dpm_sogclr_bimodal_f32(
+                1 => T::SOGCLR(
                     s,
                     l(0),
                     ii,
@@ -228,11 +245,11 @@ impl Call {
                     l(6),
                     losses,
                 ),
-                _ => dpm_infonce_bimodal_f32(
+                _ => T::INFONCE(
                     s,
                     l(0),
                     B,
-                    0.1,
+                    t(0.1),
                     ds,
                     l(3),
                     wi,
@@ -250,8 +267,14 @@ impl Call {
 
 #[test]
 fn bimodal_every_array_length_and_pointer() {
+    bimodal_arrays::<f32>();
+    bimodal_arrays::<f64>();
+}
+
+fn bimodal_arrays<T: Prec>() {
     let true_len = [B * B, B, B, B * B, B * B, B * B, dpm_bimodal_scratch_len(B)];
-    let sizes = [4, 8, 8, 4, 4, 4, 4];
+    let (f, u) = (size_of::<T>(), size_of::<usize>());
+    let sizes = [f, u, u, f, f, f, f];
     let mut cases = 0;
     for family in 0..3 {
         for arg in 0..ARRAYS.len() {
@@ -265,7 +288,7 @@ fn bimodal_every_array_length_and_pointer() {
             probes.push((true_len[arg], Ptr::Null));
             probes.push((true_len[arg], Ptr::Misaligned));
             for (len, how) in probes {
-                let mut c = Call::new();
+                let mut c = Call::<T>::new();
                 let before = c.observed();
                 let rc = c.run(family, arg, len, how, N);
                 let ctx = format!(
@@ -293,12 +316,17 @@ fn bimodal_every_array_length_and_pointer() {
 
 #[test]
 fn bimodal_every_state_length_and_pointer() {
-    for n in lengths(N, 4).into_iter().chain(lengths(N, 1)) {
+    bimodal_states::<f32>();
+    bimodal_states::<f64>();
+}
+
+fn bimodal_states<T: Prec>() {
+    for n in lengths(N, size_of::<T>()).into_iter().chain(lengths(N, 1)) {
         for (which, how) in bad_state_pointers() {
             for (side, family) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let mut c = Call::new();
+                let mut c = Call::<T>::new();
                 let before = c.observed();
-                let probe = |pop: &mut Pop, here: bool| {
+                let probe = |pop: &mut Pop<T>, here: bool| {
                     if here {
                         pop.c(n, which, how)
                     } else {
@@ -307,23 +335,8 @@ fn bimodal_every_state_length_and_pointer() {
                 };
                 let img = probe(&mut c.image, side == 0);
                 let txt = probe(&mut c.text, side == 1);
-                let params = [DpmParamsF32 {
-                    tau: 0.1,
-                    gamma: 0.9,
-                    offset: DPM_OFFSET_VANILLA,
-                    xi: 0.0,
-                    has_zeta_step: 0,
-                    theta: 1.0,
-                    eta: 0.0,
-                    first_visit: DPM_FIRST_VISIT_BATCH,
-                }; 2];
-                // SAFETY: as in `Call::run`; the state arrays are N + SPARE
-                // long and every larger n is refused before use.
-                let q = DpmSogClrParamsF32 {
-                    tau: 0.1,
-                    gamma: 0.9,
-                    first_visit: DPM_FIRST_VISIT_BATCH,
-                };
+                let params = [dpm_params::<T>(DPM_OFFSET_VANILLA, 0); 2];
+                let q = sogclr_params::<T>();
                 let (s, ii, ti, ds, sc) = (
                     c.s.as_ptr(),
                     c.image_ids.as_ptr(),
@@ -338,7 +351,7 @@ fn bimodal_every_state_length_and_pointer() {
                 let rc = unsafe {
                     if family == 0 {
                         let (p0, p1) = (&params[0], &params[1]);
-                        dpm_bimodal_f32(
+                        T::BIMODAL(
                             s,
                             B * B,
                             ii,
@@ -360,7 +373,7 @@ fn bimodal_every_state_length_and_pointer() {
                             l,
                         )
                     } else {
-                        dpm_sogclr_bimodal_f32(
+                        T::SOGCLR(
                             s,
                             B * B,
                             ii,
@@ -408,14 +421,19 @@ fn bad_state_pointers() -> Vec<(usize, Ptr)> {
 
 #[test]
 fn state_init_every_length_and_pointer() {
-    for n in lengths(N, 4).into_iter().chain(lengths(N, 1)) {
+    state_init::<f32>();
+    state_init::<f64>();
+}
+
+fn state_init<T: Prec>() {
+    for n in lengths(N, size_of::<T>()).into_iter().chain(lengths(N, 1)) {
         for (which, how) in [(9, Ptr::Live)].into_iter().chain(bad_state_pointers()) {
-            let mut pop = Pop::new();
-            pop.zeta.fill(3.0);
+            let mut pop = Pop::<T>::new();
+            pop.zeta.fill(t(3.0));
             let before = pop.clone();
             let st = pop.c(n, which, how);
             // SAFETY: arrays of N + SPARE; any larger n is refused.
-            let rc = unsafe { dpm_state_init_f32(&st, -0.05) };
+            let rc = unsafe { T::STATE_INIT(&st, t(-0.05)) };
             let ctx = format!("n = {n}, array {which} {how:?}: {rc}");
             assert!(is_status(rc), "{ctx}");
             let live = matches!(how, Ptr::Live);
@@ -429,34 +447,39 @@ fn state_init_every_length_and_pointer() {
     }
     // SAFETY: NULL and misaligned struct pointers are refused unread.
     unsafe {
-        assert_eq!(dpm_state_init_f32(null(), 0.0), DPM_ERR_BAD_POINTER);
-        let mut pop = Pop::new();
+        assert_eq!(T::STATE_INIT(null(), T::ZERO), DPM_ERR_BAD_POINTER);
+        let mut pop = Pop::<T>::new();
         let st = [pop.c(N, 9, Ptr::Live), pop.c(N, 9, Ptr::Live)];
         let odd = st.as_ptr().cast::<u8>().wrapping_add(1).cast();
-        assert_eq!(dpm_state_init_f32(odd, 0.0), DPM_ERR_BAD_POINTER);
+        assert_eq!(T::STATE_INIT(odd, T::ZERO), DPM_ERR_BAD_POINTER);
     }
 }
 
 #[test]
 fn log_sum_exp_every_length_and_pointer() {
-    let mut x = vec![1.0_f32; 4 + SPARE];
-    for len in lengths(4, 4) {
+    log_sum_exp::<f32>();
+    log_sum_exp::<f64>();
+}
+
+fn log_sum_exp<T: Prec>() {
+    let mut x = vec![T::ONE; 4 + SPARE];
+    for len in lengths(4, size_of::<T>()) {
         for how in [Ptr::Live, Ptr::Null, Ptr::Misaligned] {
-            let mut out = -7.0_f32;
+            let mut out = t::<T>(-7.0);
             let p = ptr_of(x.as_mut_ptr(), how);
             // SAFETY: x has 4 + SPARE floats; any longer length is refused.
-            let rc = unsafe { dpm_log_sum_exp_f32(p, len, &mut out) };
+            let rc = unsafe { T::LOG_SUM_EXP(p, len, &mut out) };
             let ctx = format!("len {len} {how:?}: {rc}");
             assert!(is_status(rc), "{ctx}");
             let ok = len == 0 || (len <= 4 + 1 && matches!(how, Ptr::Live));
             assert_eq!(rc == DPM_OK, ok, "{ctx}");
             if !ok {
-                assert_eq!(out, -7.0, "{ctx}: a refused call wrote");
+                assert_eq!(out, t(-7.0), "{ctx}: a refused call wrote");
             }
         }
         // SAFETY: a NULL out is refused before anything is read.
         assert_eq!(
-            unsafe { dpm_log_sum_exp_f32(x.as_ptr(), len, null_mut()) },
+            unsafe { T::LOG_SUM_EXP(x.as_ptr(), len, null_mut()) },
             DPM_ERR_BAD_POINTER
         );
     }
@@ -464,9 +487,9 @@ fn log_sum_exp_every_length_and_pointer() {
     let p = x.as_mut_ptr();
     // SAFETY: both refused before use.
     unsafe {
-        assert_eq!(dpm_log_sum_exp_f32(p, 4, p.add(1)), DPM_ERR_BAD_POINTER);
-        let odd = p.cast::<u8>().wrapping_add(1).cast::<f32>();
-        assert_eq!(dpm_log_sum_exp_f32(p, 4, odd), DPM_ERR_BAD_POINTER);
+        assert_eq!(T::LOG_SUM_EXP(p, 4, p.add(1)), DPM_ERR_BAD_POINTER);
+        let odd = p.cast::<u8>().wrapping_add(1).cast::<T>();
+        assert_eq!(T::LOG_SUM_EXP(p, 4, odd), DPM_ERR_BAD_POINTER);
     }
 }
 
@@ -503,15 +526,20 @@ fn size_and_message_functions_answer_every_input() {
 /// writes no state, no buffer and no output.
 #[test]
 fn checkpoint_functions_every_length_and_pointer() {
-    let ck = dpm_checkpoint_len_f32(N);
-    assert_eq!(ck, 28 + 13 * N);
-    assert_eq!(dpm_checkpoint_len_f32(usize::MAX), usize::MAX);
-    let mut pop = Pop::new();
-    pop.zeta[3] = 0.75;
+    checkpoints::<f32>();
+    checkpoints::<f64>();
+}
+
+fn checkpoints<T: Prec>() {
+    let ck = T::CHECKPOINT_LEN(N);
+    assert_eq!(ck, 28 + (3 * size_of::<T>() + 1) * N);
+    assert_eq!(T::CHECKPOINT_LEN(usize::MAX), usize::MAX);
+    let mut pop = Pop::<T>::new();
+    pop.zeta[3] = t(0.75);
     let mut good = vec![0_u8; ck + SPARE];
     // SAFETY: live arrays of N + SPARE elements and a buffer of ck + SPARE.
     assert_eq!(
-        unsafe { dpm_state_save_f32(&pop.c(N, 9, Ptr::Live), 5, good.as_mut_ptr(), ck) },
+        unsafe { T::SAVE(&pop.c(N, 9, Ptr::Live), 5, good.as_mut_ptr(), ck) },
         DPM_OK
     );
     let states = [(9, Ptr::Live)].into_iter().chain(bad_state_pointers());
@@ -522,7 +550,7 @@ fn checkpoint_functions_every_length_and_pointer() {
                 let fits = (ck..=ck + 1).contains(&len) && !null_buf;
                 let ctx = format!("array {which} {how:?}, len {len}, NULL buf {null_buf}");
                 // Save: into a buffer of ck + SPARE bytes.
-                let mut p = Pop::new();
+                let mut p = Pop::<T>::new();
                 let before = p.clone();
                 let mut buf = vec![0xa5_u8; ck + SPARE];
                 let bp = if null_buf {
@@ -531,7 +559,7 @@ fn checkpoint_functions_every_length_and_pointer() {
                     buf.as_mut_ptr()
                 };
                 // SAFETY: buffers of ck + SPARE; a longer length is refused.
-                let rc = unsafe { dpm_state_save_f32(&p.c(N, which, how), 1, bp, len) };
+                let rc = unsafe { T::SAVE(&p.c(N, which, how), 1, bp, len) };
                 assert!(is_status(rc), "save {ctx}: {rc}");
                 assert_eq!(rc == DPM_OK, live && fits, "save {ctx}: {rc}");
                 if rc != DPM_OK {
@@ -542,29 +570,21 @@ fn checkpoint_functions_every_length_and_pointer() {
                 let gp = if null_buf { null() } else { good.as_ptr() };
                 let (mut seq, mut slot) = (77_u64, 77_u32);
                 for newest in [false, true] {
-                    let mut p = Pop::new();
+                    let mut p = Pop::<T>::new();
                     let st = p.c(N, which, how);
                     // SAFETY: as above; outputs live.
                     let rc = unsafe {
                         if newest {
-                            dpm_state_load_newest_f32(
-                                &st,
-                                gp,
-                                len,
-                                good.as_ptr(),
-                                0,
-                                &mut slot,
-                                &mut seq,
-                            )
+                            T::LOAD_NEWEST(&st, gp, len, good.as_ptr(), 0, &mut slot, &mut seq)
                         } else {
-                            dpm_state_load_f32(&st, gp, len, &mut seq)
+                            T::LOAD(&st, gp, len, &mut seq)
                         }
                     };
                     let ctx = format!("load (newest {newest}) {ctx}: {rc}");
                     assert!(is_status(rc), "{ctx}");
                     assert_eq!(rc == DPM_OK, live && fits, "{ctx}");
                     if rc == DPM_OK {
-                        assert_eq!((p.zeta[3], seq), (0.75, 5), "{ctx}");
+                        assert_eq!((p.zeta[3], seq), (t(0.75), 5), "{ctx}");
                         (seq, slot) = (77, 77);
                     } else {
                         assert_eq!(p, before, "{ctx}: state written");
@@ -573,15 +593,7 @@ fn checkpoint_functions_every_length_and_pointer() {
                 }
                 // SAFETY: as above.
                 let rc = unsafe {
-                    dpm_state_next_slot_f32(
-                        &p.c(N, which, how),
-                        gp,
-                        len,
-                        gp,
-                        0,
-                        &mut slot,
-                        &mut seq,
-                    )
+                    T::NEXT_SLOT(&p.c(N, which, how), gp, len, gp, 0, &mut slot, &mut seq)
                 };
                 assert!(is_status(rc), "next slot {ctx}: {rc}");
                 assert_eq!(
@@ -613,35 +625,35 @@ fn checkpoint_functions_every_length_and_pointer() {
     let gp = good.as_ptr();
     // SAFETY: live arrays; bad outputs are refused before any write.
     unsafe {
-        assert_eq!(dpm_state_load_f32(&st, gp, ck, null_mut()), DPM_OK);
-        assert_eq!(dpm_state_load_f32(&st, gp, ck, odd64), DPM_ERR_BAD_POINTER);
+        assert_eq!(T::LOAD(&st, gp, ck, null_mut()), DPM_OK);
+        assert_eq!(T::LOAD(&st, gp, ck, odd64), DPM_ERR_BAD_POINTER);
         assert_eq!(
-            dpm_state_load_newest_f32(&st, gp, ck, gp, ck, null_mut(), null_mut()),
+            T::LOAD_NEWEST(&st, gp, ck, gp, ck, null_mut(), null_mut()),
             DPM_OK
         );
         assert_eq!(
-            dpm_state_load_newest_f32(&st, gp, ck, gp, ck, odd32, &mut seq),
+            T::LOAD_NEWEST(&st, gp, ck, gp, ck, odd32, &mut seq),
             DPM_ERR_BAD_POINTER
         );
         assert_eq!(
-            dpm_state_next_slot_f32(&st, gp, ck, gp, ck, null_mut(), &mut seq),
+            T::NEXT_SLOT(&st, gp, ck, gp, ck, null_mut(), &mut seq),
             DPM_ERR_BAD_POINTER
         );
         assert_eq!(
-            dpm_state_next_slot_f32(&st, gp, ck, gp, ck, &mut slot, null_mut()),
+            T::NEXT_SLOT(&st, gp, ck, gp, ck, &mut slot, null_mut()),
             DPM_ERR_BAD_POINTER
         );
         assert_eq!(
-            dpm_state_next_slot_f32(&st, gp, ck, gp, ck, &mut slot, odd64),
+            T::NEXT_SLOT(&st, gp, ck, gp, ck, &mut slot, odd64),
             DPM_ERR_BAD_POINTER
         );
         // `seq` inside the checkpoint it reads, the buffer over the state.
         let inside = good.as_mut_ptr().add(8).cast::<u64>();
-        assert_eq!(dpm_state_load_f32(&st, gp, ck, inside), DPM_ERR_BAD_POINTER);
+        assert_eq!(T::LOAD(&st, gp, ck, inside), DPM_ERR_BAD_POINTER);
         let over = st.zeta.cast::<u8>();
-        assert_eq!(dpm_state_save_f32(&st, 0, over, ck), DPM_ERR_BAD_POINTER);
+        assert_eq!(T::SAVE(&st, 0, over, ck), DPM_ERR_BAD_POINTER);
         assert_eq!(
-            dpm_state_save_f32(null(), 0, good.as_mut_ptr(), ck),
+            T::SAVE(null(), 0, good.as_mut_ptr(), ck),
             DPM_ERR_BAD_POINTER
         );
     }
@@ -654,42 +666,38 @@ const D: usize = 3;
 
 /// One tiled call's arrays and states, spare elements included.
 #[derive(Clone, Debug, PartialEq)]
-struct TiledCall {
-    x: Vec<f32>,
-    y: Vec<f32>,
+struct TiledCall<T> {
+    x: Vec<T>,
+    y: Vec<T>,
     image_ids: Vec<usize>,
     text_ids: Vec<usize>,
-    dx: Vec<f32>,
-    dy: Vec<f32>,
-    scratch: Vec<f32>,
-    image: Pop,
-    text: Pop,
-    losses: DpmLossesF32,
+    dx: Vec<T>,
+    dy: Vec<T>,
+    scratch: Vec<T>,
+    image: Pop<T>,
+    text: Pop<T>,
+    losses: DpmLossesOf<T>,
 }
 
-impl TiledCall {
+impl<T: Prec> TiledCall<T> {
     fn new() -> Self {
-        let f = |k: usize| 0.1 + (k % 7) as f32 * 0.2;
+        let f = |k: usize| t(0.1 + (k % 7) as f32 * 0.2);
         TiledCall {
             x: (0..B * D + SPARE).map(f).collect(),
             y: (0..B * D + SPARE).map(|k| f(k + 3)).collect(),
             image_ids: (0..B + SPARE).collect(),
             text_ids: (0..B + SPARE).map(|k| (k + 3) % N).collect(),
-            dx: vec![-7.0; B * D + SPARE],
-            dy: vec![-7.0; B * D + SPARE],
-            scratch: vec![0.0; dpm_tiled_scratch_len(B, D) + SPARE],
+            dx: vec![t(-7.0); B * D + SPARE],
+            dy: vec![t(-7.0); B * D + SPARE],
+            scratch: vec![T::ZERO; dpm_tiled_scratch_len(B, D) + SPARE],
             image: Pop::new(),
             text: Pop::new(),
-            losses: DpmLossesF32 {
-                total: -7.0,
-                image_to_text: -7.0,
-                text_to_image: -7.0,
-            },
+            losses: untouched(),
         }
     }
 
     /// Everything but scratch.
-    fn observed(&self) -> (Vec<f32>, Vec<f32>, Pop, Pop, DpmLossesF32) {
+    fn observed(&self) -> (Vec<T>, Vec<T>, Pop<T>, Pop<T>, DpmLossesOf<T>) {
         let (dx, dy) = (self.dx.clone(), self.dy.clone());
         (dx, dy, self.image.clone(), self.text.clone(), self.losses)
     }
@@ -716,21 +724,8 @@ impl TiledCall {
         ];
         let l = |k: usize| if k == arg { len } else { true_len[k] };
         let p = |k: usize| if k == arg { how } else { Ptr::Live };
-        let params = DpmParamsF32 {
-            tau: 0.1,
-            gamma: 0.9,
-            offset: DPM_OFFSET_XI,
-            xi: 0.0,
-            has_zeta_step: 1,
-            theta: 0.9,
-            eta: 1e-2,
-            first_visit: DPM_FIRST_VISIT_BATCH,
-        };
-        let q = DpmSogClrParamsF32 {
-            tau: 0.1,
-            gamma: 0.9,
-            first_visit: DPM_FIRST_VISIT_BATCH,
-        };
+        let params = dpm_params(DPM_OFFSET_XI, 1);
+        let q = sogclr_params();
         let (img, txt) = (self.image.c(N, 9, Ptr::Live), self.text.c(N, 9, Ptr::Live));
         let (x, y) = (
             ptr_of(self.x.as_mut_ptr(), p(0)),
@@ -751,7 +746,7 @@ impl TiledCall {
         // before a slice is formed (that is what this test checks).
         unsafe {
             match family {
-                0 => dpm_bimodal_tiled_f32(
+                0 => T::TILED(
                     x,
                     l(0),
                     y,
@@ -775,7 +770,7 @@ impl TiledCall {
                     l(6),
                     losses,
                 ),
-                1 => dpm_sogclr_bimodal_tiled_f32(
+                1 => T::SOGCLR_TILED(
                     x,
                     l(0),
                     y,
@@ -799,7 +794,7 @@ impl TiledCall {
                     l(6),
                     losses,
                 ),
-                _ => dpm_infonce_bimodal_tiled_f32(
+                _ => T::INFONCE_TILED(
                     x,
                     l(0),
                     y,
@@ -807,7 +802,7 @@ impl TiledCall {
                     b,
                     d,
                     features,
-                    0.1,
+                    t(0.1),
                     dx,
                     l(4),
                     dy,
@@ -823,6 +818,11 @@ impl TiledCall {
 
 #[test]
 fn tiled_every_array_length_and_pointer() {
+    tiled_arrays::<f32>();
+    tiled_arrays::<f64>();
+}
+
+fn tiled_arrays<T: Prec>() {
     let true_len = [
         B * D,
         B * D,
@@ -832,7 +832,8 @@ fn tiled_every_array_length_and_pointer() {
         B * D,
         dpm_tiled_scratch_len(B, D),
     ];
-    let sizes = [4, 4, 8, 8, 4, 4, 4];
+    let (f, u) = (size_of::<T>(), size_of::<usize>());
+    let sizes = [f, f, u, u, f, f, f];
     let good = (B, D, DPM_FEATURES_RAW);
     let mut cases = 0;
     for family in 0..3 {
@@ -847,7 +848,7 @@ fn tiled_every_array_length_and_pointer() {
             probes.push((true_len[arg], Ptr::Null));
             probes.push((true_len[arg], Ptr::Misaligned));
             for (len, how) in probes {
-                let mut c = TiledCall::new();
+                let mut c = TiledCall::<T>::new();
                 let before = c.observed();
                 let rc = c.run(family, arg, len, how, good);
                 let ctx = format!(
@@ -888,7 +889,7 @@ fn tiled_every_array_length_and_pointer() {
     ];
     for family in 0..3 {
         for sizes in lies {
-            let mut c = TiledCall::new();
+            let mut c = TiledCall::<T>::new();
             let before = c.observed();
             let rc = c.run(family, 9, 0, Ptr::Live, sizes);
             assert!(

@@ -1,11 +1,13 @@
-//! `dpm_sogclr_bimodal_f32` and `dpm_infonce_bimodal_f32`: the SogCLR
-//! (GCL) and InfoNCE (CLIP) steps from `S`, with `dpm_bimodal_f32`'s
-//! arrays and checks ([`StoredArgs`]).
+//! `dpm_sogclr_bimodal_f32` and `dpm_infonce_bimodal_f32` and their
+//! `double` twins: the SogCLR (GCL) and InfoNCE (CLIP) steps from `S`,
+//! with `dpm_bimodal_f32`'s arrays and checks (one body each, in
+//! `stored.rs`).
 
-use super::bimodal::StoredArgs;
-use super::stateful::Stateful;
-use super::types::{DpmLossesF32, DpmSogClrParamsF32, DpmStateF32};
-use crate::{infonce_bimodal, sogclr_bimodal};
+use super::stored::{infonce, stateful};
+use super::types::{
+    DpmLossesF32, DpmLossesF64, DpmSogClrParamsF32, DpmSogClrParamsF64, DpmStateF32, DpmStateF64,
+};
+use crate::sogclr_bimodal;
 
 /// C: the SogCLR (GCL) step on a bimodal batch of `b = image_ids_len`
 /// pairs (see [`sogclr_bimodal`]): the arrays of `dpm_bimodal_f32`, and
@@ -49,31 +51,35 @@ pub unsafe extern "C" fn dpm_sogclr_bimodal_f32(
     scratch_len: usize,
     losses: *mut DpmLossesF32,
 ) -> i32 {
-    let args = StoredArgs {
-        scores: (scores, scores_len),
-        ds: (ds, ds_len),
-        weights_image: (weights_image, weights_image_len),
-        weights_text: (weights_text, weights_text_len),
-        scratch: (scratch, scratch_len),
-        losses,
-    };
     // SAFETY: the caller's contract, as this function's.
     unsafe {
-        args.run_stateful(
-            &Stateful {
-                image_ids: (image_ids, image_ids_len),
-                text_ids: (text_ids, text_ids_len),
-                image,
-                text,
-            },
-            [image_to_text, text_to_image],
+        stateful(
+            scores,
+            scores_len,
+            image_ids,
+            image_ids_len,
+            text_ids,
+            text_ids_len,
+            image,
+            text,
+            image_to_text,
+            text_to_image,
+            ds,
+            ds_len,
+            weights_image,
+            weights_image_len,
+            weights_text,
+            weights_text_len,
+            scratch,
+            scratch_len,
+            losses,
             sogclr_bimodal,
         )
     }
 }
 
 /// C: InfoNCE / CLIP on a bimodal batch of `b` pairs (see
-/// [`infonce_bimodal`]): `scores` (`b * b`), no ids and no state; writes
+/// [`infonce_bimodal`](crate::infonce_bimodal)): `scores` (`b * b`), no ids and no state; writes
 /// `ds` (`b * b`), the two softmax matrices if their pointers are not
 /// NULL, and `*losses` (`total` the MEAN of the two directions, CLIP's
 /// convention). Scratch: `dpm_bimodal_scratch_len(b)` floats.
@@ -107,14 +113,125 @@ pub unsafe extern "C" fn dpm_infonce_bimodal_f32(
     scratch_len: usize,
     losses: *mut DpmLossesF32,
 ) -> i32 {
-    let args = StoredArgs {
-        scores: (scores, scores_len),
-        ds: (ds, ds_len),
-        weights_image: (weights_image, weights_image_len),
-        weights_text: (weights_text, weights_text_len),
-        scratch: (scratch, scratch_len),
-        losses,
-    };
     // SAFETY: the caller's contract, as this function's.
-    unsafe { args.run_stateless(|s, out, scratch| infonce_bimodal(s, b, tau, out, scratch)) }
+    unsafe {
+        infonce(
+            scores,
+            scores_len,
+            b,
+            tau,
+            ds,
+            ds_len,
+            weights_image,
+            weights_image_len,
+            weights_text,
+            weights_text_len,
+            scratch,
+            scratch_len,
+            losses,
+        )
+    }
+}
+
+/// C: the SogCLR step of [`dpm_sogclr_bimodal_f32`] in `double`: the same arguments, checks and status
+/// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
+/// Never panics.
+///
+/// # Safety
+///
+/// As [`dpm_sogclr_bimodal_f32`], in `double`.
+#[doc = include_str!("doc/f64.md")]
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn dpm_sogclr_bimodal_f64(
+    scores: *const f64,
+    scores_len: usize,
+    image_ids: *const usize,
+    image_ids_len: usize,
+    text_ids: *const usize,
+    text_ids_len: usize,
+    image: *const DpmStateF64,
+    text: *const DpmStateF64,
+    image_to_text: *const DpmSogClrParamsF64,
+    text_to_image: *const DpmSogClrParamsF64,
+    ds: *mut f64,
+    ds_len: usize,
+    weights_image: *mut f64,
+    weights_image_len: usize,
+    weights_text: *mut f64,
+    weights_text_len: usize,
+    scratch: *mut f64,
+    scratch_len: usize,
+    losses: *mut DpmLossesF64,
+) -> i32 {
+    // SAFETY: the caller's contract, as this function's.
+    unsafe {
+        stateful(
+            scores,
+            scores_len,
+            image_ids,
+            image_ids_len,
+            text_ids,
+            text_ids_len,
+            image,
+            text,
+            image_to_text,
+            text_to_image,
+            ds,
+            ds_len,
+            weights_image,
+            weights_image_len,
+            weights_text,
+            weights_text_len,
+            scratch,
+            scratch_len,
+            losses,
+            sogclr_bimodal,
+        )
+    }
+}
+
+/// C: the InfoNCE step of [`dpm_infonce_bimodal_f32`] in `double`: the same arguments, checks and status
+/// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
+/// Never panics.
+///
+/// # Safety
+///
+/// As [`dpm_infonce_bimodal_f32`], in `double`.
+#[doc = include_str!("doc/f64.md")]
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn dpm_infonce_bimodal_f64(
+    scores: *const f64,
+    scores_len: usize,
+    b: usize,
+    tau: f64,
+    ds: *mut f64,
+    ds_len: usize,
+    weights_image: *mut f64,
+    weights_image_len: usize,
+    weights_text: *mut f64,
+    weights_text_len: usize,
+    scratch: *mut f64,
+    scratch_len: usize,
+    losses: *mut DpmLossesF64,
+) -> i32 {
+    // SAFETY: the caller's contract, as this function's.
+    unsafe {
+        infonce(
+            scores,
+            scores_len,
+            b,
+            tau,
+            ds,
+            ds_len,
+            weights_image,
+            weights_image_len,
+            weights_text,
+            weights_text_len,
+            scratch,
+            scratch_len,
+            losses,
+        )
+    }
 }

@@ -1,9 +1,12 @@
-//! The `extern "C"` functions.
+//! What every `extern "C"` function shares (the status code, a state's
+//! arrays and view), and the smallest ones: state initialisation,
+//! log-sum-exp (each in `float` and `double`, one generic body) and the
+//! stored steps' scratch size.
 
 use super::ptr::{Span, disjoint, read, slice, slice_mut};
 use super::status::{DPM_ERR_BAD_POINTER, DPM_OK, status_code};
-use super::types::DpmStateF32;
-use crate::{Error, Scratch, StateView, lse, scratch_len};
+use super::types::{DpmStateF32, DpmStateF64, DpmStateOf};
+use crate::{Error, Real, Scratch, StateView, lse, scratch_len};
 
 pub(super) fn code(r: Result<(), i32>) -> i32 {
     r.err().unwrap_or(DPM_OK)
@@ -13,7 +16,7 @@ pub(super) fn rust(e: Error) -> i32 {
     status_code(&e)
 }
 
-pub(super) fn state_spans(st: &DpmStateF32) -> Result<[Span; 5], i32> {
+pub(super) fn state_spans<T>(st: &DpmStateOf<T>) -> Result<[Span; 5], i32> {
     Ok([
         Span::of(st.log_s, st.n, true)?,
         Span::of(st.s_flags, st.n, true)?,
@@ -26,8 +29,8 @@ pub(super) fn state_spans(st: &DpmStateF32) -> Result<[Span; 5], i32> {
 /// # Safety
 ///
 /// `state_spans(st)` and `disjoint` accepted the arrays; the C contract of
-/// [`DpmStateF32`] holds for the lifetime `'a`.
-pub(super) unsafe fn view<'a>(st: &DpmStateF32) -> Result<StateView<'a, f32>, i32> {
+/// [`DpmStateOf`] holds for the lifetime `'a`.
+pub(super) unsafe fn view<'a, T: Real>(st: &DpmStateOf<T>) -> Result<StateView<'a, T>, i32> {
     // SAFETY: each array passed Span::of and disjoint; valid for reads and
     // writes of n elements by the caller's contract.
     let (log_s, s_flags, zeta, z, z_flags) = unsafe {
@@ -64,7 +67,27 @@ pub unsafe extern "C" fn dpm_state_init_f32(state: *const DpmStateF32, zeta_init
     code(unsafe { state_init(state, zeta_init) })
 }
 
-unsafe fn state_init(state: *const DpmStateF32, zeta_init: f32) -> Result<(), i32> {
+/// C: `int32_t dpm_state_init_f64(const DpmStateF64 *state, double
+/// zeta_init)`: [`dpm_state_init_f32`] on a state in `double`; the same
+/// checks and status codes.
+///
+/// # Safety
+///
+/// As [`dpm_state_init_f32`], with the `double` arrays of a
+/// `DpmStateF64`.
+#[doc = include_str!("doc/f64.md")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dpm_state_init_f64(state: *const DpmStateF64, zeta_init: f64) -> i32 {
+    // SAFETY: the caller's contract on `state`.
+    code(unsafe { state_init(state, zeta_init) })
+}
+
+/// Both precisions' state initialisation.
+///
+/// # Safety
+///
+/// As [`dpm_state_init_f32`].
+unsafe fn state_init<T: Real>(state: *const DpmStateOf<T>, zeta_init: T) -> Result<(), i32> {
     // SAFETY: NULL or a readable DpmStateF32 (the caller).
     let st = unsafe { read(state)? };
     disjoint(&state_spans(&st)?)?;
@@ -76,17 +99,19 @@ unsafe fn state_init(state: *const DpmStateF32, zeta_init: f32) -> Result<(), i3
     }
     // SAFETY: all five arrays passed Span::of and disjoint (above).
     unsafe {
-        slice_mut(st.log_s, st.n).fill(0.0);
+        slice_mut(st.log_s, st.n).fill(T::ZERO);
         slice_mut(st.s_flags, st.n).fill(0);
         slice_mut(st.zeta, st.n).fill(zeta_init);
-        slice_mut(st.z, st.n).fill(0.0);
+        slice_mut(st.z, st.n).fill(T::ZERO);
         slice_mut(st.z_flags, st.n).fill(0);
     }
     Ok(())
 }
 
-/// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the `float`s of scratch
-/// `dpm_bimodal_f32` needs for `b` pairs (see [`scratch_len`] of [`Scratch::Bimodal`]):
+/// C: `size_t dpm_bimodal_scratch_len(size_t b)`: the elements of scratch
+/// `dpm_bimodal_f32` needs for `b` pairs (see [`scratch_len`] of [`Scratch::Bimodal`]),
+/// `float`s there and `double`s for `dpm_bimodal_f64` (the same count: a
+/// count of elements, not bytes, in both precisions):
 /// `32 b` on hosts (SIMD lanes), `3 b` on Cortex-M, or `SIZE_MAX` when
 /// that does not fit a `size_t`. No buffer
 /// has `SIZE_MAX` floats, so `dpm_bimodal_f32` refuses such a batch
@@ -113,17 +138,38 @@ pub extern "C" fn dpm_bimodal_scratch_len(b: usize) -> usize {
 #[doc = include_str!("doc/dpm_log_sum_exp_f32.md")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dpm_log_sum_exp_f32(x: *const f32, len: usize, out: *mut f32) -> i32 {
-    let checked = (|| {
-        if out.is_null() {
-            return Err(DPM_ERR_BAD_POINTER);
-        }
-        disjoint(&[Span::of(x, len, false)?, Span::of(out, 1, true)?])?;
-        // SAFETY: checked by Span::of and disjoint; readable (the caller).
-        let xs = unsafe { slice(x, len) };
-        let v = lse::log_sum_exp(xs).map_err(rust)?;
-        // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
-        unsafe { out.write(v) };
-        Ok(())
-    })();
-    code(checked)
+    // SAFETY: the caller's contract, as this function's.
+    code(unsafe { log_sum_exp(x, len, out) })
+}
+
+/// C: `int32_t dpm_log_sum_exp_f64(const double *x, size_t len, double
+/// *out)`: [`dpm_log_sum_exp_f32`] in `double` (8-byte aligned); the same
+/// checks and status codes.
+///
+/// # Safety
+///
+/// As [`dpm_log_sum_exp_f32`], with `double`s.
+#[doc = include_str!("doc/f64.md")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dpm_log_sum_exp_f64(x: *const f64, len: usize, out: *mut f64) -> i32 {
+    // SAFETY: the caller's contract, as this function's.
+    code(unsafe { log_sum_exp(x, len, out) })
+}
+
+/// Both precisions' log-sum-exp.
+///
+/// # Safety
+///
+/// As [`dpm_log_sum_exp_f32`].
+unsafe fn log_sum_exp<T: Real>(x: *const T, len: usize, out: *mut T) -> Result<(), i32> {
+    if out.is_null() {
+        return Err(DPM_ERR_BAD_POINTER);
+    }
+    disjoint(&[Span::of(x, len, false)?, Span::of(out, 1, true)?])?;
+    // SAFETY: checked by Span::of and disjoint; readable (the caller).
+    let xs = unsafe { slice(x, len) };
+    let v = lse::log_sum_exp(xs).map_err(rust)?;
+    // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
+    unsafe { out.write(v) };
+    Ok(())
 }

@@ -7,14 +7,21 @@
 //! | [`dpm_state_init_f32`] | initialises a population's five caller arrays |
 //! | [`dpm_bimodal_f32`] | the bimodal DPM step ([`dpm_bimodal`](crate::dpm_bimodal)), `f32` |
 //! | [`dpm_sogclr_bimodal_f32`], [`dpm_infonce_bimodal_f32`] | the SogCLR and InfoNCE steps ([`sogclr_bimodal`](crate::sogclr_bimodal), [`infonce_bimodal`](crate::infonce_bimodal)), `f32`, with the same arrays |
-//! | [`dpm_bimodal_scratch_len`] | scratch floats of these three steps |
+//! | [`dpm_bimodal_scratch_len`] | scratch elements of these three steps (either precision) |
 //! | [`dpm_bimodal_tiled_f32`] | the DPM step from features in tiles ([`dpm_bimodal_tiled`](crate::embed::dpm_bimodal_tiled)), `f32`: `S` never stored |
 //! | [`dpm_sogclr_bimodal_tiled_f32`], [`dpm_infonce_bimodal_tiled_f32`] | the SogCLR and InfoNCE steps from features in tiles ([`sogclr_bimodal_tiled`](crate::embed::sogclr_bimodal_tiled), [`infonce_bimodal_tiled`](crate::embed::infonce_bimodal_tiled)), `f32`, with the same arrays |
-//! | [`dpm_tiled_scratch_len`] | scratch floats of these three steps (no `b^2` term) |
+//! | [`dpm_tiled_scratch_len`] | scratch elements of these three steps (no `b^2` term; either precision) |
 //! | [`dpm_log_sum_exp_f32`] | stable log-sum-exp ([`log_sum_exp`](crate::lse::log_sum_exp)) |
 //! | [`dpm_checkpoint_len_f32`], [`dpm_state_save_f32`], [`dpm_state_load_f32`] | a population's checkpoint ([`StateView::save`](crate::StateView::save), [`load`](crate::StateView::load)) |
 //! | [`dpm_state_next_slot_f32`], [`dpm_state_load_newest_f32`] | the A/B slots ([`next_checkpoint_slot`](crate::StateView::next_checkpoint_slot), [`load_newest`](crate::StateView::load_newest)) |
+//! | [`dpm_state_init_f64`], [`dpm_bimodal_f64`], [`dpm_sogclr_bimodal_f64`], [`dpm_infonce_bimodal_f64`], [`dpm_bimodal_tiled_f64`], [`dpm_sogclr_bimodal_tiled_f64`], [`dpm_infonce_bimodal_tiled_f64`], [`dpm_log_sum_exp_f64`], [`dpm_checkpoint_len_f64`], [`dpm_state_save_f64`], [`dpm_state_load_f64`], [`dpm_state_next_slot_f64`], [`dpm_state_load_newest_f64`] | the `double` twin of each `_f32` function above: the same arguments with `double` arrays and the `F64` structs ([`DpmStateF64`], [`DpmParamsF64`], [`DpmSogClrParamsF64`], [`DpmLossesF64`]), the same checks and status codes, the Rust functions in `f64` |
 //! | [`dpm_status_message`] | a static message for a status code |
+//!
+//! Each pair of twins has one body, generic over [`Real`](crate::Real),
+//! and each C struct is one generic `#[repr(C)]` struct
+//! ([`DpmStateOf`], [`DpmParamsOf`], [`DpmSogClrParamsOf`],
+//! [`DpmLossesOf`]) named by its `F32` and `F64` aliases: the `_f64`
+//! functions check exactly what the `_f32` ones check.
 //!
 //! # Conventions
 //!
@@ -39,14 +46,17 @@
 //!
 //! - `dpm_bimodal_scratch_len`: one saturating multiplication (`32 b`,
 //!   `SIZE_MAX` when that overflows: no buffer is that large, so
-//!   `dpm_bimodal_f32` refuses such a `b`); `dpm_checkpoint_len_f32`
-//!   and `dpm_tiled_scratch_len` likewise (`28 + 13 n`; `224 b + 2 b d +
-//!   32 ceil(b / 32) d`; saturating).
+//!   `dpm_bimodal_f32` and `dpm_bimodal_f64` refuse such a `b`);
+//!   `dpm_checkpoint_len_f32`, `dpm_checkpoint_len_f64` and
+//!   `dpm_tiled_scratch_len` likewise (`28 + 13 n`; `28 + 25 n`; `224 b +
+//!   2 b d + 32 ceil(b / 32) d`; saturating).
 //! - `dpm_status_message`: a `match` over every `int32_t` with a default
 //!   arm; static strings.
 //! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`,
 //!   `dpm_sogclr_bimodal_f32`, `dpm_infonce_bimodal_f32`,
-//!   the three tiled steps, the checkpoint functions:
+//!   the three tiled steps, the checkpoint functions, and the `_f64`
+//!   twin of each (the same generic body, so the same checks, with
+//!   `size_of::<f64>()` in the byte arithmetic and 8-byte alignment):
 //!   every `(pointer, length)` pair goes through one check (`ptr.rs`)
 //!   before any slice exists: NULL with a nonzero length, misalignment,
 //!   `len * size` or `start + bytes` overflowing (checked arithmetic),
@@ -59,7 +69,7 @@
 //!   those checks. Their size arithmetic saturates or is checked.
 //!
 //! The tests show it at the edges: `tests/capi_edges.rs` calls every
-//! function with every array at lengths 0, 1, one below and one above
+//! function, in both precisions, with every array at lengths 0, 1, one below and one above
 //! the true length, past `isize::MAX` bytes and `SIZE_MAX`, and with
 //! NULL and misaligned pointers (a panic would abort that test binary),
 //! under overflow checks and under Miri; `tests/capi.rs` maps every
@@ -73,21 +83,36 @@ mod checkpoint;
 mod families;
 mod ffi;
 mod ptr;
+mod slots;
 mod stateful;
 mod status;
+mod stored;
 mod tiled;
+mod tiled_args;
+mod tiled_families;
 mod types;
 
-pub use bimodal::dpm_bimodal_f32;
+pub use bimodal::{dpm_bimodal_f32, dpm_bimodal_f64};
 pub use checkpoint::{
-    dpm_checkpoint_len_f32, dpm_state_load_f32, dpm_state_load_newest_f32, dpm_state_next_slot_f32,
-    dpm_state_save_f32,
+    dpm_checkpoint_len_f32, dpm_checkpoint_len_f64, dpm_state_load_f32, dpm_state_load_f64,
+    dpm_state_save_f32, dpm_state_save_f64,
 };
-pub use families::{dpm_infonce_bimodal_f32, dpm_sogclr_bimodal_f32};
-pub use ffi::{dpm_bimodal_scratch_len, dpm_log_sum_exp_f32, dpm_state_init_f32};
+pub use families::{
+    dpm_infonce_bimodal_f32, dpm_infonce_bimodal_f64, dpm_sogclr_bimodal_f32,
+    dpm_sogclr_bimodal_f64,
+};
+pub use ffi::{
+    dpm_bimodal_scratch_len, dpm_log_sum_exp_f32, dpm_log_sum_exp_f64, dpm_state_init_f32,
+    dpm_state_init_f64,
+};
+pub use slots::{
+    dpm_state_load_newest_f32, dpm_state_load_newest_f64, dpm_state_next_slot_f32,
+    dpm_state_next_slot_f64,
+};
 pub use status::*;
-pub use tiled::{
-    dpm_bimodal_tiled_f32, dpm_infonce_bimodal_tiled_f32, dpm_sogclr_bimodal_tiled_f32,
-    dpm_tiled_scratch_len,
+pub use tiled::{dpm_bimodal_tiled_f32, dpm_bimodal_tiled_f64, dpm_tiled_scratch_len};
+pub use tiled_families::{
+    dpm_infonce_bimodal_tiled_f32, dpm_infonce_bimodal_tiled_f64, dpm_sogclr_bimodal_tiled_f32,
+    dpm_sogclr_bimodal_tiled_f64,
 };
 pub use types::*;

@@ -6,15 +6,15 @@
 
 use super::ffi::{rust, state_spans, view};
 use super::ptr::{Span, read, slice};
-use super::types::{CParams, DpmStateF32};
-use crate::{Directions, StateView};
+use super::types::{CParams, DpmStateOf};
+use crate::{Directions, Real, StateView};
 
-/// The ids and the two states of a step with state.
-pub(super) struct Stateful {
+/// The ids and the two states (in `T`) of a step with state.
+pub(super) struct Stateful<T> {
     pub image_ids: (*const usize, usize),
     pub text_ids: (*const usize, usize),
-    pub image: *const DpmStateF32,
-    pub text: *const DpmStateF32,
+    pub image: *const DpmStateOf<T>,
+    pub text: *const DpmStateOf<T>,
 }
 
 /// The arrays of the ids and states: none for a step without state.
@@ -27,25 +27,25 @@ pub(super) fn no_state() -> Result<StateSpans, i32> {
 
 /// The borrowed ids, the views of both states, and the parameters of
 /// both directions.
-pub(super) type Views<'a, P> = (
+pub(super) type Views<'a, T, P> = (
     &'a [usize],
     &'a [usize],
-    StateView<'a, f32>,
-    StateView<'a, f32>,
+    StateView<'a, T>,
+    StateView<'a, T>,
     Directions<P>,
 );
 
 /// A step's parameter structs and state structs, copied, and the checked
 /// arrays of its ids and states.
-pub(super) struct Read<'s, C> {
+pub(super) struct Read<'s, T, C> {
     pub spans: StateSpans,
-    stateful: &'s Stateful,
-    img: DpmStateF32,
-    txt: DpmStateF32,
+    stateful: &'s Stateful<T>,
+    img: DpmStateOf<T>,
+    txt: DpmStateOf<T>,
     params: [C; 2],
 }
 
-impl Stateful {
+impl<T: Real> Stateful<T> {
     /// Copies `params` (the images-anchor then the texts-anchor
     /// direction's C struct) and both state structs, and checks the
     /// arrays of both states and of the ids ([`Span::of`]): each pointer
@@ -58,7 +58,7 @@ impl Stateful {
     pub(super) unsafe fn read<C: CParams>(
         &self,
         params: [*const C; 2],
-    ) -> Result<Read<'_, C>, i32> {
+    ) -> Result<Read<'_, T, C>, i32> {
         // SAFETY: each is NULL (refused) or readable (the caller); copied
         // before any array is borrowed.
         let (p0, p1, img, txt) = unsafe {
@@ -84,7 +84,7 @@ impl Stateful {
     }
 }
 
-impl<C: CParams> Read<'_, C> {
+impl<T: Real, C: CParams> Read<'_, T, C> {
     /// The ids, the views of both states (their errors first), then the
     /// parameters converted (theirs next: after every pointer check, as
     /// the Rust step would see them).
@@ -93,7 +93,7 @@ impl<C: CParams> Read<'_, C> {
     ///
     /// Every array of [`Read::spans`] passed `disjoint` with the call's
     /// other arrays, and is valid for its length (the caller).
-    pub(super) unsafe fn views<'a>(&self) -> Result<Views<'a, C::Rust>, i32> {
+    pub(super) unsafe fn views<'a>(&self) -> Result<Views<'a, T, C::Rust>, i32> {
         let s = self.stateful;
         // SAFETY: the contract above.
         let (ii, ti, iv, tv) = unsafe {
