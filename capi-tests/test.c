@@ -22,10 +22,17 @@
  * 8. SogCLR and InfoNCE from features in tiles against their stored
  *    steps on S = X Y^T, as in 6; a bad first_visit and a NULL x
  *    refused, nothing written.
+ * 9. The double twins (_f64): the stored DPM, SogCLR and InfoNCE steps
+ *    and log-sum-exp against the references of 1 and 7 (to 1e-10), the
+ *    tiled steps against the stored ones on S = X Y^T, a checkpoint
+ *    round trip through the A/B slots (an f32 checkpoint refused); one
+ *    bad input per function, its status code checked and nothing
+ *    written.
  */
 #include "dpm_core.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -498,6 +505,227 @@ static void test_families(void) {
           "a refused SogCLR or InfoNCE call wrote");
 }
 
+/* 9. The double twins. */
+typedef struct {
+    double log_s[N];
+    uint8_t s_flags[N];
+    double zeta[N];
+    double z[N];
+    uint8_t z_flags[N];
+} Pop64;
+
+/* Everything an _f64 call reads or writes; the scratch arrays last, so
+   that "nothing written" compares everything before them. */
+typedef struct {
+    double s[B * B], x[B * D], y[B * D];
+    size_t ids[B];
+    Pop64 image, text;
+    DpmParamsF64 p[2];
+    DpmSogClrParamsF64 q[2];
+    double ds[B * B], w[B * B], dx[B * D], dy[B * D];
+    DpmLossesF64 losses;
+    double scratch[SCRATCH], tscratch[TSCRATCH];
+} Call64;
+
+#define WRITTEN64(c, before) (memcmp((c), (before), offsetof(Call64, scratch)) != 0)
+
+static DpmStateF64 view64(Pop64 *p) {
+    DpmStateF64 s = {p->log_s, p->s_flags, p->zeta, p->z, p->z_flags, N};
+    return s;
+}
+
+static int close64(double got, double want) {
+    return fabs(got - want) <= 1e-12 + 1e-10 * fabs(want);
+}
+
+/* The features and ids of section 6 in double, S = X Y^T computed here,
+   the parameters of section 1, fresh states. */
+static void setup64(Call64 *c) {
+    static Call f;
+    static Tiled t;
+    DpmParamsF64 p0 = {0.1, 0.9, DPM_OFFSET_XI, 0.25, 0, 0.9, 0.01, DPM_FIRST_VISIT_BATCH};
+    DpmParamsF64 p1 = {0.2, 0.8, DPM_OFFSET_VANILLA, 0.0, 0, 0.5, 0.02, DPM_FIRST_VISIT_BATCH};
+    DpmSogClrParamsF64 q0 = {0.1, 0.9, DPM_FIRST_VISIT_BATCH}, q1 = {0.2, 0.8, DPM_FIRST_VISIT_BATCH};
+    DpmStateF64 si, st;
+    int i, j, k;
+    tiled_setup(&f, &t);
+    memset(c, 0, sizeof *c);
+    for (k = 0; k < B * D; k++) c->x[k] = t.x[k], c->y[k] = t.y[k];
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++)
+            for (k = 0; k < D; k++) c->s[i * B + j] += c->x[i * D + k] * c->y[j * D + k];
+    for (k = 0; k < B; k++) c->ids[k] = f.ids[k];
+    c->p[0] = p0, c->p[1] = p1, c->q[0] = q0, c->q[1] = q1;
+    si = view64(&c->image), st = view64(&c->text);
+    CHECK(dpm_state_init_f64(&si, -0.05) == DPM_OK && dpm_state_init_f64(&st, -0.05) == DPM_OK, "f64 state init");
+    CHECK(c->image.zeta[N - 1] == -0.05 && c->image.s_flags[0] == 0, "f64 state init values");
+    for (k = 0; k < B * B; k++) c->ds[k] = 5.0, c->w[k] = 6.0;
+    c->losses.total = c->losses.image_to_text = c->losses.text_to_image = 8.0;
+}
+
+static int32_t run64(Call64 *c, int family) {
+    DpmStateF64 si = view64(&c->image), st = view64(&c->text);
+    if (family == 0)
+        return dpm_bimodal_f64(c->s, B * B, c->ids, B, c->ids, B, &si, &st, &c->p[0], &c->p[1], c->ds, B * B,
+                               c->w, B * B, NULL, 0, c->scratch, SCRATCH, &c->losses);
+    if (family == 1)
+        return dpm_sogclr_bimodal_f64(c->s, B * B, c->ids, B, c->ids, B, &si, &st, &c->q[0], &c->q[1], c->ds,
+                                      B * B, NULL, 0, NULL, 0, c->scratch, SCRATCH, &c->losses);
+    return dpm_infonce_bimodal_f64(c->s, B * B, B, c->p[0].tau, c->ds, B * B, NULL, 0, NULL, 0, c->scratch,
+                                   SCRATCH, &c->losses);
+}
+
+static int32_t run_tiled64(Call64 *c, int family, uint32_t features) {
+    DpmStateF64 si = view64(&c->image), st = view64(&c->text);
+    if (family == 0)
+        return dpm_bimodal_tiled_f64(c->x, B * D, c->y, B * D, B, D, features, c->ids, B, c->ids, B, &si, &st,
+                                     &c->p[0], &c->p[1], c->dx, B * D, c->dy, B * D, c->tscratch, TSCRATCH,
+                                     &c->losses);
+    if (family == 1)
+        return dpm_sogclr_bimodal_tiled_f64(c->x, B * D, c->y, B * D, B, D, features, c->ids, B, c->ids, B, &si,
+                                            &st, &c->q[0], &c->q[1], c->dx, B * D, c->dy, B * D, c->tscratch,
+                                            TSCRATCH, &c->losses);
+    return dpm_infonce_bimodal_tiled_f64(c->x, B * D, c->y, B * D, B, D, features, c->p[0].tau, c->dx, B * D,
+                                         c->dy, B * D, c->tscratch, TSCRATCH, &c->losses);
+}
+
+/* The stored steps against the double references; then each tiled step
+   against its stored step on the same S = X Y^T and states. */
+static void test_f64_steps(void) {
+    static Call64 c, t;
+    double s[B][B], sT[B][B], ds[B][B] = {{0}}, di[B][B] = {{0}}, w[B][B], u_img[B], u_txt[B];
+    double zeta[B], zero[B] = {0}, l0, l1;
+    int i, j, k, family;
+    for (i = 0; i < B; i++) zeta[i] = -0.05;
+    setup64(&c);
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++) s[i][j] = c.s[i * B + j], sT[j][i] = c.s[i * B + j];
+    CHECK(run64(&c, 0) == DPM_OK, "f64 DPM step");
+    l0 = direction(s, zeta, 0.1, 0.25 / 0.1, 0, ds, 0, w, u_img);
+    l1 = direction(sT, zeta, 0.2, 0.0, 1, ds, 1, NULL, u_txt);
+    CHECK(close64(c.losses.total, l0 + l1) && close64(c.losses.image_to_text, l0), "f64 loss %.17g vs %.17g",
+          c.losses.total, l0 + l1);
+    for (i = 0; i < B; i++) {
+        CHECK(c.image.s_flags[c.ids[i]] == 1 && close64(c.image.log_s[c.ids[i]], u_img[i]), "f64 u image %d", i);
+        CHECK(c.text.s_flags[c.ids[i]] == 1 && close64(c.text.log_s[c.ids[i]], u_txt[i]), "f64 u text %d", i);
+        for (j = 0; j < B; j++) {
+            CHECK(close64(c.ds[i * B + j], ds[i][j]), "f64 dS[%d][%d] %.17g vs %.17g", i, j, c.ds[i * B + j], ds[i][j]);
+            CHECK(close64(c.w[i * B + j], w[i][j]), "f64 w[%d][%d]", i, j);
+        }
+    }
+    setup64(&c);
+    memset(ds, 0, sizeof ds);
+    CHECK(run64(&c, 1) == DPM_OK, "f64 SogCLR step");
+    l0 = direction(s, zero, 0.1, INFINITY, 0, ds, 0, NULL, u_img);
+    l1 = direction(sT, zero, 0.2, INFINITY, 0, ds, 1, NULL, u_txt);
+    CHECK(close64(c.losses.total, l0 + l1), "f64 sogclr loss %.17g vs %.17g", c.losses.total, l0 + l1);
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++) CHECK(close64(c.ds[i * B + j], ds[i][j]), "f64 sogclr dS[%d][%d]", i, j);
+    CHECK(run64(&c, 2) == DPM_OK, "f64 InfoNCE step");
+    l0 = infonce_direction(s, 0.1, di, 0) + infonce_direction(sT, 0.1, di, 1);
+    CHECK(close64(c.losses.total, l0), "f64 infonce loss %.17g vs %.17g", c.losses.total, l0);
+    for (i = 0; i < B; i++)
+        for (j = 0; j < B; j++) CHECK(close64(c.ds[i * B + j], di[i][j]), "f64 infonce dS[%d][%d]", i, j);
+    /* Tiled: dX = dS Y, dY = dS^T X from the stored step's dS. */
+    for (family = 0; family < 3; family++) {
+        double dx[B][D] = {{0}}, dy[B][D] = {{0}};
+        setup64(&c);
+        memcpy(&t, &c, sizeof t);
+        CHECK(run64(&c, family) == DPM_OK && run_tiled64(&t, family, DPM_FEATURES_NORMALIZED) == DPM_OK,
+              "f64 tiled family %d", family);
+        for (i = 0; i < B; i++)
+            for (j = 0; j < B; j++)
+                for (k = 0; k < D; k++) {
+                    dx[i][k] += c.ds[i * B + j] * c.y[j * D + k];
+                    dy[j][k] += c.ds[i * B + j] * c.x[i * D + k];
+                }
+        CHECK(close64(t.losses.total, c.losses.total), "f64 tiled family %d: loss %.17g vs %.17g", family,
+              t.losses.total, c.losses.total);
+        for (i = 0; i < B; i++)
+            for (k = 0; k < D; k++)
+                CHECK(close64(t.dx[i * D + k], dx[i][k]) && close64(t.dy[i * D + k], dy[i][k]),
+                      "f64 tiled family %d: dx, dy [%d][%d]", family, i, k);
+        for (k = 0; k < N; k++)
+            CHECK(t.image.s_flags[k] == c.image.s_flags[k] && close64(t.image.log_s[k], c.image.log_s[k]) &&
+                      t.text.s_flags[k] == c.text.s_flags[k] && close64(t.text.log_s[k], c.text.log_s[k]),
+                  "f64 tiled family %d: u %d", family, k);
+    }
+}
+
+#define CK64_LEN (28 + 25 * N)
+
+/* Checkpoints in double through the A/B slots, and one bad input for
+   every _f64 function, each writing nothing. */
+static void test_f64_checkpoints_and_refusals(void) {
+    static Call64 c, before;
+    static Pop64 saved;
+    static uint8_t a[CK64_LEN], b[CK64_LEN], f32ck[CK_LEN];
+    double x[2] = {1.0, NAN}, out = 9.0;
+    DpmStateF64 si, st;
+    DpmStateF32 s32;
+    Pop p32;
+    uint32_t slot = 9;
+    uint64_t seq = 0;
+    int family;
+    CHECK(dpm_checkpoint_len_f64(N) == CK64_LEN, "f64 checkpoint length %u", (unsigned)dpm_checkpoint_len_f64(N));
+    CHECK(dpm_checkpoint_len_f64((size_t)-1) == (size_t)-1, "f64 checkpoint length saturates");
+    setup64(&c);
+    CHECK(run64(&c, 0) == DPM_OK, "f64 step before the checkpoint");
+    si = view64(&c.image), st = view64(&c.text);
+    memset(a, 0xff, sizeof a), memset(b, 0xff, sizeof b);
+    CHECK(dpm_state_next_slot_f64(&si, a, CK64_LEN, b, CK64_LEN, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "f64 first slot %u seq %u", (unsigned)slot, (unsigned)seq);
+    CHECK(dpm_state_save_f64(&si, seq, a, CK64_LEN) == DPM_OK, "f64 save to A");
+    memcpy(&saved, &c.image, sizeof saved);
+    CHECK(dpm_state_init_f64(&si, 3.0) == DPM_OK, "f64 reset");
+    CHECK(dpm_state_load_newest_f64(&si, a, CK64_LEN, b, CK64_LEN, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "f64 load newest: slot %u seq %u", (unsigned)slot, (unsigned)seq);
+    CHECK(memcmp(&c.image, &saved, sizeof saved) == 0, "f64: the state after loading is not the saved one");
+    CHECK(dpm_state_load_f64(&st, a, CK64_LEN, &seq) == DPM_OK && memcmp(&c.text, &saved, sizeof saved) == 0,
+          "f64 load into the other population");
+
+    /* One bad input each: status code, nothing written. */
+    memcpy(&before, &c, sizeof c);
+    CHECK(dpm_state_init_f64(&si, NAN) == DPM_ERR_INVALID_PARAMETER, "f64 init NaN");
+    CHECK(dpm_log_sum_exp_f64(x, 2, &out) == DPM_ERR_NON_FINITE && out == 9.0, "f64 lse NaN");
+    CHECK(dpm_log_sum_exp_f64(x, 1, &out) == DPM_OK && out == 1.0, "f64 lse of one");
+    c.ids[2] = c.ids[0];
+    CHECK(run64(&c, 0) == DPM_ERR_DUPLICATE_ID, "f64 DPM duplicate id");
+    CHECK(run_tiled64(&c, 0, 7) == DPM_ERR_INVALID_PARAMETER, "f64 tiled features 7");
+    c.ids[2] = before.ids[2];
+    c.q[1].first_visit = 7;
+    CHECK(run64(&c, 1) == DPM_ERR_INVALID_PARAMETER, "f64 SogCLR first_visit 7");
+    CHECK(run_tiled64(&c, 1, DPM_FEATURES_NORMALIZED) == DPM_ERR_INVALID_PARAMETER, "f64 tiled SogCLR first_visit 7");
+    c.q[1].first_visit = before.q[1].first_visit;
+    c.p[0].tau = -1.0;
+    CHECK(run64(&c, 2) == DPM_ERR_INVALID_PARAMETER, "f64 InfoNCE tau < 0");
+    CHECK(run_tiled64(&c, 2, DPM_FEATURES_NORMALIZED) == DPM_ERR_INVALID_PARAMETER, "f64 tiled InfoNCE tau < 0");
+    c.p[0].tau = before.p[0].tau;
+    CHECK(!WRITTEN64(&c, &before), "a refused f64 step wrote");
+    for (family = 0; family < 3; family++) CHECK(run64(&c, family) == DPM_OK, "f64 step %d after the refusals", family);
+
+    /* Checkpoint refusals: a short buffer, an f32 checkpoint, two bad
+       slots, a NULL output. */
+    memcpy(&before, &c, sizeof c);
+    memset(b, 0x5a, sizeof b);
+    CHECK(dpm_state_save_f64(&si, 5, b, CK64_LEN - 1) == DPM_ERR_LENGTH_MISMATCH && b[0] == 0x5a &&
+              b[CK64_LEN - 2] == 0x5a,
+          "f64 save short buffer");
+    memset(&p32, 0, sizeof p32);
+    s32 = view(&p32, N);
+    CHECK(dpm_state_init_f32(&s32, -0.05f) == DPM_OK && dpm_state_save_f32(&s32, 9, f32ck, CK_LEN) == DPM_OK,
+          "f32 checkpoint");
+    seq = 77, slot = 77;
+    CHECK(dpm_state_load_f64(&si, f32ck, CK_LEN, &seq) == DPM_ERR_BAD_CHECKPOINT, "f64 load of an f32 checkpoint");
+    a[40] ^= 4;
+    CHECK(dpm_state_load_newest_f64(&si, a, CK64_LEN, f32ck, CK_LEN, &slot, &seq) == DPM_ERR_BAD_CHECKPOINT,
+          "f64 load newest: corrupted A, f32 B");
+    CHECK(dpm_state_next_slot_f64(&si, a, CK64_LEN, b, CK64_LEN, NULL, &seq) == DPM_ERR_BAD_POINTER,
+          "f64 next slot NULL slot");
+    CHECK(seq == 77 && slot == 77, "a refused f64 checkpoint call wrote its outputs");
+    CHECK(!WRITTEN64(&c, &before), "a refused f64 checkpoint call wrote the state");
+}
+
 int main(void) {
     test_step();
     test_refusals();
@@ -506,6 +734,8 @@ int main(void) {
     test_tiled();
     test_families();
     test_families_tiled();
+    test_f64_steps();
+    test_f64_checkpoints_and_refusals();
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }
