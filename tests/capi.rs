@@ -10,6 +10,8 @@ use std::ptr::{null, null_mut};
 const B: usize = 4;
 const N: usize = 10;
 
+#[path = "support/c_prec.rs"]
+mod c_prec;
 #[path = "support/c_state.rs"]
 mod c_state;
 use c_state::{Arrays, params};
@@ -391,8 +393,8 @@ fn bad_pointers_are_refused() {
 
 #[test]
 fn state_init_and_log_sum_exp() {
-    let _ = Arrays::new(1); // n = 1: refused (checked inside)
-    let mut a = Arrays::new(3);
+    let _ = Arrays::<f32>::new(1); // n = 1: refused (checked inside)
+    let mut a = Arrays::<f32>::new(3);
     let before = a.clone();
     let st = a.c();
     // SAFETY: live arrays of 3.

@@ -19,7 +19,10 @@ use std::ptr::{null, null_mut};
 
 #[path = "support/c_prec.rs"]
 mod c_prec;
+#[path = "support/c_state.rs"]
+mod c_state;
 use c_prec::{Prec, t};
+use c_state::Arrays;
 
 const N: usize = 10;
 const B: usize = 4;
@@ -33,61 +36,17 @@ fn exact<T: Debug>(v: &[T]) -> String {
     format!("{v:?}")
 }
 
-/// A population's five C arrays, initialised by the precision's
-/// `dpm_state_init_*`.
-#[derive(Clone, Debug, PartialEq)]
-struct Arrays<T> {
-    log_s: Vec<T>,
-    s_flags: Vec<u8>,
-    zeta: Vec<T>,
-    z: Vec<T>,
-    z_flags: Vec<u8>,
+/// The checkpoint of a population's C arrays (every value and flag,
+/// bit for bit).
+fn saved_c<T: Prec>(a: &mut Arrays<T>, seq: u64) -> Vec<u8> {
+    let mut buf = vec![0_u8; T::CHECKPOINT_LEN(N)];
+    // SAFETY: live arrays and a buffer of the length given.
+    let rc = unsafe { T::SAVE(&a.c(), seq, buf.as_mut_ptr(), buf.len()) };
+    assert_eq!(rc, DPM_OK);
+    buf
 }
 
-impl<T: Prec> Arrays<T> {
-    fn new(n: usize) -> Self {
-        let mut a = Arrays {
-            log_s: vec![t(1.5); n],
-            s_flags: vec![7; n],
-            zeta: vec![t(3.0); n],
-            z: vec![t(2.0); n],
-            z_flags: vec![9; n],
-        };
-        // SAFETY: five live arrays of n elements.
-        let rc = unsafe { T::STATE_INIT(&a.c(), t(-0.05)) };
-        assert_eq!(
-            rc,
-            if n < 2 {
-                DPM_ERR_POPULATION_TOO_SMALL
-            } else {
-                DPM_OK
-            }
-        );
-        a
-    }
-
-    fn c(&mut self) -> DpmStateOf<T> {
-        DpmStateOf {
-            log_s: self.log_s.as_mut_ptr(),
-            s_flags: self.s_flags.as_mut_ptr(),
-            zeta: self.zeta.as_mut_ptr(),
-            z: self.z.as_mut_ptr(),
-            z_flags: self.z_flags.as_mut_ptr(),
-            n: self.log_s.len(),
-        }
-    }
-
-    /// The checkpoint of these arrays (every value and flag, bit for bit).
-    fn saved(&mut self, seq: u64) -> Vec<u8> {
-        let mut buf = vec![0_u8; T::CHECKPOINT_LEN(N)];
-        // SAFETY: live arrays and a buffer of the length given.
-        let rc = unsafe { T::SAVE(&self.c(), seq, buf.as_mut_ptr(), buf.len()) };
-        assert_eq!(rc, DPM_OK);
-        buf
-    }
-}
-
-/// The checkpoint of a Rust state, as [`Arrays::saved`].
+/// The checkpoint of a Rust state, as [`saved_c`].
 fn saved<T: Prec>(s: &mut State<T, N>, seq: u64) -> Vec<u8> {
     let mut buf = vec![0_u8; checkpoint_len::<T>(N)];
     s.view().save_seq(seq, &mut buf).unwrap();
@@ -152,12 +111,23 @@ fn sogclr_params<T: Prec>() -> ([DpmSogClrParamsOf<T>; 2], Directions<SogClrPara
     (c, Directions { image, text })
 }
 
-fn losses<T: Prec>(l: Losses<T>) -> DpmLossesOf<T> {
-    DpmLossesOf {
-        total: l.total,
-        image_to_text: l.image_to_text,
-        text_to_image: l.text_to_image,
-    }
+/// A C step's losses and both C states against the Rust step's, bit for
+/// bit.
+fn same_as_rust<T: Prec>(
+    ctx: &str,
+    c: (&mut Arrays<T>, &mut Arrays<T>),
+    r: (&mut State<T, N>, &mut State<T, N>),
+    l: DpmLossesOf<T>,
+    rl: Losses<T>,
+) {
+    let rl = DpmLossesOf {
+        total: rl.total,
+        image_to_text: rl.image_to_text,
+        text_to_image: rl.text_to_image,
+    };
+    assert_eq!(format!("{l:?}"), format!("{rl:?}"), "{ctx}: losses");
+    assert_eq!(saved_c(c.0, 1), saved(r.0, 1), "{ctx}: image state");
+    assert_eq!(saved_c(c.1, 1), saved(r.1, 1), "{ctx}: text state");
 }
 
 /// Scores with the pairs on the diagonal.
@@ -237,13 +207,7 @@ fn stored_steps<T: Prec>() {
             assert_eq!(exact(&ds), exact(&rds), "{ctx}: dS");
             assert_eq!(exact(&wi), exact(&rwi), "{ctx}: image weights");
             assert_eq!(exact(&wt), exact(&rwt), "{ctx}: text weights");
-            assert_eq!(
-                format!("{l:?}"),
-                format!("{:?}", losses(rl)),
-                "{ctx}: losses"
-            );
-            assert_eq!(ci.saved(1), saved(&mut ri, 1), "{ctx}: image state");
-            assert_eq!(ct.saved(1), saved(&mut rt, 1), "{ctx}: text state");
+            same_as_rust(&ctx, (&mut ci, &mut ct), (&mut ri, &mut rt), l, rl);
         }
     }
     // The steps moved the states: the comparison above compared something.
@@ -343,13 +307,7 @@ fn tiled_steps<T: Prec>() {
             let ctx = format!("tiled family {family}, step {step}");
             assert_eq!(exact(&dx), exact(&rdx), "{ctx}: dx");
             assert_eq!(exact(&dy), exact(&rdy), "{ctx}: dy");
-            assert_eq!(
-                format!("{l:?}"),
-                format!("{:?}", losses(rl)),
-                "{ctx}: losses"
-            );
-            assert_eq!(ci.saved(1), saved(&mut ri, 1), "{ctx}: image state");
-            assert_eq!(ct.saved(1), saved(&mut rt, 1), "{ctx}: text state");
+            same_as_rust(&ctx, (&mut ci, &mut ct), (&mut ri, &mut rt), l, rl);
         }
     }
     assert_ne!(ct, Arrays::<T>::new(N));
@@ -378,7 +336,7 @@ fn small_functions<T: Prec>() {
     // State init: the Rust state's checkpoint.
     let mut c = Arrays::<T>::new(N);
     let mut r = State::<T, N>::new(t(-0.05));
-    assert_eq!(c.saved(3), saved(&mut r, 3));
+    assert_eq!(saved_c(&mut c, 3), saved(&mut r, 3));
     // A state with history, saved by the Rust API, loaded through C.
     let ((_, rp), ids) = (dpm_params::<T>(), [0_usize, 5, 9, 2]);
     let mut other = State::<T, N>::new(t(-0.05));
@@ -395,7 +353,7 @@ fn small_functions<T: Prec>() {
         unsafe { T::LOAD(&c.c(), new.as_ptr(), new.len(), &mut seq) },
         DPM_OK
     );
-    assert_eq!((c.saved(7), seq), (new.clone(), 7));
+    assert_eq!((saved_c(&mut c, 7), seq), (new.clone(), 7));
     // The A/B slots: the Rust answers.
     let mut torn = new.clone();
     torn[new.len() / 2] ^= 1;
@@ -668,7 +626,7 @@ fn one_error_each<T: Prec>() {
     let ck = T::CHECKPOINT_LEN(N);
     assert_eq!(T::CHECKPOINT_LEN(usize::MAX), usize::MAX);
     let mut buf = vec![0x5a_u8; ck];
-    let good = pops[0].saved(4);
+    let good = saved_c(&mut pops[0], 4);
     let mut bad = good.clone();
     bad[ck - 1] ^= 0x10;
     let (mut seq, mut slot) = (77_u64, 77_u32);
@@ -726,7 +684,7 @@ fn one_error_per_function() {
 #[test]
 fn checkpoints_of_the_other_precision_are_refused() {
     let (mut a32, mut a64) = (Arrays::<f32>::new(N), Arrays::<f64>::new(N));
-    let (c32, c64) = (a32.saved(1), a64.saved(1));
+    let (c32, c64) = (saved_c(&mut a32, 1), saved_c(&mut a64, 1));
     let (b32, b64) = (a32.clone(), a64.clone());
     let (mut seq, mut slot) = (77_u64, 77_u32);
     // SAFETY: live arrays and buffers of the lengths given.

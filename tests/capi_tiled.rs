@@ -4,6 +4,8 @@
 #![cfg(feature = "capi")]
 #![allow(unsafe_code)]
 
+#[path = "support/c_prec.rs"]
+mod c_prec;
 #[path = "support/c_state.rs"]
 mod c_state;
 use c_state::{Arrays, params};
@@ -107,7 +109,7 @@ fn tiled_step_same_results_as_the_rust_api() {
         )
         .unwrap();
         // The C step on arrays initialised by the C ABI.
-        let (mut ci, mut ct) = (Arrays::new(N), Arrays::new(N));
+        let (mut ci, mut ct) = (Arrays::<f32>::new(N), Arrays::<f32>::new(N));
         let (mut dx, mut dy) = (vec![9.0_f32; b * d], vec![9.0_f32; b * d]);
         let mut losses = DpmLossesF32::default();
         let (si, st) = (ci.c(), ct.c());
@@ -271,7 +273,7 @@ fn sogclr_and_infonce_tiled_same_results_as_the_rust_api() {
     }
     let want = want.unwrap();
     // The C step, twice.
-    let (mut ci, mut ct) = (Arrays::new(N), Arrays::new(N));
+    let (mut ci, mut ct) = (Arrays::<f32>::new(N), Arrays::<f32>::new(N));
     let (mut dx, mut dy) = (vec![9.0_f32; b * d], vec![9.0_f32; b * d]);
     let mut losses = DpmLossesF32::default();
     let (si, st) = (ci.c(), ct.c());

@@ -40,7 +40,7 @@ pub(super) unsafe fn checked_view<'a, T: Real>(
     state: *const DpmStateOf<T>,
     other: &[Span],
 ) -> Result<StateView<'a, T>, i32> {
-    // SAFETY: NULL or a readable DpmStateF32 (the caller).
+    // SAFETY: NULL or a readable DpmStateOf<T> (the caller).
     let st = unsafe { read(state)? };
     let mut spans = [Span::of(state, 0, false)?; 9];
     spans[..5].copy_from_slice(&state_spans(&st)?);

@@ -88,7 +88,7 @@ pub unsafe extern "C" fn dpm_state_init_f64(state: *const DpmStateF64, zeta_init
 ///
 /// As [`dpm_state_init_f32`].
 unsafe fn state_init<T: Real>(state: *const DpmStateOf<T>, zeta_init: T) -> Result<(), i32> {
-    // SAFETY: NULL or a readable DpmStateF32 (the caller).
+    // SAFETY: NULL or a readable DpmStateOf<T> (the caller).
     let st = unsafe { read(state)? };
     disjoint(&state_spans(&st)?)?;
     if st.n < 2 {

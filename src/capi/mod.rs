@@ -69,13 +69,16 @@
 //!   those checks. Their size arithmetic saturates or is checked.
 //!
 //! The tests show it at the edges: `tests/capi_edges.rs` calls every
-//! function, in both precisions, with every array at lengths 0, 1, one below and one above
-//! the true length, past `isize::MAX` bytes and `SIZE_MAX`, and with
-//! NULL and misaligned pointers (a panic would abort that test binary),
-//! under overflow checks and under Miri; `tests/capi.rs` maps every
-//! error (`tests/capi_tiled.rs` those of the tiled steps); the fuzz
-//! targets drive the Rust functions underneath over the whole finite
-//! domain.
+//! function, in both precisions, with every array at lengths 0, 1, one
+//! below and one above the true length, past `isize::MAX` bytes and
+//! `SIZE_MAX`, and with NULL and misaligned pointers (a panic would
+//! abort that test binary), under overflow checks and under Miri (where
+//! the `f64` pass probes the DPM steps only: the three families share
+//! one generic body of checks); `tests/capi.rs` maps every error
+//! (`tests/capi_tiled.rs` those of the tiled steps), `tests/capi_f64.rs`
+//! checks every `_f64` function against the Rust API in `f64`, bit for
+//! bit, with one error each; the fuzz targets drive the Rust functions
+//! underneath over the whole finite domain.
 #![allow(unsafe_code)]
 
 mod bimodal;

@@ -1,33 +1,35 @@
-//! The C ABI's state arrays and parameters for the C ABI tests.
+//! The C ABI's state arrays and parameters for the C ABI tests (a test
+//! crate that includes this also includes `c_prec.rs` as `c_prec`).
 #![allow(dead_code)] // each test crate uses its own part
 
+use super::c_prec::{Prec, t};
 use dpm_core::capi::*;
 
-/// The five arrays of a population.
+/// The five arrays of a population, in `f32` unless said.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Arrays {
-    pub log_s: Vec<f32>,
+pub struct Arrays<T = f32> {
+    pub log_s: Vec<T>,
     pub s_flags: Vec<u8>,
-    pub zeta: Vec<f32>,
-    pub z: Vec<f32>,
+    pub zeta: Vec<T>,
+    pub z: Vec<T>,
     pub z_flags: Vec<u8>,
 }
 
-impl Arrays {
-    /// Five arrays of `n` elements, initialised by `dpm_state_init_f32`
-    /// (zeta -0.05) over arbitrary contents.
+impl<T: Prec> Arrays<T> {
+    /// Five arrays of `n` elements, initialised by the precision's
+    /// `dpm_state_init_*` (zeta -0.05) over arbitrary contents.
     pub fn new(n: usize) -> Self {
         let mut a = Arrays {
-            log_s: vec![1.5; n],
+            log_s: vec![t(1.5); n],
             s_flags: vec![7; n],
-            zeta: vec![3.0; n],
-            z: vec![2.0; n],
+            zeta: vec![t(3.0); n],
+            z: vec![t(2.0); n],
             z_flags: vec![9; n],
         };
         let st = a.c();
         // SAFETY: five live arrays of n elements.
         assert_eq!(
-            unsafe { dpm_state_init_f32(&st, -0.05) },
+            unsafe { T::STATE_INIT(&st, t(-0.05)) },
             if n < 2 {
                 DPM_ERR_POPULATION_TOO_SMALL
             } else {
@@ -37,8 +39,8 @@ impl Arrays {
         a
     }
     /// The C struct over these arrays.
-    pub fn c(&mut self) -> DpmStateF32 {
-        DpmStateF32 {
+    pub fn c(&mut self) -> DpmStateOf<T> {
+        DpmStateOf {
             log_s: self.log_s.as_mut_ptr(),
             s_flags: self.s_flags.as_mut_ptr(),
             zeta: self.zeta.as_mut_ptr(),
