@@ -518,9 +518,9 @@ int32_t dpm_infonce_bimodal_f32(const float *scores,
                                 size_t scratch_len,
                                 DpmLossesF32 *losses);
 
-// C: the SogCLR step of [`dpm_sogclr_bimodal_f32`] in `double`: the same arguments, checks and status
-// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
-// Never panics.
+// C: the SogCLR step of [`dpm_sogclr_bimodal_f32`] in `double`: the same
+// arguments, checks and status codes, with `double` arrays (8-byte
+// aligned) and the `F64` structs. Never panics.
 //
 // # Safety
 //
@@ -545,9 +545,9 @@ int32_t dpm_sogclr_bimodal_f64(const double *scores,
                                size_t scratch_len,
                                DpmLossesF64 *losses);
 
-// C: the InfoNCE step of [`dpm_infonce_bimodal_f32`] in `double`: the same arguments, checks and status
-// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
-// Never panics.
+// C: the InfoNCE step of [`dpm_infonce_bimodal_f32`] in `double`: the same
+// arguments, checks and status codes, with `double` arrays (8-byte
+// aligned) and the `F64` structs. Never panics.
 //
 // # Safety
 //
@@ -639,8 +639,8 @@ int32_t dpm_log_sum_exp_f64(const double *x, size_t len, double *out);
 //
 // # Safety
 //
-// As [`dpm_state_load_f32`](super::dpm_state_load_f32), for both slots; `slot` NULL or valid for one
-// write.
+// As [`dpm_state_load_f32`](super::dpm_state_load_f32), for both slots;
+// `slot` NULL or valid for one write.
 int32_t dpm_state_load_newest_f32(const DpmStateF32 *state,
                                   const uint8_t *slot_a,
                                   size_t len_a,
@@ -771,9 +771,10 @@ int32_t dpm_bimodal_tiled_f32(const float *x,
                               size_t scratch_len,
                               DpmLossesF32 *losses);
 
-// C: the DPM step from features in tiles of [`dpm_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
-// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
-// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+// C: the DPM step from features in tiles of [`dpm_bimodal_tiled_f32`] in
+// `double`: the same arguments, checks and status codes, with `double`
+// arrays (8-byte aligned) and the `F64` structs; scratch
+// `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
 //
 // # Safety
 //
@@ -871,9 +872,10 @@ int32_t dpm_infonce_bimodal_tiled_f32(const float *x,
                                       size_t scratch_len,
                                       DpmLossesF32 *losses);
 
-// C: the SogCLR step from features in tiles of [`dpm_sogclr_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
-// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
-// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+// C: the SogCLR step from features in tiles of
+// [`dpm_sogclr_bimodal_tiled_f32`] in `double`: the same arguments, checks
+// and status codes, with `double` arrays (8-byte aligned) and the `F64`
+// structs; scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
 //
 // # Safety
 //
@@ -901,9 +903,11 @@ int32_t dpm_sogclr_bimodal_tiled_f64(const double *x,
                                      size_t scratch_len,
                                      DpmLossesF64 *losses);
 
-// C: the InfoNCE step from features in tiles of [`dpm_infonce_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
-// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
-// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+// C: the InfoNCE step from features in tiles of
+// [`dpm_infonce_bimodal_tiled_f32`] in `double`: the same arguments,
+// checks and status codes, with `double` arrays (8-byte aligned) and the
+// `F64` structs; scratch `dpm_tiled_scratch_len(b, d)` doubles. Never
+// panics.
 //
 // # Safety
 //

@@ -133,9 +133,9 @@ pub unsafe extern "C" fn dpm_infonce_bimodal_f32(
     }
 }
 
-/// C: the SogCLR step of [`dpm_sogclr_bimodal_f32`] in `double`: the same arguments, checks and status
-/// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
-/// Never panics.
+/// C: the SogCLR step of [`dpm_sogclr_bimodal_f32`] in `double`: the same
+/// arguments, checks and status codes, with `double` arrays (8-byte
+/// aligned) and the `F64` structs. Never panics.
 ///
 /// # Safety
 ///
@@ -191,9 +191,9 @@ pub unsafe extern "C" fn dpm_sogclr_bimodal_f64(
     }
 }
 
-/// C: the InfoNCE step of [`dpm_infonce_bimodal_f32`] in `double`: the same arguments, checks and status
-/// codes, with `double` arrays (8-byte aligned) and the `F64` structs.
-/// Never panics.
+/// C: the InfoNCE step of [`dpm_infonce_bimodal_f32`] in `double`: the same
+/// arguments, checks and status codes, with `double` arrays (8-byte
+/// aligned) and the `F64` structs. Never panics.
 ///
 /// # Safety
 ///

@@ -23,8 +23,8 @@ use crate::Real;
 ///
 /// # Safety
 ///
-/// As [`dpm_state_load_f32`](super::dpm_state_load_f32), for both slots; `slot` NULL or valid for one
-/// write.
+/// As [`dpm_state_load_f32`](super::dpm_state_load_f32), for both slots;
+/// `slot` NULL or valid for one write.
 #[doc = include_str!("doc/dpm_state_load_newest_f32.md")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dpm_state_load_newest_f32(

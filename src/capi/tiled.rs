@@ -111,9 +111,10 @@ pub unsafe extern "C" fn dpm_bimodal_tiled_f32(
     }
 }
 
-/// C: the DPM step from features in tiles of [`dpm_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
-/// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
-/// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+/// C: the DPM step from features in tiles of [`dpm_bimodal_tiled_f32`] in
+/// `double`: the same arguments, checks and status codes, with `double`
+/// arrays (8-byte aligned) and the `F64` structs; scratch
+/// `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
 ///
 /// # Safety
 ///

@@ -138,9 +138,10 @@ pub unsafe extern "C" fn dpm_infonce_bimodal_tiled_f32(
     }
 }
 
-/// C: the SogCLR step from features in tiles of [`dpm_sogclr_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
-/// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
-/// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+/// C: the SogCLR step from features in tiles of
+/// [`dpm_sogclr_bimodal_tiled_f32`] in `double`: the same arguments, checks
+/// and status codes, with `double` arrays (8-byte aligned) and the `F64`
+/// structs; scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
 ///
 /// # Safety
 ///
@@ -202,9 +203,11 @@ pub unsafe extern "C" fn dpm_sogclr_bimodal_tiled_f64(
     }
 }
 
-/// C: the InfoNCE step from features in tiles of [`dpm_infonce_bimodal_tiled_f32`] in `double`: the same arguments, checks and status
-/// codes, with `double` arrays (8-byte aligned) and the `F64` structs;
-/// scratch `dpm_tiled_scratch_len(b, d)` doubles. Never panics.
+/// C: the InfoNCE step from features in tiles of
+/// [`dpm_infonce_bimodal_tiled_f32`] in `double`: the same arguments,
+/// checks and status codes, with `double` arrays (8-byte aligned) and the
+/// `F64` structs; scratch `dpm_tiled_scratch_len(b, d)` doubles. Never
+/// panics.
 ///
 /// # Safety
 ///
