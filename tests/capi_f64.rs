@@ -11,8 +11,8 @@
 use dpm_core::capi::*;
 use dpm_core::embed::{Features, TiledOut};
 use dpm_core::{
-    BimodalOut, Directions, DpmParams, FirstVisit, Losses, Offset, SogClrParams, State, ZetaStep,
-    checkpoint_len, lse,
+    BimodalOut, Directions, DpmParams, FirstVisit, Losses, Offset, SogClrParams, State, StateView,
+    ZetaStep, checkpoint_len, lse,
 };
 use std::fmt::Debug;
 use std::ptr::{null, null_mut};
@@ -150,68 +150,93 @@ fn features<T: Prec>(shift: usize) -> Vec<T> {
         .collect()
 }
 
-/// DPM, SogCLR and InfoNCE from `S` (`family` 0, 1, 2), two steps each
-/// on the same two states: outputs, losses and both states as the Rust
-/// steps give them, bit for bit.
-fn stored_steps<T: Prec>() {
-    let s = scores::<T>();
-    let ((p, rp), (q, rq)) = (dpm_params::<T>(), sogclr_params::<T>());
+/// What one C step wrote and what its Rust twin wrote: the losses, and
+/// each output array as its exact values, named.
+type Stepped<T> = (
+    DpmLossesOf<T>,
+    Losses<T>,
+    Vec<(&'static str, String, String)>,
+);
+
+/// Runs `step` (the C step and its Rust twin, on the C states given and
+/// the views of the Rust states) for `family` 0, 1, 2 (DPM, SogCLR,
+/// InfoNCE), two steps each on the same two pairs of states, and checks
+/// that every output, the losses and both states are the same, bit for
+/// bit.
+fn six_steps<T: Prec>(
+    what: &str,
+    mut step: impl FnMut(u8, [DpmStateOf<T>; 2], [&mut StateView<'_, T>; 2]) -> Stepped<T>,
+) {
     let (mut ci, mut ct) = (Arrays::<T>::new(N), Arrays::<T>::new(N));
     let (mut ri, mut rt) = (State::<T, N>::new(t(-0.05)), State::<T, N>::new(t(-0.05)));
-    let len = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B });
-    assert_eq!(len, dpm_bimodal_scratch_len(B));
     for family in 0..3 {
-        for step in 0..2 {
-            let zero = || vec![T::ZERO; B * B];
-            let (mut ds, mut wi, mut wt, mut sc) = (zero(), zero(), zero(), vec![T::ZERO; len]);
-            let mut l = DpmLossesOf::<T>::default();
-            let (img, txt) = (ci.c(), ct.c());
-            let (sp, ii, ti) = (s.as_ptr(), IMAGE_IDS.as_ptr(), TEXT_IDS.as_ptr());
-            let (dp, wip, wtp, scp) = (
-                ds.as_mut_ptr(),
-                wi.as_mut_ptr(),
-                wt.as_mut_ptr(),
-                sc.as_mut_ptr(),
-            );
-            let (bb, lp) = (B * B, &mut l);
-            // SAFETY: every pointer is a live Vec of the length given.
-            let rc = unsafe {
-                match family {
-                    0 => T::BIMODAL(
-                        sp, bb, ii, B, ti, B, &img, &txt, &p[0], &p[1], dp, bb, wip, bb, wtp, bb,
-                        scp, len, lp,
-                    ),
-                    1 => T::SOGCLR(
-                        sp, bb, ii, B, ti, B, &img, &txt, &q[0], &q[1], dp, bb, wip, bb, wtp, bb,
-                        scp, len, lp,
-                    ),
-                    _ => T::INFONCE(sp, bb, B, t(0.1), dp, bb, wip, bb, wtp, bb, scp, len, lp),
-                }
-            };
-            assert_eq!(rc, DPM_OK, "family {family}, step {step}");
-            let (mut rds, mut rwi, mut rwt, mut rsc) = (zero(), zero(), zero(), vec![T::ZERO; len]);
-            let out = BimodalOut {
-                weights_image: Some(&mut rwi),
-                weights_text: Some(&mut rwt),
-                ..BimodalOut::new(&mut rds)
-            };
-            let (iv, tv) = (&mut ri.view(), &mut rt.view());
-            let (ids_i, ids_t) = (&IMAGE_IDS[..], &TEXT_IDS[..]);
-            let rl = match family {
-                0 => dpm_core::dpm_bimodal(&s, B, ids_i, ids_t, iv, tv, rp, out, &mut rsc),
-                1 => dpm_core::sogclr_bimodal(&s, B, ids_i, ids_t, iv, tv, rq, out, &mut rsc),
-                _ => dpm_core::infonce_bimodal(&s, B, t(0.1), out, &mut rsc),
+        for k in 0..2 {
+            let ctx = format!("{what} family {family}, step {k}");
+            let (l, rl, outs) = step(family, [ci.c(), ct.c()], [&mut ri.view(), &mut rt.view()]);
+            for (name, c, r) in outs {
+                assert_eq!(c, r, "{ctx}: {name}");
             }
-            .unwrap();
-            let ctx = format!("family {family}, step {step}");
-            assert_eq!(exact(&ds), exact(&rds), "{ctx}: dS");
-            assert_eq!(exact(&wi), exact(&rwi), "{ctx}: image weights");
-            assert_eq!(exact(&wt), exact(&rwt), "{ctx}: text weights");
             same_as_rust(&ctx, (&mut ci, &mut ct), (&mut ri, &mut rt), l, rl);
         }
     }
-    // The steps moved the states: the comparison above compared something.
-    assert_ne!(ci, Arrays::<T>::new(N));
+    // The steps moved the states: the comparisons compared something.
+    assert_ne!((ci, ct), (Arrays::<T>::new(N), Arrays::<T>::new(N)));
+}
+
+/// DPM, SogCLR and InfoNCE from `S`: `dS`, both weight matrices, the
+/// losses and the states as the Rust steps give them.
+fn stored_steps<T: Prec>() {
+    let s = scores::<T>();
+    let ((p, rp), (q, rq)) = (dpm_params::<T>(), sogclr_params::<T>());
+    let len = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B });
+    assert_eq!(len, dpm_bimodal_scratch_len(B));
+    let zero = || vec![T::ZERO; B * B];
+    six_steps::<T>("stored", |family, [img, txt], [iv, tv]| {
+        let (mut ds, mut wi, mut wt, mut sc) = (zero(), zero(), zero(), vec![T::ZERO; len]);
+        let mut l = DpmLossesOf::<T>::default();
+        let (sp, ii, ti) = (s.as_ptr(), IMAGE_IDS.as_ptr(), TEXT_IDS.as_ptr());
+        let (dp, wip, wtp, scp) = (
+            ds.as_mut_ptr(),
+            wi.as_mut_ptr(),
+            wt.as_mut_ptr(),
+            sc.as_mut_ptr(),
+        );
+        let (bb, lp) = (B * B, &mut l);
+        // SAFETY: every pointer is a live Vec of the length given.
+        let rc = unsafe {
+            match family {
+                0 => T::BIMODAL(
+                    sp, bb, ii, B, ti, B, &img, &txt, &p[0], &p[1], dp, bb, wip, bb, wtp, bb, scp,
+                    len, lp,
+                ),
+                1 => T::SOGCLR(
+                    sp, bb, ii, B, ti, B, &img, &txt, &q[0], &q[1], dp, bb, wip, bb, wtp, bb, scp,
+                    len, lp,
+                ),
+                _ => T::INFONCE(sp, bb, B, t(0.1), dp, bb, wip, bb, wtp, bb, scp, len, lp),
+            }
+        };
+        assert_eq!(rc, DPM_OK, "family {family}");
+        let (mut rds, mut rwi, mut rwt, mut rsc) = (zero(), zero(), zero(), vec![T::ZERO; len]);
+        let out = BimodalOut {
+            weights_image: Some(&mut rwi),
+            weights_text: Some(&mut rwt),
+            ..BimodalOut::new(&mut rds)
+        };
+        let (ids_i, ids_t) = (&IMAGE_IDS[..], &TEXT_IDS[..]);
+        let rl = match family {
+            0 => dpm_core::dpm_bimodal(&s, B, ids_i, ids_t, iv, tv, rp, out, &mut rsc),
+            1 => dpm_core::sogclr_bimodal(&s, B, ids_i, ids_t, iv, tv, rq, out, &mut rsc),
+            _ => dpm_core::infonce_bimodal(&s, B, t(0.1), out, &mut rsc),
+        }
+        .unwrap();
+        let outs = vec![
+            ("dS", exact(&ds), exact(&rds)),
+            ("image weights", exact(&wi), exact(&rwi)),
+            ("text weights", exact(&wt), exact(&rwt)),
+        ];
+        (l, rl, outs)
+    });
 }
 
 #[test]
@@ -220,97 +245,71 @@ fn stored_steps_same_results_as_the_rust_api() {
     stored_steps::<f32>();
 }
 
-/// The tiled DPM, SogCLR and InfoNCE steps from raw features, two steps
-/// each: `dx`, `dy`, losses and states as the Rust tiled steps give them.
+/// The tiled DPM, SogCLR and InfoNCE steps from raw features: `dx`,
+/// `dy`, the losses and the states as the Rust tiled steps give them.
 fn tiled_steps<T: Prec>() {
     let (x, y) = (features::<T>(0), features::<T>(2));
     let ((p, rp), (q, rq)) = (dpm_params::<T>(), sogclr_params::<T>());
-    let (mut ci, mut ct) = (Arrays::<T>::new(N), Arrays::<T>::new(N));
-    let (mut ri, mut rt) = (State::<T, N>::new(t(-0.05)), State::<T, N>::new(t(-0.05)));
     let len = dpm_tiled_scratch_len(B, D);
     assert_eq!(
         len,
         dpm_core::scratch_len(dpm_core::Scratch::Tiled { b: B, d: D })
     );
     let raw = DPM_FEATURES_RAW;
-    for family in 0..3 {
-        for step in 0..2 {
-            let (mut dx, mut dy, mut sc) = (
-                vec![T::ZERO; B * D],
-                vec![T::ZERO; B * D],
-                vec![T::ZERO; len],
-            );
-            let mut l = DpmLossesOf::<T>::default();
-            let (img, txt) = (ci.c(), ct.c());
-            let (xp, yp, ii, ti) = (
-                x.as_ptr(),
-                y.as_ptr(),
-                IMAGE_IDS.as_ptr(),
-                TEXT_IDS.as_ptr(),
-            );
-            let (dxp, dyp, scp, bd, lp) = (
-                dx.as_mut_ptr(),
-                dy.as_mut_ptr(),
-                sc.as_mut_ptr(),
-                B * D,
-                &mut l,
-            );
-            // SAFETY: every pointer is a live Vec of the length given.
-            let rc = unsafe {
-                match family {
-                    0 => T::TILED(
-                        xp, bd, yp, bd, B, D, raw, ii, B, ti, B, &img, &txt, &p[0], &p[1], dxp, bd,
-                        dyp, bd, scp, len, lp,
-                    ),
-                    1 => T::SOGCLR_TILED(
-                        xp, bd, yp, bd, B, D, raw, ii, B, ti, B, &img, &txt, &q[0], &q[1], dxp, bd,
-                        dyp, bd, scp, len, lp,
-                    ),
-                    _ => T::INFONCE_TILED(
-                        xp,
-                        bd,
-                        yp,
-                        bd,
-                        B,
-                        D,
-                        raw,
-                        t(0.1),
-                        dxp,
-                        bd,
-                        dyp,
-                        bd,
-                        scp,
-                        len,
-                        lp,
-                    ),
-                }
-            };
-            assert_eq!(rc, DPM_OK, "family {family}, step {step}");
-            let (mut rdx, mut rdy, mut rsc) = (
-                vec![T::ZERO; B * D],
-                vec![T::ZERO; B * D],
-                vec![T::ZERO; len],
-            );
-            let out = TiledOut::new(&mut rdx, &mut rdy);
-            let (iv, tv) = (&mut ri.view(), &mut rt.view());
-            let (ids_i, ids_t, f) = (&IMAGE_IDS[..], &TEXT_IDS[..], Features::Raw);
-            let rl = match family {
-                0 => dpm_core::embed::dpm_bimodal_tiled(
-                    &x, &y, B, D, f, ids_i, ids_t, iv, tv, rp, out, &mut rsc,
+    let zero = || vec![T::ZERO; B * D];
+    six_steps::<T>("tiled", |family, [img, txt], [iv, tv]| {
+        let (mut dx, mut dy, mut sc) = (zero(), zero(), vec![T::ZERO; len]);
+        let mut l = DpmLossesOf::<T>::default();
+        let (xp, yp, ii, ti) = (
+            x.as_ptr(),
+            y.as_ptr(),
+            IMAGE_IDS.as_ptr(),
+            TEXT_IDS.as_ptr(),
+        );
+        let (dxp, dyp, scp, bd, lp) = (
+            dx.as_mut_ptr(),
+            dy.as_mut_ptr(),
+            sc.as_mut_ptr(),
+            B * D,
+            &mut l,
+        );
+        let tau = t(0.1);
+        // SAFETY: every pointer is a live Vec of the length given.
+        let rc = unsafe {
+            match family {
+                0 => T::TILED(
+                    xp, bd, yp, bd, B, D, raw, ii, B, ti, B, &img, &txt, &p[0], &p[1], dxp, bd,
+                    dyp, bd, scp, len, lp,
                 ),
-                1 => dpm_core::embed::sogclr_bimodal_tiled(
-                    &x, &y, B, D, f, ids_i, ids_t, iv, tv, rq, out, &mut rsc,
+                1 => T::SOGCLR_TILED(
+                    xp, bd, yp, bd, B, D, raw, ii, B, ti, B, &img, &txt, &q[0], &q[1], dxp, bd,
+                    dyp, bd, scp, len, lp,
                 ),
-                _ => dpm_core::embed::infonce_bimodal_tiled(&x, &y, B, D, f, t(0.1), out, &mut rsc),
+                _ => T::INFONCE_TILED(
+                    xp, bd, yp, bd, B, D, raw, tau, dxp, bd, dyp, bd, scp, len, lp,
+                ),
             }
-            .unwrap();
-            let ctx = format!("tiled family {family}, step {step}");
-            assert_eq!(exact(&dx), exact(&rdx), "{ctx}: dx");
-            assert_eq!(exact(&dy), exact(&rdy), "{ctx}: dy");
-            same_as_rust(&ctx, (&mut ci, &mut ct), (&mut ri, &mut rt), l, rl);
+        };
+        assert_eq!(rc, DPM_OK, "family {family}");
+        let (mut rdx, mut rdy, mut rsc) = (zero(), zero(), vec![T::ZERO; len]);
+        let out = TiledOut::new(&mut rdx, &mut rdy);
+        let (ids_i, ids_t, f) = (&IMAGE_IDS[..], &TEXT_IDS[..], Features::Raw);
+        let rl = match family {
+            0 => dpm_core::embed::dpm_bimodal_tiled(
+                &x, &y, B, D, f, ids_i, ids_t, iv, tv, rp, out, &mut rsc,
+            ),
+            1 => dpm_core::embed::sogclr_bimodal_tiled(
+                &x, &y, B, D, f, ids_i, ids_t, iv, tv, rq, out, &mut rsc,
+            ),
+            _ => dpm_core::embed::infonce_bimodal_tiled(&x, &y, B, D, f, tau, out, &mut rsc),
         }
-    }
-    assert_ne!(ct, Arrays::<T>::new(N));
+        .unwrap();
+        let outs = vec![
+            ("dx", exact(&dx), exact(&rdx)),
+            ("dy", exact(&dy), exact(&rdy)),
+        ];
+        (l, rl, outs)
+    });
 }
 
 #[test]
