@@ -21,10 +21,13 @@
  *    a bad first_visit and a bad tau refused, nothing written.
  * 8. SogCLR and InfoNCE from features in tiles against their stored
  *    steps on S = X Y^T, as in 6; a bad first_visit and a NULL x
- *    refused, nothing written.
+ *    refused, nothing written. The DPM step from features with S stored
+ *    likewise, and its S, dS and weights against the stored step's; a
+ *    short S refused, nothing written.
  * 9. The double twins (_f64): the stored DPM, SogCLR and InfoNCE steps
  *    and log-sum-exp against the references of 1 and 7 (to 1e-10), the
- *    tiled steps against the stored ones on S = X Y^T, a checkpoint
+ *    tiled steps and the stored DPM step from features against the
+ *    stored steps on S = X Y^T, a checkpoint
  *    round trip through the A/B slots (an f32 checkpoint refused); one
  *    bad input per function, its status code checked and nothing
  *    written.
@@ -406,6 +409,44 @@ static void test_tiled(void) {
     check_tiled("tiled DPM", &t, &c);
 }
 
+static int32_t run_from_features(Tiled *t, const Call *c, float *s, size_t s_len, float *ds, float *w) {
+    DpmStateF32 si = view(&t->image, N), st = view(&t->text, N);
+    return dpm_bimodal_from_features_f32(t->x, B * D, t->y, B * D, B, D, DPM_FEATURES_NORMALIZED, c->ids, B, c->ids,
+                                         B, &si, &st, &c->p[0], &c->p[1], s, s_len, ds, B * B, w, B * B, NULL, 0,
+                                         t->dx, B * D, t->dy, B * D, t->scratch, TSCRATCH, &t->losses);
+}
+
+/* The DPM step from features with S stored against the stored step on
+   S = X Y^T: S, dS, the image weights, and as the tiled step (dX, dY,
+   losses, states); a short S refused, nothing written. */
+static void test_from_features(void) {
+    Call c;
+    Tiled t, before;
+    float s[B * B], ds[B * B], w[B * B], s0[B * B];
+    int k;
+    CHECK(dpm_from_features_scratch_len(B, D) <= TSCRATCH, "from-features scratch len %u",
+          (unsigned)dpm_from_features_scratch_len(B, D));
+    CHECK(dpm_from_features_scratch_len((size_t)-1, D) == (size_t)-1, "from-features scratch len saturates");
+    tiled_setup(&c, &t);
+    for (k = 0; k < B * B; k++) s[k] = ds[k] = w[k] = 9.0f;
+    memcpy(s0, s, sizeof s), memcpy(&before, &t, sizeof t);
+    CHECK(run_from_features(&t, &c, s, B * B - 1, ds, w) == DPM_ERR_LENGTH_MISMATCH, "from features: short S");
+    CHECK(memcmp(s, s0, sizeof s) == 0 && memcmp(ds, s0, sizeof ds) == 0 && memcmp(w, s0, sizeof w) == 0 &&
+              memcmp(t.dx, before.dx, sizeof t.dx) == 0 && memcmp(t.dy, before.dy, sizeof t.dy) == 0 &&
+              memcmp(&t.image, &before.image, sizeof t.image) == 0 &&
+              memcmp(&t.text, &before.text, sizeof t.text) == 0 &&
+              memcmp(&t.losses, &before.losses, sizeof t.losses) == 0,
+          "from features, short S: something was written");
+    CHECK(run(&c) == DPM_OK, "stored step for the one from features");
+    CHECK(run_from_features(&t, &c, s, B * B, ds, w) == DPM_OK, "from-features step");
+    for (k = 0; k < B * B; k++) {
+        CHECK(close_to(s[k], c.s[k]), "from features: S[%d] %g vs %g", k, s[k], c.s[k]);
+        CHECK(close_to(ds[k], c.ds[k]), "from features: dS[%d] %g vs %g", k, ds[k], c.ds[k]);
+        CHECK(close_to(w[k], c.w[k]), "from features: w[%d] %g vs %g", k, w[k], c.w[k]);
+    }
+    check_tiled("from features", &t, &c);
+}
+
 /* SogCLR and InfoNCE from features in tiles against their stored steps
    on S = X Y^T; a bad first_visit and a NULL x refused, nothing written. */
 static void test_families_tiled(void) {
@@ -575,8 +616,14 @@ static int32_t run64(Call64 *c, int family) {
                                    SCRATCH, &c->losses);
 }
 
+/* Family 3: the stored DPM step from features (S, dS, the image weights
+   written too). */
 static int32_t run_tiled64(Call64 *c, int family, uint32_t features) {
     DpmStateF64 si = view64(&c->image), st = view64(&c->text);
+    if (family == 3)
+        return dpm_bimodal_from_features_f64(c->x, B * D, c->y, B * D, B, D, features, c->ids, B, c->ids, B, &si,
+                                             &st, &c->p[0], &c->p[1], c->s, B * B, c->ds, B * B, c->w, B * B, NULL,
+                                             0, c->dx, B * D, c->dy, B * D, c->tscratch, TSCRATCH, &c->losses);
     if (family == 0)
         return dpm_bimodal_tiled_f64(c->x, B * D, c->y, B * D, B, D, features, c->ids, B, c->ids, B, &si, &st,
                                      &c->p[0], &c->p[1], c->dx, B * D, c->dy, B * D, c->tscratch, TSCRATCH,
@@ -626,13 +673,18 @@ static void test_f64_steps(void) {
     CHECK(close64(c.losses.total, l0), "f64 infonce loss %.17g vs %.17g", c.losses.total, l0);
     for (i = 0; i < B; i++)
         for (j = 0; j < B; j++) CHECK(close64(c.ds[i * B + j], di[i][j]), "f64 infonce dS[%d][%d]", i, j);
-    /* Tiled: dX = dS Y, dY = dS^T X from the stored step's dS. */
-    for (family = 0; family < 3; family++) {
+    /* Tiled (and, family 3, the DPM step from features): dX = dS Y,
+       dY = dS^T X from the stored step's dS. */
+    for (family = 0; family < 4; family++) {
         double dx[B][D] = {{0}}, dy[B][D] = {{0}};
         setup64(&c);
         memcpy(&t, &c, sizeof t);
-        CHECK(run64(&c, family) == DPM_OK && run_tiled64(&t, family, DPM_FEATURES_NORMALIZED) == DPM_OK,
+        for (k = 0; k < B * B; k++) t.s[k] = 9.0;
+        CHECK(run64(&c, family % 3) == DPM_OK && run_tiled64(&t, family, DPM_FEATURES_NORMALIZED) == DPM_OK,
               "f64 tiled family %d", family);
+        for (k = 0; family == 3 && k < B * B; k++)
+            CHECK(close64(t.s[k], c.s[k]) && close64(t.ds[k], c.ds[k]) && close64(t.w[k], c.w[k]),
+                  "f64 from features: S, dS, w [%d]", k);
         for (i = 0; i < B; i++)
             for (j = 0; j < B; j++)
                 for (k = 0; k < D; k++) {
@@ -692,6 +744,7 @@ static void test_f64_checkpoints_and_refusals(void) {
     c.ids[2] = c.ids[0];
     CHECK(run64(&c, 0) == DPM_ERR_DUPLICATE_ID, "f64 DPM duplicate id");
     CHECK(run_tiled64(&c, 0, 7) == DPM_ERR_INVALID_PARAMETER, "f64 tiled features 7");
+    CHECK(run_tiled64(&c, 3, DPM_FEATURES_NORMALIZED) == DPM_ERR_DUPLICATE_ID, "f64 from features duplicate id");
     c.ids[2] = before.ids[2];
     c.q[1].first_visit = 7;
     CHECK(run64(&c, 1) == DPM_ERR_INVALID_PARAMETER, "f64 SogCLR first_visit 7");
@@ -734,6 +787,7 @@ int main(void) {
     test_tiled();
     test_families();
     test_families_tiled();
+    test_from_features();
     test_f64_steps();
     test_f64_checkpoints_and_refusals();
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);

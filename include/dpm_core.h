@@ -627,6 +627,122 @@ int32_t dpm_log_sum_exp_f32(const float *x, size_t len, float *out);
 // As [`dpm_log_sum_exp_f32`], with `double`s.
 int32_t dpm_log_sum_exp_f64(const double *x, size_t len, double *out);
 
+// C: `size_t dpm_from_features_scratch_len(size_t b, size_t d)`: the
+// elements (`float`s, or `double`s for the `_f64` step: a count, not
+// bytes) of scratch `dpm_bimodal_from_features_f32` needs for `b` pairs
+// of dimension `d` ([`scratch_len`] of [`Scratch::Features`]): `b^2 + 2 b
+// d + dpm_bimodal_scratch_len(b)` (`S` itself, the normalised features,
+// the step's workspace). `SIZE_MAX` when that does not fit a `size_t` (no
+// buffer is that large, so the step refuses such a batch); never wraps or
+// aborts.
+size_t dpm_from_features_scratch_len(size_t b, size_t d);
+
+// C: the DPM (NUCLR) step from features with `S` stored (see
+// [`dpm_bimodal_from_features`]): `x` (images) and `y` (texts) are `b x
+// d` floats, row-major, raw (`features = DPM_FEATURES_RAW`: L2-normalised
+// here, and the gradients chained through it) or unit rows
+// (`DPM_FEATURES_NORMALIZED`); `image_ids`, `text_ids` are `b` ids each.
+// Writes `scores` (`S = X Y^T` of the normalised rows, `b * b`), `ds`
+// (`dS`, `b * b`), the weights if their pointers are not NULL (`b * b`
+// each), `dx`, `dy` (`b * d` each, `d loss / d x` and `/ d y`),
+// `*losses` if not NULL, and updates both states. `image_to_text` is
+// used when the images are the anchors, `text_to_image` the reverse (as
+// for `dpm_bimodal_f32`).
+//
+// Scratch: `dpm_from_features_scratch_len(b, d)` floats (contents ignored
+// and overwritten); it and `S`, `dS` grow like `b^2`: on a
+// microcontroller, `dpm_bimodal_tiled_f32` is the step that does not.
+// Arrays as for `dpm_bimodal_f32`: the caller's, naturally aligned, NULL
+// only with length 0 (or for an optional weight), no output overlapping
+// another array, the two states distinct.
+//
+// Returns `DPM_OK`, or one status code: `DPM_ERR_BAD_POINTER`, and the
+// codes of the [`dpm_bimodal_from_features`] errors
+// (`DPM_ERR_BATCH_TOO_SMALL`, `DPM_ERR_LENGTH_MISMATCH`: an array not of
+// the length `b`, `d` give, scratch too short;
+// `DPM_ERR_INVALID_PARAMETER`: also a `features` value other than the two
+// constants; `DPM_ERR_ZERO_NORM`, `DPM_ERR_NON_FINITE`,
+// `DPM_ERR_OUT_OF_RANGE`, the ids' and states' codes). On any error, no
+// output array, no state array and no `*losses` is written (`scratch` may
+// be). Never panics.
+//
+// # Safety
+//
+// Every non-NULL pointer with a nonzero length is valid for reads (and,
+// for outputs and states, writes) of that many elements, which nobody
+// else accesses during the call; `image`, `text`, `image_to_text`,
+// `text_to_image` are NULL or point to initialised structs.
+int32_t dpm_bimodal_from_features_f32(const float *x,
+                                      size_t x_len,
+                                      const float *y,
+                                      size_t y_len,
+                                      size_t b,
+                                      size_t d,
+                                      uint32_t features,
+                                      const size_t *image_ids,
+                                      size_t image_ids_len,
+                                      const size_t *text_ids,
+                                      size_t text_ids_len,
+                                      const DpmStateF32 *image,
+                                      const DpmStateF32 *text,
+                                      const DpmParamsF32 *image_to_text,
+                                      const DpmParamsF32 *text_to_image,
+                                      float *scores,
+                                      size_t scores_len,
+                                      float *ds,
+                                      size_t ds_len,
+                                      float *weights_image,
+                                      size_t weights_image_len,
+                                      float *weights_text,
+                                      size_t weights_text_len,
+                                      float *dx,
+                                      size_t dx_len,
+                                      float *dy,
+                                      size_t dy_len,
+                                      float *scratch,
+                                      size_t scratch_len,
+                                      DpmLossesF32 *losses);
+
+// C: the stored DPM step from features of
+// [`dpm_bimodal_from_features_f32`] in `double`: the same arguments,
+// checks and status codes, with `double` arrays (8-byte aligned) and the
+// `F64` structs; scratch `dpm_from_features_scratch_len(b, d)` doubles.
+// Never panics.
+//
+// # Safety
+//
+// As [`dpm_bimodal_from_features_f32`], in `double`.
+int32_t dpm_bimodal_from_features_f64(const double *x,
+                                      size_t x_len,
+                                      const double *y,
+                                      size_t y_len,
+                                      size_t b,
+                                      size_t d,
+                                      uint32_t features,
+                                      const size_t *image_ids,
+                                      size_t image_ids_len,
+                                      const size_t *text_ids,
+                                      size_t text_ids_len,
+                                      const DpmStateF64 *image,
+                                      const DpmStateF64 *text,
+                                      const DpmParamsF64 *image_to_text,
+                                      const DpmParamsF64 *text_to_image,
+                                      double *scores,
+                                      size_t scores_len,
+                                      double *ds,
+                                      size_t ds_len,
+                                      double *weights_image,
+                                      size_t weights_image_len,
+                                      double *weights_text,
+                                      size_t weights_text_len,
+                                      double *dx,
+                                      size_t dx_len,
+                                      double *dy,
+                                      size_t dy_len,
+                                      double *scratch,
+                                      size_t scratch_len,
+                                      DpmLossesF64 *losses);
+
 // C: `int32_t dpm_state_load_newest_f32(const DpmStateF32 *state, const
 // uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
 // uint32_t *slot, uint64_t *seq)`: loads the valid checkpoint of the two

@@ -712,9 +712,50 @@ fn checkpoints<T: Prec>() {
 }
 
 /// The arrays of `dpm_bimodal_tiled_f32` and its SogCLR twin, in order
-/// (`dpm_infonce_bimodal_tiled_f32` has all but the ids).
-const TILED_ARRAYS: [&str; 7] = ["x", "y", "image_ids", "text_ids", "dx", "dy", "scratch"];
+/// (`dpm_infonce_bimodal_tiled_f32` has all but the ids), then the four
+/// that `dpm_bimodal_from_features_f32` (family [`FROM_FEATURES`]) has
+/// too.
+const TILED_ARRAYS: [&str; 11] = [
+    "x",
+    "y",
+    "image_ids",
+    "text_ids",
+    "dx",
+    "dy",
+    "scratch",
+    "scores",
+    "ds",
+    "weights_image",
+    "weights_text",
+];
 const D: usize = 3;
+
+/// The family number of the stored step from features among the tiled
+/// ones (0 DPM, 1 SogCLR, 2 InfoNCE).
+const FROM_FEATURES: u8 = 3;
+
+/// The true lengths of [`TILED_ARRAYS`] in a call of `family`.
+fn tiled_lengths(family: u8) -> [usize; 11] {
+    let scratch = if family == FROM_FEATURES {
+        dpm_from_features_scratch_len(B, D)
+    } else {
+        dpm_tiled_scratch_len(B, D)
+    };
+    let bb = B * B;
+    [B * D, B * D, B, B, B * D, B * D, scratch, bb, bb, bb, bb]
+}
+
+/// Whether the probes of `family` cover array `arg`: InfoNCE has no ids,
+/// only the stored step has `S`, `dS` and weights. Under Miri the stored
+/// step probes only those four: its other arrays go through the same
+/// checks (`tiled_args.rs`) as the tiled steps', which probe them.
+fn tiled_probed(family: u8, arg: usize) -> bool {
+    match family {
+        FROM_FEATURES => !cfg!(miri) || arg >= 7,
+        2 => arg != 2 && arg != 3 && arg < 7,
+        _ => arg < 7,
+    }
+}
 
 /// One tiled call's arrays and states, spare elements included.
 #[derive(Clone, Debug, PartialEq)]
@@ -726,6 +767,10 @@ struct TiledCall<T> {
     dx: Vec<T>,
     dy: Vec<T>,
     scratch: Vec<T>,
+    s: Vec<T>,
+    ds: Vec<T>,
+    wi: Vec<T>,
+    wt: Vec<T>,
     image: Pop<T>,
     text: Pop<T>,
     losses: DpmLossesOf<T>,
@@ -741,7 +786,14 @@ impl<T: Prec> TiledCall<T> {
             text_ids: (0..B + SPARE).map(|k| (k + 3) % N).collect(),
             dx: vec![t(-7.0); B * D + SPARE],
             dy: vec![t(-7.0); B * D + SPARE],
-            scratch: vec![T::ZERO; dpm_tiled_scratch_len(B, D) + SPARE],
+            scratch: vec![
+                T::ZERO;
+                tiled_lengths(0)[6].max(tiled_lengths(FROM_FEATURES)[6]) + SPARE
+            ],
+            s: vec![t(-7.0); B * B + SPARE],
+            ds: vec![t(-7.0); B * B + SPARE],
+            wi: vec![t(-7.0); B * B + SPARE],
+            wt: vec![t(-7.0); B * B + SPARE],
             image: Pop::new(),
             text: Pop::new(),
             losses: untouched(),
@@ -757,8 +809,9 @@ impl<T: Prec> TiledCall<T> {
     }
 
     /// Calls `family` (0 DPM, 1 SogCLR, 2 InfoNCE, which takes no ids and
-    /// no state) with array `arg` given `len` elements at a pointer
-    /// replaced as `how`, and the sizes `b`, `d`, `features` given.
+    /// no state, 3 the stored DPM step from features) with array `arg`
+    /// given `len` elements at a pointer replaced as `how`, and the sizes
+    /// `b`, `d`, `features` given.
     fn run(
         &mut self,
         family: u8,
@@ -767,15 +820,7 @@ impl<T: Prec> TiledCall<T> {
         how: Ptr,
         (b, d, features): (usize, usize, u32),
     ) -> i32 {
-        let true_len = [
-            B * D,
-            B * D,
-            B,
-            B,
-            B * D,
-            B * D,
-            dpm_tiled_scratch_len(B, D),
-        ];
+        let true_len = tiled_lengths(family);
         let l = |k: usize| if k == arg { len } else { true_len[k] };
         let p = |k: usize| if k == arg { how } else { Ptr::Live };
         let params = dpm_params(DPM_OFFSET_XI, 1);
@@ -793,6 +838,12 @@ impl<T: Prec> TiledCall<T> {
             ptr_of(self.dx.as_mut_ptr(), p(4)),
             ptr_of(self.dy.as_mut_ptr(), p(5)),
             ptr_of(self.scratch.as_mut_ptr(), p(6)),
+        );
+        let (s, ds, wi, wt) = (
+            ptr_of(self.s.as_mut_ptr(), p(7)),
+            ptr_of(self.ds.as_mut_ptr(), p(8)),
+            ptr_of(self.wi.as_mut_ptr(), p(9)),
+            ptr_of(self.wt.as_mut_ptr(), p(10)),
         );
         let losses = &mut self.losses;
         // SAFETY: every live pointer is a Vec at least SPARE elements
@@ -848,6 +899,38 @@ impl<T: Prec> TiledCall<T> {
                     l(6),
                     losses,
                 ),
+                FROM_FEATURES => T::FROM_FEATURES(
+                    x,
+                    l(0),
+                    y,
+                    l(1),
+                    b,
+                    d,
+                    features,
+                    ii,
+                    l(2),
+                    ti,
+                    l(3),
+                    &img,
+                    &txt,
+                    &params,
+                    &params,
+                    s,
+                    l(7),
+                    ds,
+                    l(8),
+                    wi,
+                    l(9),
+                    wt,
+                    l(10),
+                    dx,
+                    l(4),
+                    dy,
+                    l(5),
+                    sc,
+                    l(6),
+                    losses,
+                ),
                 _ => T::INFONCE_TILED(
                     x,
                     l(0),
@@ -881,24 +964,14 @@ fn tiled_every_array_length_and_pointer_f64() {
 }
 
 fn tiled_arrays<T: Prec>() {
-    let true_len = [
-        B * D,
-        B * D,
-        B,
-        B,
-        B * D,
-        B * D,
-        dpm_tiled_scratch_len(B, D),
-    ];
     let (f, u) = (size_of::<T>(), size_of::<usize>());
-    let sizes = [f, f, u, u, f, f, f];
+    let sizes = [f, f, u, u, f, f, f, f, f, f, f];
     let good = (B, D, DPM_FEATURES_RAW);
     let mut cases = 0;
-    for family in families::<T>() {
-        for arg in 0..TILED_ARRAYS.len() {
-            if family == 2 && (arg == 2 || arg == 3) {
-                continue; // InfoNCE takes no ids
-            }
+    let all = || families::<T>().chain([FROM_FEATURES]);
+    for family in all() {
+        let true_len = tiled_lengths(family);
+        for arg in (0..TILED_ARRAYS.len()).filter(|&arg| tiled_probed(family, arg)) {
             let mut probes: Vec<(usize, Ptr)> = lengths(true_len[arg], sizes[arg])
                 .into_iter()
                 .map(|len| (len, Ptr::Live))
@@ -914,8 +987,10 @@ fn tiled_arrays<T: Prec>() {
                     TILED_ARRAYS[arg]
                 );
                 assert!(is_status(rc), "{ctx}");
+                // Scratch may be longer than needed; the weights are optional.
                 let fine = len == true_len[arg] && matches!(how, Ptr::Live)
-                    || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live);
+                    || arg == 6 && len == true_len[6] + 1 && matches!(how, Ptr::Live)
+                    || (arg == 9 || arg == 10) && matches!(how, Ptr::Null);
                 if fine {
                     assert_eq!(rc, DPM_OK, "{ctx}");
                     assert_ne!(
@@ -931,7 +1006,8 @@ fn tiled_arrays<T: Prec>() {
             }
         }
     }
-    assert_eq!(cases, cases_of::<T>());
+    let from_features = if cfg!(miri) { 4 * 8 } else { 11 * 8 };
+    assert_eq!(cases, cases_of::<T>() + from_features);
     // Sizes and flags that lie: b, d against the arrays, unknown features.
     let lies = [
         (0, D, DPM_FEATURES_RAW),
@@ -945,7 +1021,7 @@ fn tiled_arrays<T: Prec>() {
         (B, D, 2),
         (B, D, u32::MAX),
     ];
-    for family in families::<T>() {
+    for family in all() {
         for sizes in lies {
             let mut c = TiledCall::<T>::new();
             let before = c.observed();
@@ -959,4 +1035,10 @@ fn tiled_arrays<T: Prec>() {
     }
     assert_eq!(dpm_tiled_scratch_len(usize::MAX, 2), usize::MAX);
     assert_eq!(dpm_tiled_scratch_len(2, usize::MAX), usize::MAX);
+    assert_eq!(dpm_from_features_scratch_len(usize::MAX, 2), usize::MAX);
+    assert_eq!(dpm_from_features_scratch_len(2, usize::MAX), usize::MAX);
+    assert_eq!(
+        dpm_from_features_scratch_len(B, D),
+        dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D })
+    );
 }

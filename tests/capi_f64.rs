@@ -9,7 +9,7 @@
 #![allow(unsafe_code)]
 
 use dpm_core::capi::*;
-use dpm_core::embed::{Features, TiledOut};
+use dpm_core::embed::{FeatureOut, Features, TiledOut};
 use dpm_core::{
     BimodalOut, Directions, DpmParams, FirstVisit, Losses, Offset, SogClrParams, State, StateView,
     ZetaStep, checkpoint_len, lse,
@@ -159,17 +159,18 @@ type Stepped<T> = (
 );
 
 /// Runs `step` (the C step and its Rust twin, on the C states given and
-/// the views of the Rust states) for `family` 0, 1, 2 (DPM, SogCLR,
-/// InfoNCE), two steps each on the same two pairs of states, and checks
+/// the views of the Rust states) for each of `families` (0 DPM, 1 SogCLR,
+/// 2 InfoNCE), two steps each on the same two pairs of states, and checks
 /// that every output, the losses and both states are the same, bit for
 /// bit.
 fn six_steps<T: Prec>(
     what: &str,
+    families: std::ops::Range<u8>,
     mut step: impl FnMut(u8, [DpmStateOf<T>; 2], [&mut StateView<'_, T>; 2]) -> Stepped<T>,
 ) {
     let (mut ci, mut ct) = (Arrays::<T>::new(N), Arrays::<T>::new(N));
     let (mut ri, mut rt) = (State::<T, N>::new(t(-0.05)), State::<T, N>::new(t(-0.05)));
-    for family in 0..3 {
+    for family in families {
         for k in 0..2 {
             let ctx = format!("{what} family {family}, step {k}");
             let (l, rl, outs) = step(family, [ci.c(), ct.c()], [&mut ri.view(), &mut rt.view()]);
@@ -191,7 +192,7 @@ fn stored_steps<T: Prec>() {
     let len = dpm_core::scratch_len(dpm_core::Scratch::Bimodal { b: B });
     assert_eq!(len, dpm_bimodal_scratch_len(B));
     let zero = || vec![T::ZERO; B * B];
-    six_steps::<T>("stored", |family, [img, txt], [iv, tv]| {
+    six_steps::<T>("stored", 0..3, |family, [img, txt], [iv, tv]| {
         let (mut ds, mut wi, mut wt, mut sc) = (zero(), zero(), zero(), vec![T::ZERO; len]);
         let mut l = DpmLossesOf::<T>::default();
         let (sp, ii, ti) = (s.as_ptr(), IMAGE_IDS.as_ptr(), TEXT_IDS.as_ptr());
@@ -257,7 +258,7 @@ fn tiled_steps<T: Prec>() {
     );
     let raw = DPM_FEATURES_RAW;
     let zero = || vec![T::ZERO; B * D];
-    six_steps::<T>("tiled", |family, [img, txt], [iv, tv]| {
+    six_steps::<T>("tiled", 0..3, |family, [img, txt], [iv, tv]| {
         let (mut dx, mut dy, mut sc) = (zero(), zero(), vec![T::ZERO; len]);
         let mut l = DpmLossesOf::<T>::default();
         let (xp, yp, ii, ti) = (
@@ -316,6 +317,101 @@ fn tiled_steps<T: Prec>() {
 fn tiled_steps_same_results_as_the_rust_api() {
     tiled_steps::<f64>();
     tiled_steps::<f32>();
+}
+
+/// The stored DPM step from raw features: `S`, `dS`, both weight
+/// matrices, `dx`, `dy`, the losses and the states as the Rust
+/// `dpm_bimodal_from_features` gives them.
+fn from_features_steps<T: Prec>() {
+    let (x, y) = (features::<T>(0), features::<T>(2));
+    let (p, rp) = dpm_params::<T>();
+    let len = dpm_from_features_scratch_len(B, D);
+    assert_eq!(
+        len,
+        dpm_core::scratch_len(dpm_core::Scratch::Features { b: B, d: D })
+    );
+    let (bb, bd) = (B * B, B * D);
+    let outs = || [bb, bb, bb, bb, bd, bd].map(|n| vec![T::ZERO; n]);
+    six_steps::<T>("from features", 0..1, |_, [img, txt], [iv, tv]| {
+        let [mut s, mut ds, mut wi, mut wt, mut dx, mut dy] = outs();
+        let (mut sc, mut l) = (vec![T::ZERO; len], DpmLossesOf::<T>::default());
+        let (xp, yp, ii, ti) = (
+            x.as_ptr(),
+            y.as_ptr(),
+            IMAGE_IDS.as_ptr(),
+            TEXT_IDS.as_ptr(),
+        );
+        let (sp, dsp, wip, wtp) = (
+            s.as_mut_ptr(),
+            ds.as_mut_ptr(),
+            wi.as_mut_ptr(),
+            wt.as_mut_ptr(),
+        );
+        let (dxp, dyp, scp, lp) = (dx.as_mut_ptr(), dy.as_mut_ptr(), sc.as_mut_ptr(), &mut l);
+        // SAFETY: every pointer is a live Vec of the length given.
+        let rc = unsafe {
+            T::FROM_FEATURES(
+                xp,
+                bd,
+                yp,
+                bd,
+                B,
+                D,
+                DPM_FEATURES_RAW,
+                ii,
+                B,
+                ti,
+                B,
+                &img,
+                &txt,
+                &p[0],
+                &p[1],
+                sp,
+                bb,
+                dsp,
+                bb,
+                wip,
+                bb,
+                wtp,
+                bb,
+                dxp,
+                bd,
+                dyp,
+                bd,
+                scp,
+                len,
+                lp,
+            )
+        };
+        assert_eq!(rc, DPM_OK);
+        let [mut rs, mut rds, mut rwi, mut rwt, mut rdx, mut rdy] = outs();
+        let out = FeatureOut {
+            weights_image: Some(&mut rwi),
+            weights_text: Some(&mut rwt),
+            ..FeatureOut::new(&mut rs, &mut rds, &mut rdx, &mut rdy)
+        };
+        let (ids_i, ids_t, f) = (&IMAGE_IDS[..], &TEXT_IDS[..], Features::Raw);
+        let mut rsc = vec![T::ZERO; len];
+        let rl = dpm_core::embed::dpm_bimodal_from_features(
+            &x, &y, B, D, f, ids_i, ids_t, iv, tv, rp, out, &mut rsc,
+        )
+        .unwrap();
+        let outs = vec![
+            ("S", exact(&s), exact(&rs)),
+            ("dS", exact(&ds), exact(&rds)),
+            ("image weights", exact(&wi), exact(&rwi)),
+            ("text weights", exact(&wt), exact(&rwt)),
+            ("dx", exact(&dx), exact(&rdx)),
+            ("dy", exact(&dy), exact(&rdy)),
+        ];
+        (l, rl, outs)
+    });
+}
+
+#[test]
+fn from_features_step_same_results_as_the_rust_api() {
+    from_features_steps::<f64>();
+    from_features_steps::<f32>();
 }
 
 /// Log-sum-exp, state init and the checkpoint functions against the Rust
@@ -595,12 +691,61 @@ fn one_error_each<T: Prec>() {
             ),
         ]
     };
+    // From features: a text id out of range (checked after S is formed
+    // in scratch: still nothing written).
+    let (mut s2, mut fsc) = (
+        vec![seven; bb],
+        vec![T::ZERO; dpm_from_features_scratch_len(B, D)],
+    );
+    // SAFETY: as above.
+    let rc = unsafe {
+        T::FROM_FEATURES(
+            xp,
+            bd,
+            yp,
+            bd,
+            B,
+            D,
+            raw,
+            IMAGE_IDS.as_ptr(),
+            B,
+            far.as_ptr(),
+            B,
+            &img,
+            &txt,
+            &p[0],
+            &p[1],
+            s2.as_mut_ptr(),
+            bb,
+            dp,
+            bb,
+            nl,
+            0,
+            nl,
+            0,
+            dxp,
+            bd,
+            dyp,
+            bd,
+            fsc.as_mut_ptr(),
+            fsc.len(),
+            &mut l,
+        )
+    };
+    let rcs = rcs
+        .into_iter()
+        .chain([("from features id n", rc, DPM_ERR_ID_OUT_OF_RANGE)]);
     for (what, rc, code) in rcs {
         refused(what, rc, code, &before, &pops);
         assert_eq!(
             (exact(&dx), exact(&dy)),
             (exact(&[seven; B * D]), exact(&[seven; B * D])),
             "{what}: outputs written"
+        );
+        assert_eq!(
+            (exact(&s2), exact(&ds)),
+            (exact(&[seven; B * B]), exact(&[seven; B * B])),
+            "{what}: S or dS written"
         );
         assert_eq!(l, untouched, "{what}: losses written");
     }

@@ -11,10 +11,12 @@
 //! | [`dpm_bimodal_tiled_f32`] | the DPM step from features in tiles ([`dpm_bimodal_tiled`](crate::embed::dpm_bimodal_tiled)), `f32`: `S` never stored |
 //! | [`dpm_sogclr_bimodal_tiled_f32`], [`dpm_infonce_bimodal_tiled_f32`] | the SogCLR and InfoNCE steps from features in tiles ([`sogclr_bimodal_tiled`](crate::embed::sogclr_bimodal_tiled), [`infonce_bimodal_tiled`](crate::embed::infonce_bimodal_tiled)), `f32`, with the same arrays |
 //! | [`dpm_tiled_scratch_len`] | scratch elements of these three steps (no `b^2` term; either precision) |
+//! | [`dpm_bimodal_from_features_f32`] | the DPM step from features with `S` stored ([`dpm_bimodal_from_features`](crate::embed::dpm_bimodal_from_features)), `f32`: writes `S` and `dS` too |
+//! | [`dpm_from_features_scratch_len`] | its scratch elements (`b^2 + 2 b d` plus the bimodal step's; either precision) |
 //! | [`dpm_log_sum_exp_f32`] | stable log-sum-exp ([`log_sum_exp`](crate::lse::log_sum_exp)) |
 //! | [`dpm_checkpoint_len_f32`], [`dpm_state_save_f32`], [`dpm_state_load_f32`] | a population's checkpoint ([`StateView::save`](crate::StateView::save), [`load`](crate::StateView::load)) |
 //! | [`dpm_state_next_slot_f32`], [`dpm_state_load_newest_f32`] | the A/B slots ([`next_checkpoint_slot`](crate::StateView::next_checkpoint_slot), [`load_newest`](crate::StateView::load_newest)) |
-//! | [`dpm_state_init_f64`], [`dpm_bimodal_f64`], [`dpm_sogclr_bimodal_f64`], [`dpm_infonce_bimodal_f64`], [`dpm_bimodal_tiled_f64`], [`dpm_sogclr_bimodal_tiled_f64`], [`dpm_infonce_bimodal_tiled_f64`], [`dpm_log_sum_exp_f64`], [`dpm_checkpoint_len_f64`], [`dpm_state_save_f64`], [`dpm_state_load_f64`], [`dpm_state_next_slot_f64`], [`dpm_state_load_newest_f64`] | the `double` twin of each `_f32` function above: the same arguments with `double` arrays and the `F64` structs ([`DpmStateF64`], [`DpmParamsF64`], [`DpmSogClrParamsF64`], [`DpmLossesF64`]), the same checks and status codes, the Rust functions in `f64` |
+//! | [`dpm_state_init_f64`], [`dpm_bimodal_f64`], [`dpm_sogclr_bimodal_f64`], [`dpm_infonce_bimodal_f64`], [`dpm_bimodal_tiled_f64`], [`dpm_sogclr_bimodal_tiled_f64`], [`dpm_infonce_bimodal_tiled_f64`], [`dpm_bimodal_from_features_f64`], [`dpm_log_sum_exp_f64`], [`dpm_checkpoint_len_f64`], [`dpm_state_save_f64`], [`dpm_state_load_f64`], [`dpm_state_next_slot_f64`], [`dpm_state_load_newest_f64`] | the `double` twin of each `_f32` function above: the same arguments with `double` arrays and the `F64` structs ([`DpmStateF64`], [`DpmParamsF64`], [`DpmSogClrParamsF64`], [`DpmLossesF64`]), the same checks and status codes, the Rust functions in `f64` |
 //! | [`dpm_status_message`] | a static message for a status code |
 //!
 //! Each pair of twins has one body, generic over [`Real`](crate::Real),
@@ -47,14 +49,17 @@
 //! - `dpm_bimodal_scratch_len`: one saturating multiplication (`32 b`,
 //!   `SIZE_MAX` when that overflows: no buffer is that large, so
 //!   `dpm_bimodal_f32` and `dpm_bimodal_f64` refuse such a `b`);
-//!   `dpm_checkpoint_len_f32`, `dpm_checkpoint_len_f64` and
-//!   `dpm_tiled_scratch_len` likewise (`28 + 13 n`; `28 + 25 n`; `224 b +
-//!   2 b d + 32 ceil(b / 32) d`; saturating).
+//!   `dpm_checkpoint_len_f32`, `dpm_checkpoint_len_f64`,
+//!   `dpm_tiled_scratch_len` and `dpm_from_features_scratch_len` likewise
+//!   (`28 + 13 n`; `28 + 25 n`; `224 b + 2 b d + 32 ceil(b / 32) d`;
+//!   `b^2 + 2 b d` plus `dpm_bimodal_scratch_len(b)`; saturating).
 //! - `dpm_status_message`: a `match` over every `int32_t` with a default
 //!   arm; static strings.
 //! - `dpm_state_init_f32`, `dpm_log_sum_exp_f32`, `dpm_bimodal_f32`,
 //!   `dpm_sogclr_bimodal_f32`, `dpm_infonce_bimodal_f32`,
-//!   the three tiled steps, the checkpoint functions, and the `_f64`
+//!   the three tiled steps, `dpm_bimodal_from_features_f32` (the tiled
+//!   steps' body, with `S`, `dS` and the weights among its arrays), the
+//!   checkpoint functions, and the `_f64`
 //!   twin of each (the same generic body, so the same checks, with
 //!   `size_of::<f64>()` in the byte arithmetic and 8-byte alignment):
 //!   every `(pointer, length)` pair goes through one check (`ptr.rs`)
@@ -75,7 +80,7 @@
 //! abort that test binary), under overflow checks and under Miri (where
 //! the `f64` pass probes the DPM steps only: the three families share
 //! one generic body of checks); `tests/capi.rs` maps every error
-//! (`tests/capi_tiled.rs` those of the tiled steps), `tests/capi_f64.rs`
+//! (`tests/capi_tiled.rs` those of the steps from features), `tests/capi_f64.rs`
 //! checks every `_f64` function against the Rust API in `f64`, bit for
 //! bit, with one error each; the fuzz targets drive the Rust functions
 //! underneath over the whole finite domain.
@@ -85,6 +90,7 @@ mod bimodal;
 mod checkpoint;
 mod families;
 mod ffi;
+mod from_features;
 mod ptr;
 mod slots;
 mod stateful;
@@ -107,6 +113,9 @@ pub use families::{
 pub use ffi::{
     dpm_bimodal_scratch_len, dpm_log_sum_exp_f32, dpm_log_sum_exp_f64, dpm_state_init_f32,
     dpm_state_init_f64,
+};
+pub use from_features::{
+    dpm_bimodal_from_features_f32, dpm_bimodal_from_features_f64, dpm_from_features_scratch_len,
 };
 pub use slots::{
     dpm_state_load_newest_f32, dpm_state_load_newest_f64, dpm_state_next_slot_f32,

@@ -87,6 +87,40 @@ pub type TiledInfoNce<T> = unsafe extern "C" fn(
     usize,
     *mut DpmLossesOf<T>,
 ) -> i32;
+/// `dpm_bimodal_from_features_*`: the tiled step's arguments with `S`,
+/// `dS` and the two weights after the parameters.
+pub type FromFeatures<T> = unsafe extern "C" fn(
+    *const T,
+    usize,
+    *const T,
+    usize,
+    usize,
+    usize,
+    u32,
+    *const usize,
+    usize,
+    *const usize,
+    usize,
+    *const DpmStateOf<T>,
+    *const DpmStateOf<T>,
+    *const DpmParamsOf<T>,
+    *const DpmParamsOf<T>,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut DpmLossesOf<T>,
+) -> i32;
 pub type CheckpointLen = extern "C" fn(usize) -> usize;
 pub type Save<T> = unsafe extern "C" fn(*const DpmStateOf<T>, u64, *mut u8, usize) -> i32;
 pub type Load<T> = unsafe extern "C" fn(*const DpmStateOf<T>, *const u8, usize, *mut u64) -> i32;
@@ -111,6 +145,7 @@ pub trait Prec: dpm_core::Real + From<f32> + Debug + PartialEq {
     const TILED: Tiled<Self, DpmParamsOf<Self>>;
     const SOGCLR_TILED: Tiled<Self, DpmSogClrParamsOf<Self>>;
     const INFONCE_TILED: TiledInfoNce<Self>;
+    const FROM_FEATURES: FromFeatures<Self>;
     const CHECKPOINT_LEN: CheckpointLen;
     const SAVE: Save<Self>;
     const LOAD: Load<Self>;
@@ -127,6 +162,7 @@ impl Prec for f32 {
     const TILED: Tiled<f32, DpmParamsF32> = dpm_bimodal_tiled_f32;
     const SOGCLR_TILED: Tiled<f32, DpmSogClrParamsF32> = dpm_sogclr_bimodal_tiled_f32;
     const INFONCE_TILED: TiledInfoNce<f32> = dpm_infonce_bimodal_tiled_f32;
+    const FROM_FEATURES: FromFeatures<f32> = dpm_bimodal_from_features_f32;
     const CHECKPOINT_LEN: CheckpointLen = dpm_checkpoint_len_f32;
     const SAVE: Save<f32> = dpm_state_save_f32;
     const LOAD: Load<f32> = dpm_state_load_f32;
@@ -143,6 +179,7 @@ impl Prec for f64 {
     const TILED: Tiled<f64, DpmParamsF64> = dpm_bimodal_tiled_f64;
     const SOGCLR_TILED: Tiled<f64, DpmSogClrParamsF64> = dpm_sogclr_bimodal_tiled_f64;
     const INFONCE_TILED: TiledInfoNce<f64> = dpm_infonce_bimodal_tiled_f64;
+    const FROM_FEATURES: FromFeatures<f64> = dpm_bimodal_from_features_f64;
     const CHECKPOINT_LEN: CheckpointLen = dpm_checkpoint_len_f64;
     const SAVE: Save<f64> = dpm_state_save_f64;
     const LOAD: Load<f64> = dpm_state_load_f64;
