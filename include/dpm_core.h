@@ -57,6 +57,25 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/*
+ * Sparse state (dpm_sparse_*): arbitrary uint64_t ids on a fixed number of
+ * slots, DPM_SPARSE_CAPACITY, chosen when the library is built (environment
+ * variable DPM_SPARSE_CAPACITY of its cargo build: a power of two from 2 to
+ * 32768; default 256). A C program using another capacity defines the same
+ * value before including this header; dpm_sparse_init_f32/_f64 refuse a
+ * struct of another size (DPM_ERR_LENGTH_MISMATCH), and
+ * dpm_sparse_capacity() returns the library's. The structs are opaque
+ * storage: 8-byte aligned, no pointers inside, initialised only by
+ * dpm_sparse_init_f32/_f64 (about 72 and 88 bytes per slot).
+ */
+#ifndef DPM_SPARSE_CAPACITY
+#define DPM_SPARSE_CAPACITY 256
+#endif
+#define DPM_SPARSE_WORDS_F32 (9 * (size_t)(DPM_SPARSE_CAPACITY) + 8)
+#define DPM_SPARSE_WORDS_F64 (11 * (size_t)(DPM_SPARSE_CAPACITY) + 8)
+struct DpmSparseOf_f32 { uint64_t dpm_opaque[DPM_SPARSE_WORDS_F32]; };
+struct DpmSparseOf_f64 { uint64_t dpm_opaque[DPM_SPARSE_WORDS_F64]; };
+
 
 // Success.
 #define DPM_OK 0
@@ -140,6 +159,20 @@
 // `dpm_bimodal_tiled_f32`'s `features`: unit rows, used as given
 // ([`Features::Normalized`](crate::embed::Features::Normalized)).
 #define DPM_FEATURES_NORMALIZED 1
+
+// A sparse state in caller storage (C: `DpmSparseF32`, `DpmSparseF64`;
+// an opaque struct of `DPM_SPARSE_WORDS_F32` or `_F64` `uint64_t`
+// words). Initialise it with [`dpm_sparse_init_f32`] (or `_f64`) before
+// any other use; it holds no pointer, so it may live anywhere (a
+// `static`, the stack, a heap block) and be copied bytewise.
+typedef struct DpmSparseOf_f32 DpmSparseOf_f32;
+
+// A sparse state in caller storage (C: `DpmSparseF32`, `DpmSparseF64`;
+// an opaque struct of `DPM_SPARSE_WORDS_F32` or `_F64` `uint64_t`
+// words). Initialise it with [`dpm_sparse_init_f32`] (or `_f64`) before
+// any other use; it holds no pointer, so it may live anywhere (a
+// `static`, the stack, a heap block) and be copied bytewise.
+typedef struct DpmSparseOf_f64 DpmSparseOf_f64;
 
 // The state of one population of `n` samples: five caller-owned arrays
 // of `n` elements each (the library never keeps these pointers after a
@@ -292,6 +325,12 @@ typedef struct DpmSogClrParamsOf_f64 {
 
 // SogCLR parameters in `double` (C: `DpmSogClrParamsF64`).
 typedef struct DpmSogClrParamsOf_f64 DpmSogClrParamsF64;
+
+// A sparse state in `float` (C: `DpmSparseF32`; see [`DpmSparseOf`]).
+typedef struct DpmSparseOf_f32 DpmSparseF32;
+
+// A sparse state in `double` (C: `DpmSparseF64`; see [`DpmSparseOf`]).
+typedef struct DpmSparseOf_f64 DpmSparseF64;
 
 #ifdef __cplusplus
 extern "C" {
@@ -818,6 +857,301 @@ int32_t dpm_state_next_slot_f64(const DpmStateF64 *state,
                                 size_t len_b,
                                 uint32_t *slot,
                                 uint64_t *seq);
+
+// C: `size_t dpm_sparse_capacity(void)`: the slots of every sparse state
+// of this library build (`DPM_SPARSE_CAPACITY` when it was built, 256 by
+// default). A C program built with another `DPM_SPARSE_CAPACITY` has
+// structs of another size, which [`dpm_sparse_init_f32`] refuses.
+//
+// # Example
+//
+// ```
+// assert!(dpm_core::capi::dpm_sparse_capacity().is_power_of_two());
+// ```
+size_t dpm_sparse_capacity(void);
+
+// C: `size_t dpm_sparse_bytes_f32(void)`: the size of a `DpmSparseF32`
+// in this library build, `8 * (9 * DPM_SPARSE_CAPACITY + 8)`: equal to
+// `sizeof(DpmSparseF32)` when the C program was built with the same
+// `DPM_SPARSE_CAPACITY`.
+//
+// # Example
+//
+// ```
+// use dpm_core::capi::{dpm_sparse_bytes_f32, dpm_sparse_capacity};
+// assert_eq!(dpm_sparse_bytes_f32(), 8 * (9 * dpm_sparse_capacity() + 8));
+// ```
+size_t dpm_sparse_bytes_f32(void);
+
+// C: `size_t dpm_sparse_bytes_f64(void)`: the size of a `DpmSparseF64`
+// in this library build, `8 * (11 * DPM_SPARSE_CAPACITY + 8)`.
+//
+// # Example
+//
+// ```
+// use dpm_core::capi::{dpm_sparse_bytes_f64, dpm_sparse_capacity};
+// assert_eq!(dpm_sparse_bytes_f64(), 8 * (11 * dpm_sparse_capacity() + 8));
+// ```
+size_t dpm_sparse_bytes_f64(void);
+
+// C: `int32_t dpm_sparse_init_f32(DpmSparseF32 *st, size_t bytes, float
+// zeta_init)`: makes `*st` an empty sparse state (no id mapped, every
+// slot never visited with `zeta = zeta_init`), in place; `bytes` is
+// `sizeof(DpmSparseF32)` as the C program sees it.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`st` NULL or not 8-byte
+// aligned); `DPM_ERR_LENGTH_MISMATCH` (`bytes` is not
+// [`dpm_sparse_bytes_f32`]`()`: the C program and the library were built
+// with different `DPM_SPARSE_CAPACITY`); `DPM_ERR_INVALID_PARAMETER`
+// (`zeta_init` not finite). On an error nothing is written.
+//
+// # Safety
+//
+// `st` is NULL or valid for writes of `bytes` bytes, not accessed by
+// anyone else during the call.
+int32_t dpm_sparse_init_f32(DpmSparseF32 *st, size_t bytes, float zeta_init);
+
+// C: [`dpm_sparse_init_f32`] in `double` (`DpmSparseF64`,
+// [`dpm_sparse_bytes_f64`]): the same checks and status codes.
+//
+// # Safety
+//
+// As [`dpm_sparse_init_f32`].
+int32_t dpm_sparse_init_f64(DpmSparseF64 *st, size_t bytes, double zeta_init);
+
+// C: `int32_t dpm_sparse_slots_f32(DpmSparseF32 *st, const uint64_t *ids,
+// size_t len, size_t *slots)`: the slot of each of the `len` ids, in
+// order, into `slots` (`SparseState::slots`): an id already mapped keeps
+// its slot, a new one takes a free slot or evicts the id seen least
+// recently (not in this call), and its slot starts as never visited.
+// The steps take these slots as ids, with [`dpm_sparse_view_f32`] as the
+// population's state.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`st` NULL, misaligned or not
+// initialised in `float`; `ids` or `slots` NULL with `len > 0` or
+// misaligned; `slots` overlapping `ids` or `*st`);
+// `DPM_ERR_LENGTH_MISMATCH` (`len` above the capacity). On an error
+// nothing is written.
+//
+// # Safety
+//
+// `st` is NULL or valid for reads and writes of a `DpmSparseF32`; `ids`
+// for reads and `slots` for writes of `len` elements; nobody else
+// accesses them during the call. Any view of `*st` taken before the call
+// is invalid after it: take a new one with [`dpm_sparse_view_f32`].
+int32_t dpm_sparse_slots_f32(DpmSparseF32 *st, const uint64_t *ids, size_t len, size_t *slots);
+
+// C: [`dpm_sparse_slots_f32`] on a `DpmSparseF64`: the same checks and
+// status codes.
+//
+// # Safety
+//
+// As [`dpm_sparse_slots_f32`].
+int32_t dpm_sparse_slots_f64(DpmSparseF64 *st, const uint64_t *ids, size_t len, size_t *slots);
+
+// C: `int32_t dpm_sparse_slot_f32(const DpmSparseF32 *st, uint64_t id,
+// size_t *slot)`: the slot of `id` if it is mapped, else `SIZE_MAX`
+// (`SparseState::slot`; does not count as seeing it).
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`st` or `slot` NULL,
+// misaligned or overlapping, `st` not initialised in `float`). On an
+// error nothing is written.
+//
+// # Safety
+//
+// `st` is NULL or valid for reads of a `DpmSparseF32`, `slot` NULL or
+// valid for one write; nobody writes them during the call.
+int32_t dpm_sparse_slot_f32(const DpmSparseF32 *st, uint64_t id, size_t *slot);
+
+// C: [`dpm_sparse_slot_f32`] on a `DpmSparseF64`: the same checks and
+// status codes.
+//
+// # Safety
+//
+// As [`dpm_sparse_slot_f32`].
+int32_t dpm_sparse_slot_f64(const DpmSparseF64 *st, uint64_t id, size_t *slot);
+
+// C: `int32_t dpm_sparse_view_f32(DpmSparseF32 *st, DpmStateF32 *view)`:
+// writes to `*view` the slots' five arrays inside `*st` (`n` the
+// capacity), the state every step and the `dpm_state_*` checkpoint
+// functions take; ids are the slots of [`dpm_sparse_slots_f32`]. The
+// view is valid until the next `dpm_sparse_*` call that writes `*st`
+// (`init`, `slots`, `load`, `load_newest`): take it after the batch's
+// slots, before the step.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`st` or `view` NULL,
+// misaligned or overlapping, `st` not initialised in `float`). On an
+// error nothing is written.
+//
+// # Safety
+//
+// `st` is NULL or valid for reads and writes of a `DpmSparseF32`,
+// `view` NULL or valid for one write; nobody else accesses them during
+// the call.
+int32_t dpm_sparse_view_f32(DpmSparseF32 *st, DpmStateF32 *view);
+
+// C: [`dpm_sparse_view_f32`] on a `DpmSparseF64`, writing a
+// `DpmStateF64`: the same checks and status codes.
+//
+// # Safety
+//
+// As [`dpm_sparse_view_f32`].
+int32_t dpm_sparse_view_f64(DpmSparseF64 *st, DpmStateF64 *view);
+
+// C: `size_t dpm_sparse_checkpoint_len_f32(void)`: the bytes of a
+// checkpoint of a `DpmSparseF32` (`sparse_checkpoint_len::<f32>` of the
+// capacity: `44 + 4 + N (3 * 4 + 17)`).
+//
+// # Example
+//
+// ```
+// use dpm_core::capi::{dpm_sparse_capacity, dpm_sparse_checkpoint_len_f32};
+// assert_eq!(dpm_sparse_checkpoint_len_f32(), 48 + 29 * dpm_sparse_capacity());
+// ```
+size_t dpm_sparse_checkpoint_len_f32(void);
+
+// C: `size_t dpm_sparse_checkpoint_len_f64(void)`: the bytes of a
+// checkpoint of a `DpmSparseF64` (`44 + 8 + N (3 * 8 + 17)`).
+//
+// # Example
+//
+// ```
+// use dpm_core::capi::{dpm_sparse_capacity, dpm_sparse_checkpoint_len_f64};
+// assert_eq!(dpm_sparse_checkpoint_len_f64(), 52 + 41 * dpm_sparse_capacity());
+// ```
+size_t dpm_sparse_checkpoint_len_f64(void);
+
+// C: `int32_t dpm_sparse_save_f32(const DpmSparseF32 *st, uint64_t seq,
+// uint8_t *buf, size_t buf_len)`: writes the checkpoint of `*st` (slots,
+// id map, recency order, `zeta_init`), with sequence number `seq`, into
+// the first [`dpm_sparse_checkpoint_len_f32`]`()` bytes of `buf`.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`st` NULL, misaligned or not
+// initialised in `float`, `buf` NULL with `buf_len > 0`, `buf`
+// overlapping `*st`); `DPM_ERR_LENGTH_MISMATCH` (`buf_len` shorter than
+// the checkpoint); `DPM_ERR_NON_FINITE` (a value the state uses, written
+// through a view, is NaN or infinite). On an error `buf` is untouched.
+//
+// # Safety
+//
+// `st` is NULL or valid for reads of a `DpmSparseF32`, `buf` valid for
+// writes of `buf_len` bytes (or `buf_len = 0`); nobody else accesses
+// them during the call.
+int32_t dpm_sparse_save_f32(const DpmSparseF32 *st, uint64_t seq, uint8_t *buf, size_t buf_len);
+
+// C: [`dpm_sparse_save_f32`] on a `DpmSparseF64`: the same checks and
+// status codes; the checkpoint records `double`.
+//
+// # Safety
+//
+// As [`dpm_sparse_save_f32`].
+int32_t dpm_sparse_save_f64(const DpmSparseF64 *st, uint64_t seq, uint8_t *buf, size_t buf_len);
+
+// C: `int32_t dpm_sparse_load_f32(DpmSparseF32 *st, const uint8_t *buf,
+// size_t buf_len, uint64_t *seq)`: replaces `*st` (slots and id map) by
+// the sparse checkpoint at the front of `buf`, checked whole first;
+// writes its sequence number to `*seq` (optional: NULL to skip).
+// Afterwards every id has the slot it had when saved and the same ids
+// are evicted in the same order.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (as for saving, and `seq`
+// misaligned or overlapping); `DPM_ERR_BAD_CHECKPOINT` (truncated,
+// corrupted, another version, precision or capacity, a dense state's
+// checkpoint, a broken id map: `SparseState::load`). On an error
+// neither `*st` nor `*seq` changes.
+//
+// # Safety
+//
+// `st` is NULL or valid for reads and writes of a `DpmSparseF32`, `buf`
+// for reads of `buf_len` bytes, `seq` NULL or valid for one write;
+// nobody else accesses them during the call. Views taken before are
+// invalid after it.
+int32_t dpm_sparse_load_f32(DpmSparseF32 *st, const uint8_t *buf, size_t buf_len, uint64_t *seq);
+
+// C: [`dpm_sparse_load_f32`] on a `DpmSparseF64`: the same checks and
+// status codes; a checkpoint saved in `float` is
+// `DPM_ERR_BAD_CHECKPOINT`.
+//
+// # Safety
+//
+// As [`dpm_sparse_load_f32`].
+int32_t dpm_sparse_load_f64(DpmSparseF64 *st, const uint8_t *buf, size_t buf_len, uint64_t *seq);
+
+// C: `int32_t dpm_sparse_next_slot_f32(const DpmSparseF32 *st, const
+// uint8_t *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b,
+// uint32_t *slot, uint64_t *seq)`: where the next checkpoint of `*st`
+// goes in an A/B pair (`SparseState::next_checkpoint_slot`): the slot
+// not holding the newest sparse checkpoint it can load (0 for A, 1 for
+// B) and the sequence number to save with.
+//
+// Returns `DPM_OK`; `DPM_ERR_BAD_POINTER` (`st`, `slot` or `seq` NULL or
+// misaligned, `st` not initialised in `float`, a slot NULL with a
+// nonzero length, outputs overlapping anything). On an error nothing is
+// written.
+//
+// # Safety
+//
+// `st` is NULL or valid for reads of a `DpmSparseF32`, each slot for
+// reads of its length, `slot` and `seq` NULL or valid for one write;
+// nobody writes them during the call.
+int32_t dpm_sparse_next_slot_f32(const DpmSparseF32 *st,
+                                 const uint8_t *slot_a,
+                                 size_t len_a,
+                                 const uint8_t *slot_b,
+                                 size_t len_b,
+                                 uint32_t *slot,
+                                 uint64_t *seq);
+
+// C: [`dpm_sparse_next_slot_f32`] on a `DpmSparseF64`: the same checks
+// and status codes; a slot holding a `float` checkpoint counts as empty.
+//
+// # Safety
+//
+// As [`dpm_sparse_next_slot_f32`].
+int32_t dpm_sparse_next_slot_f64(const DpmSparseF64 *st,
+                                 const uint8_t *slot_a,
+                                 size_t len_a,
+                                 const uint8_t *slot_b,
+                                 size_t len_b,
+                                 uint32_t *slot,
+                                 uint64_t *seq);
+
+// C: `int32_t dpm_sparse_load_newest_f32(DpmSparseF32 *st, const uint8_t
+// *slot_a, size_t len_a, const uint8_t *slot_b, size_t len_b, uint32_t
+// *slot, uint64_t *seq)`: loads the valid sparse checkpoint of the two
+// slots with the higher sequence number (`SparseState::load_newest`: a
+// write cut short leaves the previous checkpoint in force); writes which
+// slot (0 for A, 1 for B) and its sequence number (both optional).
+//
+// Returns as [`dpm_sparse_load_f32`](super::dpm_sparse_load_f32);
+// `DPM_ERR_BAD_CHECKPOINT` also when neither slot holds a checkpoint
+// this state can load. On an error nothing is written.
+//
+// # Safety
+//
+// As [`dpm_sparse_load_f32`](super::dpm_sparse_load_f32), for both
+// slots; `slot` NULL or valid for one write.
+int32_t dpm_sparse_load_newest_f32(DpmSparseF32 *st,
+                                   const uint8_t *slot_a,
+                                   size_t len_a,
+                                   const uint8_t *slot_b,
+                                   size_t len_b,
+                                   uint32_t *slot,
+                                   uint64_t *seq);
+
+// C: [`dpm_sparse_load_newest_f32`] on a `DpmSparseF64`: the same checks
+// and status codes; only checkpoints saved in `double` load.
+//
+// # Safety
+//
+// As [`dpm_sparse_load_newest_f32`].
+int32_t dpm_sparse_load_newest_f64(DpmSparseF64 *st,
+                                   const uint8_t *slot_a,
+                                   size_t len_a,
+                                   const uint8_t *slot_b,
+                                   size_t len_b,
+                                   uint32_t *slot,
+                                   uint64_t *seq);
 
 // C: `const char *dpm_status_message(int32_t code)`: a static,
 // NUL-terminated message for any status code (never NULL; the caller

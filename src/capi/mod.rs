@@ -93,6 +93,8 @@ mod ffi;
 mod from_features;
 mod ptr;
 mod slots;
+mod sparse;
+mod sparse_checkpoint;
 mod stateful;
 mod status;
 mod stored;
@@ -120,6 +122,17 @@ pub use from_features::{
 pub use slots::{
     dpm_state_load_newest_f32, dpm_state_load_newest_f64, dpm_state_next_slot_f32,
     dpm_state_next_slot_f64,
+};
+pub use sparse::{
+    DPM_SPARSE_CAPACITY, DpmSparseF32, DpmSparseF64, DpmSparseOf, dpm_sparse_bytes_f32,
+    dpm_sparse_bytes_f64, dpm_sparse_capacity, dpm_sparse_init_f32, dpm_sparse_init_f64,
+    dpm_sparse_slot_f32, dpm_sparse_slot_f64, dpm_sparse_slots_f32, dpm_sparse_slots_f64,
+    dpm_sparse_view_f32, dpm_sparse_view_f64,
+};
+pub use sparse_checkpoint::{
+    dpm_sparse_checkpoint_len_f32, dpm_sparse_checkpoint_len_f64, dpm_sparse_load_f32,
+    dpm_sparse_load_f64, dpm_sparse_load_newest_f32, dpm_sparse_load_newest_f64,
+    dpm_sparse_next_slot_f32, dpm_sparse_next_slot_f64, dpm_sparse_save_f32, dpm_sparse_save_f64,
 };
 pub use status::*;
 pub use tiled::{dpm_bimodal_tiled_f32, dpm_bimodal_tiled_f64, dpm_tiled_scratch_len};

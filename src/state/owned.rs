@@ -4,6 +4,17 @@ use super::checkpoint::Slots;
 use super::{AnchorState, CandidateState, StateView};
 use crate::Real;
 
+/// A state's five arrays, mutable: `log_s`, its flags, `zeta`, `z`, its
+/// flags (the C ABI's view of a sparse state).
+#[cfg(feature = "capi")]
+pub(crate) type Arrays<'a, T> = (
+    &'a mut [T],
+    &'a mut [u8],
+    &'a mut [T],
+    &'a mut [T],
+    &'a mut [u8],
+);
+
 /// The state of a population of `N` samples in fixed arrays (no heap):
 /// `3 N` elements of `T` and `2 N` flag bytes.
 ///
@@ -83,6 +94,19 @@ impl<T: Real, const N: usize> State<T, N> {
                 flags: &mut self.z_flags,
             },
         }
+    }
+
+    /// The five arrays (`log_s`, its flags, `zeta`, `z`, its flags), for
+    /// the C ABI's view of a sparse state.
+    #[cfg(feature = "capi")]
+    pub(crate) fn arrays_mut(&mut self) -> Arrays<'_, T> {
+        (
+            &mut self.log_s,
+            &mut self.s_flags,
+            &mut self.zeta,
+            &mut self.z,
+            &mut self.z_flags,
+        )
     }
 
     /// The values and flags, read-only (what a checkpoint saves).

@@ -97,6 +97,54 @@ impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
         })
     }
 
+    /// Makes the storage at `p` an empty state, as [`SparseState::new`]
+    /// would, in place: no copy of the state passes through the stack
+    /// (it may be large for a small stack). For storage the caller owns:
+    /// the C ABI's `dpm_sparse_init_f32` and `_f64`.
+    ///
+    /// # Errors
+    ///
+    /// As [`SparseState::new`]; nothing is written on `Err`.
+    ///
+    /// # Safety
+    ///
+    /// `p` is non-NULL, aligned for `Self`, valid for writes of
+    /// `size_of::<Self>()` bytes, and not accessed by anyone else during
+    /// the call.
+    #[cfg(feature = "capi")]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn init_at(p: *mut Self, zeta_init: T) -> Result<(), Error> {
+        let () = Self::SLOTS;
+        super::check_zeta_init(zeta_init)?;
+        // SAFETY: `p` is valid for writes of one `Self` (the caller).
+        // Zero bytes are a valid value of every field but the map (all
+        // are numbers or arrays of numbers), whose layout is heapless's:
+        // it is then written whole, as its `new` makes it.
+        unsafe {
+            p.write_bytes(0, 1);
+            core::ptr::addr_of_mut!((*p).slot_of).write(FnvIndexMap::new());
+        }
+        // SAFETY: every field now holds a valid value; exclusive (the
+        // caller).
+        let s = unsafe { &mut *p };
+        s.zeta_init = zeta_init;
+        s.newer.fill(NONE);
+        s.older.fill(NONE);
+        (s.head, s.tail) = (NONE, NONE);
+        let mut v = s.state.view();
+        for k in 0..N {
+            // In range and finite: cannot be refused.
+            let _ = v.set_zeta(k, zeta_init);
+        }
+        Ok(())
+    }
+
+    /// The slots' five arrays (as [`State`]'s), for the C ABI's view.
+    #[cfg(feature = "capi")]
+    pub(crate) fn arrays_mut(&mut self) -> super::owned::Arrays<'_, T> {
+        self.state.arrays_mut()
+    }
+
     /// The slots of `ids`, in order, into `out`: an id already mapped keeps
     /// its slot; a new one takes a free slot or, when all are mapped, the
     /// slot of the id seen least recently among those not in this call,
