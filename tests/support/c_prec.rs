@@ -135,6 +135,38 @@ pub type Slots<T> = unsafe extern "C" fn(
     *mut u64,
 ) -> i32;
 
+/// The sparse state's functions (`dpm_sparse_*`), `S` its storage.
+pub type SparseInit<T> = unsafe extern "C" fn(*mut DpmSparseOf<T>, usize, T) -> i32;
+pub type SparseSlots<T> =
+    unsafe extern "C" fn(*mut DpmSparseOf<T>, *const u64, usize, *mut usize) -> i32;
+pub type SparseSlot<T> = unsafe extern "C" fn(*const DpmSparseOf<T>, u64, *mut usize) -> i32;
+pub type SparseView<T> = unsafe extern "C" fn(*mut DpmSparseOf<T>, *mut DpmStateOf<T>) -> i32;
+pub type SparseSave<T> = unsafe extern "C" fn(*const DpmSparseOf<T>, u64, *mut u8, usize) -> i32;
+pub type SparseLoad<T> =
+    unsafe extern "C" fn(*mut DpmSparseOf<T>, *const u8, usize, *mut u64) -> i32;
+/// `dpm_sparse_next_slot_*`.
+pub type SparseNextSlot<T> = unsafe extern "C" fn(
+    *const DpmSparseOf<T>,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut u32,
+    *mut u64,
+) -> i32;
+/// `dpm_sparse_load_newest_*`.
+pub type SparseLoadNewest<T> = unsafe extern "C" fn(
+    *mut DpmSparseOf<T>,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut u32,
+    *mut u64,
+) -> i32;
+/// `dpm_sparse_bytes_*`, `dpm_sparse_checkpoint_len_*`.
+pub type SparseSize = extern "C" fn() -> usize;
+
 /// A precision of the C ABI: its functions.
 pub trait Prec: dpm_core::Real + From<f32> + Debug + PartialEq {
     const STATE_INIT: StateInit<Self>;
@@ -151,6 +183,16 @@ pub trait Prec: dpm_core::Real + From<f32> + Debug + PartialEq {
     const LOAD: Load<Self>;
     const LOAD_NEWEST: Slots<Self>;
     const NEXT_SLOT: Slots<Self>;
+    const SPARSE_BYTES: SparseSize;
+    const SPARSE_CHECKPOINT_LEN: SparseSize;
+    const SPARSE_INIT: SparseInit<Self>;
+    const SPARSE_SLOTS: SparseSlots<Self>;
+    const SPARSE_SLOT: SparseSlot<Self>;
+    const SPARSE_VIEW: SparseView<Self>;
+    const SPARSE_SAVE: SparseSave<Self>;
+    const SPARSE_LOAD: SparseLoad<Self>;
+    const SPARSE_NEXT_SLOT: SparseNextSlot<Self>;
+    const SPARSE_LOAD_NEWEST: SparseLoadNewest<Self>;
 }
 
 impl Prec for f32 {
@@ -168,6 +210,16 @@ impl Prec for f32 {
     const LOAD: Load<f32> = dpm_state_load_f32;
     const LOAD_NEWEST: Slots<f32> = dpm_state_load_newest_f32;
     const NEXT_SLOT: Slots<f32> = dpm_state_next_slot_f32;
+    const SPARSE_BYTES: SparseSize = dpm_sparse_bytes_f32;
+    const SPARSE_CHECKPOINT_LEN: SparseSize = dpm_sparse_checkpoint_len_f32;
+    const SPARSE_INIT: SparseInit<f32> = dpm_sparse_init_f32;
+    const SPARSE_SLOTS: SparseSlots<f32> = dpm_sparse_slots_f32;
+    const SPARSE_SLOT: SparseSlot<f32> = dpm_sparse_slot_f32;
+    const SPARSE_VIEW: SparseView<f32> = dpm_sparse_view_f32;
+    const SPARSE_SAVE: SparseSave<f32> = dpm_sparse_save_f32;
+    const SPARSE_LOAD: SparseLoad<f32> = dpm_sparse_load_f32;
+    const SPARSE_NEXT_SLOT: SparseNextSlot<f32> = dpm_sparse_next_slot_f32;
+    const SPARSE_LOAD_NEWEST: SparseLoadNewest<f32> = dpm_sparse_load_newest_f32;
 }
 
 impl Prec for f64 {
@@ -185,6 +237,16 @@ impl Prec for f64 {
     const LOAD: Load<f64> = dpm_state_load_f64;
     const LOAD_NEWEST: Slots<f64> = dpm_state_load_newest_f64;
     const NEXT_SLOT: Slots<f64> = dpm_state_next_slot_f64;
+    const SPARSE_BYTES: SparseSize = dpm_sparse_bytes_f64;
+    const SPARSE_CHECKPOINT_LEN: SparseSize = dpm_sparse_checkpoint_len_f64;
+    const SPARSE_INIT: SparseInit<f64> = dpm_sparse_init_f64;
+    const SPARSE_SLOTS: SparseSlots<f64> = dpm_sparse_slots_f64;
+    const SPARSE_SLOT: SparseSlot<f64> = dpm_sparse_slot_f64;
+    const SPARSE_VIEW: SparseView<f64> = dpm_sparse_view_f64;
+    const SPARSE_SAVE: SparseSave<f64> = dpm_sparse_save_f64;
+    const SPARSE_LOAD: SparseLoad<f64> = dpm_sparse_load_f64;
+    const SPARSE_NEXT_SLOT: SparseNextSlot<f64> = dpm_sparse_next_slot_f64;
+    const SPARSE_LOAD_NEWEST: SparseLoadNewest<f64> = dpm_sparse_load_newest_f64;
 }
 
 /// `v` in `T` (every constant of these tests is exact in `f32`).
