@@ -17,6 +17,10 @@
 //! | [`dpm_checkpoint_len_f32`], [`dpm_state_save_f32`], [`dpm_state_load_f32`] | a population's checkpoint ([`StateView::save`](crate::StateView::save), [`load`](crate::StateView::load)) |
 //! | [`dpm_state_next_slot_f32`], [`dpm_state_load_newest_f32`] | the A/B slots ([`next_checkpoint_slot`](crate::StateView::next_checkpoint_slot), [`load_newest`](crate::StateView::load_newest)) |
 //! | [`dpm_state_init_f64`], [`dpm_bimodal_f64`], [`dpm_sogclr_bimodal_f64`], [`dpm_infonce_bimodal_f64`], [`dpm_bimodal_tiled_f64`], [`dpm_sogclr_bimodal_tiled_f64`], [`dpm_infonce_bimodal_tiled_f64`], [`dpm_bimodal_from_features_f64`], [`dpm_log_sum_exp_f64`], [`dpm_checkpoint_len_f64`], [`dpm_state_save_f64`], [`dpm_state_load_f64`], [`dpm_state_next_slot_f64`], [`dpm_state_load_newest_f64`] | the `double` twin of each `_f32` function above: the same arguments with `double` arrays and the `F64` structs ([`DpmStateF64`], [`DpmParamsF64`], [`DpmSogClrParamsF64`], [`DpmLossesF64`]), the same checks and status codes, the Rust functions in `f64` |
+//! | [`dpm_sparse_init_f32`], [`dpm_sparse_slots_f32`], [`dpm_sparse_slot_f32`], [`dpm_sparse_view_f32`] | the sparse state ([`SparseState`](crate::SparseState)) in caller storage ([`DpmSparseF32`]): arbitrary `uint64_t` ids on [`DPM_SPARSE_CAPACITY`] slots, fixed when the library is built (`DPM_SPARSE_CAPACITY` in cargo's environment; see `build.rs`); the view is a `DpmStateF32` every step takes |
+//! | [`dpm_sparse_save_f32`], [`dpm_sparse_load_f32`], [`dpm_sparse_next_slot_f32`], [`dpm_sparse_load_newest_f32`], [`dpm_sparse_checkpoint_len_f32`] | its checkpoints, id map included, and A/B slots |
+//! | [`dpm_sparse_capacity`], [`dpm_sparse_bytes_f32`], [`dpm_sparse_bytes_f64`] | the library's capacity and `sizeof` of the storage |
+//! | [`dpm_sparse_init_f64`], [`dpm_sparse_slots_f64`], [`dpm_sparse_slot_f64`], [`dpm_sparse_view_f64`], [`dpm_sparse_save_f64`], [`dpm_sparse_load_f64`], [`dpm_sparse_next_slot_f64`], [`dpm_sparse_load_newest_f64`], [`dpm_sparse_checkpoint_len_f64`] | their `double` twins ([`DpmSparseF64`]) |
 //! | [`dpm_status_message`] | a static message for a status code |
 //!
 //! Each pair of twins has one body, generic over [`Real`](crate::Real),
@@ -72,6 +76,20 @@
 //!   `b * b`), every id against the population, and every value, before
 //!   they index anything: what they index afterwards is in bounds by
 //!   those checks. Their size arithmetic saturates or is checked.
+//!
+//! - The sparse state's functions: the storage pointer is checked like
+//!   an array of one struct (NULL, alignment, overlap), then its first
+//!   word against the precision's magic, which `dpm_sparse_init_*`
+//!   writes last: storage never initialised, or initialised in the other
+//!   precision, is `DPM_ERR_BAD_POINTER` (the magic cannot tell apart
+//!   storage a caller overwrote after initialising it: that is outside
+//!   the contract, as an array changed during a call is). `init` checks
+//!   the size (`DPM_ERR_LENGTH_MISMATCH` when the C program was built
+//!   with another capacity) and `zeta_init` before it writes. The
+//!   [`SparseState`](crate::SparseState) methods underneath check
+//!   lengths against the capacity and never fill the id map beyond half
+//!   (no insertion can fail); sizes are fixed by `build.rs`, which
+//!   refuses a capacity that is not a power of two in `2..=32768`.
 //!
 //! The tests show it at the edges: `tests/capi_edges.rs` calls every
 //! function, in both precisions, with every array at lengths 0, 1, one
