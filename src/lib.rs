@@ -11,6 +11,9 @@
 //!   written: on `Err`, outputs and state are bit-identical to before
 //!   (caller scratch may have been written: its contents are never an
 //!   input).
+//! - Past one machine: [`shard`] runs a rank's block of a step's anchor
+//!   rows against the gathered candidates; a collective library (MPI,
+//!   NCCL) carries the sums it names.
 //!
 //! The mathematical contract is [`spec`] (`docs/SPEC.md` in the
 //! repository; the docs cite its sections as "SPEC section N");
@@ -102,6 +105,7 @@ mod real;
 pub mod scalar;
 pub mod schedule;
 mod scratch;
+pub mod shard;
 #[doc = include_str!("../docs/SPEC.md")]
 #[allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links)] // its plain-ASCII notation: `a[i][j]`
 pub mod spec {}

@@ -215,13 +215,21 @@ impl<T: Real> DpmParams<T> {
             return Err(Error::InvalidParameter { what: "xi" });
         }
         if let Some(z) = self.zeta_step {
-            check_rate("theta", z.theta)?;
-            // 0 (no step) or a normal number: a subnormal eta only makes
-            // subnormal products.
-            let normal = z.eta >= T::MIN_POSITIVE && z.eta.is_finite();
-            if !(z.eta == T::ZERO || normal) {
-                return Err(Error::InvalidParameter { what: "eta" });
-            }
+            z.check()?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Real> ZetaStep<T> {
+    /// `theta` in `(0, 1]`; `eta` 0 or a normal number.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        check_rate("theta", self.theta)?;
+        // 0 (no step) or a normal number: a subnormal eta only makes
+        // subnormal products.
+        let normal = self.eta >= T::MIN_POSITIVE && self.eta.is_finite();
+        if !(self.eta == T::ZERO || normal) {
+            return Err(Error::InvalidParameter { what: "eta" });
         }
         Ok(())
     }

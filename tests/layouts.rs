@@ -393,3 +393,68 @@ fn infonce_is_the_softmax_cross_entropy() {
         close(loss, want_loss, "loss");
     }
 }
+
+/// `Layout::Rows { start }` (a block of a diagonal layout's rows, a
+/// shard's) is `Custom` with `pos[r] = start + r` and nothing excluded,
+/// bit for bit; a block past the last column is refused.
+#[test]
+fn rows_layout_is_a_custom_block_of_the_diagonal() {
+    let mut rng = Rng::new(13);
+    let (start, rows, cols) = (2, 3, 7);
+    let s = rng.scores(rows, cols, |r| start + r);
+    let (row_ids, col_ids) = (rng.distinct(rows, 40), rng.distinct(cols, 40));
+    let pos: Vec<usize> = (0..rows).map(|r| start + r).collect();
+    let excluded = vec![false; rows * cols];
+    let p = DpmParams {
+        zeta_step: Some(ZetaStep {
+            theta: 0.5,
+            eta: 0.1,
+        }),
+        ..params(0.1, Offset::Xi(0.2))
+    };
+    let run = |layout: Layout<'_>| {
+        let (mut a, mut c) = (
+            Pop::<f64>::random(&mut Rng::new(3), 40),
+            Pop::<f64>::random(&mut Rng::new(4), 40),
+        );
+        let mut ds = vec![0.0; rows * cols];
+        let mut scratch = vec![0.0; dpm_core::scratch_len(dpm_core::Scratch::Step { rows, cols })];
+        let (mut av, mut cv) = (a.view(), c.view());
+        let r = dpm_step(
+            layout,
+            &s,
+            rows,
+            cols,
+            &row_ids,
+            &col_ids,
+            av.split().0,
+            cv.split().1,
+            p,
+            StepOut::new(&mut ds),
+            &mut scratch,
+        );
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        r.map(|loss| {
+            (
+                loss.to_bits(),
+                bits(&ds),
+                bits(&a.log_s),
+                bits(&c.zeta),
+                bits(&c.z),
+            )
+        })
+    };
+    let custom = run(Layout::Custom {
+        pos: &pos,
+        excluded: &excluded,
+    })
+    .unwrap();
+    assert_eq!(run(Layout::Rows { start }).unwrap(), custom);
+    assert_eq!(
+        run(Layout::Rows { start: 5 }).unwrap_err(),
+        dpm_core::Error::InvalidLayout { row: 2 }
+    );
+    let l = Layout::Rows { start };
+    assert_eq!((l.positive(1, cols), l.negatives(1, cols)), (3, 6));
+    assert!(!l.is_negative(1, 3, cols) && l.is_negative(1, 1, cols));
+}

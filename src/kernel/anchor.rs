@@ -39,7 +39,7 @@ pub(crate) struct Logs<T> {
 impl<T: Real> Logs<T> {
     /// The constants of a direction with `rows` anchors.
     pub(crate) fn new(spec: &Spec<T>, rows: usize) -> Self {
-        let r = T::from_usize(rows);
+        let r = T::from_usize(spec.norm_rows(rows));
         let n_minus_1 = T::from_usize(spec.n.saturating_sub(1));
         let ds = match spec.kind {
             Kind::InfoNce => spec.weight / (r * spec.tau),
@@ -51,7 +51,7 @@ impl<T: Real> Logs<T> {
             ln_n_minus_1: n_minus_1.ln(),
             ln_ds: ds.ln(),
             ds,
-            h_factor: T::from_usize(spec.n) / n_minus_1 / r,
+            h_factor: h_factor(spec.n, spec.norm_rows(rows)),
         }
     }
 
@@ -63,8 +63,25 @@ impl<T: Real> Logs<T> {
     /// `h = 1 - (n / (n-1)) (1 / R) sum` of a candidate whose terms sum
     /// to `sum` (SPEC section 2).
     pub(crate) fn h(&self, sum: T) -> T {
-        T::ONE - flush(self.h_factor * sum)
+        h_of(self.h_factor, sum)
     }
+
+    /// What a kernel leaves in `h` for a candidate whose terms sum to
+    /// `sum`: `h` itself, or `sum` when the spec asks for partial sums.
+    pub(crate) fn h_out(&self, spec: &Spec<T>, sum: T) -> T {
+        if spec.partial_h { sum } else { self.h(sum) }
+    }
+}
+
+/// `n / (n - 1) / R`, the factor of `h` (SPEC section 2) for `n`
+/// candidates and `R` anchor rows.
+pub(crate) fn h_factor<T: Real>(n: usize, rows: usize) -> T {
+    T::from_usize(n) / T::from_usize(n.saturating_sub(1)) / T::from_usize(rows)
+}
+
+/// `h = 1 - factor sum` of a candidate whose terms sum to `sum`.
+pub(crate) fn h_of<T: Real>(factor: T, sum: T) -> T {
+    T::ONE - flush(factor * sum)
 }
 
 /// An anchor's `u` before the step. The statistics touch no state, so

@@ -196,7 +196,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
                 anchor::store(st, anchor_ids[i], a.u);
             }
             bimodal::set(&mut rows, i, &a, &logs, spec.wants_h());
-            bimodal::add_row_loss(&mut loss, &spec, &a, rows.loss[i], sigma, r);
+            bimodal::add_row_loss(&mut loss, &spec, &a, rows.loss[i], sigma, spec.norm_rows(r));
             if spec.wants_h() {
                 h_sums.add_at(pos, a.h_pos);
             }
@@ -253,7 +253,7 @@ impl<T: Real> Kernel<T> for Step<'_, '_, '_, '_, T> {
         }
         if spec.wants_h() {
             for v in 0..c {
-                h.sum[v] = logs.h(h.sum[v] - h.comp[v]);
+                h.sum[v] = logs.h_out(&spec, h.sum[v] - h.comp[v]);
             }
         }
         crate::lanes::exp::flush(loss.value() * spec.weight)

@@ -90,7 +90,7 @@ impl<'a, L: Lanes> Row<'a, L> {
     pub(crate) fn new(m: &Mat<'a, L::Scalar>, i: usize) -> Self {
         let pos = m.layout.positive(i, m.cols);
         let special = match m.layout {
-            Layout::Diagonal => Special::Two(i, i),
+            Layout::Diagonal | Layout::Rows { .. } => Special::Two(pos, pos),
             Layout::TwoView => Special::Two(i, pos),
             Layout::Custom { excluded, .. } => {
                 Special::Mask(&excluded[i * m.cols..(i + 1) * m.cols], pos)

@@ -101,7 +101,7 @@ pub(crate) fn run<T: Real>(
 ) -> T {
     let (rows, cols) = (batch.rows, batch.cols);
     let tau = spec.tau;
-    let r_count = T::from_usize(rows);
+    let r_count = T::from_usize(spec.norm_rows(rows));
     let logs = Logs::new(spec, rows);
     let zeta_of = |c: usize| zeta.map_or(T::ZERO, |z| z[batch.cand_ids[c]]);
     let Sink {
@@ -188,7 +188,10 @@ pub(crate) fn run<T: Real>(
     }
     if let (true, Some(h)) = (spec.wants_h(), h) {
         for (c, v) in h.iter_mut().enumerate() {
-            *v = logs.h(Sum::from_parts(h_acc[2 * c], h_acc[2 * c + 1]).value());
+            *v = logs.h_out(
+                spec,
+                Sum::from_parts(h_acc[2 * c], h_acc[2 * c + 1]).value(),
+            );
         }
     }
     flush(loss.value() * spec.weight)

@@ -26,9 +26,25 @@ pub(crate) struct Spec<T> {
     pub n: usize,
     /// Weight of this direction in the total (InfoNCE bimodal: 1/2).
     pub weight: T,
+    /// `R` of SPEC section 2's `1 / R` (in `dS`, the loss and `h`) when the
+    /// call runs a block of the batch's rows ([`crate::shard`]); 0: the
+    /// call's rows.
+    pub batch_rows: usize,
+    /// `h` is left as the block's partial sum of terms, to be summed
+    /// across blocks and finished by [`crate::shard::finish`].
+    pub partial_h: bool,
 }
 
 impl<T: Copy> Spec<T> {
+    /// `R` of the direction's `1 / R`, for a call over `rows` rows.
+    pub(crate) fn norm_rows(&self, rows: usize) -> usize {
+        if self.batch_rows == 0 {
+            rows
+        } else {
+            self.batch_rows
+        }
+    }
+
     /// The direction computes `h`.
     pub(crate) fn wants_h(&self) -> bool {
         matches!(self.kind, Kind::Dpm { h: true, .. })

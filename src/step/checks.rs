@@ -66,6 +66,8 @@ impl<T: Real> Algo<T> {
             first_visit,
             n,
             weight,
+            batch_rows: 0,
+            partial_h: false,
         }
     }
 
@@ -154,6 +156,7 @@ pub(crate) fn bimodal<T: Real>(
         cand_ids: ("text_ids", text_ids),
         anchors: None,
         candidates: None,
+        n: None,
     };
     Direction {
         anchors: images.0,
@@ -189,6 +192,9 @@ pub(crate) struct Direction<'a, 's, 'va, 'vc, T> {
     pub cand_ids: (&'static str, &'a [usize]),
     pub anchors: Option<&'s mut AnchorState<'va, T>>,
     pub candidates: Option<&'s mut CandidateState<'vc, T>>,
+    /// The candidates' population size when `candidates` holds only
+    /// some of them (a shard's gathered candidates); `None`: its size.
+    pub n: Option<usize>,
 }
 
 impl<T: Real> Direction<'_, '_, '_, '_, T> {
@@ -247,7 +253,7 @@ impl<T: Real> Direction<'_, '_, '_, '_, T> {
             // Each term of h is at most max(m / gamma, n - 1), and a
             // candidate's h sums one term per anchor before the 1 / R
             // scaling: that sum, not only h, must stay finite.
-            let n = T::from_usize(st.population());
+            let n = T::from_usize(self.n.unwrap_or(st.population()));
             let term = T::from_usize(self.cols) / gamma + n;
             guard("h", T::from_usize(self.rows) * term)?;
             // |h| <= 1 + 2 (C / gamma + n); z stays below max(|z|, |h|).
@@ -263,7 +269,7 @@ impl<T: Real> Direction<'_, '_, '_, '_, T> {
 /// A state value a batch reads: finite ([`Error::NonFinite`]) and not
 /// subnormal ([`Error::Subnormal`]; the crate never stores one, so only a
 /// caller's own slices can hold one).
-fn state_value<T: Real>(what: &'static str, v: T, index: usize) -> Result<(), Error> {
+pub(crate) fn state_value<T: Real>(what: &'static str, v: T, index: usize) -> Result<(), Error> {
     if !v.is_finite() {
         return Err(Error::NonFinite { what, index });
     }

@@ -96,6 +96,7 @@ pub fn dpm_step<T: Real>(
         Some(candidates),
         out,
         scratch,
+        None,
     )
 }
 
@@ -146,6 +147,7 @@ pub fn sogclr_step<T: Real>(
         None,
         out,
         scratch,
+        None,
     )
 }
 
@@ -190,16 +192,17 @@ pub fn infonce_step<T: Real>(
         None,
         out,
         scratch,
+        None,
     )
 }
 
 #[derive(Clone, Copy)]
-struct Shape<'a> {
-    layout: Layout<'a>,
-    rows: usize,
-    cols: usize,
-    row_ids: &'a [usize],
-    col_ids: &'a [usize],
+pub(crate) struct Shape<'a> {
+    pub layout: Layout<'a>,
+    pub rows: usize,
+    pub cols: usize,
+    pub row_ids: &'a [usize],
+    pub col_ids: &'a [usize],
 }
 
 impl Shape<'_> {
@@ -223,7 +226,18 @@ impl Shape<'_> {
     }
 }
 
-fn run<T: Real>(
+/// A call that runs one block of a batch's rows ([`crate::shard`]): the
+/// batch's rows `b` for `1 / R`, the candidates' population `n` (their
+/// state here holds only the gathered candidates), `h` left as partial
+/// sums, no zeta step.
+#[derive(Clone, Copy)]
+pub(crate) struct Block {
+    pub b: usize,
+    pub n: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run<T: Real>(
     algo: Algo<T>,
     shape: Shape<'_>,
     scores: &[T],
@@ -231,6 +245,7 @@ fn run<T: Real>(
     mut candidates: Option<&mut CandidateState<'_, T>>,
     out: StepOut<'_, T>,
     scratch: &mut [T],
+    block: Option<Block>,
 ) -> Result<T, Error> {
     // ---- checks: no output or state is written above "writes" ----
     let Shape {
@@ -277,12 +292,16 @@ fn run<T: Real>(
         cand_ids: ("col_ids", col_ids),
         anchors: anchors.as_deref_mut(),
         candidates: candidates.as_deref_mut(),
+        n: block.map(|k| k.n),
     }
     .check()?;
 
     // ---- writes ----
     let n = candidates.as_ref().map_or(0, |c| c.population());
-    let spec = algo.spec(n, T::ONE, out.h.is_some());
+    let mut spec = algo.spec(n, T::ONE, out.h.is_some());
+    if let Some(k) = block {
+        (spec.n, spec.batch_rows, spec.partial_h) = (k.n, k.b, true);
+    }
     let StepOut { ds, mut weights, h } = out;
     let (loss, h_done) = if let Some(ws) = ws {
         let loss = general::run(

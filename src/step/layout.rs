@@ -30,6 +30,14 @@ pub enum Layout<'a> {
     /// the same B]`: `pos[r] = (r + B) mod 2B`, excluded `{r}`,
     /// `m = 2B - 2` (SimCLR-style).
     TwoView,
+    /// Rows `start..start + R` of a [`Layout::Diagonal`] `C x C` matrix:
+    /// `pos[r] = start + r`, nothing excluded, `m = C - 1`. One rank's
+    /// block of anchor rows in a step sharded across machines
+    /// ([`crate::shard`]).
+    Rows {
+        /// The first row's index in the whole matrix.
+        start: usize,
+    },
     /// Any `R x C`: `pos[r]` for each row, and a row-major `R x C` mask,
     /// `true` where a column is excluded from the row. The positive must
     /// not be excluded and each row needs a negative.
@@ -60,6 +68,7 @@ impl Layout<'_> {
                 let rest = cols - cols / 2;
                 if r < rest { r + cols / 2 } else { r - rest }
             }
+            Layout::Rows { start } => start.saturating_add(r),
             Layout::Custom { pos, .. } => pos.get(r).copied().unwrap_or(usize::MAX),
         }
     }
@@ -75,7 +84,7 @@ impl Layout<'_> {
             return false;
         }
         match *self {
-            Layout::Diagonal => true,
+            Layout::Diagonal | Layout::Rows { .. } => true,
             Layout::TwoView => c != r,
             Layout::Custom { excluded, .. } => {
                 let cell = r.checked_mul(cols).and_then(|k| k.checked_add(c));
@@ -93,7 +102,7 @@ impl Layout<'_> {
     #[must_use]
     pub fn negatives(&self, r: usize, cols: usize) -> usize {
         match *self {
-            Layout::Diagonal => cols.saturating_sub(1),
+            Layout::Diagonal | Layout::Rows { .. } => cols.saturating_sub(1),
             Layout::TwoView => cols.saturating_sub(2),
             Layout::Custom { excluded, .. } => {
                 let start = r.checked_mul(cols);
@@ -120,6 +129,14 @@ impl Layout<'_> {
                         what: "cols",
                         expected: rows,
                         found: cols,
+                    });
+                }
+            }
+            Layout::Rows { start } => {
+                // Every row's positive is a column: start + rows <= cols.
+                if start.checked_add(rows).is_none_or(|end| end > cols) {
+                    return Err(Error::InvalidLayout {
+                        row: cols.saturating_sub(start),
                     });
                 }
             }

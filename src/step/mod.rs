@@ -37,11 +37,11 @@ mod bimodal;
 mod cap;
 pub(crate) mod checks;
 mod engine;
-mod general;
+pub(crate) mod general;
 mod layout;
 mod out;
 mod run;
-mod zeta;
+pub(crate) mod zeta;
 
 pub use bimodal::{dpm_bimodal, infonce_bimodal, sogclr_bimodal};
 pub(crate) use bimodal::{dpm_on, infonce_on, sogclr_on};
