@@ -9,7 +9,9 @@
 #      budget, and a deliberate mismatch must fail;
 #   3. the C ABI: include/dpm_core.h current, capi-tests/test.c on the host
 #      (gcc, and through the CMake example, capi-tests/cmake) and on the
-#      Cortex-M4F under QEMU (arm-none-eabi-gcc).
+#      Cortex-M4F under QEMU (arm-none-eabi-gcc). The host builds keep the
+#      sparse state's default capacity (256); the Cortex-M4F build chooses
+#      another when it is built (DPM_SPARSE_CAPACITY=16, library and C).
 # Honours CARGO_TARGET_DIR for the main crate; the side crates build in
 # subfolders of it.
 set -euo pipefail
@@ -17,6 +19,11 @@ cd "$(dirname "$0")/.."
 root=$PWD
 step() { printf '\n=== %s (%s)\n' "$*" "$(date +%T)"; }
 export CARGO_TERM_COLOR=never
+# The sparse state's capacity is read by build.rs when dpm-core is built:
+# every build here has the default unless it says otherwise.
+unset DPM_SPARSE_CAPACITY
+# The capacity of the Cortex-M4F C test (a power of two, not the default).
+capi_capacity=16
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
 tmp=$(mktemp -d)
@@ -93,15 +100,22 @@ cmake -S capi-tests/cmake -B "$tmp/cmake" -DDPM_CORE_CARGO=OFF \
 cmake --build "$tmp/cmake" >/dev/null
 ctest --test-dir "$tmp/cmake" --output-on-failure
 
-step "C ABI: Cortex-M4F static library, arm-none-eabi-gcc, run under QEMU"
-(cd capi-tests/staticlib && CARGO_TARGET_DIR=$target_dir/capi-staticlib \
+step "C ABI: Cortex-M4F static library (sparse capacity $capi_capacity), arm-none-eabi-gcc, run under QEMU"
+# The capacity is fixed when the library is built: cargo gets it in its
+# environment (build.rs reruns when it changes) and the C the same value.
+# A target folder per capacity, so that no build of another capacity
+# overwrites this library or is rebuilt over it.
+capi_lib_dir=$target_dir/capi-staticlib-cap$capi_capacity
+(cd capi-tests/staticlib && DPM_SPARSE_CAPACITY=$capi_capacity CARGO_TARGET_DIR=$capi_lib_dir \
   cargo build --release --locked --target thumbv7em-none-eabihf)
 # shellcheck disable=SC2086 # $arm_flags are several flags
 arm-none-eabi-gcc $arm_flags -std=c99 -Wall -Wextra -Werror -O2 --specs=rdimon.specs -nostartfiles \
-  -T capi-tests/mps2.ld -I include capi-tests/startup.c capi-tests/test.c \
-  "$target_dir/capi-staticlib/thumbv7em-none-eabihf/release/libdpm_core_c.a" -lm \
+  -DDPM_SPARSE_CAPACITY="$capi_capacity" -T capi-tests/mps2.ld -I include capi-tests/startup.c capi-tests/test.c \
+  "$capi_lib_dir/thumbv7em-none-eabihf/release/libdpm_core_c.a" -lm \
   -Wl,--gc-sections -Wl,--no-warn-execstack -o "$tmp/capi-test.elf"
 # shellcheck disable=SC2086 # $qemu is a command line
-timeout 120 $qemu "$tmp/capi-test.elf"
+timeout 120 $qemu "$tmp/capi-test.elf" | tee "$tmp/capi-qemu.log"
+grep -q "^sparse state: capacity $capi_capacity," "$tmp/capi-qemu.log" ||
+  { echo "the Cortex-M4F C test did not run at sparse capacity $capi_capacity"; exit 1; }
 
 step "embedded: all passed"

@@ -31,6 +31,17 @@
  *    round trip through the A/B slots (an f32 checkpoint refused); one
  *    bad input per function, its status code checked and nothing
  *    written.
+ * 10. The sparse state (dpm_sparse_*), at the capacity this file is
+ *    built with (DPM_SPARSE_CAPACITY, as the library must be: checked
+ *    with dpm_sparse_capacity and the struct sizes): a stream of
+ *    DPM steps in float and double over arbitrary 64-bit ids, twice as
+ *    many as the slots, against a model of the id map written here (each
+ *    id's slot, the evictions) and against the same steps on dense
+ *    states driven by the model's slots (a slot an id takes reset:
+ *    flags 0, zeta = zeta_init); checkpoints through A/B slots, the
+ *    newer one corrupted, loaded back after a reset (every id's slot,
+ *    the arrays bit for bit, the same next eviction); one bad input or
+ *    more per function, its status code checked and nothing written.
  */
 #include "dpm_core.h"
 
@@ -779,6 +790,727 @@ static void test_f64_checkpoints_and_refusals(void) {
     CHECK(!WRITTEN64(&c, &before), "a refused f64 checkpoint call wrote the state");
 }
 
+/* 10. The sparse state: arbitrary uint64_t ids on DPM_SPARSE_CAPACITY
+   slots, whatever capacity the library and this file were built with
+   (256 by default on the host, 16 under QEMU in CI). */
+#define CAP ((size_t)DPM_SPARSE_CAPACITY)
+/* The stream's batch: half the slots, at most 8, at least 2. */
+#define SB (DPM_SPARSE_CAPACITY >= 16 ? 8 : DPM_SPARSE_CAPACITY >= 4 ? DPM_SPARSE_CAPACITY / 2 : 2)
+/* Distinct ids in the stream: twice the slots and more, so ids are
+   evicted and come back; enough steps to go round the pool three times. */
+#define POOL (2 * DPM_SPARSE_CAPACITY + 3)
+#define STEPS (3 * POOL / SB + 8)
+#define ZETA0 (-0.05)
+/* The checkpoint of a sparse state: header, slots, id map (the doc of
+   dpm_sparse_checkpoint_len_f32: 44 + p + N (3 p + 17)). */
+#define CKS32 (44 + 4 + CAP * (3 * 4 + 17))
+#define CKS64 (44 + 8 + CAP * (3 * 8 + 17))
+
+/* An independent model of the id map, with linear scans: slots handed
+   out in order (0, 1, ...), each with the clock of the last call that
+   saw its id; the call's mapped ids are seen first, then each id in
+   order, a new one taking a free slot or, on a full map, the slot seen
+   least recently (never one of the call's ids: they were just seen). */
+typedef struct {
+    uint64_t id[DPM_SPARSE_CAPACITY];
+    uint64_t seen[DPM_SPARSE_CAPACITY];
+    size_t used;
+    uint64_t clock;
+} Lru;
+
+static size_t lru_find(const Lru *m, uint64_t id) {
+    size_t s;
+    for (s = 0; s < m->used; s++)
+        if (m->id[s] == id) return s;
+    return SIZE_MAX;
+}
+
+/* The slots of ids[0..len) into out, the ids evicted into gone. */
+static size_t lru_slots(Lru *m, const uint64_t *ids, size_t len, size_t *out, uint64_t *gone) {
+    size_t k, s, t, n_gone = 0;
+    for (k = 0; k < len; k++)
+        if ((s = lru_find(m, ids[k])) != SIZE_MAX) m->seen[s] = ++m->clock;
+    for (k = 0; k < len; k++) {
+        s = lru_find(m, ids[k]);
+        if (s == SIZE_MAX && m->used < CAP) {
+            s = m->used++;
+        } else if (s == SIZE_MAX) {
+            for (s = 0, t = 1; t < CAP; t++)
+                if (m->seen[t] < m->seen[s]) s = t;
+            gone[n_gone++] = m->id[s];
+        }
+        m->id[s] = ids[k], m->seen[s] = ++m->clock, out[k] = s;
+    }
+    return n_gone;
+}
+
+static uint64_t splitmix(uint64_t *x) {
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* Dense states of CAP ids, the shadows of the sparse ones: driven by the
+   model's slots, reset by hand when the model hands a slot out. */
+typedef struct {
+    float log_s[DPM_SPARSE_CAPACITY];
+    uint8_t s_flags[DPM_SPARSE_CAPACITY];
+    float zeta[DPM_SPARSE_CAPACITY];
+    float z[DPM_SPARSE_CAPACITY];
+    uint8_t z_flags[DPM_SPARSE_CAPACITY];
+} Dense32;
+
+typedef struct {
+    double log_s[DPM_SPARSE_CAPACITY];
+    uint8_t s_flags[DPM_SPARSE_CAPACITY];
+    double zeta[DPM_SPARSE_CAPACITY];
+    double z[DPM_SPARSE_CAPACITY];
+    uint8_t z_flags[DPM_SPARSE_CAPACITY];
+} Dense64;
+
+/* Images [0] and texts [1]: the sparse states in both precisions, their
+   model and dense shadows, the pool of ids and which of them were ever
+   mapped; counters of what the stream exercised. */
+static DpmSparseF32 sp32[2];
+static DpmSparseF64 sp64[2];
+static Lru lru[2];
+static Dense32 sh32[2];
+static Dense64 sh64[2];
+static uint64_t pool[POOL];
+static uint8_t ever[2][POOL];
+static size_t n_evicted, n_returned, n_kept;
+
+static DpmStateF32 dense32(Dense32 *d) {
+    DpmStateF32 s = {d->log_s, d->s_flags, d->zeta, d->z, d->z_flags, CAP};
+    return s;
+}
+
+static DpmStateF64 dense64(Dense64 *d) {
+    DpmStateF64 s = {d->log_s, d->s_flags, d->zeta, d->z, d->z_flags, CAP};
+    return s;
+}
+
+/* The arrays of a view lie inside the storage `st` of `bytes` bytes. */
+static int inside(const void *p, size_t len, const void *st, size_t bytes) {
+    uintptr_t a = (uintptr_t)p, s = (uintptr_t)st;
+    return p != NULL && a >= s && a + len <= s + bytes;
+}
+
+static int view_ok32(const DpmStateF32 *v, const DpmSparseF32 *st) {
+    size_t f = CAP * sizeof(float), b = sizeof *st;
+    return v->n == CAP && inside(v->log_s, f, st, b) && inside(v->s_flags, CAP, st, b) && inside(v->zeta, f, st, b) &&
+           inside(v->z, f, st, b) && inside(v->z_flags, CAP, st, b);
+}
+
+static int view_ok64(const DpmStateF64 *v, const DpmSparseF64 *st) {
+    size_t f = CAP * sizeof(double), b = sizeof *st;
+    return v->n == CAP && inside(v->log_s, f, st, b) && inside(v->s_flags, CAP, st, b) && inside(v->zeta, f, st, b) &&
+           inside(v->z, f, st, b) && inside(v->z_flags, CAP, st, b);
+}
+
+/* Two states of CAP ids are equal: both flag arrays and zeta bit for bit
+   (memcmp), and log_s and z bit for bit where their flag is set, or
+   everywhere unless `masked` (a slot an id takes keeps its old log_s and
+   z under a cleared flag, which no one reads). */
+static int same32(const DpmStateF32 *a, const DpmStateF32 *b, int masked) {
+    size_t k, f = sizeof(float);
+    if (memcmp(a->s_flags, b->s_flags, CAP) || memcmp(a->z_flags, b->z_flags, CAP) || memcmp(a->zeta, b->zeta, CAP * f))
+        return 0;
+    if (!masked) return !memcmp(a->log_s, b->log_s, CAP * f) && !memcmp(a->z, b->z, CAP * f);
+    for (k = 0; k < CAP; k++)
+        if ((a->s_flags[k] && memcmp(&a->log_s[k], &b->log_s[k], f)) || (a->z_flags[k] && memcmp(&a->z[k], &b->z[k], f)))
+            return 0;
+    return 1;
+}
+
+static int same64(const DpmStateF64 *a, const DpmStateF64 *b, int masked) {
+    size_t k, f = sizeof(double);
+    if (memcmp(a->s_flags, b->s_flags, CAP) || memcmp(a->z_flags, b->z_flags, CAP) || memcmp(a->zeta, b->zeta, CAP * f))
+        return 0;
+    if (!masked) return !memcmp(a->log_s, b->log_s, CAP * f) && !memcmp(a->z, b->z, CAP * f);
+    for (k = 0; k < CAP; k++)
+        if ((a->s_flags[k] && memcmp(&a->log_s[k], &b->log_s[k], f)) || (a->z_flags[k] && memcmp(&a->z[k], &b->z[k], f)))
+            return 0;
+    return 1;
+}
+
+/* Every id of the pool has the model's slot (SIZE_MAX if not mapped) in
+   both precisions. */
+static void check_map(int pop, const char *when) {
+    size_t k, want, got32, got64;
+    for (k = 0; k < POOL; k++) {
+        want = lru_find(&lru[pop], pool[k]);
+        got32 = got64 = 12345;
+        CHECK(dpm_sparse_slot_f32(&sp32[pop], pool[k], &got32) == DPM_OK &&
+                  dpm_sparse_slot_f64(&sp64[pop], pool[k], &got64) == DPM_OK && got32 == want && got64 == want,
+              "sparse %s: population %d, id %lu: slot %ld / %ld, model %ld", when, pop, (unsigned long)k, (long)got32,
+              (long)got64, (long)want);
+    }
+}
+
+/* The sizes and the capacity (0 if they are not this file's: the rest
+   of section 10 is skipped); fresh states for the stream, their shadows
+   and the pool (0 and UINT64_MAX among the ids). */
+static int sparse_setup(void) {
+    uint64_t x = 2026;
+    size_t k;
+    int pop, failed = failures;
+    DpmStateF32 d32;
+    DpmStateF64 d64;
+    CHECK(dpm_sparse_capacity() == CAP, "library capacity %lu, header %lu: build both with the same DPM_SPARSE_CAPACITY",
+          (unsigned long)dpm_sparse_capacity(), (unsigned long)CAP);
+    CHECK(sizeof(DpmSparseF32) == dpm_sparse_bytes_f32(), "sizeof(DpmSparseF32) %lu, library %lu",
+          (unsigned long)sizeof(DpmSparseF32), (unsigned long)dpm_sparse_bytes_f32());
+    CHECK(sizeof(DpmSparseF64) == dpm_sparse_bytes_f64(), "sizeof(DpmSparseF64) %lu, library %lu",
+          (unsigned long)sizeof(DpmSparseF64), (unsigned long)dpm_sparse_bytes_f64());
+    CHECK(dpm_sparse_checkpoint_len_f32() == CKS32 && dpm_sparse_checkpoint_len_f64() == CKS64,
+          "sparse checkpoint lengths %lu, %lu", (unsigned long)dpm_sparse_checkpoint_len_f32(),
+          (unsigned long)dpm_sparse_checkpoint_len_f64());
+    if (failures != failed) return 0;
+    for (k = 0; k < POOL; k++) pool[k] = splitmix(&x);
+    pool[0] = 0, pool[1] = UINT64_MAX, pool[2] = 1;
+    for (pop = 0; pop < 2; pop++) {
+        CHECK(dpm_sparse_init_f32(&sp32[pop], sizeof sp32[pop], (float)ZETA0) == DPM_OK, "sparse init f32");
+        CHECK(dpm_sparse_init_f64(&sp64[pop], sizeof sp64[pop], ZETA0) == DPM_OK, "sparse init f64");
+        d32 = dense32(&sh32[pop]), d64 = dense64(&sh64[pop]);
+        CHECK(dpm_state_init_f32(&d32, (float)ZETA0) == DPM_OK && dpm_state_init_f64(&d64, ZETA0) == DPM_OK,
+              "shadow init");
+        memset(&lru[pop], 0, sizeof lru[pop]);
+        check_map(pop, "after init");
+    }
+    return 1;
+}
+
+/* One population's batch: SB distinct ids of the pool; their slots from
+   both precisions against the model's, an id mapped before the call in
+   the slot it had, the ids the model evicted no longer mapped; every
+   slot an id takes reset in the shadows. */
+static void sparse_batch(int pop, uint64_t *seed, uint64_t *ids, size_t *slots) {
+    size_t k, j, at[SB], before[SB], got32[SB], got64[SB], n_gone;
+    uint64_t gone[SB];
+    for (k = 0; k < SB; k++) {
+        do {
+            at[k] = (size_t)(splitmix(seed) % POOL);
+            for (j = 0; j < k && at[j] != at[k]; j++) continue;
+        } while (j < k);
+        ids[k] = pool[at[k]];
+        before[k] = lru_find(&lru[pop], ids[k]);
+        got32[k] = got64[k] = 12345;
+    }
+    n_gone = lru_slots(&lru[pop], ids, SB, slots, gone);
+    CHECK(dpm_sparse_slots_f32(&sp32[pop], ids, SB, got32) == DPM_OK, "sparse slots f32");
+    CHECK(dpm_sparse_slots_f64(&sp64[pop], ids, SB, got64) == DPM_OK, "sparse slots f64");
+    for (k = 0; k < SB; k++) {
+        CHECK(got32[k] == slots[k] && got64[k] == slots[k], "sparse slots: id %lu in slot %ld / %ld, model %ld",
+              (unsigned long)at[k], (long)got32[k], (long)got64[k], (long)slots[k]);
+        CHECK(before[k] == SIZE_MAX || got32[k] == before[k], "sparse slots: a mapped id moved");
+        if (before[k] == SIZE_MAX) {
+            size_t s = slots[k];
+            sh32[pop].s_flags[s] = sh32[pop].z_flags[s] = 0, sh32[pop].zeta[s] = (float)ZETA0;
+            sh64[pop].s_flags[s] = sh64[pop].z_flags[s] = 0, sh64[pop].zeta[s] = ZETA0;
+            n_returned += ever[pop][at[k]];
+        } else {
+            n_kept++;
+        }
+        ever[pop][at[k]] = 1;
+    }
+    for (k = 0; k < n_gone; k++) {
+        CHECK(dpm_sparse_slot_f32(&sp32[pop], gone[k], &got32[0]) == DPM_OK && got32[0] == SIZE_MAX &&
+                  dpm_sparse_slot_f64(&sp64[pop], gone[k], &got64[0]) == DPM_OK && got64[0] == SIZE_MAX,
+              "sparse: an evicted id is still mapped");
+    }
+    n_evicted += n_gone;
+}
+
+/* A DPM step with the zeta update on views of both populations. */
+static int32_t sparse_step32(DpmStateF32 *img, DpmStateF32 *txt, size_t slots[2][SB], const float *s,
+                             float *ds, DpmLossesF32 *losses) {
+    static float scratch[32 * SB];
+    DpmParamsF32 p0 = {0.1f, 0.9f, DPM_OFFSET_XI, 0.25f, 1, 0.9f, 0.01f, DPM_FIRST_VISIT_BATCH};
+    DpmParamsF32 p1 = {0.2f, 0.8f, DPM_OFFSET_VANILLA, 0.0f, 1, 0.5f, 0.02f, DPM_FIRST_VISIT_BATCH};
+    return dpm_bimodal_f32(s, SB * SB, slots[0], SB, slots[1], SB, img, txt, &p0, &p1, ds, SB * SB, NULL, 0, NULL, 0,
+                           scratch, 32 * SB, losses);
+}
+
+static int32_t sparse_step64(DpmStateF64 *img, DpmStateF64 *txt, size_t slots[2][SB], const double *s,
+                             double *ds, DpmLossesF64 *losses) {
+    static double scratch[32 * SB];
+    DpmParamsF64 p0 = {0.1, 0.9, DPM_OFFSET_XI, 0.25, 1, 0.9, 0.01, DPM_FIRST_VISIT_BATCH};
+    DpmParamsF64 p1 = {0.2, 0.8, DPM_OFFSET_VANILLA, 0.0, 1, 0.5, 0.02, DPM_FIRST_VISIT_BATCH};
+    return dpm_bimodal_f64(s, SB * SB, slots[0], SB, slots[1], SB, img, txt, &p0, &p1, ds, SB * SB, NULL, 0, NULL, 0,
+                           scratch, 32 * SB, losses);
+}
+
+/* One step of the stream: both batches' slots (sparse_batch), views
+   inside the storage; each slot just taken never visited with zeta =
+   ZETA0 and every other slot unchanged (against the shadows); then the
+   step on the views and on the shadows: dS, the losses and all five
+   arrays of both populations bit for bit, in both precisions. */
+static void sparse_step(uint64_t *seed) {
+    static float s32[SB * SB], ds32[SB * SB], keep32[SB * SB];
+    static double s64[SB * SB], ds64[SB * SB], keep64[SB * SB];
+    uint64_t ids[2][SB];
+    size_t slots[2][SB], k;
+    DpmStateF32 v32[2], d32[2];
+    DpmStateF64 v64[2], d64[2];
+    DpmLossesF32 l32, m32;
+    DpmLossesF64 l64, m64;
+    int pop;
+    for (k = 0; k < SB * SB; k++) /* scores in [-1, 1) */
+        s32[k] = (float)((double)(splitmix(seed) >> 11) / 4503599627370496.0 - 1.0), s64[k] = s32[k];
+    for (pop = 0; pop < 2; pop++) sparse_batch(pop, seed, ids[pop], slots[pop]);
+    for (pop = 0; pop < 2; pop++) {
+        CHECK(dpm_sparse_view_f32(&sp32[pop], &v32[pop]) == DPM_OK && view_ok32(&v32[pop], &sp32[pop]), "sparse view f32");
+        CHECK(dpm_sparse_view_f64(&sp64[pop], &v64[pop]) == DPM_OK && view_ok64(&v64[pop], &sp64[pop]), "sparse view f64");
+        d32[pop] = dense32(&sh32[pop]), d64[pop] = dense64(&sh64[pop]);
+        CHECK(same32(&v32[pop], &d32[pop], 1) && same64(&v64[pop], &d64[pop], 1),
+              "sparse: after the slots of population %d, the state is not its shadow's", pop);
+    }
+    CHECK(sparse_step32(&v32[0], &v32[1], slots, s32, ds32, &l32) == DPM_OK, "sparse step f32");
+    memcpy(keep32, ds32, sizeof ds32);
+    CHECK(sparse_step32(&d32[0], &d32[1], slots, s32, ds32, &m32) == DPM_OK, "shadow step f32");
+    CHECK(memcmp(keep32, ds32, sizeof ds32) == 0 && memcmp(&l32, &m32, sizeof l32) == 0, "sparse f32: dS or losses");
+    CHECK(sparse_step64(&v64[0], &v64[1], slots, s64, ds64, &l64) == DPM_OK, "sparse step f64");
+    memcpy(keep64, ds64, sizeof ds64);
+    CHECK(sparse_step64(&d64[0], &d64[1], slots, s64, ds64, &m64) == DPM_OK, "shadow step f64");
+    CHECK(memcmp(keep64, ds64, sizeof ds64) == 0 && memcmp(&l64, &m64, sizeof l64) == 0, "sparse f64: dS or losses");
+    for (pop = 0; pop < 2; pop++) {
+        CHECK(same32(&v32[pop], &d32[pop], 0) && same64(&v64[pop], &d64[pop], 0),
+              "sparse: after the step, population %d is not its shadow", pop);
+        CHECK(v32[pop].s_flags[slots[pop][0]] == 1 && v64[pop].z_flags[slots[pop][SB - 1]] == 1, "sparse: step flags");
+    }
+}
+
+/* The stream: STEPS steps; every id of the pool has the model's slot
+   after each; ids were evicted, evicted ids came back and mapped ids
+   kept their slots. Then one call with a new id and the least recently
+   seen one (the new one first), and the new one again if the capacity
+   allows three ids: the new id evicts the next oldest, not the id in
+   the call, and its repeat gets its slot. Returns 0 if section 10 is
+   skipped (sparse_setup). */
+static int test_sparse_stream(void) {
+    uint64_t seed = 16, ids[3], gone[3];
+    size_t k, want[3], got32[3], got64[3], oldest, n = CAP >= 3 ? 3 : 2;
+    if (!sparse_setup()) return 0;
+    for (k = 0; k < STEPS; k++) {
+        sparse_step(&seed);
+        check_map(0, "stream"), check_map(1, "stream");
+    }
+    CHECK(n_evicted > CAP && n_returned > 0 && n_kept > 0, "sparse stream: %lu evicted, %lu came back, %lu kept",
+          (unsigned long)n_evicted, (unsigned long)n_returned, (unsigned long)n_kept);
+    for (oldest = 0, k = 1; k < CAP; k++)
+        if (lru[1].seen[k] < lru[1].seen[oldest]) oldest = k;
+    ids[0] = UINT64_C(0xfeedfacecafebeef), ids[1] = lru[1].id[oldest], ids[2] = ids[0];
+    CHECK(lru_slots(&lru[1], ids, n, want, gone) == 1 && want[1] == oldest && (n < 3 || want[2] == want[0]), "model");
+    CHECK(dpm_sparse_slots_f32(&sp32[1], ids, n, got32) == DPM_OK &&
+              dpm_sparse_slots_f64(&sp64[1], ids, n, got64) == DPM_OK,
+          "sparse slots: the oldest id in the call");
+    for (k = 0; k < n; k++)
+        CHECK(got32[k] == want[k] && got64[k] == want[k],
+              "sparse slots: the oldest id in the call, [%lu]: %ld / %ld, model %ld", (unsigned long)k,
+              (long)got32[k], (long)got64[k], (long)want[k]);
+    check_map(1, "the oldest id in the call");
+    printf("sparse state: capacity %lu, %lu steps of batch %d, %lu ids evicted, %lu came back\n", (unsigned long)CAP,
+           (unsigned long)STEPS, (int)SB, (unsigned long)n_evicted, (unsigned long)n_returned);
+    return 1;
+}
+
+/* Checkpoints of the images' sparse state (after the stream's last step,
+   so every mapped slot has been visited since an id took it): A/B slots,
+   the newer write corrupted, the state reset and the newest complete
+   one loaded back: every id in its slot, the five arrays bit for bit
+   (memcmp against a bytewise copy kept at the save), the same bytes
+   saved again, the same id evicted next, with the saved zeta_init. A
+   plain load into the texts' state likewise. */
+static void test_sparse_checkpoints32(void) {
+    static uint8_t a[CKS32], b[CKS32], again[CKS32];
+    static DpmSparseF32 kept;
+    static Lru model;
+    uint64_t fresh[2] = {UINT64_C(0x0123456789abcdef), UINT64_C(0xfedcba9876543210)}, gone[2], seq = 0;
+    size_t k, one, got[2], got2[2], want[2];
+    uint32_t slot = 9;
+    DpmStateF32 v, vk;
+    memset(a, 0xff, sizeof a), memset(b, 0xff, sizeof b); /* erased flash */
+    CHECK(dpm_sparse_next_slot_f32(&sp32[0], a, CKS32, b, CKS32, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "sparse f32 first slot %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    CHECK(dpm_sparse_save_f32(&sp32[0], seq, a, CKS32) == DPM_OK, "sparse f32 save to A");
+    memcpy(&kept, &sp32[0], sizeof kept), memcpy(&model, &lru[0], sizeof model);
+    /* Two new ids (two evictions, two slots reset), saved into B, which
+       is then corrupted: the write did not complete. */
+    CHECK(dpm_sparse_slots_f32(&sp32[0], fresh, 2, got) == DPM_OK, "sparse f32 slots before B");
+    CHECK(dpm_sparse_next_slot_f32(&sp32[0], a, CKS32, b, CKS32, &slot, &seq) == DPM_OK && slot == 1 && seq == 2,
+          "sparse f32 second slot %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    CHECK(dpm_sparse_save_f32(&sp32[0], seq, b, CKS32) == DPM_OK, "sparse f32 save to B");
+    b[CKS32 / 2] ^= 0x10;
+    CHECK(dpm_sparse_next_slot_f32(&sp32[0], a, CKS32, b, CKS32, &slot, &seq) == DPM_OK && slot == 1 && seq == 2,
+          "sparse f32 next slot with B corrupted: %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    /* Reset: nothing mapped; then the newest complete checkpoint. */
+    CHECK(dpm_sparse_init_f32(&sp32[0], sizeof sp32[0], 3.0f) == DPM_OK, "sparse f32 reset");
+    for (k = 0; k < POOL; k++)
+        CHECK(dpm_sparse_slot_f32(&sp32[0], pool[k], &got[0]) == DPM_OK && got[0] == SIZE_MAX,
+              "sparse f32 reset: id %lu mapped", (unsigned long)k);
+    slot = 9, seq = 0;
+    CHECK(dpm_sparse_load_newest_f32(&sp32[0], a, CKS32, b, CKS32, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "sparse f32 load newest: slot %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    for (k = 0; k < POOL; k++)
+        CHECK(dpm_sparse_slot_f32(&sp32[0], pool[k], &got[0]) == DPM_OK && got[0] == lru_find(&model, pool[k]),
+              "sparse f32 loaded: id %lu in slot %ld, saved in %ld", (unsigned long)k, (long)got[0],
+              (long)lru_find(&model, pool[k]));
+    CHECK(dpm_sparse_view_f32(&sp32[0], &v) == DPM_OK && dpm_sparse_view_f32(&kept, &vk) == DPM_OK && same32(&v, &vk, 0),
+          "sparse f32 loaded: the arrays are not the saved ones");
+    CHECK(dpm_sparse_save_f32(&sp32[0], 1, again, CKS32) == DPM_OK && memcmp(again, a, CKS32) == 0,
+          "sparse f32 loaded: saved again, other bytes");
+    /* The plain load, into the texts' state, seq optional. */
+    seq = 0;
+    CHECK(dpm_sparse_load_f32(&sp32[1], a, CKS32, &seq) == DPM_OK && seq == 1 &&
+              dpm_sparse_load_f32(&sp32[1], a, CKS32, NULL) == DPM_OK,
+          "sparse f32 load");
+    for (k = 0; k < POOL; k++)
+        CHECK(dpm_sparse_slot_f32(&sp32[1], pool[k], &got[0]) == DPM_OK && got[0] == lru_find(&model, pool[k]),
+              "sparse f32 load into the texts: id %lu", (unsigned long)k);
+    /* The next evictions: the same ids, evicted in the same order, in
+       the loaded state, in the copy and in the model; the slots they take
+       reset with the saved zeta_init, not 3. */
+    CHECK(lru_slots(&model, fresh, 2, want, gone) == 2, "model: two evictions");
+    CHECK(dpm_sparse_slots_f32(&sp32[0], fresh, 2, got) == DPM_OK && dpm_sparse_slots_f32(&kept, fresh, 2, got2) == DPM_OK,
+          "sparse f32 slots after the load");
+    CHECK(dpm_sparse_view_f32(&sp32[0], &v) == DPM_OK, "sparse f32 view after the load");
+    for (k = 0; k < 2; k++) {
+        CHECK(got[k] == want[k] && got2[k] == want[k], "sparse f32 loaded: new id %lu in slot %ld / %ld, model %ld",
+              (unsigned long)k, (long)got[k], (long)got2[k], (long)want[k]);
+        CHECK(dpm_sparse_slot_f32(&sp32[0], gone[k], &one) == DPM_OK && one == SIZE_MAX &&
+                  dpm_sparse_slot_f32(&kept, gone[k], &one) == DPM_OK && one == SIZE_MAX,
+              "sparse f32 loaded: the id the model evicted %lu is mapped", (unsigned long)k);
+        CHECK(v.zeta[want[k]] == (float)ZETA0 && v.s_flags[want[k]] == 0 && v.z_flags[want[k]] == 0,
+              "sparse f32 loaded: a slot taken after the load is not reset with the saved zeta_init");
+    }
+}
+
+static void test_sparse_checkpoints64(void) {
+    static uint8_t a[CKS64], b[CKS64], again[CKS64];
+    static DpmSparseF64 kept;
+    static Lru model;
+    uint64_t fresh[2] = {UINT64_C(0x0123456789abcdef), UINT64_C(0xfedcba9876543210)}, gone[2], seq = 0;
+    size_t k, one, got[2], got2[2], want[2];
+    uint32_t slot = 9;
+    DpmStateF64 v, vk;
+    memset(a, 0xff, sizeof a), memset(b, 0xff, sizeof b); /* erased flash */
+    CHECK(dpm_sparse_next_slot_f64(&sp64[0], a, CKS64, b, CKS64, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "sparse f64 first slot %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    CHECK(dpm_sparse_save_f64(&sp64[0], seq, a, CKS64) == DPM_OK, "sparse f64 save to A");
+    memcpy(&kept, &sp64[0], sizeof kept), memcpy(&model, &lru[0], sizeof model);
+    /* Two new ids (two evictions, two slots reset), saved into B, which
+       is then corrupted: the write did not complete. */
+    CHECK(dpm_sparse_slots_f64(&sp64[0], fresh, 2, got) == DPM_OK, "sparse f64 slots before B");
+    CHECK(dpm_sparse_next_slot_f64(&sp64[0], a, CKS64, b, CKS64, &slot, &seq) == DPM_OK && slot == 1 && seq == 2,
+          "sparse f64 second slot %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    CHECK(dpm_sparse_save_f64(&sp64[0], seq, b, CKS64) == DPM_OK, "sparse f64 save to B");
+    b[CKS64 / 2] ^= 0x10;
+    CHECK(dpm_sparse_next_slot_f64(&sp64[0], a, CKS64, b, CKS64, &slot, &seq) == DPM_OK && slot == 1 && seq == 2,
+          "sparse f64 next slot with B corrupted: %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    /* Reset: nothing mapped; then the newest complete checkpoint. */
+    CHECK(dpm_sparse_init_f64(&sp64[0], sizeof sp64[0], 3.0) == DPM_OK, "sparse f64 reset");
+    for (k = 0; k < POOL; k++)
+        CHECK(dpm_sparse_slot_f64(&sp64[0], pool[k], &got[0]) == DPM_OK && got[0] == SIZE_MAX,
+              "sparse f64 reset: id %lu mapped", (unsigned long)k);
+    slot = 9, seq = 0;
+    CHECK(dpm_sparse_load_newest_f64(&sp64[0], a, CKS64, b, CKS64, &slot, &seq) == DPM_OK && slot == 0 && seq == 1,
+          "sparse f64 load newest: slot %u seq %lu", (unsigned)slot, (unsigned long)seq);
+    for (k = 0; k < POOL; k++)
+        CHECK(dpm_sparse_slot_f64(&sp64[0], pool[k], &got[0]) == DPM_OK && got[0] == lru_find(&model, pool[k]),
+              "sparse f64 loaded: id %lu in slot %ld, saved in %ld", (unsigned long)k, (long)got[0],
+              (long)lru_find(&model, pool[k]));
+    CHECK(dpm_sparse_view_f64(&sp64[0], &v) == DPM_OK && dpm_sparse_view_f64(&kept, &vk) == DPM_OK && same64(&v, &vk, 0),
+          "sparse f64 loaded: the arrays are not the saved ones");
+    CHECK(dpm_sparse_save_f64(&sp64[0], 1, again, CKS64) == DPM_OK && memcmp(again, a, CKS64) == 0,
+          "sparse f64 loaded: saved again, other bytes");
+    /* The plain load, into the texts' state, seq optional. */
+    seq = 0;
+    CHECK(dpm_sparse_load_f64(&sp64[1], a, CKS64, &seq) == DPM_OK && seq == 1 &&
+              dpm_sparse_load_f64(&sp64[1], a, CKS64, NULL) == DPM_OK,
+          "sparse f64 load");
+    for (k = 0; k < POOL; k++)
+        CHECK(dpm_sparse_slot_f64(&sp64[1], pool[k], &got[0]) == DPM_OK && got[0] == lru_find(&model, pool[k]),
+              "sparse f64 load into the texts: id %lu", (unsigned long)k);
+    /* The next evictions: the same ids, evicted in the same order, in
+       the loaded state, in the copy and in the model; the slots they take
+       reset with the saved zeta_init, not 3. */
+    CHECK(lru_slots(&model, fresh, 2, want, gone) == 2, "model: two evictions");
+    CHECK(dpm_sparse_slots_f64(&sp64[0], fresh, 2, got) == DPM_OK && dpm_sparse_slots_f64(&kept, fresh, 2, got2) == DPM_OK,
+          "sparse f64 slots after the load");
+    CHECK(dpm_sparse_view_f64(&sp64[0], &v) == DPM_OK, "sparse f64 view after the load");
+    for (k = 0; k < 2; k++) {
+        CHECK(got[k] == want[k] && got2[k] == want[k], "sparse f64 loaded: new id %lu in slot %ld / %ld, model %ld",
+              (unsigned long)k, (long)got[k], (long)got2[k], (long)want[k]);
+        CHECK(dpm_sparse_slot_f64(&sp64[0], gone[k], &one) == DPM_OK && one == SIZE_MAX &&
+                  dpm_sparse_slot_f64(&kept, gone[k], &one) == DPM_OK && one == SIZE_MAX,
+              "sparse f64 loaded: the id the model evicted %lu is mapped", (unsigned long)k);
+        CHECK(v.zeta[want[k]] == ZETA0 && v.s_flags[want[k]] == 0 && v.z_flags[want[k]] == 0,
+              "sparse f64 loaded: a slot taken after the load is not reset with the saved zeta_init");
+    }
+}
+
+/* One bad input or more for every dpm_sparse_* function in float that
+   takes any, each refused with its status code and nothing written: not
+   the state (its bytes compared whole), not any output. `st` is
+   initialised and holds two ids, `never` is storage never initialised
+   (bytes 0x5a), `other` is initialised in double. */
+static void test_sparse_refusals32(void) {
+    static DpmSparseF32 st, before, never, never0;
+    static union {
+        DpmSparseF32 f32;
+        DpmSparseF64 f64;
+        uint64_t words[DPM_SPARSE_WORDS_F64 + 1]; /* room for a misaligned state */
+    } other, other0;
+    static uint64_t many[DPM_SPARSE_CAPACITY + 1];
+    static size_t out[DPM_SPARSE_CAPACITY + 1], out0[DPM_SPARSE_CAPACITY + 1];
+    static uint8_t ours[CKS32 + 8], theirs[CKS64], dense[CKS32], buf[CKS32 + 8], buf0[CKS32 + 8];
+    const uint64_t ids[2] = {UINT64_MAX, 5};
+    uint64_t seq = 77;
+    uint32_t slot = 77;
+    size_t k, one = 77;
+    float zeta;
+    DpmStateF32 v, v0;
+    CHECK(dpm_sparse_init_f32(&st, sizeof st, (float)ZETA0) == DPM_OK && dpm_sparse_slots_f32(&st, ids, 2, out) == DPM_OK,
+          "sparse f32 refusals: setup");
+    CHECK(dpm_sparse_init_f64(&other.f64, sizeof other.f64, ZETA0) == DPM_OK &&
+              dpm_sparse_save_f64(&other.f64, 1, theirs, CKS64) == DPM_OK,
+          "sparse f32 refusals: the double state");
+    CHECK(dpm_sparse_view_f32(&st, &v) == DPM_OK && dpm_sparse_save_f32(&st, 1, ours, CKS32) == DPM_OK &&
+              dpm_state_save_f32(&v, 1, dense, dpm_checkpoint_len_f32(CAP)) == DPM_OK,
+          "sparse f32 refusals: the checkpoints");
+    memset(&never, 0x5a, sizeof never), memset(buf, 0x5a, sizeof buf), memset(out, 0xee, sizeof out);
+    memset(&v0, 0x5a, sizeof v0);
+    for (k = 0; k <= CAP; k++) many[k] = k + 1000;
+    memcpy(&before, &st, sizeof st), memcpy(&never0, &never, sizeof never), memcpy(&other0, &other, sizeof other);
+    memcpy(buf0, buf, sizeof buf), memcpy(out0, out, sizeof out);
+#define SPARSE_UNTOUCHED(what)                                                                                        \
+    CHECK(!memcmp(&st, &before, sizeof st) && !memcmp(&never, &never0, sizeof never) &&                                \
+              !memcmp(&other, &other0, sizeof other) && !memcmp(buf, buf0, sizeof buf) &&                             \
+              !memcmp(out, out0, sizeof out) && seq == 77 && slot == 77 && one == 77,                                 \
+          "%s: something was written", what)
+
+    /* init: the other capacity's size, a zeta_init not finite, NULL, misaligned. */
+    CHECK(dpm_sparse_init_f32(&st, sizeof st - 8, 0.0f) == DPM_ERR_LENGTH_MISMATCH, "sparse f32 init: bytes");
+    CHECK(dpm_sparse_init_f32(&st, sizeof st, NAN) == DPM_ERR_INVALID_PARAMETER, "sparse f32 init: NaN");
+    CHECK(dpm_sparse_init_f32(&st, sizeof st, -INFINITY) == DPM_ERR_INVALID_PARAMETER, "sparse f32 init: -inf");
+    CHECK(dpm_sparse_init_f32(NULL, sizeof st, 0.0f) == DPM_ERR_BAD_POINTER, "sparse f32 init: NULL");
+    CHECK(dpm_sparse_init_f32((DpmSparseF32 *)((char *)&other + 4), sizeof st, 0.0f) == DPM_ERR_BAD_POINTER,
+          "sparse f32 init: misaligned");
+    SPARSE_UNTOUCHED("sparse f32 init");
+
+    /* slots: storage never initialised or in double; more ids than
+       slots (distinct, or one id repeated); NULL or overlapping output. */
+    CHECK(dpm_sparse_slots_f32(&never, ids, 2, out) == DPM_ERR_BAD_POINTER, "sparse f32 slots: never initialised");
+    CHECK(dpm_sparse_slots_f32(&other.f32, ids, 2, out) == DPM_ERR_BAD_POINTER, "sparse f32 slots: a double state");
+    CHECK(dpm_sparse_slots_f32(&st, many, CAP + 1, out) == DPM_ERR_LENGTH_MISMATCH, "sparse f32 slots: CAP + 1 ids");
+    for (k = 0; k <= CAP; k++) many[k] = 42;
+    CHECK(dpm_sparse_slots_f32(&st, many, CAP + 1, out) == DPM_ERR_LENGTH_MISMATCH, "sparse f32 slots: CAP + 1 repeats");
+    CHECK(dpm_sparse_slots_f32(&st, ids, 2, NULL) == DPM_ERR_BAD_POINTER, "sparse f32 slots: NULL output");
+    CHECK(dpm_sparse_slots_f32(&st, many, 2, (size_t *)(void *)many) == DPM_ERR_BAD_POINTER,
+          "sparse f32 slots: output over the ids");
+    CHECK(many[0] == 42 && many[1] == 42, "sparse f32 slots: output over the ids written");
+    CHECK(dpm_sparse_slots_f32(&st, NULL, 0, NULL) == DPM_OK, "sparse f32 slots: no ids");
+    SPARSE_UNTOUCHED("sparse f32 slots");
+
+    /* slot: NULL output, storage never initialised or in double. */
+    CHECK(dpm_sparse_slot_f32(&st, 5, NULL) == DPM_ERR_BAD_POINTER, "sparse f32 slot: NULL");
+    CHECK(dpm_sparse_slot_f32(&never, 5, &one) == DPM_ERR_BAD_POINTER, "sparse f32 slot: never initialised");
+    CHECK(dpm_sparse_slot_f32(&other.f32, 5, &one) == DPM_ERR_BAD_POINTER, "sparse f32 slot: a double state");
+    SPARSE_UNTOUCHED("sparse f32 slot");
+
+    /* view: NULL output, storage never initialised or in double. */
+    memcpy(&v, &v0, sizeof v);
+    CHECK(dpm_sparse_view_f32(&st, NULL) == DPM_ERR_BAD_POINTER, "sparse f32 view: NULL");
+    CHECK(dpm_sparse_view_f32(&never, &v) == DPM_ERR_BAD_POINTER, "sparse f32 view: never initialised");
+    CHECK(dpm_sparse_view_f32(&other.f32, &v) == DPM_ERR_BAD_POINTER, "sparse f32 view: a double state");
+    CHECK(!memcmp(&v, &v0, sizeof v), "sparse f32 view: a refused view written");
+    SPARSE_UNTOUCHED("sparse f32 view");
+
+    /* save: a buffer one byte short, NULL or over the state, storage never
+       initialised, a NaN zeta written through the view. A whole
+       checkpoint writes its bytes and nothing after them. */
+    CHECK(dpm_sparse_save_f32(&st, 2, buf, CKS32 - 1) == DPM_ERR_LENGTH_MISMATCH, "sparse f32 save: short buffer");
+    CHECK(dpm_sparse_save_f32(&st, 2, NULL, CKS32) == DPM_ERR_BAD_POINTER, "sparse f32 save: NULL");
+    CHECK(dpm_sparse_save_f32(&never, 2, buf, CKS32) == DPM_ERR_BAD_POINTER, "sparse f32 save: never initialised");
+    CHECK(dpm_sparse_save_f32(&other.f32, 2, buf, CKS32) == DPM_ERR_BAD_POINTER, "sparse f32 save: a double state");
+    CHECK(dpm_sparse_view_f32(&st, &v) == DPM_OK, "sparse f32 view");
+    zeta = v.zeta[CAP - 1], v.zeta[CAP - 1] = NAN;
+    CHECK(dpm_sparse_save_f32(&st, 2, buf, CKS32) == DPM_ERR_NON_FINITE, "sparse f32 save: NaN zeta");
+    v.zeta[CAP - 1] = zeta;
+    SPARSE_UNTOUCHED("sparse f32 save");
+    CHECK(dpm_sparse_save_f32(&st, 1, buf, CKS32 + 8) == DPM_OK && !memcmp(buf, ours, CKS32) &&
+              !memcmp(buf + CKS32, buf0 + CKS32, 8),
+          "sparse f32 save: past the checkpoint");
+    memcpy(buf, buf0, sizeof buf);
+
+    /* load: truncated, corrupted, a double checkpoint, a dense state's,
+       NULL, storage never initialised. */
+    CHECK(dpm_sparse_load_f32(&st, ours, CKS32 - 1, &seq) == DPM_ERR_BAD_CHECKPOINT, "sparse f32 load: truncated");
+    CHECK(dpm_sparse_load_f32(&st, theirs, CKS64, &seq) == DPM_ERR_BAD_CHECKPOINT, "sparse f32 load: double");
+    CHECK(dpm_sparse_load_f32(&st, dense, dpm_checkpoint_len_f32(CAP), &seq) == DPM_ERR_BAD_CHECKPOINT,
+          "sparse f32 load: a dense state's checkpoint");
+    ours[CKS32 - 9] ^= 1;
+    CHECK(dpm_sparse_load_f32(&st, ours, CKS32, &seq) == DPM_ERR_BAD_CHECKPOINT, "sparse f32 load: corrupted");
+    ours[CKS32 - 9] ^= 1;
+    CHECK(dpm_sparse_load_f32(&st, NULL, CKS32, &seq) == DPM_ERR_BAD_POINTER, "sparse f32 load: NULL");
+    CHECK(dpm_sparse_load_f32(&never, ours, CKS32, &seq) == DPM_ERR_BAD_POINTER, "sparse f32 load: never initialised");
+    SPARSE_UNTOUCHED("sparse f32 load");
+
+    /* next_slot: NULL outputs, storage never initialised; a double
+       checkpoint counts as no checkpoint. */
+    CHECK(dpm_sparse_next_slot_f32(&st, ours, CKS32, buf, CKS32, NULL, &seq) == DPM_ERR_BAD_POINTER,
+          "sparse f32 next slot: NULL slot");
+    CHECK(dpm_sparse_next_slot_f32(&st, ours, CKS32, buf, CKS32, &slot, NULL) == DPM_ERR_BAD_POINTER,
+          "sparse f32 next slot: NULL seq");
+    CHECK(dpm_sparse_next_slot_f32(&never, ours, CKS32, buf, CKS32, &slot, &seq) == DPM_ERR_BAD_POINTER,
+          "sparse f32 next slot: never initialised");
+    SPARSE_UNTOUCHED("sparse f32 next slot");
+    CHECK(dpm_sparse_next_slot_f32(&st, theirs, CKS64, ours, CKS32, &slot, &seq) == DPM_OK && slot == 0 && seq == 2,
+          "sparse f32 next slot: a double checkpoint in A: %u, %lu", (unsigned)slot, (unsigned long)seq);
+    slot = 77, seq = 77;
+
+    /* load_newest: no loadable checkpoint (a double one and a dense
+       one), storage never initialised. */
+    CHECK(dpm_sparse_load_newest_f32(&st, theirs, CKS64, dense, CKS32, &slot, &seq) == DPM_ERR_BAD_CHECKPOINT,
+          "sparse f32 load newest: nothing to load");
+    CHECK(dpm_sparse_load_newest_f32(&never, ours, CKS32, ours, CKS32, &slot, &seq) == DPM_ERR_BAD_POINTER,
+          "sparse f32 load newest: never initialised");
+    SPARSE_UNTOUCHED("sparse f32 load newest");
+#undef SPARSE_UNTOUCHED
+}
+
+/* One bad input or more for every dpm_sparse_* function in double that
+   takes any, each refused with its status code and nothing written: not
+   the state (its bytes compared whole), not any output. `st` is
+   initialised and holds two ids, `never` is storage never initialised
+   (bytes 0x5a), `other` is initialised in float. */
+static void test_sparse_refusals64(void) {
+    static DpmSparseF64 st, before, never, never0;
+    static union {
+        DpmSparseF64 f64;
+        DpmSparseF32 f32;
+        uint64_t words[DPM_SPARSE_WORDS_F64 + 1]; /* room for a misaligned state */
+    } other, other0;
+    static uint64_t many[DPM_SPARSE_CAPACITY + 1];
+    static size_t out[DPM_SPARSE_CAPACITY + 1], out0[DPM_SPARSE_CAPACITY + 1];
+    static uint8_t ours[CKS64 + 8], theirs[CKS32], dense[CKS64], buf[CKS64 + 8], buf0[CKS64 + 8];
+    const uint64_t ids[2] = {UINT64_MAX, 5};
+    uint64_t seq = 77;
+    uint32_t slot = 77;
+    size_t k, one = 77;
+    double zeta;
+    DpmStateF64 v, v0;
+    CHECK(dpm_sparse_init_f64(&st, sizeof st, ZETA0) == DPM_OK && dpm_sparse_slots_f64(&st, ids, 2, out) == DPM_OK,
+          "sparse f64 refusals: setup");
+    CHECK(dpm_sparse_init_f32(&other.f32, sizeof other.f32, ZETA0) == DPM_OK &&
+              dpm_sparse_save_f32(&other.f32, 1, theirs, CKS32) == DPM_OK,
+          "sparse f64 refusals: the float state");
+    CHECK(dpm_sparse_view_f64(&st, &v) == DPM_OK && dpm_sparse_save_f64(&st, 1, ours, CKS64) == DPM_OK &&
+              dpm_state_save_f64(&v, 1, dense, dpm_checkpoint_len_f64(CAP)) == DPM_OK,
+          "sparse f64 refusals: the checkpoints");
+    memset(&never, 0x5a, sizeof never), memset(buf, 0x5a, sizeof buf), memset(out, 0xee, sizeof out);
+    memset(&v0, 0x5a, sizeof v0);
+    for (k = 0; k <= CAP; k++) many[k] = k + 1000;
+    memcpy(&before, &st, sizeof st), memcpy(&never0, &never, sizeof never), memcpy(&other0, &other, sizeof other);
+    memcpy(buf0, buf, sizeof buf), memcpy(out0, out, sizeof out);
+#define SPARSE_UNTOUCHED(what)                                                                                        \
+    CHECK(!memcmp(&st, &before, sizeof st) && !memcmp(&never, &never0, sizeof never) &&                                \
+              !memcmp(&other, &other0, sizeof other) && !memcmp(buf, buf0, sizeof buf) &&                             \
+              !memcmp(out, out0, sizeof out) && seq == 77 && slot == 77 && one == 77,                                 \
+          "%s: something was written", what)
+
+    /* init: the other capacity's size, a zeta_init not finite, NULL, misaligned. */
+    CHECK(dpm_sparse_init_f64(&st, sizeof st - 8, 0.0) == DPM_ERR_LENGTH_MISMATCH, "sparse f64 init: bytes");
+    CHECK(dpm_sparse_init_f64(&st, sizeof st, NAN) == DPM_ERR_INVALID_PARAMETER, "sparse f64 init: NaN");
+    CHECK(dpm_sparse_init_f64(&st, sizeof st, -INFINITY) == DPM_ERR_INVALID_PARAMETER, "sparse f64 init: -inf");
+    CHECK(dpm_sparse_init_f64(NULL, sizeof st, 0.0) == DPM_ERR_BAD_POINTER, "sparse f64 init: NULL");
+    CHECK(dpm_sparse_init_f64((DpmSparseF64 *)((char *)&other + 4), sizeof st, 0.0) == DPM_ERR_BAD_POINTER,
+          "sparse f64 init: misaligned");
+    SPARSE_UNTOUCHED("sparse f64 init");
+
+    /* slots: storage never initialised or in float; more ids than
+       slots (distinct, or one id repeated); NULL or overlapping output. */
+    CHECK(dpm_sparse_slots_f64(&never, ids, 2, out) == DPM_ERR_BAD_POINTER, "sparse f64 slots: never initialised");
+    CHECK(dpm_sparse_slots_f64(&other.f64, ids, 2, out) == DPM_ERR_BAD_POINTER, "sparse f64 slots: a float state");
+    CHECK(dpm_sparse_slots_f64(&st, many, CAP + 1, out) == DPM_ERR_LENGTH_MISMATCH, "sparse f64 slots: CAP + 1 ids");
+    for (k = 0; k <= CAP; k++) many[k] = 42;
+    CHECK(dpm_sparse_slots_f64(&st, many, CAP + 1, out) == DPM_ERR_LENGTH_MISMATCH, "sparse f64 slots: CAP + 1 repeats");
+    CHECK(dpm_sparse_slots_f64(&st, ids, 2, NULL) == DPM_ERR_BAD_POINTER, "sparse f64 slots: NULL output");
+    CHECK(dpm_sparse_slots_f64(&st, many, 2, (size_t *)(void *)many) == DPM_ERR_BAD_POINTER,
+          "sparse f64 slots: output over the ids");
+    CHECK(many[0] == 42 && many[1] == 42, "sparse f64 slots: output over the ids written");
+    CHECK(dpm_sparse_slots_f64(&st, NULL, 0, NULL) == DPM_OK, "sparse f64 slots: no ids");
+    SPARSE_UNTOUCHED("sparse f64 slots");
+
+    /* slot: NULL output, storage never initialised or in float. */
+    CHECK(dpm_sparse_slot_f64(&st, 5, NULL) == DPM_ERR_BAD_POINTER, "sparse f64 slot: NULL");
+    CHECK(dpm_sparse_slot_f64(&never, 5, &one) == DPM_ERR_BAD_POINTER, "sparse f64 slot: never initialised");
+    CHECK(dpm_sparse_slot_f64(&other.f64, 5, &one) == DPM_ERR_BAD_POINTER, "sparse f64 slot: a float state");
+    SPARSE_UNTOUCHED("sparse f64 slot");
+
+    /* view: NULL output, storage never initialised or in float. */
+    memcpy(&v, &v0, sizeof v);
+    CHECK(dpm_sparse_view_f64(&st, NULL) == DPM_ERR_BAD_POINTER, "sparse f64 view: NULL");
+    CHECK(dpm_sparse_view_f64(&never, &v) == DPM_ERR_BAD_POINTER, "sparse f64 view: never initialised");
+    CHECK(dpm_sparse_view_f64(&other.f64, &v) == DPM_ERR_BAD_POINTER, "sparse f64 view: a float state");
+    CHECK(!memcmp(&v, &v0, sizeof v), "sparse f64 view: a refused view written");
+    SPARSE_UNTOUCHED("sparse f64 view");
+
+    /* save: a buffer one byte short, NULL or over the state, storage never
+       initialised, a NaN zeta written through the view. A whole
+       checkpoint writes its bytes and nothing after them. */
+    CHECK(dpm_sparse_save_f64(&st, 2, buf, CKS64 - 1) == DPM_ERR_LENGTH_MISMATCH, "sparse f64 save: short buffer");
+    CHECK(dpm_sparse_save_f64(&st, 2, NULL, CKS64) == DPM_ERR_BAD_POINTER, "sparse f64 save: NULL");
+    CHECK(dpm_sparse_save_f64(&never, 2, buf, CKS64) == DPM_ERR_BAD_POINTER, "sparse f64 save: never initialised");
+    CHECK(dpm_sparse_save_f64(&other.f64, 2, buf, CKS64) == DPM_ERR_BAD_POINTER, "sparse f64 save: a float state");
+    CHECK(dpm_sparse_view_f64(&st, &v) == DPM_OK, "sparse f64 view");
+    zeta = v.zeta[CAP - 1], v.zeta[CAP - 1] = NAN;
+    CHECK(dpm_sparse_save_f64(&st, 2, buf, CKS64) == DPM_ERR_NON_FINITE, "sparse f64 save: NaN zeta");
+    v.zeta[CAP - 1] = zeta;
+    SPARSE_UNTOUCHED("sparse f64 save");
+    CHECK(dpm_sparse_save_f64(&st, 1, buf, CKS64 + 8) == DPM_OK && !memcmp(buf, ours, CKS64) &&
+              !memcmp(buf + CKS64, buf0 + CKS64, 8),
+          "sparse f64 save: past the checkpoint");
+    memcpy(buf, buf0, sizeof buf);
+
+    /* load: truncated, corrupted, a double checkpoint, a dense state's,
+       NULL, storage never initialised. */
+    CHECK(dpm_sparse_load_f64(&st, ours, CKS64 - 1, &seq) == DPM_ERR_BAD_CHECKPOINT, "sparse f64 load: truncated");
+    CHECK(dpm_sparse_load_f64(&st, theirs, CKS32, &seq) == DPM_ERR_BAD_CHECKPOINT, "sparse f64 load: float");
+    CHECK(dpm_sparse_load_f64(&st, dense, dpm_checkpoint_len_f64(CAP), &seq) == DPM_ERR_BAD_CHECKPOINT,
+          "sparse f64 load: a dense state's checkpoint");
+    ours[CKS64 - 9] ^= 1;
+    CHECK(dpm_sparse_load_f64(&st, ours, CKS64, &seq) == DPM_ERR_BAD_CHECKPOINT, "sparse f64 load: corrupted");
+    ours[CKS64 - 9] ^= 1;
+    CHECK(dpm_sparse_load_f64(&st, NULL, CKS64, &seq) == DPM_ERR_BAD_POINTER, "sparse f64 load: NULL");
+    CHECK(dpm_sparse_load_f64(&never, ours, CKS64, &seq) == DPM_ERR_BAD_POINTER, "sparse f64 load: never initialised");
+    SPARSE_UNTOUCHED("sparse f64 load");
+
+    /* next_slot: NULL outputs, storage never initialised; a float
+       checkpoint counts as no checkpoint. */
+    CHECK(dpm_sparse_next_slot_f64(&st, ours, CKS64, buf, CKS64, NULL, &seq) == DPM_ERR_BAD_POINTER,
+          "sparse f64 next slot: NULL slot");
+    CHECK(dpm_sparse_next_slot_f64(&st, ours, CKS64, buf, CKS64, &slot, NULL) == DPM_ERR_BAD_POINTER,
+          "sparse f64 next slot: NULL seq");
+    CHECK(dpm_sparse_next_slot_f64(&never, ours, CKS64, buf, CKS64, &slot, &seq) == DPM_ERR_BAD_POINTER,
+          "sparse f64 next slot: never initialised");
+    SPARSE_UNTOUCHED("sparse f64 next slot");
+    CHECK(dpm_sparse_next_slot_f64(&st, theirs, CKS32, ours, CKS64, &slot, &seq) == DPM_OK && slot == 0 && seq == 2,
+          "sparse f64 next slot: a float checkpoint in A: %u, %lu", (unsigned)slot, (unsigned long)seq);
+    slot = 77, seq = 77;
+
+    /* load_newest: no loadable checkpoint (a float one and a dense
+       one), storage never initialised. */
+    CHECK(dpm_sparse_load_newest_f64(&st, theirs, CKS32, dense, CKS64, &slot, &seq) == DPM_ERR_BAD_CHECKPOINT,
+          "sparse f64 load newest: nothing to load");
+    CHECK(dpm_sparse_load_newest_f64(&never, ours, CKS64, ours, CKS64, &slot, &seq) == DPM_ERR_BAD_POINTER,
+          "sparse f64 load newest: never initialised");
+    SPARSE_UNTOUCHED("sparse f64 load newest");
+#undef SPARSE_UNTOUCHED
+}
+
 int main(void) {
     test_step();
     test_refusals();
@@ -790,6 +1522,12 @@ int main(void) {
     test_from_features();
     test_f64_steps();
     test_f64_checkpoints_and_refusals();
+    if (test_sparse_stream()) {
+        test_sparse_checkpoints32();
+        test_sparse_checkpoints64();
+        test_sparse_refusals32();
+        test_sparse_refusals64();
+    }
     printf("capi test: %s (%d failures)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;
 }
