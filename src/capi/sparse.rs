@@ -29,7 +29,11 @@ type Inner<T> = SparseState<T, DPM_SPARSE_CAPACITY, MAP>;
 /// an opaque struct of `DPM_SPARSE_WORDS_F32` or `_F64` `uint64_t`
 /// words). Initialise it with [`dpm_sparse_init_f32`] (or `_f64`) before
 /// any other use; it holds no pointer, so it may live anywhere (a
-/// `static`, the stack, a heap block) and be copied bytewise.
+/// `static`, the stack, a heap block) and be copied bytewise (`memcpy`,
+/// assignment). Bytes it does not use (padding, the id map's free
+/// entries) are indeterminate after `init`: never read the storage as
+/// numbers or compare it bytewise; compare states by their slots and
+/// checkpoints.
 pub struct DpmSparseOf<T> {
     /// [`magic::<T>`] once initialised: catches a state never initialised
     /// (most of the time) or of the other precision.
@@ -111,16 +115,37 @@ pub extern "C" fn dpm_sparse_bytes_f64() -> usize {
     bytes::<f64>()
 }
 
-/// The span of the storage at `p` (written or not): non-NULL, aligned.
+/// The span of the storage at `p` (written or not): non-NULL, aligned,
+/// and the whole struct as C sees it (`dpm_sparse_bytes_*`, more than the
+/// Rust state inside), so that no output may overlap any of it.
 pub(super) fn storage_span<T>(p: *const DpmSparseOf<T>, written: bool) -> Result<Span, i32> {
     if p.is_null() {
         return Err(DPM_ERR_BAD_POINTER);
     }
-    Span::of(p, 1, written)
+    Span::of(p.cast::<u64>(), words::<T>(), written)
 }
 
-/// The state at `p`, after [`storage_span`] and `disjoint` accepted it:
-/// `DPM_ERR_BAD_POINTER` unless it was initialised in precision `T`.
+/// `Err(DPM_ERR_BAD_POINTER)` unless the storage at `p` was initialised
+/// in precision `T` (its magic word).
+///
+/// # Safety
+///
+/// `p` passed [`storage_span`] and is valid for reads of its first word.
+unsafe fn initialised<T>(p: *const DpmSparseOf<T>) -> Result<(), i32> {
+    // SAFETY: aligned, non-NULL, readable (the caller); any bytes are a
+    // u64. No reference to the state is made.
+    let m = unsafe { core::ptr::addr_of!((*p).magic).read() };
+    if m == magic::<T>() {
+        Ok(())
+    } else {
+        Err(DPM_ERR_BAD_POINTER)
+    }
+}
+
+/// The state at `p`, to change it, after [`storage_span`] and `disjoint`
+/// accepted it: `DPM_ERR_BAD_POINTER` unless it was initialised in
+/// precision `T`. The exclusive reference ends every view taken before
+/// (the docs of `dpm_sparse_view_f32`).
 ///
 /// # Safety
 ///
@@ -129,15 +154,27 @@ pub(super) fn storage_span<T>(p: *const DpmSparseOf<T>, written: bool) -> Result
 /// that no one else accesses for `'a`; if its first word holds the
 /// magic, a `dpm_sparse_init_*` call in precision `T` initialised it.
 pub(super) unsafe fn state<'a, T: Real>(p: *mut DpmSparseOf<T>) -> Result<&'a mut Inner<T>, i32> {
-    // SAFETY: aligned, non-NULL, valid for reads (the caller); a u64 read
-    // is valid for any bytes.
-    let m = unsafe { core::ptr::addr_of!((*p).magic).read() };
-    if m != magic::<T>() {
-        return Err(DPM_ERR_BAD_POINTER);
-    }
+    // SAFETY: forwarded.
+    unsafe { initialised(p)? };
     // SAFETY: initialised by dpm_sparse_init_* (the magic, the caller's
     // contract); exclusive for 'a (the caller).
     Ok(unsafe { &mut (*p).state })
+}
+
+/// The state at `p`, to read it: as [`state`], with a shared reference,
+/// so that a view taken before stays valid and `p` may come from a
+/// shared reference.
+///
+/// # Safety
+///
+/// As [`state`], with `p` valid for reads and not written by anyone for
+/// `'a`.
+pub(super) unsafe fn state_ref<'a, T: Real>(p: *const DpmSparseOf<T>) -> Result<&'a Inner<T>, i32> {
+    // SAFETY: forwarded.
+    unsafe { initialised(p)? };
+    // SAFETY: initialised (the magic, the caller's contract); only read
+    // for 'a (the caller).
+    Ok(unsafe { &(*p).state })
 }
 
 /// C: `int32_t dpm_sparse_init_f32(DpmSparseF32 *st, size_t bytes, float
@@ -334,7 +371,7 @@ unsafe fn slot_of<T: Real>(st: *const DpmSparseOf<T>, id: u64, slot: *mut usize)
         disjoint(&[storage_span(st, false)?, Span::of(slot, 1, true)?])?;
         // SAFETY: checked; read only here (the `&mut` is used for one
         // lookup), not written by anyone during the call (the caller).
-        let s = unsafe { state(st.cast_mut())? };
+        let s = unsafe { state_ref(st)? };
         let k = s.slot(id).unwrap_or(usize::MAX);
         // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
         unsafe { slot.write(k) };
@@ -391,15 +428,19 @@ unsafe fn view_of<T: Real>(st: *mut DpmSparseOf<T>, view: *mut DpmStateOf<T>) ->
             return Err(DPM_ERR_BAD_POINTER);
         }
         disjoint(&[storage_span(st, true)?, Span::of(view, 1, true)?])?;
-        // SAFETY: checked; exclusive during the call (the caller).
-        let s = unsafe { state(st)? };
-        let (log_s, s_flags, zeta, z, z_flags) = s.arrays_mut();
+        // SAFETY: checked (storage_span, disjoint; the magic): pointers
+        // into the state made without a reference to it, so that they
+        // stay valid until a call makes a `&mut` of it.
+        let (log_s, s_flags, zeta, z, z_flags) = unsafe {
+            initialised(st)?;
+            Inner::arrays_raw(core::ptr::addr_of_mut!((*st).state))
+        };
         let v = DpmStateOf {
-            log_s: log_s.as_mut_ptr(),
-            s_flags: s_flags.as_mut_ptr(),
-            zeta: zeta.as_mut_ptr(),
-            z: z.as_mut_ptr(),
-            z_flags: z_flags.as_mut_ptr(),
+            log_s,
+            s_flags,
+            zeta,
+            z,
+            z_flags,
             n: DPM_SPARSE_CAPACITY,
         };
         // SAFETY: non-NULL, aligned (Span::of), writable, not overlapping

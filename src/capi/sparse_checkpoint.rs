@@ -10,7 +10,7 @@ use super::checkpoint::optional;
 use super::ffi::{code, rust};
 use super::ptr::{Span, disjoint, slice, slice_mut};
 use super::sparse::{
-    DPM_SPARSE_CAPACITY, DpmSparseF32, DpmSparseF64, DpmSparseOf, state, storage_span,
+    DPM_SPARSE_CAPACITY, DpmSparseF32, DpmSparseF64, DpmSparseOf, state, state_ref, storage_span,
 };
 use super::status::DPM_ERR_BAD_POINTER;
 use crate::{Real, sparse_checkpoint_len};
@@ -100,7 +100,7 @@ unsafe fn save<T: Real>(st: *const DpmSparseOf<T>, seq: u64, buf: *mut u8, buf_l
         disjoint(&[storage_span(st, false)?, Span::of(buf, buf_len, true)?])?;
         // SAFETY: checked; `*st` only read (the `&mut` is used for one
         // save), `buf` exclusive (disjoint, the caller).
-        let (s, out) = unsafe { (state(st.cast_mut())?, slice_mut(buf, buf_len)) };
+        let (s, out) = unsafe { (state_ref(st)?, slice_mut(buf, buf_len)) };
         s.save_seq(seq, out).map(|_| ()).map_err(rust)
     };
     code(checked())
@@ -117,7 +117,10 @@ unsafe fn save<T: Real>(st: *const DpmSparseOf<T>, seq: u64, buf: *mut u8, buf_l
 /// misaligned or overlapping); `DPM_ERR_BAD_CHECKPOINT` (truncated,
 /// corrupted, another version, precision or capacity, a dense state's
 /// checkpoint, a broken id map: `SparseState::load`). On an error
-/// neither `*st` nor `*seq` changes.
+/// `*seq` is not written and nothing observable of `*st` changes: every
+/// id's slot, the values and the eviction order (its bytes may: a
+/// refused id map is undone by rebuilding the map, whose internal order
+/// then differs).
 ///
 /// # Safety
 ///
@@ -280,7 +283,7 @@ unsafe fn next_slot<T: Real>(
             Span::of(seq, 1, true)?,
         ])?;
         // SAFETY: checked; `*st` and the slots only read (the caller).
-        let (s, bytes) = unsafe { (state(st.cast_mut())?, slot_bytes(slots)) };
+        let (s, bytes) = unsafe { (state_ref(st)?, slot_bytes(slots)) };
         let (k, q) = s.next_checkpoint_slot(bytes);
         // SAFETY: non-NULL, aligned (Span::of), writable (the caller).
         unsafe {
@@ -301,7 +304,9 @@ unsafe fn next_slot<T: Real>(
 ///
 /// Returns as [`dpm_sparse_load_f32`](super::dpm_sparse_load_f32);
 /// `DPM_ERR_BAD_CHECKPOINT` also when neither slot holds a checkpoint
-/// this state can load. On an error nothing is written.
+/// this state can load. On an error `*slot` and `*seq` are not written
+/// and nothing observable of `*st` changes (as for
+/// [`dpm_sparse_load_f32`](super::dpm_sparse_load_f32)).
 ///
 /// # Safety
 ///

@@ -4,16 +4,10 @@ use super::checkpoint::Slots;
 use super::{AnchorState, CandidateState, StateView};
 use crate::Real;
 
-/// A state's five arrays, mutable: `log_s`, its flags, `zeta`, `z`, its
-/// flags (the C ABI's view of a sparse state).
+/// Pointers to a state's five arrays: `log_s`, its flags, `zeta`, `z`,
+/// its flags (the C ABI's view of a sparse state).
 #[cfg(feature = "capi")]
-pub(crate) type Arrays<'a, T> = (
-    &'a mut [T],
-    &'a mut [u8],
-    &'a mut [T],
-    &'a mut [T],
-    &'a mut [u8],
-);
+pub(crate) type RawArrays<T> = (*mut T, *mut u8, *mut T, *mut T, *mut u8);
 
 /// The state of a population of `N` samples in fixed arrays (no heap):
 /// `3 N` elements of `T` and `2 N` flag bytes.
@@ -96,17 +90,29 @@ impl<T: Real, const N: usize> State<T, N> {
         }
     }
 
-    /// The five arrays (`log_s`, its flags, `zeta`, `z`, its flags), for
-    /// the C ABI's view of a sparse state.
+    /// Pointers to the five arrays of the state at `p`, made without a
+    /// reference to it, so that they stay valid while others only read
+    /// the state (the C ABI's view of a sparse state).
+    ///
+    /// # Safety
+    ///
+    /// `p` points to a `State` (it is not dereferenced: only field
+    /// addresses are computed).
     #[cfg(feature = "capi")]
-    pub(crate) fn arrays_mut(&mut self) -> Arrays<'_, T> {
-        (
-            &mut self.log_s,
-            &mut self.s_flags,
-            &mut self.zeta,
-            &mut self.z,
-            &mut self.z_flags,
-        )
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn arrays_raw(p: *mut Self) -> RawArrays<T> {
+        use core::ptr::addr_of_mut;
+        // SAFETY: in bounds of the one State at `p` (the caller);
+        // addr_of_mut! creates no reference.
+        unsafe {
+            (
+                addr_of_mut!((*p).log_s).cast(),
+                addr_of_mut!((*p).s_flags).cast(),
+                addr_of_mut!((*p).zeta).cast(),
+                addr_of_mut!((*p).z).cast(),
+                addr_of_mut!((*p).z_flags).cast(),
+            )
+        }
     }
 
     /// The values and flags, read-only (what a checkpoint saves).

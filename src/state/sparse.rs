@@ -139,10 +139,17 @@ impl<T: Real, const N: usize, const M: usize> SparseState<T, N, M> {
         Ok(())
     }
 
-    /// The slots' five arrays (as [`State`]'s), for the C ABI's view.
+    /// Pointers to the slots' five arrays (as [`State::arrays_raw`]'s) of
+    /// the sparse state at `p`, made without a reference to it.
+    ///
+    /// # Safety
+    ///
+    /// `p` points to a `SparseState` (not dereferenced).
     #[cfg(feature = "capi")]
-    pub(crate) fn arrays_mut(&mut self) -> super::owned::Arrays<'_, T> {
-        self.state.arrays_mut()
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn arrays_raw(p: *mut Self) -> super::owned::RawArrays<T> {
+        // SAFETY: the field of the one SparseState at `p` (the caller).
+        unsafe { State::arrays_raw(core::ptr::addr_of_mut!((*p).state)) }
     }
 
     /// The slots of `ids`, in order, into `out`: an id already mapped keeps
