@@ -14,6 +14,9 @@ use std::ptr::{null, null_mut};
 #[path = "support/c_prec.rs"]
 mod c_prec;
 use c_prec::{Prec, t};
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const CAP: usize = DPM_SPARSE_CAPACITY;
 /// The Rust state the C storage holds.
@@ -88,36 +91,18 @@ impl<T: Prec> Storage<T> {
     }
 }
 
-/// A deterministic stream of numbers (64-bit LCG, high bits).
-struct Lcg(u64);
+/// `[-1, 1)` in `T`.
+fn unit<T: Prec>(rng: &mut Rng) -> T {
+    #[allow(clippy::cast_possible_truncation)]
+    t(rng.range(-1.0, 1.0) as f32)
+}
 
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 11
-    }
-
-    /// In `[-1, 1)`, exact in `f32`.
-    fn unit<T: Prec>(&mut self) -> T {
-        #[allow(clippy::cast_precision_loss)] // 20 bits
-        t((self.next() >> 33) as f32 / 524_288.0 - 1.0)
-    }
-
-    /// `b` distinct ids from a pool of `3 CAP` arbitrary 64-bit ids.
-    fn ids(&mut self, b: usize, pool: &[u64]) -> Vec<u64> {
-        let mut ids = Vec::with_capacity(b);
-        while ids.len() < b {
-            #[allow(clippy::cast_possible_truncation)] // < pool.len()
-            let id = pool[(self.next() % pool.len() as u64) as usize];
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        ids
-    }
+/// `b` distinct ids of `pool`.
+fn pick(rng: &mut Rng, b: usize, pool: &[u64]) -> Vec<u64> {
+    rng.distinct(b, pool.len())
+        .into_iter()
+        .map(|k| pool[k])
+        .collect()
 }
 
 fn params<T: Prec>() -> (DpmParamsOf<T>, DpmParams<T>) {
@@ -152,13 +137,9 @@ fn params<T: Prec>() -> (DpmParamsOf<T>, DpmParams<T>) {
 fn steps_match_rust<T: Prec>() {
     // 8 pairs, or the capacity's worth (a build with DPM_SPARSE_CAPACITY < 8).
     const B: usize = if CAP < 8 { CAP } else { 8 };
-    let mut rng = Lcg(0x5eed ^ std::mem::size_of::<T>() as u64);
+    let mut rng = Rng::new(0x5eed ^ std::mem::size_of::<T>() as u64);
     let pools: Vec<Vec<u64>> = (0..2)
-        .map(|_| {
-            (0..3 * CAP)
-                .map(|_| (rng.next() << 11) | (rng.next() & 0x7ff))
-                .collect()
-        })
+        .map(|_| (0..3 * CAP).map(|_| rng.next_u64()).collect())
         .collect();
     let zeta_init = t::<T>(-0.05);
     let (mut ci, mut ct) = (Storage::<T>::new(zeta_init), Storage::<T>::new(zeta_init));
@@ -174,8 +155,8 @@ fn steps_match_rust<T: Prec>() {
     let steps = 120.max(CAP / 2 + 60) as u64;
     let every = (steps / 8).max(15);
     for step in 0..steps {
-        let (ids_i, ids_t) = (rng.ids(B, &pools[0]), rng.ids(B, &pools[1]));
-        let s: Vec<T> = (0..B * B).map(|_| rng.unit()).collect();
+        let (ids_i, ids_t) = (pick(&mut rng, B, &pools[0]), pick(&mut rng, B, &pools[1]));
+        let s: Vec<T> = (0..B * B).map(|_| unit(&mut rng)).collect();
         let back = ids_i.iter().filter(|&&id| ri.slot(id).is_none()).count();
         let (si, st) = (ci.slots(&ids_i), ct.slots(&ids_t));
         let (mut ri_slots, mut rt_slots) = (vec![0; B], vec![0; B]);

@@ -1,5 +1,6 @@
 //! Every length and pointer edge of the sparse state's `extern "C"`
-//! functions (`src/capi/sparse.rs`, `src/capi/sparse_checkpoint.rs`), in
+//! functions (SPEC section 7: refusals, nothing written on error; section
+//! 1: sparse checkpoints; `src/capi/sparse.rs`, `sparse_checkpoint.rs`), in
 //! both precisions, in the manner of `capi_edges.rs`: each call returns a
 //! status code (never panics: a panic in an `extern "C"` function aborts
 //! this test binary), a refused call writes nothing (no storage byte, no

@@ -13,22 +13,11 @@ use dpm_core::{
 };
 use std::fmt::Debug;
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const N: usize = 40;
-
-/// A deterministic stream in `[-1, 1)`.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        #[allow(clippy::cast_precision_loss)]
-        let v = (self.0 >> 11) as f64 / (1_u64 << 53) as f64;
-        2.0 * v - 1.0
-    }
-}
 
 trait Prec: Real + Debug + From<f32> {
     fn of(v: f64) -> Self;
@@ -66,26 +55,27 @@ fn params<T: Prec>(step: bool) -> DpmParams<T> {
 }
 
 /// Aligned scores: the positive near 0.9, the rest spread in [-0.5, 0.5].
-fn scores<T: Prec>(b: usize, rng: &mut Lcg) -> Vec<T> {
+fn scores<T: Prec>(b: usize, rng: &mut Rng) -> Vec<T> {
     (0..b * b)
         .map(|k| {
             T::of(if k / b == k % b {
-                0.9 + 0.05 * rng.next()
+                0.9 + 0.05 * rng.range(-1.0, 1.0)
             } else {
-                0.5 * rng.next()
+                0.5 * rng.range(-1.0, 1.0)
             })
         })
         .collect()
 }
 
 /// A state that has seen a previous batch: some ids visited, zeta moved.
-fn warm<T: Prec>(rng: &mut Lcg) -> State<T, N> {
+fn warm<T: Prec>(rng: &mut Rng) -> State<T, N> {
     let mut st = State::<T, N>::new(T::of(-0.05));
     let mut v = st.view();
     for id in (0..N).step_by(3) {
-        v.set_log_s(id, Some(T::of(rng.next()))).unwrap();
-        v.set_z(id, Some(T::of(0.1 * rng.next()))).unwrap();
-        v.set_zeta(id, T::of(0.2 * rng.next())).unwrap();
+        v.set_log_s(id, Some(T::of(rng.range(-1.0, 1.0)))).unwrap();
+        v.set_z(id, Some(T::of(0.1 * rng.range(-1.0, 1.0))))
+            .unwrap();
+        v.set_zeta(id, T::of(0.2 * rng.range(-1.0, 1.0))).unwrap();
     }
     st
 }
@@ -129,7 +119,7 @@ fn tol<T: Prec>() -> f64 {
 /// is `dpm_step` on the diagonal layout with the zeta step, bit for bit.
 fn one_rank_is_dpm_step<T: Prec>() {
     let b = 37;
-    let mut rng = Lcg(7);
+    let mut rng = Rng::new(7);
     let s = scores::<T>(b, &mut rng);
     let (img_ids, txt_ids): (Vec<usize>, Vec<usize>) =
         ((0..b).collect(), (0..b).map(|k| N - 1 - k).collect());
@@ -220,7 +210,7 @@ fn one_rank_is_dpm_step_bit_for_bit() {
 /// both directions per rank, partial sums reduced in rank order, then
 /// `finish` by owner: against `dpm_bimodal` on the same `S` and states.
 fn ranks_match_dpm_bimodal<T: Prec>(b: usize, ranks: usize) {
-    let mut rng = Lcg(11 + b as u64);
+    let mut rng = Rng::new(11 + b as u64);
     let s = scores::<T>(b, &mut rng);
     let st: Vec<T> = (0..b * b).map(|k| s[(k % b) * b + k / b]).collect(); // S^T: text rows
     let (img_ids, txt_ids): (Vec<usize>, Vec<usize>) = (
@@ -395,14 +385,14 @@ type FinishCase<'a> = (&'a [usize], &'a [f64], ZetaStep<f64>, Error);
 #[test]
 fn refusals_write_nothing() {
     let b = 6;
-    let mut rng = Lcg(3);
+    let mut rng = Rng::new(3);
     let s = scores::<f64>(b, &mut rng);
     let ids: Vec<usize> = (0..b).collect();
     let mut st = warm::<f64>(&mut rng);
     let before = state_bits(&mut st);
     let mut scratch = vec![0.0; scratch_len(Scratch::Step { rows: b, cols: b })];
     let (mut ds, mut h) = (vec![7.0; 2 * b], vec![7.0; b]);
-    let mut cands = warm::<f64>(&mut Lcg(4));
+    let mut cands = warm::<f64>(&mut Rng::new(4));
     let mut try_rows = |block: Block, h_len: usize, n: usize| {
         let out = RowsOut {
             ds: &mut ds[..block.rows.min(2) * b],
@@ -480,7 +470,7 @@ fn refusals_write_nothing() {
         theta: 0.5,
         eta: 0.1,
     };
-    let mut c = warm::<f64>(&mut Lcg(5));
+    let mut c = warm::<f64>(&mut Rng::new(5));
     let c_before = state_bits(&mut c);
     let mut out = [7.0; 2];
     let cases: [FinishCase<'_>; 5] = [

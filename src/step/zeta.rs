@@ -50,8 +50,9 @@ pub(crate) fn check_finish<T: Real>(
     let (mut max_zeta, mut max_z) = (T::ZERO, T::ZERO);
     for (k, (&id, &s)) in ids.iter().zip(h_sum).enumerate() {
         state_value("h_sum", s, k)?;
-        guard("h", h_of(factor, s).abs())?;
-        max_z = max_z.max(h_of(factor, s).abs());
+        let h = h_of(factor, s).abs();
+        guard("h", h)?;
+        max_z = max_z.max(h);
         state_value("zeta", st.zeta[id], id)?;
         max_zeta = max_zeta.max(st.zeta[id].abs());
         if st.flags[id] & SEEN_FLAG != 0 {
