@@ -73,11 +73,15 @@ pub struct RowsOut<'o, T> {
 /// One direction of a rank's block of a sharded DPM step: its `rows`
 /// anchors (the batch's rows `start..start + rows`, ids `anchor_ids` in
 /// `anchors`, the rank's own state) against the batch's `b` candidates
-/// (ids `cand_ids` in `candidates`, whose `zeta` the rank gathered; only
-/// `zeta` is read, and neither `z` nor `zeta` is written). `scores` is
+/// (ids `cand_ids` in `candidates`, whose `zeta` the rank gathered: the
+/// step uses their `zeta` and writes neither `z` nor `zeta`; a candidate
+/// flagged visited has its `z` checked like any state value, so gathered
+/// candidates are best kept unvisited, flags 0). `scores` is
 /// `rows x b` row-major; row `r`'s positive is column `start + r`. `n` is
 /// the candidates' population size (SPEC section 2), which `candidates`
-/// need not hold. `params.zeta_step` is applied by [`finish`], not here.
+/// need not hold. `params.zeta_step` is checked here and applied by
+/// [`finish`]. Each block needs at least 2 rows (as every step): split a
+/// batch into blocks of 2 or more pairs.
 ///
 /// Returns the block's share of the direction's loss, `(1 / b) sum` over
 /// its rows: the direction's loss is the sum over all blocks.
@@ -87,9 +91,11 @@ pub struct RowsOut<'o, T> {
 /// Those of [`dpm_step`](crate::dpm_step) on `scores` with
 /// `Layout::Rows { start }` (`cols` is `b`; `row_ids` and `col_ids` are
 /// `anchor_ids` and `cand_ids`), and [`Error::LengthMismatch`] for
-/// `h_sum` (`what: "h"`) not `b` long; [`Error::InvalidLayout`] if
-/// `start + rows > b`; [`Error::PopulationTooSmall`] if `n < 2`. On
-/// error nothing is written but `scratch`.
+/// `h_sum` (`what: "h"`) not `b` long; [`Error::BatchTooSmall`] if
+/// `rows < 2` or `b < 2`; [`Error::InvalidLayout`] if `start + rows > b`;
+/// [`Error::PopulationTooSmall`] if `n < 2`; [`Error::InvalidParameter`]
+/// (`"theta"`, `"eta"`) for a bad `params.zeta_step`. On error nothing is
+/// written but `scratch`.
 ///
 /// # Example
 ///
@@ -137,6 +143,9 @@ pub fn dpm_rows<T: Real>(
         return Err(Error::PopulationTooSmall { len: n });
     }
     check::len("h", out.h_sum.len(), block.b)?;
+    if let Some(step) = params.zeta_step {
+        step.check()?;
+    }
     let shape = Shape {
         layout: Layout::Rows { start: block.start },
         rows: block.rows,

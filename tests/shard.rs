@@ -393,7 +393,7 @@ fn refusals_write_nothing() {
     let mut scratch = vec![0.0; scratch_len(Scratch::Step { rows: b, cols: b })];
     let (mut ds, mut h) = (vec![7.0; 2 * b], vec![7.0; b]);
     let mut cands = warm::<f64>(&mut Rng::new(4));
-    let mut try_rows = |block: Block, h_len: usize, n: usize| {
+    let mut try_rows = |block: Block, h_len: usize, n: usize, p: DpmParams<f64>| {
         let out = RowsOut {
             ds: &mut ds[..block.rows.min(2) * b],
             weights: None,
@@ -407,7 +407,7 @@ fn refusals_write_nothing() {
             &ids,
             cands.view().split().1,
             n,
-            params(false),
+            p,
             out,
             &mut scratch,
         )
@@ -420,7 +420,8 @@ fn refusals_write_nothing() {
                 rows: 2
             },
             b,
-            N
+            N,
+            params(false)
         ),
         Err(Error::InvalidLayout { row: 1 })
     );
@@ -432,7 +433,8 @@ fn refusals_write_nothing() {
                 rows: 2
             },
             b,
-            N
+            N,
+            params(false)
         ),
         Err(Error::InvalidLayout { row: 0 })
     );
@@ -444,7 +446,8 @@ fn refusals_write_nothing() {
                 rows: 2
             },
             b - 1,
-            N
+            N,
+            params(false)
         ),
         Err(Error::LengthMismatch { what: "h", .. })
     ));
@@ -456,9 +459,43 @@ fn refusals_write_nothing() {
                 rows: 2
             },
             b,
-            1
+            1,
+            params(false)
         ),
         Err(Error::PopulationTooSmall { len: 1 })
+    );
+    let bad_step = DpmParams {
+        zeta_step: Some(ZetaStep {
+            theta: 0.0,
+            eta: 0.1,
+        }),
+        ..params(false)
+    };
+    assert_eq!(
+        try_rows(
+            Block {
+                b,
+                start: 0,
+                rows: 2
+            },
+            b,
+            N,
+            bad_step
+        ),
+        Err(Error::InvalidParameter { what: "theta" })
+    );
+    assert_eq!(
+        try_rows(
+            Block {
+                b,
+                start: 0,
+                rows: 1
+            },
+            b,
+            N,
+            params(false)
+        ),
+        Err(Error::BatchTooSmall { len: 1 })
     );
     assert!(
         ds.iter().chain(&h).all(|&v| v == 7.0),

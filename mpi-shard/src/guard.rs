@@ -59,7 +59,7 @@ pub fn watchdog(rank: i32, limit: Duration) {
 /// Every rank's `(b, d, steps, n)` and communicator size, checked equal
 /// across ranks (min and max all-reduces of fixed length 5, so that
 /// ranks that disagree cannot disagree on this message's length) and
-/// that `b` splits evenly: else a message and `abort(2)`.
+/// that `b` and the ids split evenly: else a message and `abort(2)`.
 pub fn agree(world: &SimpleCommunicator, cfg: &Cfg) {
     stage(1);
     let mine = [cfg.b, cfg.d, cfg.steps, N, cfg.ranks].map(|v| v as u64);
@@ -77,6 +77,13 @@ pub fn agree(world: &SimpleCommunicator, cfg: &Cfg) {
         eprintln!(
             "rank {rank}: b = {} does not split into {} blocks of at least 2 pairs",
             cfg.b, cfg.ranks
+        );
+        world.abort(2);
+    }
+    if !N.is_multiple_of(cfg.ranks) {
+        eprintln!(
+            "rank {rank}: the {N} ids do not split evenly over {} ranks (use a power of two)",
+            cfg.ranks
         );
         world.abort(2);
     }
