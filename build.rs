@@ -11,7 +11,10 @@
 //!    switch used to be `debug_assertions`, which also left it off in
 //!    optimised builds with debug assertions on (the fuzz targets, built
 //!    with `cargo fuzz -a`), where the intrinsics then ran as calls,
-//!    several times slower.
+//!    several times slower. `DPM_NO_FORCED_INLINE` (any value) leaves it
+//!    off in an optimised build too: CI's 20-second fuzz smoke test
+//!    builds its nine targets much faster that way (long campaigns build
+//!    without it, for throughput).
 //! 2. The capacity of the C ABI's sparse state (`DpmSparseF32`,
 //!    `DpmSparseF64`), from the environment variable
 //!    `DPM_SPARSE_CAPACITY`: a power of two from 2 to 32,768, default
@@ -27,8 +30,10 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(dpm_inline)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=DPM_SPARSE_CAPACITY");
+    println!("cargo::rerun-if-env-changed=DPM_NO_FORCED_INLINE");
     let opt = env::var("OPT_LEVEL").unwrap_or_default();
-    if !matches!(opt.as_str(), "0" | "1") {
+    let off = env::var_os("DPM_NO_FORCED_INLINE").is_some();
+    if !off && !matches!(opt.as_str(), "0" | "1") {
         println!("cargo::rustc-cfg=dpm_inline");
     }
     let cap = match env::var("DPM_SPARSE_CAPACITY") {

@@ -13,6 +13,7 @@ runs=${1:-10000000}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
+unset DPM_NO_FORCED_INLINE # the kernels inlined: full throughput (build.rs)
 cargo +nightly fuzz build -s none -a
 mkdir -p campaign
 export runs
