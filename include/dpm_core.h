@@ -164,14 +164,22 @@ struct DpmSparseOf_f64 { uint64_t dpm_opaque[DPM_SPARSE_WORDS_F64]; };
 // an opaque struct of `DPM_SPARSE_WORDS_F32` or `_F64` `uint64_t`
 // words). Initialise it with [`dpm_sparse_init_f32`] (or `_f64`) before
 // any other use; it holds no pointer, so it may live anywhere (a
-// `static`, the stack, a heap block) and be copied bytewise.
+// `static`, the stack, a heap block) and be copied bytewise (`memcpy`,
+// assignment). Bytes it does not use (padding, the id map's free
+// entries) are indeterminate after `init`: never read the storage as
+// numbers or compare it bytewise; compare states by their slots and
+// checkpoints.
 typedef struct DpmSparseOf_f32 DpmSparseOf_f32;
 
 // A sparse state in caller storage (C: `DpmSparseF32`, `DpmSparseF64`;
 // an opaque struct of `DPM_SPARSE_WORDS_F32` or `_F64` `uint64_t`
 // words). Initialise it with [`dpm_sparse_init_f32`] (or `_f64`) before
 // any other use; it holds no pointer, so it may live anywhere (a
-// `static`, the stack, a heap block) and be copied bytewise.
+// `static`, the stack, a heap block) and be copied bytewise (`memcpy`,
+// assignment). Bytes it does not use (padding, the id map's free
+// entries) are indeterminate after `init`: never read the storage as
+// numbers or compare it bytewise; compare states by their slots and
+// checkpoints.
 typedef struct DpmSparseOf_f64 DpmSparseOf_f64;
 
 // The state of one population of `n` samples: five caller-owned arrays
@@ -1058,7 +1066,10 @@ int32_t dpm_sparse_save_f64(const DpmSparseF64 *st, uint64_t seq, uint8_t *buf, 
 // misaligned or overlapping); `DPM_ERR_BAD_CHECKPOINT` (truncated,
 // corrupted, another version, precision or capacity, a dense state's
 // checkpoint, a broken id map: `SparseState::load`). On an error
-// neither `*st` nor `*seq` changes.
+// `*seq` is not written and nothing observable of `*st` changes: every
+// id's slot, the values and the eviction order (its bytes may: a
+// refused id map is undone by rebuilding the map, whose internal order
+// then differs).
 //
 // # Safety
 //
@@ -1125,7 +1136,9 @@ int32_t dpm_sparse_next_slot_f64(const DpmSparseF64 *st,
 //
 // Returns as [`dpm_sparse_load_f32`](super::dpm_sparse_load_f32);
 // `DPM_ERR_BAD_CHECKPOINT` also when neither slot holds a checkpoint
-// this state can load. On an error nothing is written.
+// this state can load. On an error `*slot` and `*seq` are not written
+// and nothing observable of `*st` changes (as for
+// [`dpm_sparse_load_f32`](super::dpm_sparse_load_f32)).
 //
 // # Safety
 //
